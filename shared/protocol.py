@@ -1,0 +1,135 @@
+# motebook wire protocol: binary window frames and JSON control messages.
+# One module for the device (encodes), the page (decodes, in MicroPython-WASM) and the tests.
+# Memory: encode_window_into/decode_window_into work on caller-owned buffers and allocate
+# nothing per frame; only the control-message helpers build small dicts/strings.
+#
+# Window frame (little-endian), header of HEADER_SIZE = 20 bytes, then the samples:
+#   0  u8   format byte, FORMAT_WINDOW = 0x57 ('W')
+#   1  u8   protocol version, VERSION = 1
+#   2  u32  sequence number (wraps at 2**32; consecutive windows differ by 1)
+#   6  u32  device timestamp of the first sample, milliseconds (wraps)
+#   10 u8   channel count (1..MAX_CHANNELS)
+#   11 u8   sample type: DTYPE_INT16 = 0 or DTYPE_FLOAT32 = 1
+#   12 u16  samples per channel (1..MAX_SAMPLES)
+#   14 u16  sample rate, Hz
+#   16 f32  scale: physical value = raw sample * scale (1.0 for float32 frames)
+#   20 ...  samples, channel-major (all of channel 0, then channel 1, ...)
+#
+# Control messages are WebSocket text frames holding one JSON object with a string "type".
+try:
+    import ujson as json
+except ImportError:
+    import json
+import struct
+
+from shared.compat import bytes_view
+
+FORMAT_WINDOW = 0x57
+VERSION = 1
+DTYPE_INT16 = 0
+DTYPE_FLOAT32 = 1
+HEADER_SIZE = 20
+MAX_CHANNELS = 16
+MAX_SAMPLES = 4096
+MAX_CONTROL_BYTES = 1024
+_HEADER = "<BBIIBBHHf"
+_ITEMSIZE = (2, 4)
+_TYPECODE = ("h", "f")
+
+
+class ProtocolError(ValueError):
+    pass
+
+
+def frame_size(n_channels, n_samples, dtype=DTYPE_INT16):
+    return HEADER_SIZE + n_channels * n_samples * _ITEMSIZE[dtype]
+
+
+def typecode(dtype):
+    return _TYPECODE[dtype]
+
+
+def encode_window_into(buf, seq, t_ms, samples, n_channels, n_samples, rate, scale=1.0,
+                       dtype=DTYPE_INT16):
+    """Write a window frame into bytearray buf; samples is an array ('h' or 'f') holding
+    n_channels*n_samples values channel-major. Returns the frame length."""
+    if not 1 <= n_channels <= MAX_CHANNELS or not 1 <= n_samples <= MAX_SAMPLES:
+        raise ProtocolError("bad window shape")
+    if dtype != DTYPE_INT16 and dtype != DTYPE_FLOAT32:
+        raise ProtocolError("bad sample type")
+    size = frame_size(n_channels, n_samples, dtype)
+    if len(buf) < size:
+        raise ProtocolError("buffer too small")
+    struct.pack_into(_HEADER, buf, 0, FORMAT_WINDOW, VERSION, seq & 0xFFFFFFFF,
+                     t_ms & 0xFFFFFFFF, n_channels, dtype, n_samples, rate, scale)
+    nbytes = size - HEADER_SIZE
+    memoryview(buf)[HEADER_SIZE:size] = bytes_view(samples, nbytes)
+    return size
+
+
+def decode_header(buf, length=None):
+    """Validate a frame and return (seq, t_ms, n_channels, dtype, n_samples, rate, scale).
+    Raises ProtocolError naming the problem for anything malformed."""
+    n = len(buf) if length is None else length
+    if n < HEADER_SIZE:
+        raise ProtocolError("frame too short: %d bytes" % n)
+    fmt, ver, seq, t_ms, nch, dtype, ns, rate, scale = struct.unpack_from(_HEADER, buf, 0)
+    if fmt != FORMAT_WINDOW:
+        raise ProtocolError("unknown frame format 0x%02x" % fmt)
+    if ver != VERSION:
+        raise ProtocolError("unsupported protocol version %d" % ver)
+    if dtype != DTYPE_INT16 and dtype != DTYPE_FLOAT32:
+        raise ProtocolError("unknown sample type %d" % dtype)
+    if not 1 <= nch <= MAX_CHANNELS or not 1 <= ns <= MAX_SAMPLES:
+        raise ProtocolError("bad window shape %dx%d" % (nch, ns))
+    if n != frame_size(nch, ns, dtype):
+        raise ProtocolError("frame length %d does not match header (%d)"
+                            % (n, frame_size(nch, ns, dtype)))
+    return seq, t_ms, nch, dtype, ns, rate, scale
+
+
+def decode_window_into(buf, out, length=None):
+    """Decode the samples of frame buf into out, an array of the frame's type code with room
+    for n_channels*n_samples values. Returns the header tuple of decode_header."""
+    h = decode_header(buf, length)
+    count = h[2] * h[4]
+    if len(out) < count:
+        raise ProtocolError("output array too small")
+    nbytes = count * _ITEMSIZE[h[3]]
+    bytes_view(out, nbytes)[:] = memoryview(buf)[HEADER_SIZE:HEADER_SIZE + nbytes]
+    return h
+
+
+def encode_control(msg):
+    """Serialise a control message (a dict with a string "type"). NaN/inf become null so the
+    browser's JSON.parse accepts what MicroPython writes."""
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+        raise ProtocolError("control message needs a string 'type'")
+    return json.dumps(_finite(msg))
+
+
+def _finite(v):
+    if isinstance(v, float):
+        return v if v == v and v not in (float("inf"), float("-inf")) else None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    return v
+
+
+def decode_control(text):
+    """Parse a control message; raises ProtocolError for anything that is not a JSON object
+    with a string "type" within MAX_CONTROL_BYTES."""
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raise ProtocolError("control messages are text frames")
+    if len(text) > MAX_CONTROL_BYTES:
+        raise ProtocolError("control message too long (%d > %d bytes)"
+                            % (len(text), MAX_CONTROL_BYTES))
+    try:
+        msg = json.loads(text)
+    except ValueError:
+        raise ProtocolError("control message is not valid JSON")
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+        raise ProtocolError("control message needs a JSON object with a string 'type'")
+    return msg
