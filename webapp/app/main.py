@@ -1,0 +1,53 @@
+# motebook page entry point: wires the stream decoder and the plot buffer to the JS glue
+# (window.motebook), which owns the WebSocket and the DOM. Runs in MicroPython-WASM.
+# Memory: per frame only the decode into preallocated arrays; stats JSON 4 times a second.
+import json
+
+from pyscript import window
+
+from app.plot import PlotBuffer
+from app.stream import Stream
+
+_stream = Stream()
+_plot = PlotBuffer()
+_new_conn = [True]
+
+
+def on_text(text):
+    _stream.on_text(text)
+    if _stream.last_seq is None:
+        _new_conn[0] = True
+
+
+def on_frame(n):
+    out = _stream.on_frame(n)
+    if out is not None:
+        _plot.add(out, _stream.header, _new_conn[0])
+        _new_conn[0] = False
+
+
+def flush():
+    """Called by glue.js a few times a second: '' when nothing changed, else stats JSON
+    (and the plot data written to the FS when there are new samples)."""
+    if not _plot.dirty and not _stream.error:
+        return ""
+    s = _stream
+    h = s.header
+    info = s.info
+    chans = info.get("channels") or ["ch%d" % c for c in range(h[2] if h else 0)]
+    stats = {
+        "windows": s.windows, "gaps": s.gaps, "bad": s.bad,
+        "first_seq": -1 if s.first_seq is None else s.first_seq,
+        "last_seq": -1 if s.last_seq is None else s.last_seq,
+        "rate": h[5] if h else info.get("rate", 0),
+        "window": h[4] if h else info.get("window", 0),
+        "hop": info.get("hop", 0), "channels": chans[:_plot.nch] if h else chans,
+        "sensor": info.get("sensor", ""), "fw": info.get("fw", ""),
+        "mag_std": s.mag_std, "error": s.error,
+        "plot": _plot.flush() if _plot.dirty else 0,
+    }
+    s.error = ""
+    return json.dumps(stats)
+
+
+window.motebook.attach(on_frame, on_text, flush)

@@ -1,0 +1,63 @@
+# Plot buffer: the last N samples of every channel in physical units, appended from decoded
+# windows (only the samples a window adds over the previous one, found from timestamps) and
+# handed to JavaScript as one float32 file in the interpreter FS, never element by element.
+# Memory: one float32 array of n_channels * N, allocated when the channel count changes.
+import array
+
+PLOT = "/plot.bin"
+N = 512
+_NAN = float("nan")
+
+
+class PlotBuffer:
+    def __init__(self, n=N):
+        self.n = n
+        self.nch = 0
+        self._ring = None
+        self._idx = 0               # next write position (same for every channel)
+        self._next_t = None         # device time (ms) just after the last appended sample
+        self.dirty = False
+
+    def _reset(self, nch):
+        self.nch = nch
+        self._ring = array.array("f", [_NAN] * (nch * self.n))
+        self._idx = 0
+        self._next_t = None
+
+    def add(self, out, header, new_connection=False):
+        seq, t_ms, nch, dtype, ns, rate, scale = header
+        if nch != self.nch:
+            self._reset(nch)
+        # samples this window adds: all of it after a gap or a restart, else the hop
+        k = ns
+        if self._next_t is not None and not new_connection:
+            lead = ((self._next_t - t_ms) & 0xFFFFFFFF) * rate // 1000
+            if lead < ns:
+                k = ns - lead
+        n = self.n
+        ring = self._ring
+        idx = self._idx
+        for i in range(ns - k, ns):
+            for c in range(nch):
+                ring[c * n + idx] = out[c * ns + i] * scale
+            idx += 1
+            if idx == n:
+                idx = 0
+        self._idx = idx
+        self._next_t = (t_ms + ns * 1000 // rate) & 0xFFFFFFFF if rate else None
+        self.dirty = True
+
+    def flush(self):
+        """Write the rings, oldest sample first, to PLOT; returns samples per channel."""
+        self.dirty = False
+        if self._ring is None:
+            return 0
+        mv = memoryview(self._ring)
+        n = self.n
+        i = self._idx
+        with open(PLOT, "wb") as f:
+            for c in range(self.nch):
+                base = c * n
+                f.write(mv[base + i:base + n])
+                f.write(mv[base:base + i])
+        return n

@@ -1,0 +1,142 @@
+// motebook page glue: DOM, WebSocket, plotting, token. No protocol code here: every frame
+// is written into the interpreter's FS and decoded by shared/protocol.py in MicroPython.
+// Memory: one Float32Array view per plot update (over the bytes Python wrote), nothing per frame.
+import { hooks } from "./pyscript/core.js";
+
+const STAGE = "/stage.bin";          // the last binary frame, read by app/stream.py
+const PLOT = "/plot.bin";            // float32 plot data written by app/plot.py
+const FLUSH_MS = 250;                // plot/DOM updates: at most 4 per second
+const TOKEN_KEY = "motebook.token";
+const $ = (id) => document.getElementById(id);
+const body = document.body;
+
+const mb = (window.motebook = {
+  boot: "loading", conn: "idle", stats: {}, interpreter: null, py: null,
+  connects: 0, frames: 0, firstFrameAt: null, firstPlotAt: null, plots: 0, errors: [],
+});
+
+hooks.main.onReady.add((wrap) => { mb.interpreter = wrap.interpreter; });
+
+function setBoot(state, text) {
+  mb.boot = state; body.dataset.boot = state; $("boot").textContent = text;
+}
+
+// Called once by app/main.py with its three handlers.
+mb.attach = (onFrame, onText, flush) => {
+  if (!mb.interpreter) throw new Error("interpreter not ready");
+  mb.py = { onFrame, onText, flush };
+  setBoot("ready", "MicroPython ready");
+  connect();
+  setInterval(update, FLUSH_MS);
+};
+
+// ---- WebSocket with reconnect and backoff -------------------------------------------
+let ws = null, backoff = 250, pingId = 0;
+function setConn(state, text) { mb.conn = state; body.dataset.conn = state; $("conn").textContent = text; }
+
+function connect() {
+  setConn("connecting", "connecting…");
+  ws = new WebSocket(`ws://${location.host}/ws`);
+  ws.binaryType = "arraybuffer";
+  ws.onopen = () => { mb.connects++; backoff = 250; setConn("open", "connected"); };
+  ws.onmessage = (ev) => {
+    try {
+      if (typeof ev.data === "string") { mb.py.onText(ev.data); return; }
+      mb.interpreter.FS.writeFile(STAGE, new Uint8Array(ev.data));
+      mb.frames++;
+      if (mb.firstFrameAt === null) mb.firstFrameAt = performance.now();
+      mb.py.onFrame(ev.data.byteLength);
+    } catch (e) { report(e); }
+  };
+  ws.onclose = () => {
+    ws = null;
+    const wait = backoff; backoff = Math.min(backoff * 2, 4000);
+    setConn("closed", `disconnected, retrying in ${(wait / 1000).toFixed(1)} s`);
+    setTimeout(connect, wait);
+  };
+  ws.onerror = () => {};             // onclose follows and schedules the retry
+}
+setInterval(() => {                   // keepalive: the device answers with a pong
+  if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "ping", id: ++pingId }));
+}, 10000);
+
+function report(e) {
+  const text = String(e && e.message || e);
+  mb.errors.push(text); $("message").textContent = text;
+}
+
+// ---- throttled DOM + plot update ----------------------------------------------------
+let xs = null, xKey = "";
+function update() {
+  let out;
+  try { out = mb.py.flush(); } catch (e) { report(e); return; }
+  if (!out) return;
+  const s = (mb.stats = JSON.parse(out));
+  body.dataset.windows = s.windows; body.dataset.gaps = s.gaps;
+  body.dataset.lastSeq = s.last_seq; body.dataset.magStd = s.mag_std;
+  $("rate").textContent = s.rate; $("windows").textContent = s.windows;
+  $("last-seq").textContent = s.last_seq; $("gaps").textContent = s.gaps;
+  $("shape").textContent = `${s.window} / ${s.hop}`;
+  $("mag-std").textContent = s.mag_std.toFixed(3);
+  if (s.error) $("message").textContent = s.error;
+  if (!s.plot || !window.Plotly) return;
+  const n = s.plot, bytes = mb.interpreter.FS.readFile(PLOT);
+  const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+  if (xKey !== `${n}/${s.rate}`) {
+    xKey = `${n}/${s.rate}`; xs = new Float32Array(n);
+    for (let i = 0; i < n; i++) xs[i] = (i - n + 1) / s.rate;
+  }
+  const traces = s.channels.map((name, c) => ({
+    x: xs, y: data.subarray(c * n, (c + 1) * n), name, mode: "lines", type: "scatter",
+    line: { width: 1.5 },
+  }));
+  window.Plotly.react("plot", traces, {
+    margin: { l: 50, r: 10, t: 10, b: 40 }, uirevision: "live",
+    xaxis: { title: { text: "seconds" } }, yaxis: { title: { text: s.unit || "" } },
+    legend: { orientation: "h" },
+  }, { displayModeBar: false, responsive: true });
+  mb.plots++;
+  if (mb.firstPlotAt === null) mb.firstPlotAt = performance.now();
+  body.dataset.plots = mb.plots;
+}
+
+// ---- token (asked once, kept in localStorage) and the simulator's activity switcher --
+const hash = new URLSearchParams(location.hash.slice(1));
+if (hash.get("token")) {
+  localStorage.setItem(TOKEN_KEY, hash.get("token"));
+  history.replaceState(null, "", location.pathname + location.search);
+}
+function showToken() {
+  const has = !!localStorage.getItem(TOKEN_KEY);
+  $("token-form").hidden = has; $("activity").hidden = !has;
+}
+$("token-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const t = $("token-input").value.trim();
+  if (t) { localStorage.setItem(TOKEN_KEY, t); $("token-input").value = ""; $("message").textContent = ""; }
+  showToken();
+});
+$("forget-token").addEventListener("click", () => { localStorage.removeItem(TOKEN_KEY); showToken(); });
+
+// State-changing request to the device with the stored token; resolves to the JSON reply.
+mb.put = async (path, obj) => {
+  const r = await fetch(path, {
+    method: "PUT", body: JSON.stringify(obj),
+    headers: { "Content-Type": "application/json",
+               Authorization: `Bearer ${localStorage.getItem(TOKEN_KEY) || ""}` },
+  });
+  const reply = await r.json().catch(() => ({}));
+  if (r.status === 401 || r.status === 403) { localStorage.removeItem(TOKEN_KEY); showToken(); }
+  if (!r.ok) throw new Error(reply.error || `HTTP ${r.status}`);
+  return reply;
+};
+for (const b of document.querySelectorAll("#activity button[data-activity]")) {
+  b.addEventListener("click", async () => {
+    try {
+      await mb.put("/api/sim", { activity: b.dataset.activity });
+      for (const o of document.querySelectorAll("#activity button")) o.classList.toggle("on", o === b);
+      $("message").textContent = "";
+    } catch (e) { $("message").textContent = `activity: ${e.message}`; }
+  });
+}
+showToken();
