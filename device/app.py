@@ -1,0 +1,177 @@
+# The Microdot app: JSON API (/api/status, /api/config, /api/sim), WebSocket /ws and the
+# static web app. Errors are {"error": "..."} with a 4xx/5xx status. Memory: handlers keep
+# no per-request state beyond Microdot's request object; bodies are capped at 16 KB.
+import gc
+import json
+import time
+
+from microdot import Microdot, Request, Response
+from microdot.websocket import websocket_upgrade
+
+import auth
+import board
+import config
+import wshub
+from hal import sim_accel
+
+_DRAIN_LIMIT = 1 << 20   # bytes of an oversized body read and thrown away before the 413
+
+
+def _err(status, msg, **extra):
+    d = {"error": msg}
+    d.update(extra)
+    return d, status
+
+
+def create_app(dev):
+    """dev: the Device (main.py) holding acq (Acquisition), hub, static, token, cfg."""
+    app = Microdot()
+
+    @app.errorhandler(400)
+    def bad_request(request):
+        return _err(400, "bad request")
+
+    @app.errorhandler(404)
+    def not_found(request):
+        return _err(404, "not found: %s" % (request.path if request else "?"))
+
+    @app.errorhandler(405)
+    def not_allowed(request):
+        return _err(405, "method %s not allowed on %s" % (request.method, request.path))
+
+    @app.errorhandler(413)
+    async def too_large(request):
+        # Read the unread body away first, so the client sees this answer instead of a reset.
+        n = min(request.content_length, _DRAIN_LIMIT)
+        r = request.sock[0]
+        try:
+            while n > 0:
+                chunk = await r.read(min(n, 1024))
+                if not chunk:
+                    break
+                n -= len(chunk)
+        except Exception:
+            pass
+        return _err(413, "request body too large (%d bytes; limit %d)"
+                    % (request.content_length, Request.max_content_length))
+
+    @app.errorhandler(500)
+    def server_error(request):
+        return _err(500, "internal error on the device")
+
+    def require_token(request):
+        msg = auth.check(request.headers, dev.token)
+        return _err(401, msg) if msg else None
+
+    def json_body(request):
+        try:
+            return json.loads(request.body.decode() or "null")
+        except (ValueError, UnicodeError):
+            return ValueError("body must be JSON")
+
+    @app.get("/api/status")
+    def status(request):
+        acq = dev.acq
+        gc.collect()
+        return {
+            "fw": board.FW_VERSION,
+            "uptime_s": time.ticks_diff(time.ticks_ms(), dev.boot_ms) // 1000,
+            "rate": acq.rate(),
+            "window": acq.cfg["window"],
+            "hop": acq.cfg["hop"],
+            "sensor": acq.cfg["sensor"],
+            "sensors": list(board.SENSORS),
+            "channels": list(acq.sensor.channels),
+            "scale": acq.sensor.scale,
+            "activity": acq.activity if acq.cfg["sensor"] == "sim" else None,
+            "mem_free": gc.mem_free(),
+            "mem_alloc": gc.mem_alloc(),
+            "mem_free_min": acq.heap_min(),
+            "windows": acq.windows(),
+            "dropped": acq.dropped() + dev.hub.client_dropped(),
+            "dropped_source": acq.dropped(),
+            "dropped_clients": dev.hub.client_dropped(),
+            "seq": acq.next_seq(),
+            "clients": len(dev.hub.clients),
+            "max_clients": wshub.MAX_CLIENTS,
+        }
+
+    @app.get("/api/config")
+    def get_config(request):
+        return dict(dev.acq.cfg)
+
+    @app.put("/api/config")
+    async def put_config(request):
+        denied = require_token(request)
+        if denied:
+            return denied
+        update = json_body(request)
+        if isinstance(update, ValueError):
+            return _err(400, "config body must be a JSON object")
+        try:
+            new = config.validate(dev.acq.cfg, update, board.SENSORS, dev.acq.channels_of)
+        except config.ConfigError as e:
+            return _err(400, str(e), field=e.field)
+        except ValueError as e:
+            return _err(400, str(e))
+        err = await dev.apply_config(new)
+        if err:
+            return _err(500, err)
+        return dict(dev.acq.cfg)
+
+    @app.get("/api/sim")
+    def get_sim(request):
+        return {"activity": dev.acq.activity, "activities": list(sim_accel.ACTIVITIES),
+                "active": dev.acq.cfg["sensor"] == "sim"}
+
+    @app.put("/api/sim")
+    def put_sim(request):
+        denied = require_token(request)
+        if denied:
+            return denied
+        body = json_body(request)
+        if not isinstance(body, dict) or not isinstance(body.get("activity"), str):
+            return _err(400, 'body must be {"activity": NAME}; valid: %s'
+                        % ", ".join(sim_accel.ACTIVITIES))
+        name = body["activity"]
+        if name not in sim_accel.ACTIVITIES:
+            return _err(400, "unknown activity %r; valid: %s"
+                        % (name, ", ".join(sim_accel.ACTIVITIES)), field="activity")
+        if dev.acq.cfg["sensor"] != "sim":
+            return _err(409, "the sensor is %r; the simulated activity needs sensor 'sim'"
+                        % dev.acq.cfg["sensor"])
+        dev.acq.set_activity(name)
+        return {"activity": name, "activities": list(sim_accel.ACTIVITIES), "active": True}
+
+    @app.get("/ws")
+    async def ws(request):
+        if dev.hub.full():
+            return _err(503, "too many WebSocket clients (max %d)" % wshub.MAX_CLIENTS)
+        if (request.headers.get("Upgrade") or "").lower() != "websocket":
+            return _err(400, "/ws is a WebSocket endpoint (send Upgrade: websocket)")
+        await websocket_upgrade(request)
+        try:
+            await dev.hub.serve(request.sock[0], request.sock[1])
+        except Exception as e:
+            print("motebook: ws client error:", repr(e))
+        return Response.already_handled
+
+    @app.route("/", methods=["GET", "HEAD"])
+    def index(request):
+        return _static(request, "/")
+
+    @app.route("/<path:path>", methods=["GET", "HEAD"])
+    def files(request, path):
+        return _static(request, "/" + path)
+
+    def _static(request, path):
+        if path.startswith("/api/"):
+            return _err(404, "no such API endpoint: %s" % path)
+        r = dev.static.response(request, path)
+        if r is None:
+            if path == "/" and dev.static.problem:
+                return _err(404, dev.static.problem)
+            return _err(404, "not found: %s" % path)
+        return r
+
+    return app

@@ -1,0 +1,95 @@
+# Device configuration: sample rate, window length, hop and sensor, validated and persisted
+# as JSON in the data dir (atomic write: tmp file + rename). Memory: one small dict.
+import json
+import os
+
+DEFAULTS = {"rate": 100, "window": 128, "hop": 64, "sensor": "sim"}
+LIMITS = {"rate": (10, 1000), "window": (16, 1024)}
+MAX_VALUES = 8192      # window * channels: bounds the ring/frame buffers on a 192 KB heap
+_FILE = "config.json"
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; .field names the offending field."""
+
+    def __init__(self, field, msg):
+        ValueError.__init__(self, msg)
+        self.field = field
+
+
+def _int(update, name):
+    v = update[name]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ConfigError(name, "%s must be an integer, got %s" % (name, _json_type(v)))
+    return v
+
+
+def _json_type(v):
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, float):
+        return "a number with a fraction"
+    if isinstance(v, (list, tuple)):
+        return "a list"
+    if isinstance(v, dict):
+        return "an object"
+    if v is None:
+        return "null"
+    return "%r" % (v,)
+
+
+def validate(current, update, sensors, channels_of=None):
+    """Return a new config dict = current updated with update, or raise ConfigError.
+    sensors: valid sensor names; channels_of(sensor) -> channel count (for the size bound)."""
+    if not isinstance(update, dict):
+        raise ConfigError(None, "config must be a JSON object")
+    for k in update:
+        if k not in DEFAULTS:
+            raise ConfigError(k, "unknown config field %r; valid: %s"
+                              % (k, ", ".join(sorted(DEFAULTS))))
+    new = dict(current)
+    for name in ("rate", "window", "hop"):
+        if name in update:
+            new[name] = _int(update, name)
+    if "sensor" in update:
+        s = update["sensor"]
+        if not isinstance(s, str):
+            raise ConfigError("sensor", "sensor must be a string, got %s" % _json_type(s))
+        if s not in sensors:
+            raise ConfigError("sensor", "sensor must be one of: %s (got %r)"
+                              % (", ".join(sensors), s))
+        new["sensor"] = s
+    for name in ("rate", "window"):
+        lo, hi = LIMITS[name]
+        if not lo <= new[name] <= hi:
+            raise ConfigError(name, "%s must be %d..%d, got %d" % (name, lo, hi, new[name]))
+    if not 1 <= new["hop"] <= new["window"]:
+        raise ConfigError("hop", "hop must be 1..window (%d), got %d" % (new["window"], new["hop"]))
+    if channels_of is not None:
+        n = channels_of(new["sensor"])
+        if new["window"] * n > MAX_VALUES:
+            raise ConfigError("window", "window x channels must be at most %d (%d x %d)"
+                              % (MAX_VALUES, new["window"], n))
+    return new
+
+
+def load(data_dir, sensors):
+    """Stored config (validated) or the defaults; a broken file is reported, not fatal."""
+    try:
+        with open(data_dir + "/" + _FILE) as f:
+            stored = json.load(f)
+        return validate(DEFAULTS, stored, sensors), None
+    except OSError:
+        return dict(DEFAULTS), None
+    except ValueError as e:
+        return dict(DEFAULTS), "stored config ignored: %s" % e
+
+
+def save(data_dir, cfg):
+    path = data_dir + "/" + _FILE
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(json.dumps(cfg))
+    os.rename(tmp, path)

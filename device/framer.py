@@ -1,0 +1,48 @@
+# Window builder task: cuts windows from the Ring (shared.windowing), encodes each into one
+# preallocated frame buffer (shared.protocol) and tells the WebSocket hub. Memory: the frame
+# buffer and the channel-major sample array are made once per configuration.
+import asyncio
+import gc
+
+from shared import protocol
+from shared.windowing import zeros
+
+WS_HEAD = 4  # room before the frame for the WebSocket header (2 or 4 bytes)
+
+
+class Framer:
+    def __init__(self, windower, rate, scale, ready_event, publish, t0_ms):
+        self.windower = windower
+        ring = windower.ring
+        self.nch = ring.channels
+        self.rate = rate
+        self.scale = scale
+        self._ready = ready_event
+        self._publish = publish
+        self._t0_ms = t0_ms            # callable: ticks_ms when sampling started
+        self.samples = zeros("h", self.nch * windower.length)
+        size = protocol.frame_size(self.nch, windower.length)
+        self.buf = bytearray(WS_HEAD + size)
+        self.view = memoryview(self.buf)
+        self.frame_len = 0
+        self.mem_free_min = gc.mem_free()
+
+    async def run(self):
+        w = self.windower
+        body = self.view[WS_HEAD:]
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            while True:
+                r = w.build_into(self.samples)
+                if r is None:
+                    break
+                seq, start = r
+                t_ms = self._t0_ms() + start * 1000 // self.rate
+                self.frame_len = protocol.encode_window_into(
+                    body, seq, t_ms, self.samples, self.nch, w.length, self.rate, self.scale)
+                self._publish(seq)
+                f = gc.mem_free()
+                if f < self.mem_free_min:
+                    self.mem_free_min = f
+                await asyncio.sleep_ms(0)  # let client senders copy this frame out first

@@ -1,0 +1,94 @@
+# Firmware entry point: loads config and token, starts the acquisition tasks and the Microdot
+# server, with a global asyncio exception handler. Memory: everything is imported first, then
+# gc.collect(); buffers are made by Acquisition.apply() once per configuration.
+import gc
+import sys
+
+import asyncio
+
+import auth
+import board
+import config
+from acquisition import Acquisition
+from app import create_app
+from static import Static
+from wshub import Hub
+
+gc.collect()
+_MEM_AFTER_IMPORTS = gc.mem_free()
+
+
+class Device:
+    def __init__(self):
+        import time
+        self.boot_ms = time.ticks_ms()
+        self.token = auth.load_or_create(board.DATA)
+        self.acq = Acquisition(self._publish)
+        self.hub = Hub(self.acq, self.hello)
+        self.static = Static(board.WWW)
+        self.mem_after_imports = _MEM_AFTER_IMPORTS
+
+    def _publish(self, seq):
+        self.hub.publish(seq)
+
+    def hello(self):
+        a = self.acq
+        return {"type": "hello", "fw": board.FW_VERSION, "rate": a.rate(),
+                "window": a.cfg["window"], "hop": a.cfg["hop"],
+                "channels": list(a.sensor.channels), "sensor": a.cfg["sensor"],
+                "scale": a.sensor.scale, "seq": a.next_seq()}
+
+    async def apply_config(self, new):
+        """Restart acquisition with new; on failure restore the old config. Persist on
+        success. Returns None or an error message."""
+        old = self.acq.cfg
+        try:
+            await self.acq.apply(new)
+        except (ValueError, MemoryError, OSError) as e:
+            print("motebook: config rejected (%r), restoring the previous one" % (e,))
+            await self.acq.apply(old)
+            return "could not apply the config: %s" % e
+        config.save(board.DATA, new)
+        self.hub.hello_all()
+        return None
+
+
+def _on_exception(loop, context):
+    print("motebook: unhandled exception in a task:")
+    e = context.get("exception")
+    if e is not None:
+        sys.print_exception(e)
+    else:
+        print(context.get("message"))
+
+
+async def main():
+    asyncio.get_event_loop().set_exception_handler(_on_exception)
+    dev = Device()
+    cfg, warning = config.load(board.DATA, board.SENSORS)
+    if warning:
+        print("motebook:", warning)
+    if board.REPLAY:
+        cfg["sensor"] = "replay"   # --replay FILE: play the recording (not persisted)
+    try:
+        await dev.acq.apply(cfg)
+    except ValueError as e:
+        print("motebook: error:", e)
+        sys.exit(2)
+    app = create_app(dev)
+    gc.collect()
+    print("motebook %s: sensor %s, %d Hz, window %d, hop %d, channels %s"
+          % (board.FW_VERSION, cfg["sensor"], dev.acq.rate(), cfg["window"], cfg["hop"],
+             ",".join(dev.acq.sensor.channels)))
+    print("motebook: token %s" % dev.token)
+    print("motebook: free heap after imports %d, now %d" % (_MEM_AFTER_IMPORTS, gc.mem_free()))
+    print("motebook: listening on http://%s:%d/" % (board.HOST, board.PORT))
+    await app.start_server(host=board.HOST, port=board.PORT)
+
+
+try:
+    asyncio.run(main())
+except KeyboardInterrupt:
+    pass
+finally:
+    asyncio.new_event_loop()

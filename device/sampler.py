@@ -1,0 +1,47 @@
+# Sampling task: reads the sensor at a fixed rate into a preallocated int16 Ring.
+# A timer loop paced by ticks_us catches up missed ticks, so the long-run rate is exact even
+# when asyncio wakes late (unix port). Memory: no allocation per sample (small ints only).
+import asyncio
+import time
+
+_MAX_CATCHUP_S = 1  # further behind than this (e.g. process stopped): resync, count it
+
+
+class Sampler:
+    def __init__(self, sensor, ring, rate, ready_event, want_window):
+        self.sensor = sensor
+        self.ring = ring
+        self.rate = rate
+        self._ready = ready_event
+        self._want = want_window   # callable: True when a window can be cut
+        self.resyncs = 0
+        self.t0_ms = time.ticks_ms()
+
+    async def run(self):
+        sensor, ring, rate = self.sensor, self.ring, self.rate
+        buf = ring.buf
+        t0 = time.ticks_us()
+        self.t0_ms = time.ticks_ms()
+        n = 0              # samples taken in the current second since t0
+        due = t0
+        while True:
+            now = time.ticks_us()
+            taken = 0
+            while time.ticks_diff(now, due) >= 0:
+                sensor.read_into(buf, ring.next_offset())
+                ring.commit()
+                n += 1
+                if n == rate:
+                    t0 = time.ticks_add(t0, 1000000)
+                    n = 0
+                due = time.ticks_add(t0, n * 1000000 // rate)
+                taken += 1
+                if taken > rate * _MAX_CATCHUP_S:
+                    self.resyncs += 1
+                    t0 = due = time.ticks_us()
+                    n = 0
+                    break
+            if taken and self._want():
+                self._ready.set()
+            wait_us = time.ticks_diff(due, time.ticks_us())
+            await asyncio.sleep_ms((wait_us + 999) // 1000 if wait_us > 0 else 0)

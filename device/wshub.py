@@ -1,0 +1,199 @@
+# WebSocket clients of /ws: a bounded set; each has one sender task (the only writer of its
+# socket) that sends queued control messages, then the newest window frame, so a slow client
+# skips windows (counted) instead of stalling the sampler. The reader answers control messages.
+# Memory: per client a small outbox (bounded) and a 256-byte scratch buffer for discarding.
+import asyncio
+import struct
+
+from shared import protocol
+
+MAX_CLIENTS = 4
+MAX_OUTBOX = 4
+MAX_MESSAGE = protocol.MAX_CONTROL_BYTES   # longest client message we parse
+_DISCARD_LIMIT = 1 << 20                   # longer messages: error, then close
+_TEXT, _BINARY, _CLOSE, _PING, _PONG = 1, 2, 8, 9, 10
+
+
+class Client:
+    def __init__(self, hub, writer):
+        self.hub = hub
+        self.w = writer
+        self.ev = asyncio.Event()
+        self.outbox = []        # (opcode, bytes) waiting for the sender; at most MAX_OUTBOX
+        self.last_total = None  # hub.total at the last frame sent
+        self.sent = 0
+        self.dropped = 0
+        self.closed = False
+
+    def queue(self, opcode, data):
+        if len(self.outbox) < MAX_OUTBOX:
+            self.outbox.append((opcode, data))
+            self.ev.set()
+            return True
+        return False
+
+    def queue_control(self, msg):
+        return self.queue(_TEXT, protocol.encode_control(msg).encode())
+
+
+class Hub:
+    def __init__(self, acq, hello):
+        self.acq = acq
+        self._hello = hello     # callable returning the hello dict
+        self.clients = []
+        self.total = 0          # frames published since boot
+        self.dropped = 0        # frames skipped by slow clients (also those gone)
+
+    def publish(self, seq):
+        self.total += 1
+        for c in self.clients:
+            c.ev.set()
+
+    def full(self):
+        return len(self.clients) >= MAX_CLIENTS
+
+    def hello_all(self):
+        """After a reconfiguration: every client gets a new hello (new shape, next seq)."""
+        for c in self.clients:
+            c.last_total = None
+            c.queue_control(self._hello())
+
+    def client_dropped(self):
+        return self.dropped + sum(c.dropped for c in self.clients)
+
+    async def serve(self, reader, writer):
+        """Run one client until it closes; returns when the connection is finished."""
+        c = Client(self, writer)
+        self.clients.append(c)
+        c.last_total = self.total
+        c.queue_control(self._hello())
+        sender = asyncio.create_task(self._send_loop(c))
+        try:
+            await self._read_loop(c, reader)
+        except (OSError, EOFError):
+            pass
+        finally:
+            c.closed = True
+            sender.cancel()
+            try:
+                await sender
+            except BaseException:
+                pass
+            self.clients.remove(c)
+            self.dropped += c.dropped
+
+    async def _send_loop(self, c):
+        w = c.w
+        try:
+            while not c.closed:
+                await c.ev.wait()
+                c.ev.clear()
+                while c.outbox:
+                    op, data = c.outbox.pop(0)
+                    w.write(_header(op, len(data)))
+                    w.write(data)
+                    await w.drain()
+                    if op == _CLOSE:
+                        c.closed = True
+                        return
+                if c.last_total is None:       # new hello queued: restart counting
+                    c.last_total = self.total
+                    continue
+                if self.total != c.last_total:
+                    c.dropped += self.total - c.last_total - 1
+                    c.last_total = self.total
+                    f = self.acq.framer
+                    n = f.frame_len
+                    # The WebSocket header goes right before the frame, in the same buffer,
+                    # so one write() copies everything out synchronously (no allocation).
+                    buf = f.buf
+                    if n < 126:
+                        buf[2] = 0x82
+                        buf[3] = n
+                        w.write(f.view[2:4 + n])
+                    else:
+                        buf[0] = 0x82
+                        buf[1] = 126
+                        buf[2] = n >> 8
+                        buf[3] = n & 0xFF
+                        w.write(f.view[0:4 + n])
+                    c.sent += 1
+                    await w.drain()
+        except (OSError, EOFError):
+            c.closed = True
+
+    async def _read_loop(self, c, r):
+        scratch = memoryview(bytearray(256))
+        while not c.closed:
+            h = await r.readexactly(2)
+            fin, op, masked, n = h[0] & 0x80, h[0] & 0x0F, h[1] & 0x80, h[1] & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", await r.readexactly(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", await r.readexactly(8))[0]
+            mask = await r.readexactly(4) if masked else None
+            if op == _CLOSE:
+                if n:
+                    await _discard(r, n, scratch)
+                c.queue(_CLOSE, b"")
+                return
+            err = None
+            if op == _PING or op == _PONG:
+                if n > 125:
+                    err = "control frame too long"
+            elif not fin or op == 0:
+                err = "fragmented WebSocket messages are not supported"
+            elif op == _BINARY:
+                err = "binary messages from the client are not accepted; send JSON text"
+            elif op != _TEXT:
+                err = "unknown WebSocket opcode %d" % op
+            elif n > MAX_MESSAGE:
+                err = "message too long (%d > %d bytes)" % (n, MAX_MESSAGE)
+            if err:
+                if n > _DISCARD_LIMIT:
+                    c.queue_control({"type": "error", "error": err + "; closing"})
+                    c.queue(_CLOSE, b"")
+                    return
+                await _discard(r, n, scratch)
+                c.queue_control({"type": "error", "error": err})
+                continue
+            data = await r.readexactly(n) if n else b""
+            if mask:
+                data = bytearray(data)
+                for i in range(n):
+                    data[i] ^= mask[i & 3]
+            if op == _PING:
+                c.queue(_PONG, bytes(data))
+            elif op == _TEXT:
+                self._on_text(c, data)
+
+    def _on_text(self, c, data):
+        try:
+            try:
+                text = bytes(data).decode()
+            except UnicodeError:
+                raise protocol.ProtocolError("message is not valid UTF-8")
+            msg = protocol.decode_control(text)
+            t = msg["type"]
+            if t == "ping":
+                c.queue_control({"type": "pong", "id": msg.get("id")})
+            elif t == "hello":
+                c.queue_control(self._hello())
+            else:
+                raise protocol.ProtocolError("unknown message type %r (known: ping, hello)" % t)
+        except ValueError as e:   # ProtocolError is a ValueError
+            c.queue_control({"type": "error", "error": str(e)})
+
+
+def _header(op, n):
+    if n < 126:
+        return bytes((0x80 | op, n))
+    return bytes((0x80 | op, 126, n >> 8, n & 0xFF))
+
+
+async def _discard(r, n, scratch):
+    while n > 0:
+        k = await r.readinto(scratch[:min(n, len(scratch))])
+        if not k:
+            raise EOFError()
+        n -= k

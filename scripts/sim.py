@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Start the simulated device: the real firmware (build/fw/lib, .mpy) on the real MicroPython
+unix interpreter, serving on 127.0.0.1. Prints the URL and the access token, forwards
+signals, exits with the device's exit code.
+Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--heap 192k]"""
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+
+
+def interpreter():
+    ours = ROOT / "build" / "wasm" / "unix" / "micropython"
+    if ours.is_file() and os.access(ours, os.X_OK):
+        return ours
+    return ROOT / ".venv" / "bin" / "micropython"
+
+
+def _port_open(port):
+    try:
+        with socket.create_connection((HOST, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(ROOT / ".data"), help="device filesystem folder")
+    ap.add_argument("--replay", help="CSV recording (header t,<channel>,...) to play")
+    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8080))
+    ap.add_argument("--heap", default="192k", help="MicroPython heap size (ESP32-like)")
+    ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
+    args = ap.parse_args(argv)
+
+    data = Path(args.data).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    lib = ROOT / "build" / "fw" / "lib"
+    if not (lib / "main.mpy").exists():
+        sys.exit("sim: %s/main.mpy missing: run scripts/setup (or scripts/build_fw.py)" % lib)
+    env = dict(os.environ)
+    env.update({
+        "MICROPYPATH": ".frozen:" + str(lib),
+        "MOTEBOOK_DATA": str(data),
+        "MOTEBOOK_WWW": str(ROOT / "build" / "fw" / "www"),
+        "MOTEBOOK_PORT": str(args.port),
+        "MOTEBOOK_HOST": HOST,
+    })
+    env.pop("MOTEBOOK_REPLAY", None)
+    if args.replay:
+        replay = Path(args.replay).resolve()
+        if not replay.is_file():
+            sys.exit("sim: replay file %s not found" % args.replay)
+        env["MOTEBOOK_REPLAY"] = str(replay)
+    if _port_open(args.port):
+        sys.exit("sim: port %d on %s is already in use (set PORT or --port)" % (args.port, HOST))
+
+    cmd = [str(interpreter()), "-X", "heapsize=" + args.heap, "-m", "main"]
+    proc = subprocess.Popen(cmd, cwd=str(data), env=env)
+
+    def forward(signum, frame):
+        try:
+            proc.send_signal(signum)
+        except ProcessLookupError:
+            pass
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, forward)
+
+    deadline = time.monotonic() + 15
+    while proc.poll() is None and time.monotonic() < deadline and not _port_open(args.port):
+        time.sleep(0.05)
+    if proc.poll() is None and _port_open(args.port) and not args.quiet:
+        try:
+            token = (data / "token").read_text().strip()
+        except OSError:
+            token = "(missing: %s/token)" % data
+        print("\n  motebook simulated device is running\n"
+              "  URL:   http://%s:%d/\n"
+              "  token: %s   (also in %s/token)\n"
+              "  Ctrl-C stops it.\n" % (HOST, args.port, token, data), flush=True)
+    while True:
+        try:
+            rc = proc.wait()
+            break
+        except KeyboardInterrupt:
+            continue
+    # A device killed by a signal reports it like a shell would (128 + signal number).
+    return rc if rc >= 0 else 128 - rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
