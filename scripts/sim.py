@@ -2,7 +2,7 @@
 """Start the simulated device: the real firmware (build/fw/lib, .mpy) on the real MicroPython
 unix interpreter, serving on 127.0.0.1. Prints the URL and the access token, forwards
 signals, exits with the device's exit code.
-Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--heap 192k]"""
+Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--www DIR] [--heap 192k]"""
 import argparse
 import os
 import signal
@@ -36,6 +36,8 @@ def main(argv=None):
     ap.add_argument("--data", default=str(ROOT / ".data"), help="device filesystem folder")
     ap.add_argument("--replay", help="CSV recording (header t,<channel>,...) to play")
     ap.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8080))
+    ap.add_argument("--www", default=str(ROOT / "build" / "fw" / "www"),
+                    help="web app folder with manifest.json (default build/fw/www)")
     ap.add_argument("--heap", default="192k", help="MicroPython heap size (ESP32-like)")
     ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
     args = ap.parse_args(argv)
@@ -49,7 +51,7 @@ def main(argv=None):
     env.update({
         "MICROPYPATH": ".frozen:" + str(lib),
         "MOTEBOOK_DATA": str(data),
-        "MOTEBOOK_WWW": str(ROOT / "build" / "fw" / "www"),
+        "MOTEBOOK_WWW": str(Path(args.www).resolve()),
         "MOTEBOOK_PORT": str(args.port),
         "MOTEBOOK_HOST": HOST,
     })

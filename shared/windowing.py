@@ -4,12 +4,7 @@
 # per window (only small ints).
 from array import array
 
-try:  # MicroPython on a device: compile the copy loop to machine code where available
-    import micropython
-    _native = micropython.native
-except (ImportError, AttributeError):  # CPython, and the WASM build (no native emitter)
-    def _native(f):
-        return f
+from shared.compat import native
 
 
 def zeros(typecode, n):
@@ -50,7 +45,7 @@ class Ring:
         self.commit()
 
 
-@_native
+@native
 def _copy_channel_major(src, nch, cap, first, n, out):
     # first: ring slot (0..cap-1) of the window's first sample
     for c in range(nch):
