@@ -44,8 +44,9 @@ function connect() {
       if (typeof ev.data === "string") { mb.py.onText(ev.data); return; }
       mb.interpreter.FS.writeFile(STAGE, new Uint8Array(ev.data));
       mb.frames++;
-      if (mb.firstFrameAt === null) mb.firstFrameAt = performance.now();
       mb.py.onFrame(ev.data.byteLength);
+      if (mb.firstFrameAt === null) mb.firstFrameAt = performance.now();   // first decoded
+      if (mb.plots === 0) update();  // show the first window at once, then throttled
     } catch (e) { report(e); }
   };
   ws.onclose = () => {
@@ -66,11 +67,11 @@ function report(e) {
 }
 
 // ---- throttled DOM + plot update ----------------------------------------------------
-let xs = null, xKey = "";
+let xs = null, xKey = "", pending = null;   // pending: plot data written before Plotly loaded
 function update() {
   let out;
   try { out = mb.py.flush(); } catch (e) { report(e); return; }
-  if (!out) return;
+  if (!out) { if (pending && window.Plotly) draw(pending); return; }
   const s = (mb.stats = JSON.parse(out));
   body.dataset.windows = s.windows; body.dataset.gaps = s.gaps;
   body.dataset.lastSeq = s.last_seq; body.dataset.magStd = s.mag_std;
@@ -79,7 +80,14 @@ function update() {
   $("shape").textContent = `${s.window} / ${s.hop}`;
   $("mag-std").textContent = s.mag_std.toFixed(3);
   if (s.error) $("message").textContent = s.error;
-  if (!s.plot || !window.Plotly) return;
+  if (s.plot) { pending = s; if (window.Plotly) draw(s); }
+}
+
+// the deferred plotly script may land after the first window: draw at once when it does
+document.querySelector("script[src*=plotly]").addEventListener("load", () => { if (pending) draw(pending); });
+
+function draw(s) {
+  pending = null;
   const n = s.plot, bytes = mb.interpreter.FS.readFile(PLOT);
   const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
   if (xKey !== `${n}/${s.rate}`) {

@@ -1,0 +1,81 @@
+// Fixture: the real simulated device (device firmware on the MicroPython unix interpreter,
+// started by scripts/sim.py) on a free 127.0.0.1 port with its own data folder; reads the
+// access token the device created, restarts it on the same port, and stops it.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const PYTHON = join(ROOT, ".venv", "bin", "python");
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class Device {
+  constructor() {
+    this.dataDir = mkdtempSync(join(tmpdir(), "motebook-device-"));
+    this.port = null; this.proc = null; this.log = ""; this.token = null;
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}/`; }
+
+  async start() {
+    if (this.port === null) this.port = await freePort();
+    const proc = spawn(PYTHON, [join(ROOT, "scripts", "sim.py"), "--port", String(this.port),
+      "--data", this.dataDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = proc;
+    proc.stdout.on("data", (d) => { this.log += d; });
+    proc.stderr.on("data", (d) => { this.log += d; });
+    proc.exited = new Promise((r) => proc.on("exit", (code, sig) => r(code ?? sig)));
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      if (proc.exitCode !== null || proc.signalCode !== null)
+        throw new Error(`simulator exited (${proc.exitCode ?? proc.signalCode}):\n${this.log}`);
+      try {
+        const r = await fetch(`${this.url}api/status`);
+        if (r.ok) { await r.json(); break; }
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) { await this.stop(); throw new Error(`simulator did not start:\n${this.log}`); }
+      await sleep(100);
+    }
+    this.token = readFileSync(join(this.dataDir, "token"), "utf8").trim();
+    return this;
+  }
+
+  /** Stops the simulator process (SIGTERM, then SIGKILL), keeping port and data folder. */
+  async stop() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill("SIGTERM");
+    const t = setTimeout(() => proc.kill("SIGKILL"), 3000);
+    await proc.exited;
+    clearTimeout(t);
+  }
+
+  async restart() { await this.stop(); await this.start(); }
+
+  async dispose() { await this.stop(); rmSync(this.dataDir, { recursive: true, force: true }); }
+
+  async api(method, path, body, token = this.token) {
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const r = await fetch(this.url + path.replace(/^\//, ""), {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, json, text };
+  }
+}

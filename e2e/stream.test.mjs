@@ -1,0 +1,91 @@
+// End to end: the real simulated device serves the notebook; MicroPython-WASM boots from the
+// device's files, decodes live windows with shared/protocol and plots them; the simulated
+// activity is switched through the API; the stream survives a device restart.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launch, watchErrors } from "./lib/browser.mjs";
+import { Device } from "./lib/device.mjs";
+import { Notebook } from "./lib/notebook.mjs";
+
+let device, browser;
+
+before(async () => {
+  device = await new Device().start();
+  // faster windows so the test sees 20 of them in a few seconds (100 Hz / 16 = 6 per second)
+  const r = await device.api("PUT", "/api/config", { hop: 16 });
+  assert.equal(r.status, 200, `PUT /api/config: ${r.text}`);
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await device?.dispose();
+});
+
+test("boots from the device, plots 20+ consecutive windows, follows the simulated activity", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  const t0 = Date.now();
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  const bootMs = Date.now() - t0;
+
+  assert.equal((await device.api("PUT", "/api/sim", { activity: "idle" })).status, 200);
+  const s = await nb.waitWindows(20);
+  assert.equal(s.gaps, 0, "no sequence gaps");
+  assert.equal(s.bad, 0, "no malformed frames");
+  assert.equal(s.last_seq - s.first_seq + 1, s.windows, "consecutive sequence numbers");
+  assert.equal(s.rate, 100);
+  assert.deepEqual(s.channels, ["x", "y", "z"]);
+  const plot = await nb.plotShape();
+  assert.equal(plot.length, 3, "one trace per channel");
+  for (const t of plot) assert.ok(t.finite >= 128, `trace ${t.name} shows samples`);
+
+  // idle: |a| barely moves; then switch through the page (PUT /api/sim with the stored token)
+  const idle = await nb.waitStats((w) => window.motebook.stats.windows >= w, s.windows + 2);
+  assert.equal(await nb.setActivity("shaking"), 200);
+  const shaking = await nb.waitStats(
+    (v) => window.motebook.stats.mag_std > 5 * v + 0.05, idle.mag_std);
+  assert.ok(shaking.mag_std > idle.mag_std, `${shaking.mag_std} > ${idle.mag_std}`);
+  assert.equal((await device.api("GET", "/api/status")).status, 200);
+
+  // and back, through the API directly
+  assert.equal((await device.api("PUT", "/api/sim", { activity: "idle" })).status, 200);
+  await nb.waitStats((v) => window.motebook.stats.mag_std < v / 2, shaking.mag_std);
+  const end = await nb.stats();
+  assert.equal(end.gaps, 0);
+
+  assert.deepEqual(errors, [], "no console errors");
+  assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");
+  console.log(`# booted in ${bootMs} ms, ${end.windows} windows, |a| std idle ${idle.mag_std.toFixed(4)}` +
+    ` shaking ${shaking.mag_std.toFixed(4)}`);
+  await page.close();
+});
+
+test("reconnects by itself after the device restarts", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url);
+  await nb.waitBooted();
+  await nb.waitWindows(3);
+  const before = await nb.state();
+  assert.equal(before.connects, 1);
+
+  await device.stop();
+  await page.waitForFunction(() => window.motebook.conn !== "open", null, { timeout: 10000 });
+  await device.restart();
+  await page.waitForFunction((n) => window.motebook.connects > n, before.connects,
+    { timeout: 15000 });
+  const frames = (await nb.state()).frames;
+  await page.waitForFunction((f) => window.motebook.frames >= f + 3, frames, { timeout: 15000 });
+  const s = await nb.stats();
+  assert.equal(s.bad, 0);
+  assert.equal((await nb.state()).conn, "open");
+  // while the device was down the browser logs failed WebSocket attempts; nothing else
+  const other = errors.filter((e) => !/WebSocket connection to .* failed/.test(e));
+  assert.deepEqual(other, [], "no other console errors");
+  assert.deepEqual(browser.offsite, []);
+  await page.close();
+});
