@@ -100,6 +100,10 @@ class Acquisition:
     def next_seq(self):
         return self.windower.next_seq() if self.windower else self._seq
 
+    def note_mem(self, free):
+        if free < self.mem_free_min:
+            self.mem_free_min = free
+
     def heap_min(self):
         m = self.mem_free_min
         if self.framer is not None and self.framer.mem_free_min < m:

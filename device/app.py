@@ -72,6 +72,7 @@ def create_app(dev):
     @app.get("/api/status")
     def status(request):
         acq = dev.acq
+        acq.note_mem(gc.mem_free())
         gc.collect()
         return {
             "fw": board.FW_VERSION,

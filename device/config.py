@@ -13,7 +13,7 @@ class ConfigError(ValueError):
     """Invalid configuration; .field names the offending field."""
 
     def __init__(self, field, msg):
-        ValueError.__init__(self, msg)
+        super().__init__(msg)
         self.field = field
 
 

@@ -1,8 +1,19 @@
 """Fixtures: `dev` is one real simulated device per test module (scripts/sim.py, MicroPython
 unix, temp data dir); `make_dev` starts extra ones (restart, replay) and stops them after."""
+import subprocess
+import sys
+
 import pytest
 
-from device.tests.simdev import SimDevice
+from device.tests.simdev import ROOT, SimDevice
+
+
+@pytest.fixture(scope="session", autouse=True)
+def firmware_built():
+    """The simulator runs build/fw/lib: rebuild it (incremental, quiet) so tests never run
+    stale .mpy files after an edit."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_fw.py")], check=True,
+                   stdout=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
