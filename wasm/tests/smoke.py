@@ -1,0 +1,48 @@
+# motebook: smoke test run by wasm/build.sh on each fresh build (unix and webassembly):
+# the modules the device simulator and shared code need import, and the C modules work.
+import sys
+import array
+import json
+import struct
+import binascii
+import errno
+import time
+import os
+import asyncio
+import emlearn_fft
+import emlearn_iir
+import emlearn_neighbors
+import emlearn_trees
+
+if sys.platform != "webassembly":
+    # Microdot on the unix port: sockets, select and the WebSocket handshake's sha1
+    import socket
+    import select
+    import hashlib
+
+    assert binascii.hexlify(hashlib.sha1(b"abc").digest()) == b"a9993e364706816aba3e25717850c26c9cd0d89d"
+    assert len(os.urandom(8)) == 8
+else:
+    # what PyScript 0.7.31's own Python imports at boot
+    import pathlib
+    import inspect
+    import functools
+    import base64
+    import html
+
+    assert os.path.exists("/")
+
+re = array.array("f", [1.0, 0.0, 0.0, 0.0])
+im = array.array("f", [0.0] * 4)
+emlearn_fft.FFT(4).run(re, im)
+assert list(re) == [1.0, 1.0, 1.0, 1.0], re
+m = emlearn_trees.new(1, 1, 2)
+m.setdata(1, 2)
+m.addroot(0)
+m.addnode(-1, -2, 0, 10)
+m.addleaf(0)
+m.addleaf(1)
+out = array.array("f", [0.0, 0.0])
+m.predict(array.array("h", [20]), out)
+assert list(out) == [0.0, 1.0], out
+print("smoke ok", sys.implementation._build if hasattr(sys.implementation, "_build") else "", time.ticks_ms() >= 0)
