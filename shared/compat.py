@@ -7,8 +7,11 @@ except ImportError:
     def const(x):
         return x
 
-# @native compiles hot loops to machine code on the device and the unix port; the browser
-# build (and CPython) have no native emitter, so it becomes a no-op there.
+# `native` marks hot loops. MicroPython applies its native emitter only for a literal
+# `@micropython.native` seen by the compiler (it is no runtime attribute on 1.28, and the
+# browser build rejects that decorator with SyntaxError), so shared/ code uses this marker,
+# a no-op unless a port ever exposes micropython.native at runtime. To get machine code on the
+# device, precompile the module with `mpy-cross -X emit=native` instead.
 try:
     import micropython as _mp
     native = _mp.native

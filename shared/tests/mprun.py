@@ -1,0 +1,92 @@
+# Runs the portable shared/ test suite on any Python (MicroPython unix, MicroPython-WASM in Node
+# or in the page, CPython): every test_* function of MODULES, one line per test, then one JSON
+# line with the counts and a closing "N passed, N failed" line. Memory: one module at a time.
+#
+#   micropython shared/tests/mprun.py [module ...]      (exit status 1 if anything failed)
+#   from shared.tests import mprun; result = mprun.run(report)   # report(line) per output line
+import sys
+
+try:
+    import ujson as json
+except ImportError:
+    import json
+
+MODULES = ("test_compat", "test_protocol", "test_features", "test_quant", "test_model",
+           "test_golden")
+
+
+def _runtime():
+    impl = sys.implementation.name
+    if impl == "micropython":
+        try:  # is there a native emitter? (the browser build has none)
+            exec("import micropython\n@micropython.native\ndef _f():\n    pass\n")
+            emitter = ""
+        except SyntaxError:
+            emitter = "-noemit"
+        return "micropython-%s%s" % (sys.platform, emitter)
+    return "%s-%s" % (impl, sys.platform)
+
+
+def _describe(e):
+    try:
+        import io
+        buf = io.StringIO()
+        sys.print_exception(e, buf)  # MicroPython: file and line of the failing assert
+        return buf.getvalue().strip().replace("\n", " | ")
+    except AttributeError:
+        import traceback
+        return " | ".join(traceback.format_exception(type(e), e, e.__traceback__)[-2:]) \
+            .replace("\n", " ")
+
+
+def run(report=print, modules=MODULES):
+    """Run the suite; report(line) receives each output line. Returns the result dict."""
+    from shared import features
+    impls = features.fft_impls()
+    report("runtime: %s %s" % (_runtime(), sys.version.split()[0]))
+    if "c" in impls:
+        report("fft paths: python, c (emlearn_fft)")
+    else:
+        report("fft paths: python only (emlearn_fft not importable: C FFT path skipped)")
+    passed = 0
+    failures = []
+    for name in modules:
+        try:
+            mod = __import__("shared.tests." + name, None, None, ["*"])
+        except Exception as e:  # an import error fails the whole module, visibly
+            failures.append(name)
+            report("FAIL %s (import): %s" % (name, _describe(e)))
+            continue
+        for attr in sorted(dir(mod)):
+            fn = getattr(mod, attr)
+            if not attr.startswith("test_") or not callable(fn):
+                continue
+            label = "%s.%s" % (name, attr)
+            try:
+                fn()
+            except Exception as e:
+                failures.append(label)
+                report("FAIL %s: %s" % (label, _describe(e)))
+            else:
+                passed += 1
+                report("ok   %s" % label)
+    result = {"runtime": _runtime(), "passed": passed, "failed": len(failures),
+              "failures": failures, "fft": impls}
+    report(json.dumps(result))
+    report("%d passed, %d failed" % (passed, len(failures)))
+    return result
+
+
+def _repo_root():
+    path = __file__ if "/" in __file__ else "./" + __file__
+    parts = path.rsplit("/", 3)  # <root>/shared/tests/mprun.py
+    return parts[0] if len(parts) == 4 and parts[0] else "."
+
+
+if __name__ == "__main__":
+    root = _repo_root()
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    res = run(print, tuple(args) if args else MODULES)
+    sys.exit(1 if res["failed"] else 0)

@@ -1,0 +1,83 @@
+// Runs the portable shared/ suite (shared/tests/mprun.py) on MicroPython-WASM under Node.
+// Usage: node shared/tests/wasm_run.mjs [--mjs path/to/micropython.mjs] [--bench] [module ...]
+// Interpreter: --mjs, else our build build/wasm/web/micropython.mjs if present, else the npm
+// @micropython/micropython-webassembly-pyscript build. shared/ (.py, golden .json/.csv) is copied
+// into the interpreter's FS at /motebook/shared. Exit status 1 if any test failed.
+import { existsSync, readdirSync, readFileSync, statSync, mkdtempSync, copyFileSync,
+         writeFileSync } from "node:fs";
+import { join, dirname, resolve, basename } from "node:path";
+import { tmpdir } from "node:os";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const args = process.argv.slice(2);
+let mjs = null;
+let bench = false;
+const modules = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--mjs") mjs = resolve(args[++i]);
+  else if (args[i] === "--bench") bench = true;
+  else modules.push(args[i]);
+}
+const ours = join(root, "build/wasm/web/micropython.mjs");
+const npm = join(root, "node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs");
+if (!mjs) mjs = existsSync(ours) ? ours : npm;
+
+// Our emscripten-3.1.6 build needs a module-scope preamble in Node (TOOLCHAIN.md section 3):
+// `require`/`__dirname`, and no fetch so the .wasm is read from disk. The npm build does not.
+async function load(path) {
+  let url = pathToFileURL(path).href;
+  const text = readFileSync(path, "utf8");
+  if (path !== npm && !text.includes("createRequire")) {
+    const dir = mkdtempSync(join(tmpdir(), "mpwasm-"));
+    for (const f of readdirSync(dirname(path))) {
+      if (f.endsWith(".wasm")) copyFileSync(join(dirname(path), f), join(dir, f));
+    }
+    const pre = 'import { createRequire } from "node:module";\n' +
+      'const require = createRequire(import.meta.url);\n' +
+      'const __dirname = new URL(".", import.meta.url).pathname;\n';
+    writeFileSync(join(dir, basename(path)), pre + text);
+    url = pathToFileURL(join(dir, basename(path))).href;
+  }
+  globalThis.fetch = undefined;
+  return import(url);
+}
+
+function copyTree(mp, src, dst) {
+  mp.FS.mkdirTree(dst);
+  for (const name of readdirSync(src)) {
+    if (name === "__pycache__") continue;
+    const p = join(src, name);
+    if (statSync(p).isDirectory()) copyTree(mp, p, dst + "/" + name);
+    else if (/\.(py|json|csv)$/.test(name)) {
+      mp.FS.writeFile(dst + "/" + name, readFileSync(p));
+    }
+  }
+}
+
+const lines = [];
+const { loadMicroPython } = await load(mjs);
+const mp = await loadMicroPython({
+  stdout: (l) => { lines.push(l); console.log(l); },
+  stderr: (l) => console.error(l),
+});
+copyTree(mp, join(root, "shared"), "/motebook/shared");
+console.log("interpreter: " + mjs);
+const mods = modules.length ? JSON.stringify(modules) : "None";
+try {
+  if (bench) {
+    mp.runPython("import sys\nsys.path.insert(0, '/motebook')\n" +
+      "from shared.tests import bench_features\nbench_features.main()\n");
+  } else {
+    mp.runPython("import sys\nsys.path.insert(0, '/motebook')\nfrom shared.tests import mprun\n" +
+      `_m = ${mods}\nmprun.run(print, tuple(_m) if _m else mprun.MODULES)\n`);
+  }
+} catch (e) {
+  console.log("FAIL interpreter error: " + String(e.message || e).replace(/\n/g, " | "));
+  process.exit(2);
+}
+if (!bench) {
+  const json = lines.filter((l) => l.startsWith("{")).pop();
+  const result = json ? JSON.parse(json) : { failed: -1 };
+  process.exit(result.failed === 0 ? 0 : 1);
+}
