@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const PYTHON = join(ROOT, ".venv", "bin", "python");
+// extra scripts/sim.py arguments for diagnosis, e.g. MOTEBOOK_SIM_ARGS="--heap 512k"
+const EXTRA = (process.env.MOTEBOOK_SIM_ARGS || "").split(/\s+/).filter(Boolean);
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -33,7 +35,7 @@ export class Device {
   async start() {
     if (this.port === null) this.port = await freePort();
     const proc = spawn(PYTHON, [join(ROOT, "scripts", "sim.py"), "--port", String(this.port),
-      "--data", this.dataDir], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      "--data", this.dataDir, "--quiet", ...EXTRA], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     proc.stdout.on("data", (d) => { this.log += d; });
     proc.stderr.on("data", (d) => { this.log += d; });
