@@ -1,0 +1,527 @@
+# motebook: tests of our emlearn C modules (wasm/modules) that run inside any MicroPython with
+# them: the unix build, the WASM build under Node, and in the page. Each module is checked
+# against a small pure-Python reference, then every bad-input case must raise (not crash).
+#   micropython wasm/tests/mp_modules_test.py     -> log lines, then one line "RESULT {json}"
+#   import mp_modules_test; result = mp_modules_test.run(report)   # in the page
+# Optional reference data from CPython (scipy/emlearn) can be set in REFERENCE before run().
+# Memory: a few arrays of at most 256 floats per test.
+import sys
+import math
+import array
+
+try:
+    import json
+except ImportError:
+    import ujson as json
+
+REFERENCE = {}  # filled by wasm/tests/test_modules.py: {"iir": {...}, "trees": {...}}
+
+
+class _Rng:
+    # xorshift32: same numbers on every runtime
+    def __init__(self, seed=12345):
+        self.s = seed
+
+    def next(self):
+        s = self.s
+        s ^= (s << 13) & 0xFFFFFFFF
+        s ^= s >> 17
+        s ^= (s << 5) & 0xFFFFFFFF
+        self.s = s
+        return s
+
+    def uniform(self, lo, hi):
+        return lo + (hi - lo) * (self.next() / 4294967296.0)
+
+    def randint(self, lo, hi):
+        return lo + self.next() % (hi - lo + 1)
+
+
+def _raises(exc, fn, *args):
+    try:
+        fn(*args)
+    except exc:
+        return
+    except Exception as e:
+        raise AssertionError("expected %s, got %s: %s" % (exc.__name__, type(e).__name__, e))
+    raise AssertionError("expected %s, nothing raised" % exc.__name__)
+
+
+def _close(a, b, tol, what=""):
+    assert len(a) == len(b), (what, len(a), len(b))
+    for i in range(len(a)):
+        if not abs(a[i] - b[i]) <= tol:
+            raise AssertionError("%s[%d]: %r != %r (tol %r)" % (what, i, a[i], b[i], tol))
+
+
+# ---- emlearn_fft ----------------------------------------------------------------------
+
+def _dft(x):
+    n = len(x)
+    re = []
+    im = []
+    for k in range(n):
+        sr = 0.0
+        si = 0.0
+        for t in range(n):
+            a = 2.0 * math.pi * k * t / n
+            sr += x[t] * math.cos(a)
+            si -= x[t] * math.sin(a)
+        re.append(sr)
+        im.append(si)
+    return re, im
+
+
+def test_fft_matches_dft():
+    import emlearn_fft
+    rng = _Rng(1)
+    for n in (2, 4, 16, 64, 256):
+        x = [rng.uniform(-1.0, 1.0) for _ in range(n)]
+        re = array.array("f", x)
+        im = array.array("f", [0.0] * n)
+        fft = emlearn_fft.FFT(n)
+        emlearn_fft.fill(fft, n)  # emlearn-micropython's usage; tables are made at FFT(n) too
+        fft.run(re, im)
+        rr, ri = _dft(x)
+        tol = 2e-6 * n * math.log(n, 2) + 1e-5
+        _close(re, rr, tol, "re n=%d" % n)
+        _close(im, ri, tol, "im n=%d" % n)
+
+
+def test_fft_reuse_and_fill_method():
+    import emlearn_fft
+    n = 8
+    fft = emlearn_fft.FFT(n)
+    sin = array.array("f", [math.sin(2 * math.pi * i / n) for i in range(n // 2)])
+    cos = array.array("f", [math.cos(2 * math.pi * i / n) for i in range(n // 2)])
+    fft.fill(sin, cos)
+    for _ in range(3):  # the object is reusable; run() allocates nothing
+        re = array.array("f", [1.0] * n)
+        im = array.array("f", [0.0] * n)
+        fft.run(re, im)
+        _close(re, [n] + [0.0] * (n - 1), 1e-5, "re")
+        _close(im, [0.0] * n, 1e-5, "im")
+
+
+def test_fft_bad_input():
+    import emlearn_fft
+    for n in (0, 1, 3, 6, 100, -8, 1 << 20):
+        _raises(ValueError, emlearn_fft.FFT, n)
+    _raises(TypeError, emlearn_fft.FFT, "8")
+    fft = emlearn_fft.FFT(8)
+    ok = array.array("f", [0.0] * 8)
+    _raises(TypeError, fft.run, array.array("d", [0.0] * 8), ok)
+    _raises(TypeError, fft.run, ok, array.array("h", [0] * 8))
+    _raises(TypeError, fft.run, [0.0] * 8, ok)
+    _raises(ValueError, fft.run, array.array("f", [0.0] * 4), ok)
+    _raises(ValueError, fft.run, ok, array.array("f", [0.0] * 16))
+    _raises(ValueError, fft.run, ok, ok)
+    nan = array.array("f", [0.0] * 8)
+    nan[3] = float("nan")
+    _raises(ValueError, fft.run, nan, array.array("f", [0.0] * 8))
+    inf = array.array("f", [0.0] * 8)
+    inf[0] = float("inf")
+    _raises(ValueError, fft.run, array.array("f", [0.0] * 8), inf)
+    _raises(ValueError, emlearn_fft.fill, fft, 16)
+    _raises(ValueError, fft.fill, array.array("f", [0.0] * 3), array.array("f", [0.0] * 4))
+    _raises(TypeError, emlearn_fft.fill, "fft", 8)
+
+
+# ---- emlearn_iir ----------------------------------------------------------------------
+
+def _sosfilt(sos, x):
+    # direct form II transposed per stage, in doubles, as scipy.signal.sosfilt
+    n_st = len(sos) // 6
+    z = [[0.0, 0.0] for _ in range(n_st)]
+    y = []
+    for v in x:
+        for s in range(n_st):
+            b0, b1, b2, a0, a1, a2 = sos[6 * s:6 * s + 6]
+            o = b0 * v + z[s][0]
+            z[s][0] = b1 * v - a1 * o + z[s][1]
+            z[s][1] = b2 * v - a2 * o
+            v = o
+        y.append(v)
+    return y
+
+
+# 2nd-order Butterworth low-pass at 0.1 * Nyquist, two stages (scipy.signal.butter(4, 0.1, output='sos'))
+_SOS = [0.0004165992, 0.0008331984, 0.0004165992, 1.0, -1.4797949, 0.5558092,
+        1.0, 2.0, 1.0, 1.0, -1.7008692, 0.7884534]
+
+
+def test_iir_matches_reference():
+    import emlearn_iir
+    rng = _Rng(2)
+    x = [rng.uniform(-1.0, 1.0) for _ in range(200)]
+    sos = array.array("f", _SOS)
+    f = emlearn_iir.new(sos)
+    v = array.array("f", x)
+    f.run(v)
+    _close(v, _sosfilt(list(sos), x), 1e-4, "iir")
+
+
+def test_iir_state_carries_over():
+    import emlearn_iir
+    rng = _Rng(3)
+    x = [rng.uniform(-1.0, 1.0) for _ in range(64)]
+    whole = array.array("f", x)
+    emlearn_iir.new(array.array("f", _SOS)).run(whole)
+    f = emlearn_iir.new(array.array("f", _SOS))
+    a = array.array("f", x[:20])
+    b = array.array("f", x[20:])
+    f.run(a)
+    f.run(b)
+    _close(list(a) + list(b), whole, 1e-6, "split")
+
+
+def test_iir_scipy_reference():
+    # values computed by scipy.signal.sosfilt on CPython (set by the pytest driver)
+    ref = REFERENCE.get("iir")
+    if not ref:
+        return "skip: no CPython reference data"
+    import emlearn_iir
+    f = emlearn_iir.new(array.array("f", ref["sos"]))
+    v = array.array("f", ref["x"])
+    f.run(v)
+    _close(v, ref["y"], ref.get("tol", 1e-4), "sosfilt")
+
+
+def test_iir_bad_input():
+    import emlearn_iir
+    _raises(ValueError, emlearn_iir.new, array.array("f", []))
+    _raises(ValueError, emlearn_iir.new, array.array("f", _SOS[:5]))
+    _raises(TypeError, emlearn_iir.new, array.array("d", _SOS))
+    _raises(TypeError, emlearn_iir.new, _SOS)
+    bad = array.array("f", _SOS)
+    bad[1] = float("nan")
+    _raises(ValueError, emlearn_iir.new, bad)
+    a0 = array.array("f", _SOS)
+    a0[3] = 2.0
+    _raises(ValueError, emlearn_iir.new, a0)
+    f = emlearn_iir.new(array.array("f", _SOS))
+    _raises(TypeError, f.run, array.array("d", [0.0] * 4))
+    _raises(TypeError, f.run, [0.0] * 4)
+    v = array.array("f", [1.0, float("nan"), 1.0])
+    _raises(ValueError, f.run, v)
+    # the rejected call left the state untouched: output equals a fresh filter's
+    x = [1.0, 0.5, -0.25, 0.0]
+    a = array.array("f", x)
+    f.run(a)
+    b = array.array("f", x)
+    emlearn_iir.new(array.array("f", _SOS)).run(b)
+    _close(a, b, 0.0, "state")
+
+
+# ---- emlearn_trees --------------------------------------------------------------------
+
+def _py_trees_predict(model, x):
+    # pure-Python predictor of the CSV model dict: relative child jumps, negative = leaf
+    nodes, roots, leaves = model["nodes"], model["roots"], model["leaves"]
+    n_classes, leaf_bits = model["n_classes"], model.get("leaf_bits", 0)
+    out = [0.0] * n_classes
+    for r in roots:
+        i = r
+        while i >= 0:
+            feature, threshold, left, right = nodes[i]
+            child = left if x[feature] < threshold else right
+            i = i + child if child >= 0 else child
+        leaf = -i - 1
+        if leaf_bits == 0:
+            out[leaves[leaf]] += 1.0
+        else:
+            for c in range(n_classes):
+                out[c] += leaves[leaf * n_classes + c] / 255.0
+    return [v / len(roots) for v in out]
+
+
+def _model_csv(m):
+    lines = ["f,%d" % m["n_features"], "c,%d" % m["n_classes"], "lb,%d" % m.get("leaf_bits", 0)]
+    lines += ["l,%d" % v for v in m["leaves"]]
+    lines += ["r,%d" % r for r in m["roots"]]
+    lines += ["n,%d,%s,%d,%d" % (f, float(t), le, ri) for f, t, le, ri in m["nodes"]]
+    return "\r\n".join(lines)
+
+
+def _random_forest(rng, n_features, n_classes, n_trees, depth, leaf_bits=0):
+    nodes = []
+    leaves = []
+    roots = []
+
+    def leaf():
+        if leaf_bits == 0:
+            leaves.append(rng.randint(0, n_classes - 1))
+            return -len(leaves)
+        props = [rng.randint(0, 255) for _ in range(n_classes)]
+        leaves.extend(props)
+        return -(len(leaves) // n_classes)
+
+    def grow(d):
+        # preorder: parent first, children after it (relative jumps > 0)
+        idx = len(nodes)
+        nodes.append(None)
+        left = leaf() if d == 0 else grow(d - 1) - idx
+        right = leaf() if d == 0 else grow(d - 1) - idx
+        nodes[idx] = (rng.randint(0, n_features - 1), rng.randint(-20000, 20000), left, right)
+        return idx
+
+    for _ in range(n_trees):
+        roots.append(grow(depth))
+    return {"n_features": n_features, "n_classes": n_classes, "leaf_bits": leaf_bits,
+            "nodes": nodes, "roots": roots, "leaves": leaves}
+
+
+def _load(m, text=None):
+    import io
+    import emlearn_trees
+    model = emlearn_trees.new(max(1, len(m["roots"])), max(1, len(m["nodes"])), max(1, len(m["leaves"])))
+    emlearn_trees.load_model(model, io.StringIO(text if text is not None else _model_csv(m)))
+    return model
+
+
+def test_trees_match_python_predictor():
+    rng = _Rng(4)
+    for leaf_bits in (0, 8):
+        m = _random_forest(rng, n_features=5, n_classes=3, n_trees=4, depth=3, leaf_bits=leaf_bits)
+        model = _load(m)
+        assert model.outputs() == 3
+        out = array.array("f", [0.0] * 3)
+        for _ in range(100):
+            x = [rng.randint(-32768, 32767) for _ in range(5)]
+            model.predict(array.array("h", x), out)
+            _close(out, _py_trees_predict(m, x), 1e-5, "proba lb=%d" % leaf_bits)
+
+
+def test_trees_emlearn_reference():
+    # a scikit-learn forest converted by emlearn's own CSV writer; expected probabilities from
+    # emlearn's C code on CPython (set by the pytest driver)
+    ref = REFERENCE.get("trees")
+    if not ref:
+        return "skip: no CPython reference data"
+    import io
+    import emlearn_trees
+    model = emlearn_trees.new(ref["max_trees"], ref["max_nodes"], ref["max_leaves"])
+    emlearn_trees.load_model(model, io.StringIO(ref["csv"]))
+    out = array.array("f", [0.0] * model.outputs())
+    for x, want in zip(ref["X"], ref["proba"]):
+        model.predict(array.array("h", x), out)
+        _close(out, want, 1e-5, "emlearn proba")
+
+
+def test_trees_xor_like_upstream_example():
+    import io
+    import emlearn_trees
+    csv = "f,2\r\nc,2\r\nlb,0\r\nl,0\r\nl,1\r\nr,0\r\nn,0,16383.5,1,2\r\nn,1,16383.5,-1,-2\r\nn,1,16383.5,-2,-1"
+    model = emlearn_trees.new(5, 30, 2)
+    emlearn_trees.load_model(model, io.StringIO(csv))
+    out = array.array("f", range(model.outputs()))
+    got = []
+    for a, b in ((0, 0), (32767, 32767), (0, 32767), (32767, 0)):
+        model.predict(array.array("h", [a, b]), out)
+        got.append(0 if out[0] > out[1] else 1)
+    assert got == [0, 0, 1, 1], got
+
+
+def test_trees_builder_api():
+    import emlearn_trees
+    model = emlearn_trees.new(2, 3, 2)
+    model.setdata(2, 2)
+    model.addroot(0)
+    model.addnode(1, -2, 0, 100)  # x0 < 100 -> node 1 else leaf 1
+    model.addnode(-1, -2, 1, 0)   # x1 < 0 -> leaf 0 else leaf 1
+    model.addleaf(0)
+    model.addleaf(1)
+    out = array.array("f", [0.0, 0.0])
+    for x, want in (([0, -5], [1.0, 0.0]), ([0, 5], [0.0, 1.0]), ([200, -5], [0.0, 1.0])):
+        model.predict(array.array("h", x), out)
+        assert list(out) == want, (x, list(out))
+
+
+def _tiny(**over):
+    m = {"n_features": 2, "n_classes": 2, "leaf_bits": 0, "roots": [0],
+         "nodes": [(0, 10, 1, -1), (1, 5, -1, -2)], "leaves": [0, 1]}
+    m.update(over)
+    return m
+
+
+def test_trees_bad_input():
+    import io
+    import emlearn_trees
+    for args in ((0, 10, 10), (1, 0, 10), (1, 10, 0), (-1, 10, 10), (1, 1 << 20, 10)):
+        _raises(ValueError, emlearn_trees.new, *args)
+    model = emlearn_trees.new(1, 2, 2)
+    out = array.array("f", [0.0, 0.0])
+    _raises(ValueError, model.outputs)  # not loaded
+    _raises(ValueError, model.predict, array.array("h", [0, 0]), out)
+    model.setdata(2, 2)
+    _raises(ValueError, model.setdata, 0, 2)
+    _raises(ValueError, model.setdata, 2, 0)
+    _raises(ValueError, model.setdata, 200, 2)
+    _raises(ValueError, model.setdata, 2, 2, 32)  # regression leaves: unsupported
+    model.addroot(0)
+    _raises(ValueError, model.addroot, 0)  # too many trees
+    model.addnode(1, -1, 0, 10)
+    model.addnode(-1, -2, 1, 5)
+    _raises(ValueError, model.addnode, -1, -2, 0, 5)  # too many nodes
+    model.addleaf(0)
+    model.addleaf(1)
+    _raises(ValueError, model.addleaf, 0)  # too many leaves
+    _raises(ValueError, emlearn_trees.new(1, 1, 1).addleaf, 256)
+    _raises(ValueError, emlearn_trees.new(1, 1, 1).addnode, 1, 2, 0, 40000)  # threshold
+    _raises(ValueError, emlearn_trees.new(1, 1, 1).addnode, 1, 2, -1, 0)  # feature
+    model.predict(array.array("h", [0, 0]), out)  # the model itself is fine
+    _raises(ValueError, model.predict, array.array("h", [0, 0, 0]), out)
+    _raises(ValueError, model.predict, array.array("h", [0]), out)
+    _raises(TypeError, model.predict, array.array("f", [0.0, 0.0]), out)
+    _raises(TypeError, model.predict, [0, 0], out)
+    _raises(ValueError, model.predict, array.array("h", [0, 0]), array.array("f", [0.0]))
+    _raises(TypeError, model.predict, array.array("h", [0, 0]), array.array("d", [0.0, 0.0]))
+    _raises(TypeError, emlearn_trees.new(1, 1, 1).addnode, 1, 2, 0)
+    # models that would read out of bounds are refused at the first predict
+    x = array.array("h", [0, 0])
+    for bad in (_tiny(nodes=[(0, 10, 5, -1), (1, 5, -1, -2)]),   # jump past the last node
+                _tiny(nodes=[(0, 10, 0, -1), (1, 5, -1, -2)]),   # jump to itself (a cycle)
+                _tiny(nodes=[(0, 10, 1, -1), (1, 5, -1, -3)]),   # leaf 2 of 2
+                _tiny(nodes=[(0, 10, 1, -1), (2, 5, -1, -2)]),   # feature 2 of 2
+                _tiny(leaves=[0, 2]),                            # class 2 of 2
+                _tiny(roots=[2]),                                # root past the nodes
+                _tiny(leaf_bits=8, leaves=[1, 2, 3])):           # 2 classes x 2 leaves needed
+        m = _load(bad)
+        _raises(ValueError, m.predict, x, out)
+    # CSV errors
+    for text in ("f,2\nc,2\nr,0\nn,0,nan,1,-1", "f,2\nc,2\nr,0\nn,0,inf,1,-1", "f,2\nc,2\nn,0,1",
+                 "f,2\nc,2\nr,x", "r,0\nf,2\nc,2", "f,2\nl,0", "f,2\nc,2\nlb,32", "l,0"):
+        _raises(ValueError, emlearn_trees.load_model, emlearn_trees.new(2, 4, 4), io.StringIO(text))
+    _raises(ValueError, emlearn_trees.load_model, emlearn_trees.new(1, 1, 1),
+            io.StringIO(_model_csv(_tiny())))  # does not fit
+
+
+# ---- emlearn_neighbors ----------------------------------------------------------------
+
+def _isqrt(v):
+    r = int(math.sqrt(v))
+    while r * r > v:
+        r -= 1
+    while (r + 1) * (r + 1) <= v:
+        r += 1
+    return r
+
+
+def test_neighbors_match_bruteforce():
+    import emlearn_neighbors
+    rng = _Rng(5)
+    n_features, k = 4, 3
+    items = [([rng.randint(-3000, 3000) for _ in range(n_features)], rng.randint(0, 3)) for _ in range(60)]
+    model = emlearn_neighbors.new(100, n_features, k)
+    for i, (f, label) in enumerate(items):
+        assert model.additem(array.array("h", f), label) == i
+    checked = 0
+    for _ in range(50):
+        q = [rng.randint(-3000, 3000) for _ in range(n_features)]
+        d = sorted((_isqrt(sum((a - b) ** 2 for a, b in zip(q, f))), i) for i, (f, _l) in enumerate(items))
+        if d[k - 1][0] == d[k][0]:
+            continue  # tie at the k-th neighbour: either answer is right
+        votes = [0] * 10
+        for dist, i in d[:k]:
+            votes[items[i][1]] += 1
+        want = votes.index(max(votes))  # ties go to the lowest label, as emlearn
+        assert model.predict(array.array("h", q)) == want
+        idx, dist, label = model.getresult(0)
+        assert dist == d[0][0] and label == items[idx][1], (idx, dist, d[0])
+        checked += 1
+    assert checked > 30, checked
+    out = array.array("h", [0] * n_features)
+    model.getitem(7, out)
+    assert list(out) == items[7][0]
+
+
+def test_neighbors_bad_input():
+    import emlearn_neighbors
+    for args in ((0, 2, 1), (10, 0, 1), (10, 2, 0), (10, 2, 11), (-1, 2, 1), (100000, 2, 1)):
+        _raises(ValueError, emlearn_neighbors.new, *args)
+    model = emlearn_neighbors.new(2, 2, 2)
+    _raises(ValueError, model.predict, array.array("h", [0, 0]))  # fewer than k items
+    _raises(ValueError, model.getresult, 0)                      # no predict yet
+    _raises(ValueError, model.getitem, 0, array.array("h", [0, 0]))
+    _raises(ValueError, model.additem, array.array("h", [0, 0, 0]), 1)
+    _raises(TypeError, model.additem, array.array("f", [0.0, 0.0]), 1)
+    _raises(TypeError, model.additem, [0, 0], 1)
+    _raises(ValueError, model.additem, array.array("h", [0, 0]), 10)
+    _raises(ValueError, model.additem, array.array("h", [0, 0]), -1)
+    model.additem(array.array("h", [0, 0]), 1)
+    model.additem(array.array("h", [5, 5]), 1)
+    _raises(ValueError, model.additem, array.array("h", [1, 1]), 1)  # full
+    assert model.predict(array.array("h", [1, 1])) == 1
+    _raises(ValueError, model.predict, array.array("h", [1]))
+    _raises(TypeError, model.predict, array.array("f", [1.0, 1.0]))
+    _raises(ValueError, model.getresult, 2)
+    _raises(ValueError, model.getitem, 2, array.array("h", [0, 0]))
+    _raises(ValueError, model.getitem, 0, array.array("h", [0]))
+
+
+# ---- inspect (browser build only: PyScript's event handlers) ------------------------------
+
+def test_inspect_signature():
+    try:
+        import inspect
+        inspect.signature
+    except (ImportError, AttributeError):
+        return "skip: no inspect.signature in this build"
+
+    def with_event(event):
+        pass
+
+    def without():
+        pass
+
+    async def handler(event):
+        pass
+
+    x = 1
+
+    def closure(a, b):
+        return x
+
+    class K:
+        def meth(self, event):
+            pass
+
+    for f, n in ((with_event, 1), (without, 0), (handler, 1), (closure, 2), (K().meth, 1),
+                 (lambda *a: 0, 1), (print, 1)):
+        got = len(inspect.signature(f).parameters)
+        assert got == n, (f, got, n)
+    assert inspect.iscoroutinefunction(handler) and not inspect.iscoroutinefunction(without)
+
+
+# ---- runner -------------------------------------------------------------------------------
+
+def run(report=print):
+    """Run every test_* here; report(line) gets each line. Returns the result dict."""
+    passed, failed, skipped, failures = 0, 0, 0, []
+    g = globals()
+    for name in sorted(g):
+        if not name.startswith("test_"):
+            continue
+        try:
+            note = g[name]()
+        except Exception as e:
+            failed += 1
+            failures.append("%s: %s: %s" % (name, type(e).__name__, e))
+            report("FAIL %s: %s: %s" % (name, type(e).__name__, e))
+            continue
+        if isinstance(note, str) and note.startswith("skip"):
+            skipped += 1
+            report("SKIP %s (%s)" % (name, note))
+        else:
+            passed += 1
+            report("ok   %s" % name)
+    impl = sys.implementation
+    result = {"runtime": "%s-%s" % (impl.name, sys.platform), "version": sys.version.split()[0],
+              "float_bits": 64 if 1.0 + 2.0 ** -40 != 1.0 else 32,
+              "passed": passed, "failed": failed, "skipped": skipped, "failures": failures}
+    return result
+
+
+if __name__ == "__main__":
+    _r = run()
+    print("RESULT " + json.dumps(_r))
