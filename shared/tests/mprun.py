@@ -11,8 +11,40 @@ try:
 except ImportError:
     import json
 
-MODULES = ("test_compat", "test_protocol", "test_features", "test_quant", "test_model",
-           "test_golden")
+# The portable test modules (used where the folder cannot be listed, e.g. frozen); run() finds
+# every test_*.py beside this file except HOST_ONLY (CPython-only drivers and interop tests).
+MODULES = ("test_compat", "test_features", "test_golden", "test_model", "test_protocol",
+           "test_quant", "test_windowing")
+HOST_ONLY = ("test_runtimes", "test_interop")
+# What a page must put into its interpreter's FS (paths from the repo root) to run the suite;
+# shared/tests/browser_suite.mjs copies them.
+SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
+                "shared/fft.py", "shared/features.py", "shared/quant.py", "shared/model.py",
+                "shared/modelformat.py", "shared/windowing.py", "shared/tests/__init__.py",
+                "shared/tests/mprun.py",
+                "shared/tests/golden/features.json", "shared/tests/golden/model.csv")
+
+
+def suite_files():
+    return list(SHARED_FILES) + ["shared/tests/%s.py" % m for m in MODULES]
+
+
+def _here():
+    path = __file__ if "/" in __file__ else "./" + __file__
+    return path.rsplit("/", 1)[0]
+
+
+def discover():
+    """Test modules beside this file (sorted), or MODULES when the folder cannot be listed."""
+    try:
+        import os
+        names = sorted(n[:-3] for n in os.listdir(_here())
+                       if n.startswith("test_") and n.endswith(".py") and n[:-3] not in HOST_ONLY)
+        if names:
+            return tuple(names)
+    except (ImportError, OSError, AttributeError):
+        pass
+    return MODULES
 
 
 def _runtime():
@@ -39,9 +71,11 @@ def _describe(e):
             .replace("\n", " ")
 
 
-def run(report=print, modules=MODULES):
+def run(report=print, modules=None):
     """Run the suite; report(line) receives each output line. Returns the result dict."""
     from shared import features
+    if modules is None:
+        modules = discover()
     impls = features.fft_impls()
     report("runtime: %s %s" % (_runtime(), sys.version.split()[0]))
     if "c" in impls:
@@ -88,5 +122,5 @@ if __name__ == "__main__":
     if root not in sys.path:
         sys.path.insert(0, root)
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
-    res = run(print, tuple(args) if args else MODULES)
+    res = run(print, tuple(args) if args else None)
     sys.exit(1 if res["failed"] else 0)

@@ -1,13 +1,15 @@
 // Runs the portable shared/ suite (shared/tests/mprun.py) on MicroPython-WASM under Node.
 // Usage: node shared/tests/wasm_run.mjs [--mjs path/to/micropython.mjs] [--bench] [module ...]
 // Interpreter: --mjs, else our build build/wasm/web/micropython.mjs if present, else the npm
-// @micropython/micropython-webassembly-pyscript build. shared/ (.py, golden .json/.csv) is copied
-// into the interpreter's FS at /motebook/shared. Exit status 1 if any test failed.
-import { existsSync, readdirSync, readFileSync, statSync, mkdtempSync, copyFileSync,
+// @micropython/micropython-webassembly-pyscript build. The suite's files (mprun.suite_files())
+// are copied into the interpreter's FS by browser_suite.mjs, exactly as a page would do it.
+// Exit status 1 if any test failed.
+import { existsSync, readdirSync, readFileSync, mkdtempSync, copyFileSync,
          writeFileSync } from "node:fs";
 import { join, dirname, resolve, basename } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { runSharedSuite } from "./browser_suite.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const args = process.argv.slice(2);
@@ -43,41 +45,26 @@ async function load(path) {
   return import(url);
 }
 
-function copyTree(mp, src, dst) {
-  mp.FS.mkdirTree(dst);
-  for (const name of readdirSync(src)) {
-    if (name === "__pycache__") continue;
-    const p = join(src, name);
-    if (statSync(p).isDirectory()) copyTree(mp, p, dst + "/" + name);
-    else if (/\.(py|json|csv)$/.test(name)) {
-      mp.FS.writeFile(dst + "/" + name, readFileSync(p));
-    }
-  }
-}
-
 const lines = [];
+const report = (l) => { lines.push(l); console.log(l); };
 const { loadMicroPython } = await load(mjs);
-const mp = await loadMicroPython({
-  stdout: (l) => { lines.push(l); console.log(l); },
-  stderr: (l) => console.error(l),
-});
-copyTree(mp, join(root, "shared"), "/motebook/shared");
+const mp = await loadMicroPython({ stdout: report, stderr: (l) => console.error(l) });
 console.log("interpreter: " + mjs);
-const mods = modules.length ? JSON.stringify(modules) : "None";
+// the same copy-and-run as the page (browser_suite.mjs), reading files from disk, not fetch
+const read = async (p) => readFileSync(join(root, p));
+let result;
 try {
   if (bench) {
-    mp.runPython("import sys\nsys.path.insert(0, '/motebook')\n" +
-      "from shared.tests import bench_features\nbench_features.main()\n");
-  } else {
-    mp.runPython("import sys\nsys.path.insert(0, '/motebook')\nfrom shared.tests import mprun\n" +
-      `_m = ${mods}\nmprun.run(print, tuple(_m) if _m else mprun.MODULES)\n`);
+    await runSharedSuite(mp, { read, report, extra: ["shared/tests/bench_features.py"],
+      python: "from shared.tests import bench_features\nbench_features.main()\n" });
+    process.exit(0);
   }
+  const mods = modules.length ? JSON.stringify(modules) : "None";
+  result = await runSharedSuite(mp, { read, report, python:
+    `_m = ${mods}\njs.__mprun_done(json.dumps(mprun.run(js.__mprun_report, ` +
+    "tuple(_m) if _m else mprun.MODULES)))\n" });
 } catch (e) {
   console.log("FAIL interpreter error: " + String(e.message || e).replace(/\n/g, " | "));
   process.exit(2);
 }
-if (!bench) {
-  const json = lines.filter((l) => l.startsWith("{")).pop();
-  const result = json ? JSON.parse(json) : { failed: -1 };
-  process.exit(result.failed === 0 ? 0 : 1);
-}
+process.exit(JSON.parse(result).failed === 0 ? 0 : 1);
