@@ -43,6 +43,16 @@ def run_suite(cmd, timeout=300):
     return p.returncode, result, out
 
 
+def test_suite_file_list_covers_shared():
+    # browser_suite.mjs copies mprun.suite_files(): a new shared/ module must be listed there
+    listed = set(mprun.suite_files())
+    for name in os.listdir(os.path.join(ROOT, "shared")):
+        if name.endswith(".py"):
+            assert "shared/" + name in listed, "add shared/%s to mprun.SHARED_FILES" % name
+    for p in listed:
+        assert os.path.exists(os.path.join(ROOT, p)), p
+
+
 @pytest.mark.parametrize("runtime", sorted(RUNTIMES))
 def test_shared_suite_on_runtime(runtime):
     cmd, exe, ours = RUNTIMES[runtime]
