@@ -1,8 +1,10 @@
 # Acquisition pipeline: sensor -> Sampler -> Ring -> Framer -> hub, built from a config.
-# apply() stops both tasks, frees the old buffers, allocates new ones and restarts, keeping
-# sequence numbers and counters running. Memory: ring (window + slack samples) + 2 windows.
+# Two long-lived tasks run whatever Sampler/Framer is current; apply() stops them, frees the
+# old buffers, allocates new ones and lets the tasks pick them up (tasks are never cancelled
+# or re-created). Sequence numbers and counters keep running. Memory: ring + 2 windows.
 import asyncio
 import gc
+import sys
 
 import board
 from framer import Framer
@@ -19,7 +21,8 @@ class Acquisition:
         self.sampler = None
         self.framer = None
         self.windower = None
-        self._tasks = ()
+        self._busy = 0               # loops currently inside a Sampler/Framer run()
+        self._tasks = None
         self._seq = 0                # next sequence number after a restart
         self._windows = 0            # windows built by earlier configurations
         self._dropped = 0
@@ -35,55 +38,63 @@ class Acquisition:
             return len(self.sensor.channels)
         return len(board.make_sensor(kind, 100).channels)
 
-    async def stop(self):
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
+    async def _loop(self, attr):
+        while True:
+            part = getattr(self, attr)
+            if part is None or part.stopped:
+                await asyncio.sleep_ms(5)
+                continue
+            self._busy += 1
             try:
-                await t
-            except BaseException:  # CancelledError, or whatever ended the task
-                pass
-        self._tasks = ()
+                await part.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:   # log and carry on with the next configuration
+                print("motebook: %s failed:" % attr)
+                sys.print_exception(e)
+                part.stopped = True
+            finally:
+                self._busy -= 1
+            part = None
+
+    async def stop(self):
+        if self.sampler is not None:
+            self.sampler.stopped = True
+        if self.framer is not None:
+            self.framer.stop()
+        while self._busy:
+            await asyncio.sleep_ms(1)
         if self.windower is not None:
             self._seq = self.windower.next_seq()
             self._windows += self.windower.windows
             self._dropped += self.windower.dropped
-            self.mem_free_min = min(self.mem_free_min, self.framer.mem_free_min)
+        if self.framer is not None:
+            self.note_mem(self.framer.mem_free_min)
         if self.sensor is not None and hasattr(self.sensor, "close"):
             self.sensor.close()
         self.sampler = self.framer = self.windower = self.sensor = None
         gc.collect()
 
     async def apply(self, cfg):
-        """Stop, rebuild every buffer for cfg and restart. Raises ValueError/MemoryError; the
-        caller restores the previous config on failure."""
+        """Stop, rebuild every buffer for cfg and restart. Raises ValueError/MemoryError
+        (then nothing runs; the caller applies the previous config again)."""
+        if self._tasks is None:
+            self._tasks = (asyncio.create_task(self._loop("sampler")),
+                           asyncio.create_task(self._loop("framer")))
         await self.stop()
         self.cfg = cfg
         sensor = board.make_sensor(cfg["sensor"], cfg["rate"], self.activity)
-        self.sensor = sensor
-        rate = self.rate()
+        rate = sensor.rate or cfg["rate"]
         nch = len(sensor.channels)
         window, hop = cfg["window"], cfg["hop"]
         ring = Ring(nch, window + max(hop, rate // 2))
-        self.windower = Windower(ring, window, hop, self._seq)
+        windower = Windower(ring, window, hop, self._seq)
         ready = asyncio.Event()
-        self.sampler = Sampler(sensor, ring, rate, ready, self.windower.ready)
-        s = self.sampler
-        self.framer = Framer(self.windower, rate, sensor.scale, ready, self._publish,
-                             lambda: s.t0_ms)
+        sampler = Sampler(sensor, ring, rate, ready, windower.ready)
+        framer = Framer(windower, rate, sensor.scale, ready, self._publish,
+                        lambda: sampler.t0_ms)
+        self.sensor, self.windower, self.sampler, self.framer = sensor, windower, sampler, framer
         gc.collect()
-        self._tasks = (asyncio.create_task(self._guard(self.sampler.run(), "sampler")),
-                       asyncio.create_task(self._guard(self.framer.run(), "framer")))
-
-    async def _guard(self, coro, name):
-        try:
-            await coro
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # a task must not die silently
-            import sys
-            print("motebook: %s task failed:" % name)
-            sys.print_exception(e)
 
     def set_activity(self, name):
         if self.sensor is None or self.sensor.name != "sim":

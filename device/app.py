@@ -72,8 +72,9 @@ def create_app(dev):
     @app.get("/api/status")
     def status(request):
         acq = dev.acq
-        acq.note_mem(gc.mem_free())
         gc.collect()
+        free, alloc = gc.mem_free(), gc.mem_alloc()
+        acq.note_mem(free)
         return {
             "fw": board.FW_VERSION,
             "uptime_s": time.ticks_diff(time.ticks_ms(), dev.boot_ms) // 1000,
@@ -85,8 +86,9 @@ def create_app(dev):
             "channels": list(acq.sensor.channels),
             "scale": acq.sensor.scale,
             "activity": acq.activity if acq.cfg["sensor"] == "sim" else None,
-            "mem_free": gc.mem_free(),
-            "mem_alloc": gc.mem_alloc(),
+            "mem_free": free,
+            "mem_alloc": alloc,
+            "mem_after_imports": dev.mem_after_imports,
             "mem_free_min": acq.heap_min(),
             "windows": acq.windows(),
             "dropped": acq.dropped() + dev.hub.client_dropped(),

@@ -22,12 +22,16 @@ if UNIX:
     HOST = _env("MOTEBOOK_HOST", "127.0.0.1")
     PORT = int(_env("MOTEBOOK_PORT", "8080"))
     REPLAY = _env("MOTEBOOK_REPLAY", None)
+    WS_SNDBUF = 16384   # like the few KB lwIP has on the ESP32, not Linux's megabytes
+    SO_SNDBUF = 7       # Linux value; the unix port's socket module lacks the constant
 else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by boot.py
     DATA = "/data"
     WWW = "/www"
     HOST = "0.0.0.0"
     PORT = 80
     REPLAY = None
+    WS_SNDBUF = 0       # leave lwIP's default
+    SO_SNDBUF = 0
 
 SENSORS = ("sim", "replay") if REPLAY else ("sim",)
 

@@ -3,10 +3,12 @@
 # buffer and the channel-major sample array are made once per configuration.
 import asyncio
 import gc
+import time
 
 from shared import protocol
 from shared.windowing import zeros
 
+_GC_MS = 1000   # collect garbage at most once a second while streaming
 WS_HEAD = 4  # room before the frame for the WebSocket header (2 or 4 bytes)
 
 
@@ -25,15 +27,21 @@ class Framer:
         self.buf = bytearray(WS_HEAD + size)
         self.view = memoryview(self.buf)
         self.frame_len = 0
+        self.stopped = False
         self.mem_free_min = gc.mem_free()
+        self._gc_at = time.ticks_ms()
+
+    def stop(self):
+        self.stopped = True
+        self._ready.set()   # wake run() so it returns
 
     async def run(self):
         w = self.windower
         body = self.view[WS_HEAD:]
-        while True:
+        while not self.stopped:
             await self._ready.wait()
             self._ready.clear()
-            while True:
+            while not self.stopped:
                 r = w.build_into(self.samples)
                 if r is None:
                     break
@@ -42,7 +50,13 @@ class Framer:
                 self.frame_len = protocol.encode_window_into(
                     body, seq, t_ms, self.samples, self.nch, w.length, self.rate, self.scale)
                 self._publish(seq)
-                f = gc.mem_free()
-                if f < self.mem_free_min:
-                    self.mem_free_min = f
+                now = time.ticks_ms()
+                if time.ticks_diff(now, self._gc_at) >= 0:
+                    # Collect on a schedule: short, predictable pauses, and the free heap
+                    # right after a collection is the live-data high-water mark we report.
+                    self._gc_at = time.ticks_add(now, _GC_MS)
+                    gc.collect()
+                    f = gc.mem_free()
+                    if f < self.mem_free_min:
+                        self.mem_free_min = f
                 await asyncio.sleep_ms(0)  # let client senders copy this frame out first

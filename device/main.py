@@ -86,9 +86,14 @@ async def main():
     await app.start_server(host=board.HOST, port=board.PORT)
 
 
-try:
-    asyncio.run(main())
-except KeyboardInterrupt:
-    pass
-finally:
-    asyncio.new_event_loop()
+def run():
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        asyncio.new_event_loop()
+
+
+if __name__ == "__main__":
+    run()

@@ -15,6 +15,7 @@ class Sampler:
         self._ready = ready_event
         self._want = want_window   # callable: True when a window can be cut
         self.resyncs = 0
+        self.stopped = False
         self.t0_ms = time.ticks_ms()
 
     async def run(self):
@@ -24,7 +25,7 @@ class Sampler:
         self.t0_ms = time.ticks_ms()
         n = 0              # samples taken in the current second since t0
         due = t0
-        while True:
+        while not self.stopped:
             now = time.ticks_us()
             taken = 0
             while time.ticks_diff(now, due) >= 0:

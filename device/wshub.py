@@ -3,7 +3,10 @@
 # skips windows (counted) instead of stalling the sampler. The reader answers control messages.
 # Memory: per client a small outbox (bounded) and a 256-byte scratch buffer for discarding.
 import asyncio
+import socket
 import struct
+
+import board
 
 from shared import protocol
 
@@ -59,11 +62,21 @@ class Hub:
             c.queue_control(self._hello())
 
     def client_dropped(self):
-        return self.dropped + sum(c.dropped for c in self.clients)
+        n = self.dropped
+        for c in self.clients:
+            n += c.dropped
+            if c.last_total is not None and self.total - c.last_total > 1:
+                n += self.total - c.last_total - 1   # skipped while its socket is full
+        return n
 
     async def serve(self, reader, writer):
         """Run one client until it closes; returns when the connection is finished."""
         c = Client(self, writer)
+        if board.WS_SNDBUF:
+            try:  # device-sized socket buffer, so a slow client backs up quickly
+                writer.s.setsockopt(socket.SOL_SOCKET, board.SO_SNDBUF, board.WS_SNDBUF)
+            except (AttributeError, OSError):
+                pass
         self.clients.append(c)
         c.last_total = self.total
         c.queue_control(self._hello())
@@ -81,6 +94,8 @@ class Hub:
                 pass
             self.clients.remove(c)
             self.dropped += c.dropped
+            if c.last_total is not None and self.total - c.last_total > 1:
+                self.dropped += self.total - c.last_total - 1
 
     async def _send_loop(self, c):
         w = c.w

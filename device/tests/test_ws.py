@@ -1,0 +1,156 @@
+# WebSocket /ws on the real simulated device: hello, consecutive window frames decoded with
+# shared/protocol, ping/pong, activity changes the signal, malformed messages get an error
+# and the stream continues, slow clients do not stall the others.
+import math
+import socket
+import time
+
+from shared import protocol
+
+FAST = {"rate": 500, "window": 64, "hop": 16}   # ~31 windows/s so tests stay short
+
+
+def _fast(dev):
+    st, body = dev.put("/api/config", FAST)
+    assert st == 200, body
+
+
+def _std_magnitude(samples, n, scale):
+    mags = [math.sqrt(sum((samples[c * n + i] * scale) ** 2 for c in range(3)))
+            for i in range(n)]
+    m = sum(mags) / n
+    return math.sqrt(sum((x - m) ** 2 for x in mags) / n)
+
+
+def test_hello_then_consecutive_frames(dev):
+    ws = dev.ws()
+    hello = ws.recv_json()
+    assert hello["type"] == "hello"
+    assert hello["channels"] == ["x", "y", "z"] and hello["sensor"] == "sim"
+    assert (hello["rate"], hello["window"], hello["hop"]) == (100, 128, 64)
+    first_seq = hello["seq"]
+    _fast(dev)
+    hello2 = ws.recv_json("hello")             # reconfiguration announces the new shape
+    assert (hello2["rate"], hello2["window"], hello2["hop"]) == (500, 64, 16)
+    assert hello2["seq"] >= first_seq
+    seqs = []
+    for _ in range(25):
+        h, samples = ws.recv_frame()
+        seq, t_ms, nch, dtype, ns, rate, scale = h
+        assert (nch, dtype, ns, rate) == (3, protocol.DTYPE_INT16, 64, 500)
+        assert abs(scale - 1 / 4096) < 1e-9
+        # idle device lying flat: z around 1 g, x/y near 0
+        z = samples[128:192]
+        assert 0.9 < sum(z) / 64 * scale < 1.1
+        seqs.append(seq)
+    assert seqs[0] >= hello2["seq"]
+    assert seqs == list(range(seqs[0], seqs[0] + 25))
+    ws.close()
+    _, s = dev.json("GET", "/api/status")
+    assert s["dropped"] == 0
+
+
+def test_ping_pong(dev):
+    ws = dev.ws()
+    ws.send_json({"type": "ping", "id": 42})
+    assert ws.recv_json("pong") == {"type": "pong", "id": 42}
+    ws.close()
+
+
+def test_activity_change_changes_the_signal(dev):
+    _fast(dev)
+    ws = dev.ws()
+    ws.recv_json("hello")
+
+    def std_after(activity):
+        assert dev.put("/api/sim", {"activity": activity})[0] == 200
+        ws.recv_frame()
+        ws.recv_frame()
+        ws.recv_frame()
+        ws.recv_frame()                         # window fully recorded after the switch
+        vals = []
+        for _ in range(4):
+            h, s = ws.recv_frame()
+            vals.append(_std_magnitude(s, h[4], h[6]))
+        return sum(vals) / len(vals)
+
+    idle = std_after("idle")
+    running = std_after("running")
+    shaking = std_after("shaking")
+    assert idle < 0.02
+    assert running > 10 * idle and shaking > 10 * idle
+    assert abs(running - shaking) > 0.05
+    assert dev.put("/api/sim", {"activity": "idle"})[0] == 200
+    ws.close()
+
+
+def test_malformed_messages_get_errors_and_the_stream_continues(dev):
+    _fast(dev)
+    ws = dev.ws()
+    ws.recv_json("hello")
+    cases = [
+        (lambda: ws.send_text("{not json"), "not valid JSON"),
+        (lambda: ws.send_text("[1, 2]"), "string 'type'"),
+        (lambda: ws.send_json({"type": "launch"}), "unknown message type"),
+        (lambda: ws.send_raw(2, b"\x57\x01binary"), "binary"),
+        (lambda: ws.send_text('{"type": "ping", "pad": "%s"}' % ("x" * 2000)), "too long"),
+        (lambda: ws.send_text("y" * 100000), "too long"),   # over any message limit
+        (lambda: ws.send_raw(1, b"\xff\xfe"), "UTF-8"),
+        (lambda: ws.send_raw(1, b'{"type":', fin=False), "fragmented"),
+    ]
+    for send, words in cases:
+        send()
+        msg = ws.recv_json("error")
+        assert words in msg["error"], (words, msg)
+        h, _ = ws.recv_frame()                   # still streaming
+    seqs = [ws.recv_frame()[0][0] for _ in range(5)]
+    assert seqs == list(range(seqs[0], seqs[0] + 5))
+    ws.send_json({"type": "ping", "id": 1})
+    assert ws.recv_json("pong")["id"] == 1
+    ws.close()
+
+
+def test_slow_client_does_not_stall_the_others(dev):
+    st, _ = dev.put("/api/config", {"rate": 1000, "window": 1024, "hop": 64})
+    assert st == 200
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.connect(("127.0.0.1", dev.port))
+    slow.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    # the slow client never reads again
+    fast = dev.ws()
+    fast.recv_json("hello")
+    t0 = time.monotonic()
+    seqs = [fast.recv_frame()[0][0]]
+    while time.monotonic() - t0 < 4:
+        seqs.append(fast.recv_frame()[0][0])
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert len(seqs) >= 40                        # ~15.6 windows/s
+    _, s = dev.json("GET", "/api/status")
+    assert s["clients"] == 2
+    assert s["dropped_source"] == 0 and s["dropped_clients"] > 0
+    slow.close()
+    fast.close()
+    _wait_clients(dev, 0)
+    assert dev.put("/api/config", FAST)[0] == 200
+
+
+def _wait_clients(dev, n, timeout=5):
+    deadline = time.monotonic() + timeout
+    while dev.json("GET", "/api/status")[1]["clients"] != n:
+        assert time.monotonic() < deadline, "clients did not go away"
+        time.sleep(0.05)
+
+
+def test_client_limit_is_enforced_with_json_503(dev):
+    _wait_clients(dev, 0)
+    clients = [dev.ws() for _ in range(4)]
+    try:
+        st, h, b = dev.request("GET", "/ws", headers={
+            "Upgrade": "websocket", "Connection": "Upgrade",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13"})
+        assert st == 503 and b"too many" in b
+    finally:
+        for c in clients:
+            c.close()
