@@ -1,0 +1,55 @@
+# device/config.py validation and atomic persistence, in-process on CPython (fast layer).
+import importlib.util
+import json
+
+from device.tests.simdev import ROOT
+
+# loaded under a private name: device/ is not a package on the host and must not shadow
+# other modules called "config"
+_spec = importlib.util.spec_from_file_location("_device_config", ROOT / "device" / "config.py")
+config = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(config)
+
+SENSORS = ("sim",)
+
+
+def _err(update, cur=config.DEFAULTS, channels_of=None):
+    try:
+        config.validate(cur, update, SENSORS, channels_of)
+    except config.ConfigError as e:
+        return e.field, str(e)
+    raise AssertionError("accepted %r" % (update,))
+
+
+def test_partial_update_keeps_the_rest():
+    new = config.validate(config.DEFAULTS, {"hop": 32}, SENSORS)
+    assert new == {"rate": 100, "window": 128, "hop": 32, "sensor": "sim"}
+    assert config.DEFAULTS["hop"] == 64
+
+
+def test_limits_and_types_name_the_field():
+    assert _err({"rate": 9}) == ("rate", "rate must be 10..1000, got 9")
+    assert _err({"rate": 1001})[0] == "rate"
+    assert _err({"window": 1025})[0] == "window"
+    assert _err({"hop": 129})[0] == "hop"
+    assert _err({"window": 32})[0] == "hop"        # default hop 64 no longer fits
+    assert "string" in _err({"rate": "100"})[1]
+    assert "boolean" in _err({"hop": False})[1]
+    assert _err({"sensor": "replay"})[0] == "sensor"
+    assert _err("rate=100")[0] is None
+
+
+def test_buffer_bound_uses_the_channel_count():
+    field, msg = _err({"window": 1024, "hop": 64}, channels_of=lambda s: 16)
+    assert field == "window" and "8192" in msg
+
+
+def test_save_is_atomic_and_load_validates(tmp_path):
+    cfg = config.validate(config.DEFAULTS, {"rate": 200}, SENSORS)
+    config.save(str(tmp_path), cfg)
+    assert json.loads((tmp_path / "config.json").read_text()) == cfg
+    assert not (tmp_path / "config.json.tmp").exists()
+    assert config.load(str(tmp_path), SENSORS) == (cfg, None)
+    (tmp_path / "config.json").write_text('{"rate": 5}')
+    cfg2, warning = config.load(str(tmp_path), SENSORS)
+    assert cfg2 == config.DEFAULTS and "rate" in warning
