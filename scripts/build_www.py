@@ -4,9 +4,12 @@ manifest.json ({"/url": {"file", "type", "etag", "gzip", "cache"}}) for the Micr
 
 Assets: webapp/ (page, glue, Python modules), shared/*.py at /shared/ (not tests), the
 PyScript core files the page loads, MicroPython-WASM (ours from build/wasm/web/ if built, else
-npm) and plotly-basic. Caching: file names that carry a content hash (PyScript's chunks) are
-immutable for a year; everything else is `no-cache` with an ETag, so a reload revalidates
-with 304s and transfers almost nothing. Incremental (unchanged outputs are not rewritten)
+npm) and plotly-basic. Caching: every asset but index.html is served under a versioned URL
+(content hash in the name, or in the folder name for /pyscript/ and /mpy/, whose files refer
+to each other) and is immutable for a year; index.html (rewritten to those URLs) is
+`no-cache` with an ETag, so a reload is one 304. Chosen over ETag revalidation of every file
+because Chromium does not revalidate fetch()ed files (the .wasm, the .py files) against
+Microdot's HTTP/1.0 responses: it downloads them again. Incremental (unchanged outputs are not rewritten)
 and quiet: prints one line with the total; exits non-zero above the flash budget.
 Usage: build_www.py [--out DIR] [--budget KB] [--verbose]
 """
@@ -39,7 +42,9 @@ TYPES = {
 }
 NO_CACHE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
-_HASHED = re.compile(r"-[A-Za-z0-9_-]{8}\.js$")
+# folders whose files reference each other by relative name (core.js -> core-*.js,
+# micropython.mjs -> micropython.wasm): versioned as a whole, /pyscript-<hash>/core.js
+GROUPS = ("/pyscript/", "/mpy/")
 _SOURCEMAP = re.compile(rb"\n//# sourceMappingURL=[^\n]*\s*$")
 
 
@@ -99,30 +104,75 @@ def _write_if_changed(path, data):
     return True
 
 
+def _versioned(url, digest):
+    """URL of an asset whose name carries its content hash (groups: the folder)."""
+    for g in GROUPS:
+        if url.startswith(g):
+            return g[:-1] + "-" + digest + url[len(g) - 1:]
+    head, name = url.rsplit("/", 1)
+    stem, dot, ext = name.rpartition(".")
+    return "%s/%s.%s.%s" % (head, stem, digest, ext) if dot else url + "." + digest
+
+
+def plan():
+    """{url: (served url, raw bytes)}: every asset but index.html gets a versioned URL;
+    the page files (webapp *.js, *.html) are rewritten to reference the versioned URLs."""
+    raw = {}
+    for url, src in sources():
+        raw[url] = _read(src)
+    referrers = sorted((u for u in raw if u.count("/") == 1 and u.endswith((".js", ".html"))),
+                       key=lambda u: u.endswith(".html"))      # glue.js before index.html
+    group_digest = {}
+    for g in GROUPS:
+        h = hashlib.sha256()
+        for u in sorted(u for u in raw if u.startswith(g)):
+            h.update(u.encode() + b"\0" + raw[u])
+        group_digest[g] = h.hexdigest()[:10]
+    out = {}
+    for url, data in raw.items():
+        if url in referrers:
+            continue
+        g = [g for g in GROUPS if url.startswith(g)]
+        digest = group_digest[g[0]] if g else hashlib.sha256(data).hexdigest()[:10]
+        out[url] = (_versioned(url, digest), data)
+    for url in referrers:
+        text = raw[url].decode()
+        for g in GROUPS:
+            new = _versioned(g, group_digest[g])
+            text = re.sub(r"([\"'])\./" + re.escape(g[1:]), r"\1./" + new[1:], text)
+        for old, (new, _) in out.items():
+            if not any(old.startswith(g) for g in GROUPS):
+                text = re.sub(r"([\"'])\./" + re.escape(old[1:]) + r"([\"'])",
+                              r"\1./" + new[1:] + r"\2", text)
+        data = text.encode()
+        served = url if url == "/index.html" else _versioned(url, hashlib.sha256(data).hexdigest()[:10])
+        out[url] = (served, data)
+    return out
+
+
 def build(out, budget_kb=BUDGET_KB, verbose=False):
     manifest = {}
     keep = {"manifest.json"}
     total = 0
     changed = 0
-    for url, src in sources():
-        raw = _read(src)
+    for url, (served, raw) in sorted(plan().items()):
         z = gzip.compress(raw, 9, mtime=0)
         use_gz = len(z) < len(raw)
         body = z if use_gz else raw
-        name = url.lstrip("/") + (".gz" if use_gz else "")
+        name = served.lstrip("/") + (".gz" if use_gz else "")
         ext = os.path.splitext(url)[1]
-        cache = IMMUTABLE if _HASHED.search(url) else NO_CACHE
-        manifest[url] = {"file": name, "type": TYPES.get(ext, "application/octet-stream"),
-                         "etag": hashlib.sha256(raw).hexdigest()[:16], "gzip": use_gz,
-                         "cache": cache, "size": len(body)}
+        manifest[served] = {"file": name, "type": TYPES.get(ext, "application/octet-stream"),
+                            "etag": hashlib.sha256(raw).hexdigest()[:16], "gzip": use_gz,
+                            "cache": IMMUTABLE if served != url else NO_CACHE,
+                            "size": len(body)}
         keep.add(name)
         total += len(body)
         changed += _write_if_changed(os.path.join(out, name), body)
         if verbose:
-            print("%8d %8d  %s" % (len(raw), len(body), url))
+            print("%8d %8d  %s" % (len(raw), len(body), served))
     if "/index.html" not in manifest:
         raise SystemExit("build_www: webapp/index.html missing")
-    _check_page_files(manifest)
+    _check_references(out, manifest)
     data = json.dumps(manifest, indent=1, sort_keys=True).encode() + b"\n"
     changed += _write_if_changed(os.path.join(out, "manifest.json"), data)
     for dirpath, _, filenames in os.walk(out, topdown=False):   # drop stale assets
@@ -143,13 +193,17 @@ def build(out, budget_kb=BUDGET_KB, verbose=False):
     return manifest
 
 
-def _check_page_files(manifest):
-    """Every file the page's PyScript config fetches must be served."""
-    with open(os.path.join(ROOT, "webapp", "index.html")) as f:
-        html = f.read()
-    for rel in re.findall(r'"\./([^"]+\.py)"\s*:', html):
-        if "/" + rel not in manifest:
-            raise SystemExit("build_www: index.html fetches ./%s, which is not built" % rel)
+def _check_references(out, manifest):
+    """Every ./relative reference of the page files (index.html, glue) must be served."""
+    for url, e in manifest.items():
+        if url.count("/") != 1 or not url.endswith((".html", ".js")):
+            continue
+        with open(os.path.join(out, e["file"]), "rb") as f:
+            data = f.read()
+        text = (gzip.decompress(data) if e["gzip"] else data).decode()
+        for ref in re.findall(r"[\"']\./([^\"'\s]+)[\"']", text):
+            if "/" + ref not in manifest:
+                raise SystemExit("build_www: %s references ./%s, which is not built" % (url, ref))
 
 
 def main():
