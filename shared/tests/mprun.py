@@ -82,6 +82,11 @@ def run(report=print, modules=None):
         report("fft paths: python, c (emlearn_fft)")
     else:
         report("fft paths: python only (emlearn_fft not importable: C FFT path skipped)")
+    try:
+        import emlearn_trees  # noqa: F401
+        report("emlearn_trees: present (golden model also checked in the C module)")
+    except ImportError:
+        report("emlearn_trees: not importable (C trees check skipped)")
     passed = 0
     failures = []
     for name in modules:

@@ -113,3 +113,32 @@ def test_golden_end_to_end_window_to_class():
                    doc["settings"]["scale"] if w["dtype"] == "h" else 1.0)
         name = model.meta["classes"][model.predict(qz.quantize_into(out, q))]
         assert name == w["class"], (w["name"], name)
+
+
+def test_golden_model_in_emlearn_trees_c_module():
+    # our writer's file, loaded by the C module's own load_model (emlearn-micropython API):
+    # same classes and vote fractions as our predictor. Passes trivially where the module is
+    # absent (mprun's header says which C modules were present).
+    try:
+        import emlearn_trees
+    except ImportError:
+        return
+    from shared.compat import Rng
+    ours = _model()
+    c = emlearn_trees.new(len(ours.roots), ours.n_nodes, len(ours.leaves))
+    with open(_dir() + "model.csv") as f:
+        emlearn_trees.load_model(c, f)
+    inputs = [w["quantised"] for w in _golden()["windows"]]
+    rng = Rng(99)
+    nodes = ours.nodes()
+    for i in range(300):
+        x = [rng.randint(-32768, 32767) for _ in range(ours.n_features)]
+        f, t, _, _ = nodes[i % len(nodes)]
+        x[f] = t - (i % 2)          # on and just below a threshold
+        inputs.append(x)
+    proba = array("f", [0.0] * ours.n_classes)
+    for x in inputs:
+        c.predict(array("h", x), proba)
+        want = ours.predict_proba(x)
+        for k in range(ours.n_classes):
+            assert abs(proba[k] - want[k]) < 1e-6, (x, list(proba), want)
