@@ -68,8 +68,6 @@ class Acquisition:
             self._seq = self.windower.next_seq()
             self._windows += self.windower.windows
             self._dropped += self.windower.dropped
-        if self.framer is not None:
-            self.note_mem(self.framer.mem_free_min)
         if self.sensor is not None and hasattr(self.sensor, "close"):
             self.sensor.close()
         self.sampler = self.framer = self.windower = self.sensor = None
@@ -95,6 +93,7 @@ class Acquisition:
                         lambda: sampler.t0_ms)
         self.sensor, self.windower, self.sampler, self.framer = sensor, windower, sampler, framer
         gc.collect()
+        self.mem_free_min = gc.mem_free()   # the minimum is tracked per configuration
 
     def set_activity(self, name):
         if self.sensor is None or self.sensor.name != "sim":

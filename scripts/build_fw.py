@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the device filesystem image under build/fw: precompile device/*.py (+ hal/),
 shared/*.py and the Microdot modules the firmware needs to .mpy in build/fw/lib (packages keep
-their folder), then run scripts/build_www.py if it exists. Incremental: a module is
+their folder), then run scripts/build_www.py if it exists (not with --lib-only). Incremental: a module is
 recompiled only when its source hash changed; quiet when nothing did."""
 import hashlib
 import json
@@ -84,7 +84,7 @@ def main():
     if built:
         print("build_fw: compiled %d module(s) into %s" % (built, LIB.relative_to(ROOT)))
     www = ROOT / "scripts" / "build_www.py"
-    if www.exists():
+    if www.exists() and "--lib-only" not in sys.argv:
         r = subprocess.run([sys.executable, str(www)])
         if r.returncode:
             sys.exit("build_fw: scripts/build_www.py failed")

@@ -12,7 +12,8 @@ from device.tests.simdev import ROOT, SimDevice
 def firmware_built():
     """The simulator runs build/fw/lib: rebuild it (incremental, quiet) so tests never run
     stale .mpy files after an edit."""
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_fw.py")], check=True,
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "build_fw.py"), "--lib-only"],
+                   check=True,
                    stdout=subprocess.DEVNULL)
 
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Device memory benchmark (not a test): starts the simulated device (-X heapsize=192k),
+streams to a WebSocket client for a few seconds per configuration and prints the free heap
+after imports and the heap high-water mark while streaming (from /api/status: mem_free_min
+is the lowest free heap right after the scheduled garbage collections since the last
+configuration change).
+Usage: scripts/bench_device.py [--seconds N]"""
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from device.tests.simdev import SimDevice  # noqa: E402
+
+HEAP = 192 * 1024
+CONFIGS = [
+    ("default 100 Hz, window 128, hop 64", {"rate": 100, "window": 128, "hop": 64}),
+    ("1000 Hz, window 1024, hop 64", {"rate": 1000, "window": 1024, "hop": 64}),
+    ("1000 Hz, window 16, hop 1", {"rate": 1000, "window": 16, "hop": 1}),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=4)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        dev = SimDevice(Path(tmp) / "data").start()
+        try:
+            _, s = dev.json("GET", "/api/status")
+            print("heap size:                     %7d bytes" % HEAP)
+            print("free heap after imports:       %7d bytes" % s["mem_after_imports"])
+            print("free heap idle (no client):    %7d bytes" % s["mem_free"])
+            for label, cfg in CONFIGS:
+                st, body = dev.put("/api/config", cfg)
+                assert st == 200, body
+                ws = dev.ws()
+                ws.recv_json("hello")
+                t0, frames, nbytes = time.monotonic(), 0, 0
+                while time.monotonic() - t0 < args.seconds:
+                    op, data = ws.recv()
+                    if op == 2:
+                        frames += 1
+                        nbytes += len(data)
+                _, s = dev.json("GET", "/api/status")
+                ws.close()
+                dt = time.monotonic() - t0
+                print("%s:" % label)
+                print("  frames/s received %7.1f   (%d bytes each), dropped %d"
+                      % (frames / dt, nbytes // max(frames, 1), s["dropped"]))
+                print("  free heap now     %7d bytes   min while streaming %7d bytes"
+                      % (s["mem_free"], s["mem_free_min"]))
+                print("  heap high-water   %7d bytes   (%.0f%% of the heap)"
+                      % (HEAP - s["mem_free_min"], 100 * (HEAP - s["mem_free_min"]) / HEAP))
+        finally:
+            dev.stop()
+
+
+if __name__ == "__main__":
+    main()
