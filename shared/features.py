@@ -91,9 +91,10 @@ def make_fft(n, impl="auto"):
 
 @native
 def _stats(src, start, n, scale, out, pos):
-    # pass 1: sum, sum of squares, min, max, zero crossings on the values as stored
-    s = 0.0
-    ss = 0.0
+    # pass 1: sum, sum of squares, min, max, zero crossings on the values as stored; int16
+    # windows sum in (small, exact) ints, which allocate nothing on MicroPython
+    s = 0
+    ss = 0
     lo = src[start]
     hi = lo
     zc = 0
