@@ -5,7 +5,7 @@
 // are copied into the interpreter's FS by browser_suite.mjs, exactly as a page would do it.
 // Exit status 1 if any test failed.
 import { existsSync, readdirSync, readFileSync, mkdtempSync, copyFileSync,
-         writeFileSync } from "node:fs";
+         writeFileSync, rmSync } from "node:fs";
 import { join, dirname, resolve, basename } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -27,11 +27,12 @@ if (!mjs) mjs = existsSync(ours) ? ours : npm;
 
 // Our emscripten-3.1.6 build needs a module-scope preamble in Node (TOOLCHAIN.md section 3):
 // `require`/`__dirname`, and no fetch so the .wasm is read from disk. The npm build does not.
+let tmp = null;
 async function load(path) {
   let url = pathToFileURL(path).href;
   const text = readFileSync(path, "utf8");
   if (path !== npm && !text.includes("createRequire")) {
-    const dir = mkdtempSync(join(tmpdir(), "mpwasm-"));
+    const dir = tmp = mkdtempSync(join(tmpdir(), "mpwasm-"));
     for (const f of readdirSync(dirname(path))) {
       if (f.endsWith(".wasm")) copyFileSync(join(dirname(path), f), join(dir, f));
     }
@@ -49,6 +50,7 @@ const lines = [];
 const report = (l) => { lines.push(l); console.log(l); };
 const { loadMicroPython } = await load(mjs);
 const mp = await loadMicroPython({ stdout: report, stderr: (l) => console.error(l) });
+if (tmp) rmSync(tmp, { recursive: true, force: true });   // the .wasm is compiled by now
 console.log("interpreter: " + mjs);
 // the same copy-and-run as the page (browser_suite.mjs), reading files from disk, not fetch
 const read = async (p) => readFileSync(join(root, p));
