@@ -14,6 +14,7 @@ import config
 import wshub
 from hal import sim_accel
 
+_BAD = object()          # marks a body that is not JSON
 _DRAIN_LIMIT = 1 << 20   # bytes of an oversized body read and thrown away before the 413
 
 
@@ -64,10 +65,11 @@ def create_app(dev):
         return _err(401, msg) if msg else None
 
     def json_body(request):
+        """The parsed JSON body, or _BAD when it is not JSON."""
         try:
             return json.loads(request.body.decode() or "null")
         except (ValueError, UnicodeError):
-            return ValueError("body must be JSON")
+            return _BAD
 
     @app.get("/api/status")
     def status(request):
@@ -109,7 +111,7 @@ def create_app(dev):
         if denied:
             return denied
         update = json_body(request)
-        if isinstance(update, ValueError):
+        if update is _BAD:
             return _err(400, "config body must be a JSON object")
         try:
             new = config.validate(dev.acq.cfg, update, board.SENSORS, dev.acq.channels_of)

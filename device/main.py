@@ -2,6 +2,7 @@
 # server, with a global asyncio exception handler. Memory: everything is imported first, then
 # gc.collect(); buffers are made by Acquisition.apply() once per configuration.
 import gc
+import os
 import sys
 
 import asyncio
@@ -64,6 +65,10 @@ def _on_exception(loop, context):
 
 async def main():
     asyncio.get_event_loop().set_exception_handler(_on_exception)
+    try:
+        os.mkdir(board.DATA)   # first boot on a fresh flash filesystem
+    except OSError:
+        pass
     dev = Device()
     cfg, warning = config.load(board.DATA, board.SENSORS)
     if warning:

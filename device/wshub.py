@@ -114,10 +114,10 @@ class Hub:
                 if c.last_total is None:       # new hello queued: restart counting
                     c.last_total = self.total
                     continue
-                if self.total != c.last_total:
+                f = self.acq.framer
+                if self.total != c.last_total and f is not None and f.frame_len:
                     c.dropped += self.total - c.last_total - 1
                     c.last_total = self.total
-                    f = self.acq.framer
                     n = f.frame_len
                     # The WebSocket header goes right before the frame, in the same buffer,
                     # so one write() copies everything out synchronously (no allocation).
