@@ -83,8 +83,16 @@ function update() {
   if (s.plot) { pending = s; if (window.Plotly) draw(s); }
 }
 
-// the deferred plotly script may land after the first window: draw at once when it does
-document.querySelector("script[src*=plotly]").addEventListener("load", () => { if (pending) draw(pending); });
+// plotly (the largest file) loads after MicroPython so the interpreter boots first; the
+// first windows wait in `pending` and are drawn as soon as it lands
+loadPlotly();
+function loadPlotly() {
+  const s = document.createElement("script");
+  s.src = document.querySelector("meta[name=motebook-plotly]").content;
+  s.onload = () => { if (pending) draw(pending); };
+  s.onerror = () => report(new Error(`could not load ${s.src}`));
+  document.head.append(s);
+}
 
 function draw(s) {
   pending = null;
