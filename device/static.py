@@ -1,17 +1,81 @@
 # Static web app from the www folder, served per its manifest.json (built by
 # scripts/build_www.py): Content-Type, Content-Encoding gzip, ETag, Cache-Control, 304.
-# Memory: the manifest dict stays loaded; files are streamed in 4096-byte chunks.
+# Memory: the manifest dict stays loaded; files are streamed through a small pool of
+# preallocated 4096-byte buffers (readinto, no per-chunk allocation), which also bounds how
+# many files are sent at once: a browser opening 6 connections cannot fragment the heap.
+import asyncio
 import json
 import os
 
 from microdot import Response
 
-Response.send_file_buffer_size = 4096
+CHUNK = 4096
+POOL = 2            # files streamed at the same time; further requests wait for a buffer
+_WAIT_MS = 3000     # a buffer never returned (connection died oddly): stop waiting for it
+
+
+class _Pool:
+    def __init__(self, n, size):
+        self._mine = [bytearray(size) for _ in range(n)]
+        self.free = list(self._mine)
+        self._ev = asyncio.Event()
+        self._size = size
+
+    async def get(self):
+        while not self.free:
+            self._ev.clear()
+            try:
+                await asyncio.wait_for_ms(self._ev.wait(), _WAIT_MS)
+            except asyncio.TimeoutError:
+                return bytearray(self._size)   # rare: degrade to an allocation
+        return self.free.pop()
+
+    def put(self, buf):
+        for b in self._mine:
+            if b is buf:
+                self.free.append(buf)
+                self._ev.set()
+                return
+
+
+class _FileBody:
+    """Async iterator Microdot streams: yields memoryview chunks of one pooled buffer."""
+
+    def __init__(self, f, pool):
+        self._f = f
+        self._pool = pool
+        self._buf = None
+        self._mv = None
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if self._f is None:
+            raise StopAsyncIteration
+        if self._buf is None:
+            self._buf = await self._pool.get()
+            self._mv = memoryview(self._buf)
+        n = self._f.readinto(self._buf)
+        if not n:
+            await self.aclose()
+            raise StopAsyncIteration
+        return self._mv[:n]
+
+    async def aclose(self):
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+        if self._buf is not None:
+            self._mv = None
+            self._pool.put(self._buf)
+            self._buf = None
 
 
 class Static:
     def __init__(self, www):
         self.www = www
+        self.pool = _Pool(POOL, CHUNK)
         self.manifest = {}
         self.problem = None
         try:
@@ -51,4 +115,4 @@ class Static:
         if e.get("gzip"):
             headers["Content-Encoding"] = "gzip"
         headers["Vary"] = "Accept-Encoding"
-        return Response(f if f is not None else b"", 200, headers)
+        return Response(_FileBody(f, self.pool) if f is not None else b"", 200, headers)

@@ -46,6 +46,28 @@ def test_static_files_gzip_etag_cache_and_304(make_dev, tmp_path):
     assert st == 404
 
 
+def test_many_parallel_downloads_fit_in_the_heap(make_dev, tmp_path):
+    # A browser opens ~6 connections at once; every file must arrive whole (the device
+    # streams through a bounded buffer pool instead of allocating per chunk).
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+    www = tmp_path / "www"
+    _standin_www(www)
+    blob = os.urandom(150 * 1024)
+    (www / "big.bin").write_bytes(blob)
+    m = json.loads((www / "manifest.json").read_text())
+    m["/big.bin"] = {"file": "big.bin", "type": "application/octet-stream", "etag": "b1",
+                     "gzip": False, "cache": "no-cache"}
+    (www / "manifest.json").write_text(json.dumps(m))
+    dev = make_dev(www=www).start()
+    with ThreadPoolExecutor(8) as ex:
+        results = list(ex.map(lambda i: dev.get("/big.bin", timeout=20), range(8)))
+    assert [r[0] for r in results] == [200] * 8
+    assert all(r[2] == blob for r in results)
+    assert "MemoryError" not in dev.output()
+    assert dev.json("GET", "/api/status")[0] == 200
+
+
 def test_config_and_token_survive_a_restart(make_dev, tmp_path):
     dev = make_dev().start()
     token = dev.token
