@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import json
+import socket
 import time
 
 from device.tests.simdev import SimDevice
@@ -60,10 +61,29 @@ def test_many_parallel_downloads_fit_in_the_heap(make_dev, tmp_path):
                      "gzip": False, "cache": "no-cache"}
     (www / "manifest.json").write_text(json.dumps(m))
     dev = make_dev(www=www).start()
+
+    def slow_get(i):
+        # small receive buffer, slow reader: the device's socket writes back up
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(20)
+        s.connect(("127.0.0.1", dev.port))
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while True:
+            c = s.recv(8192)
+            if not c:
+                break
+            data += c
+            time.sleep(0.002)
+        s.close()
+        head, _, body = data.partition(b"\r\n\r\n")
+        return head.split()[1], body
+
     with ThreadPoolExecutor(8) as ex:
-        results = list(ex.map(lambda i: dev.get("/big.bin", timeout=20), range(8)))
-    assert [r[0] for r in results] == [200] * 8
-    assert all(r[2] == blob for r in results)
+        results = list(ex.map(slow_get, range(8)))
+    assert [r[0] for r in results] == [b"200"] * 8
+    assert all(r[1] == blob for r in results)
     assert "MemoryError" not in dev.output()
     assert dev.json("GET", "/api/status")[0] == 200
 
