@@ -119,8 +119,11 @@ if [ ! -f "$MP/.motebook-ready" ]; then
     done
     touch "$MP.tmp/.motebook-ready"
     mv "$MP.tmp" "$MP"
-    # older trees of other patch sets are not needed any more
+    rm -f "$B"/micropython_*.orig.tar.* # dpkg-source leaves a copy of the tarball beside DEST
+    # older trees (and their objects) of other patch sets are not needed any more; objects are
+    # kept per tree because dpkg-source restores old mtimes, which would fool make
     for d in "$B"/micropython-*; do [ "$d" = "$MP" ] || rm -rf "$d"; done
+    for d in "$B"/obj/*; do [ "$d" = "$B/obj/$SRC_KEY" ] || rm -rf "$d"; done
 fi
 
 # ---- 2. emlearn headers, verified -----------------------------------------------------
@@ -162,10 +165,10 @@ COMMON=(USER_C_MODULES="$W/modules" EMLEARN_INCLUDE="$EML" MPY_LIB_DIR="$W/froze
 
 # ---- 4. unix port ---------------------------------------------------------------------
 build_unix() {
-    local obj=$B/obj/unix-$FLOAT extra=""
+    local obj=$B/obj/$SRC_KEY/unix-$FLOAT extra=""
     [ "$FLOAT" = single ] && extra="-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_FLOAT"
     say "unix port ($FLOAT floats) -> build/wasm/unix/micropython"
-    rm -f "$B/unix/micropython" "$B/unix/.stamp"
+    rm -f "$B/unix/.stamp"
     make -C "$MP/ports/unix" -j"$JOBS" "${COMMON[@]}" BUILD="$obj" \
         MICROPY_PY_BTREE=0 MICROPY_SSL_MBEDTLS=1 FROZEN_MANIFEST="$W/manifest_unix.py" \
         CFLAGS_EXTRA="$extra" >"$B/unix.log" 2>&1 \
@@ -180,7 +183,7 @@ build_unix() {
 
 # ---- 5. webassembly port, pyscript variant --------------------------------------------
 build_web() {
-    local obj=$B/obj/web
+    local obj=$B/obj/$SRC_KEY/web
     say "webassembly pyscript variant -> build/wasm/web/micropython.{mjs,wasm}"
     rm -f "$B/web/.stamp"
     NODE_PATH=/usr/share/nodejs make -C "$MP/ports/webassembly" -j"$JOBS" "${COMMON[@]}" BUILD="$obj" \

@@ -516,7 +516,7 @@ def run(report=print):
             passed += 1
             report("ok   %s" % name)
     impl = sys.implementation
-    result = {"runtime": "%s-%s" % (impl.name, sys.platform), "version": sys.version.split()[0],
+    result = {"runtime": "%s-%s" % (impl.name, sys.platform), "version": ".".join(str(v) for v in impl.version[:3]),
               "float_bits": 64 if 1.0 + 2.0 ** -40 != 1.0 else 32,
               "passed": passed, "failed": failed, "skipped": skipped, "failures": failures}
     return result
