@@ -54,12 +54,13 @@ test("boots from the device, plots 20+ consecutive windows, follows the simulate
   assert.equal((await device.api("PUT", "/api/sim", { activity: "idle" })).status, 200);
   await nb.waitStats((v) => window.motebook.stats.mag_std < v / 2, shaking.mag_std);
   const end = await nb.stats();
+  const frameMs = await page.evaluate(() => window.motebook.frameMs);
   assert.equal(end.gaps, 0);
 
   assert.deepEqual(errors, [], "no console errors");
   assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");
   console.log(`# booted in ${bootMs} ms, ${end.windows} windows, |a| std idle ${idle.mag_std.toFixed(4)}` +
-    ` shaking ${shaking.mag_std.toFixed(4)}`);
+    ` shaking ${shaking.mag_std.toFixed(4)}, ${frameMs.toFixed(2)} ms per frame (stage + decode)`);
   await page.close();
 });
 

@@ -12,7 +12,7 @@ const body = document.body;
 
 const mb = (window.motebook = {
   boot: "loading", conn: "idle", stats: {}, interpreter: null, py: null,
-  connects: 0, frames: 0, firstFrameAt: null, firstPlotAt: null, plots: 0, errors: [],
+  connects: 0, frames: 0, frameMs: null, firstFrameAt: null, firstPlotAt: null, plots: 0, errors: [],
 });
 
 hooks.main.onReady.add((wrap) => { mb.interpreter = wrap.interpreter; });
@@ -42,9 +42,12 @@ function connect() {
   ws.onmessage = (ev) => {
     try {
       if (typeof ev.data === "string") { mb.py.onText(ev.data); return; }
+      const t = performance.now();
       mb.interpreter.FS.writeFile(STAGE, new Uint8Array(ev.data));
       mb.frames++;
       mb.py.onFrame(ev.data.byteLength);
+      const dt = performance.now() - t;   // staging + decode, moving average
+      mb.frameMs = mb.frameMs === null ? dt : 0.9 * mb.frameMs + 0.1 * dt;
       if (mb.firstFrameAt === null) mb.firstFrameAt = performance.now();   // first decoded
       if (mb.plots === 0) update();  // show the first window at once, then throttled
     } catch (e) { report(e); }
