@@ -1,7 +1,6 @@
-# Acquisition pipeline: sensor -> Sampler -> Ring -> Framer -> hub, built from a config.
-# Two long-lived tasks run whatever Sampler/Framer is current; apply() stops them, frees the
-# old buffers, allocates new ones and lets the tasks pick them up (tasks are never cancelled
-# or re-created). Sequence numbers and counters keep running. Memory: ring + 2 windows.
+# Acquisition pipeline sensor -> Sampler -> Ring -> Framer -> hub; apply(config) swaps in new
+# parts under two long-lived tasks (never cancelled), keeping seq numbers and counters.
+# Memory: ring (window + slack samples) and two window-sized buffers per configuration.
 import asyncio
 import gc
 import sys

@@ -47,6 +47,9 @@ def make_sensor(kind, rate, activity="idle"):
     if kind == "sim":
         from hal.sim_accel import SimAccel
         return SimAccel(rate, activity)
+    # ESP32 placeholder: kind "imu" -> hal/imu.py (I2C IMU driver taking its machine.I2C bus
+    # as a constructor argument, scratch buffers filled with readfrom_mem_into) comes later,
+    # and will be added to SENSORS on the board.
     raise ValueError("unknown sensor %r" % kind)
 
 

@@ -1,8 +1,6 @@
-# Static web app from the www folder, served per its manifest.json (built by
-# scripts/build_www.py): Content-Type, Content-Encoding gzip, ETag, Cache-Control, 304.
-# Memory: the manifest dict stays loaded; files are streamed through a small pool of
-# preallocated 4096-byte buffers (readinto, no per-chunk allocation), which also bounds how
-# many files are sent at once: a browser opening 6 connections cannot fragment the heap.
+# Static web app from the www folder per its manifest.json: Content-Type, gzip, ETag,
+# Cache-Control, 304. Memory: manifest kept as compact tuples; files streamed with readinto
+# through a pool of 2 preallocated 4 KB buffers, which bounds concurrent sends.
 import asyncio
 import json
 import os

@@ -1,7 +1,6 @@
-# WebSocket clients of /ws: a bounded set; each has one sender task (the only writer of its
-# socket) that sends queued control messages, then the newest window frame, so a slow client
-# skips windows (counted) instead of stalling the sampler. The reader answers control messages.
-# Memory: per client a small outbox (bounded) and a 256-byte scratch buffer for discarding.
+# WebSocket /ws clients (at most 4): one sender task per client sends queued control
+# messages then the newest frame, so a slow client skips windows (counted), never the sampler.
+# Memory: per client a bounded outbox and a 256-byte scratch buffer; frames are not copied.
 import asyncio
 import socket
 import struct

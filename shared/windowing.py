@@ -1,7 +1,6 @@
 # Sample ring and window builder shared by the device (sampler), the page and features.
-# Memory: Ring holds one preallocated interleaved int16 array (capacity x channels); Windower
-# copies a window channel-major into a caller-owned array. Nothing is allocated per sample or
-# per window (only small ints).
+# Memory: Ring is one preallocated interleaved int16 array; Windower copies a window
+# channel-major into a caller-owned array; nothing is allocated per sample or window.
 from array import array
 
 from shared.compat import native
