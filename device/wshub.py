@@ -85,6 +85,11 @@ class Hub:
         except (OSError, EOFError):
             pass
         finally:
+            if c.outbox:   # e.g. the close frame answering the client's: give it 200 ms
+                try:
+                    await asyncio.wait_for_ms(self._flush(c), 200)
+                except Exception:
+                    pass
             c.closed = True
             sender.cancel()
             try:
@@ -95,6 +100,10 @@ class Hub:
             self.dropped += c.dropped
             if c.last_total is not None and self.total - c.last_total > 1:
                 self.dropped += self.total - c.last_total - 1
+
+    async def _flush(self, c):
+        while c.outbox and not c.closed:
+            await asyncio.sleep_ms(5)
 
     async def _send_loop(self, c):
         w = c.w

@@ -154,3 +154,17 @@ def test_client_limit_is_enforced_with_json_503(dev):
     finally:
         for c in clients:
             c.close()
+
+
+def test_close_handshake_is_answered(dev):
+    ws = dev.ws()
+    ws.recv_json("hello")
+    ws.send_raw(8, b"")
+    for _ in range(100):
+        op, _ = ws.recv()
+        if op == 8:
+            break
+    else:
+        raise AssertionError("no close frame")
+    ws.s.close()
+    _wait_clients(dev, 0)
