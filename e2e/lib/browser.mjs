@@ -33,6 +33,10 @@ export async function launch({ route = true } = {}) {
   } else {
     context.on("request", (r) => { if (!local(r.url())) offsite.push(r.url()); });
   }
+  // WebSockets bypass routing: record any that is not to 127.0.0.1 as well
+  context.on("page", (p) => p.on("websocket", (ws) => {
+    if (new URL(ws.url()).hostname !== "127.0.0.1") offsite.push(ws.url());
+  }));
   return {
     context, offsite,
     async close() { await context.close(); rmSync(dir, { recursive: true, force: true }); },
