@@ -13,8 +13,8 @@ class FFT:
         sin/cos tables (n/2 floats each) once."""
 
     def run(self, real, imag) -> None:
-        """Forward FFT in place. real, imag: two different array('f') of length n (TypeError for
-        another type, ValueError for another length). NaN or inf input: ValueError, arrays
+        """Forward FFT in place. real, imag: two different array('f') of length n (ValueError for
+        another typecode or length, TypeError for a non-array). NaN or inf input: ValueError, arrays
         untouched. No allocation."""
 
     def fill(self, sin, cos) -> None:

@@ -11,10 +11,10 @@ class emliir:
     def run(self, values) -> None:
         """Filter array('f') `values` in place (float32, direct form II transposed per stage);
         the state carries over to the next call. NaN/inf in values: ValueError before
-        anything is changed (state included). Wrong type: TypeError."""
+        anything is changed (state included). Wrong typecode: ValueError; not an array: TypeError."""
 
 
 def new(coefficients) -> emliir:
     """A cascade of biquads. coefficients: array('f') of 6 per stage in scipy's sos order
     b0 b1 b2 a0 a1 a2, with a0 == 1; 1..64 stages. ValueError for another length, a0 != 1,
-    NaN/inf; TypeError for another array type."""
+    NaN/inf or another typecode; TypeError for a non-array."""

@@ -12,7 +12,7 @@ enough (|diff| * sqrt(n_features) < 65536) or distances overflow.
 class emlneighbors:
     def additem(self, features, label: int) -> int:
         """Store array('h') of n_features with label 0..9; returns its index. ValueError when full,
-        for another length or label; TypeError for another array type."""
+        for another length, label or typecode; TypeError for a non-array."""
 
     def predict(self, features) -> int:
         """Majority label of the k nearest items (ties: lowest label). ValueError with fewer

@@ -37,7 +37,7 @@ class emltrees:
         """features: array('h') of n_features; out: array('f') of n_classes, filled with the
         fraction of trees voting for each class (leaf_bits 8: mean proportion).
         The model is validated before its first use: a child, feature, root or leaf out of
-        range raises ValueError. Wrong array type: TypeError; wrong length: ValueError."""
+        range raises ValueError. Wrong typecode or length: ValueError; not an array: TypeError."""
 
 
 def new(max_trees: int, max_nodes: int, max_leaves: int) -> emltrees:

@@ -110,8 +110,8 @@ def test_fft_bad_input():
     _raises(TypeError, emlearn_fft.FFT, "8")
     fft = emlearn_fft.FFT(8)
     ok = array.array("f", [0.0] * 8)
-    _raises(TypeError, fft.run, array.array("d", [0.0] * 8), ok)
-    _raises(TypeError, fft.run, ok, array.array("h", [0] * 8))
+    _raises(ValueError, fft.run, array.array("d", [0.0] * 8), ok)
+    _raises(ValueError, fft.run, ok, array.array("h", [0] * 8))
     _raises(TypeError, fft.run, [0.0] * 8, ok)
     _raises(ValueError, fft.run, array.array("f", [0.0] * 4), ok)
     _raises(ValueError, fft.run, ok, array.array("f", [0.0] * 16))
@@ -191,7 +191,7 @@ def test_iir_bad_input():
     import emlearn_iir
     _raises(ValueError, emlearn_iir.new, array.array("f", []))
     _raises(ValueError, emlearn_iir.new, array.array("f", _SOS[:5]))
-    _raises(TypeError, emlearn_iir.new, array.array("d", _SOS))
+    _raises(ValueError, emlearn_iir.new, array.array("d", _SOS))
     _raises(TypeError, emlearn_iir.new, _SOS)
     bad = array.array("f", _SOS)
     bad[1] = float("nan")
@@ -200,7 +200,7 @@ def test_iir_bad_input():
     a0[3] = 2.0
     _raises(ValueError, emlearn_iir.new, a0)
     f = emlearn_iir.new(array.array("f", _SOS))
-    _raises(TypeError, f.run, array.array("d", [0.0] * 4))
+    _raises(ValueError, f.run, array.array("d", [0.0] * 4))
     _raises(TypeError, f.run, [0.0] * 4)
     v = array.array("f", [1.0, float("nan"), 1.0])
     _raises(ValueError, f.run, v)
@@ -372,10 +372,10 @@ def test_trees_bad_input():
     model.predict(array.array("h", [0, 0]), out)  # the model itself is fine
     _raises(ValueError, model.predict, array.array("h", [0, 0, 0]), out)
     _raises(ValueError, model.predict, array.array("h", [0]), out)
-    _raises(TypeError, model.predict, array.array("f", [0.0, 0.0]), out)
+    _raises(ValueError, model.predict, array.array("f", [0.0, 0.0]), out)
     _raises(TypeError, model.predict, [0, 0], out)
     _raises(ValueError, model.predict, array.array("h", [0, 0]), array.array("f", [0.0]))
-    _raises(TypeError, model.predict, array.array("h", [0, 0]), array.array("d", [0.0, 0.0]))
+    _raises(ValueError, model.predict, array.array("h", [0, 0]), array.array("d", [0.0, 0.0]))
     _raises(TypeError, emlearn_trees.new(1, 1, 1).addnode, 1, 2, 0)
     # models that would read out of bounds are refused at the first predict
     x = array.array("h", [0, 0])
@@ -444,7 +444,7 @@ def test_neighbors_bad_input():
     _raises(ValueError, model.getresult, 0)                      # no predict yet
     _raises(ValueError, model.getitem, 0, array.array("h", [0, 0]))
     _raises(ValueError, model.additem, array.array("h", [0, 0, 0]), 1)
-    _raises(TypeError, model.additem, array.array("f", [0.0, 0.0]), 1)
+    _raises(ValueError, model.additem, array.array("f", [0.0, 0.0]), 1)
     _raises(TypeError, model.additem, [0, 0], 1)
     _raises(ValueError, model.additem, array.array("h", [0, 0]), 10)
     _raises(ValueError, model.additem, array.array("h", [0, 0]), -1)
@@ -453,10 +453,44 @@ def test_neighbors_bad_input():
     _raises(ValueError, model.additem, array.array("h", [1, 1]), 1)  # full
     assert model.predict(array.array("h", [1, 1])) == 1
     _raises(ValueError, model.predict, array.array("h", [1]))
-    _raises(TypeError, model.predict, array.array("f", [1.0, 1.0]))
+    _raises(ValueError, model.predict, array.array("f", [1.0, 1.0]))
     _raises(ValueError, model.getresult, 2)
     _raises(ValueError, model.getitem, 2, array.array("h", [0, 0]))
     _raises(ValueError, model.getitem, 0, array.array("h", [0]))
+    _raises(ValueError, model.getitem, 0, array.array("f", [0.0, 0.0]))
+
+
+# ---- emlearn_arrayutils -----------------------------------------------------------------
+
+def test_arrayutils_linear_map():
+    import emlearn_arrayutils
+    x = array.array("f", [-2.0, -1.0, 0.0, 0.5, 1.0, 3.0])
+    q = array.array("h", [0] * 6)
+    emlearn_arrayutils.linear_map(x, q, -1.0, 1.0, -32768, 32767)
+    want = [max(-32768.0, min(32767.0, (v + 1.0) * 65535.0 / 2.0 - 32768.0)) for v in x]
+    assert list(q) == [int(w) for w in want], list(q)
+    back = array.array("f", [0.0] * 6)
+    emlearn_arrayutils.linear_map(q, back, -32768, 32767, -1.0, 1.0)
+    _close(back, [max(-1.0, min(1.0, v)) for v in x], 1e-4, "back")
+    y = array.array("f", [0.0, 5.0, 10.0])
+    emlearn_arrayutils.linear_map(y, y, 0.0, 10.0, 0.0, 1.0)  # in place
+    _close(y, [0.0, 0.5, 1.0], 1e-6, "in place")
+
+
+def test_arrayutils_bad_input():
+    import emlearn_arrayutils as au
+    f3 = array.array("f", [0.0] * 3)
+    h3 = array.array("h", [0] * 3)
+    _raises(ValueError, au.linear_map, f3, array.array("h", [0] * 4), 0, 1, 0, 1)
+    _raises(ValueError, au.linear_map, array.array("d", [0.0] * 3), h3, 0, 1, 0, 1)
+    _raises(ValueError, au.linear_map, f3, array.array("b", [0] * 3), 0, 1, 0, 1)
+    _raises(TypeError, au.linear_map, [0.0] * 3, h3, 0, 1, 0, 1)
+    _raises(ValueError, au.linear_map, f3, h3, 1, 1, 0, 1)
+    _raises(ValueError, au.linear_map, f3, h3, 0, 1, 0, 40000)
+    _raises(ValueError, au.linear_map, f3, h3, float("nan"), 1, 0, 1)
+    nan = array.array("f", [0.0, float("nan"), 0.0])
+    _raises(ValueError, au.linear_map, nan, h3, 0, 1, 0, 100)
+    _raises(TypeError, au.linear_map, f3, h3, 0, 1, 0)
 
 
 # ---- inspect (browser build only: PyScript's event handlers) ------------------------------

@@ -9,6 +9,7 @@ import errno
 import time
 import os
 import asyncio
+import emlearn_arrayutils
 import emlearn_fft
 import emlearn_iir
 import emlearn_neighbors

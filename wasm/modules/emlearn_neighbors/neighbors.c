@@ -109,7 +109,7 @@ static mp_obj_t mb_neighbors_getitem(mp_obj_t self_in, mp_obj_t i_in, mp_obj_t o
     mp_buffer_info_t info;
     mp_get_buffer_raise(out_in, &info, MP_BUFFER_RW);
     if (info.typecode != 'h') {
-        mp_raise_TypeError(MP_ERROR_TEXT("out: expecting array('h')"));
+        mp_raise_ValueError(MP_ERROR_TEXT("out: expecting array('h')"));
     }
     if (info.len != sizeof(int16_t) * o->model.n_features) {
         mp_raise_ValueError(MP_ERROR_TEXT("out: wrong length"));

@@ -19,12 +19,16 @@
     _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
 #define MB_EML_INCLUDE_END _Pragma("GCC diagnostic pop")
 
+// Errors follow emlearn-micropython: an array of the wrong typecode is a ValueError (code
+// written for upstream's modules catches that), an object without the buffer protocol a
+// TypeError (from mp_get_buffer_raise).
+
 // A writable array('f') buffer; expect_len < 0 accepts any length.
 static inline float *mb_get_float_array(mp_obj_t obj, mp_int_t expect_len, size_t *len_out, const char *what) {
     mp_buffer_info_t info;
     mp_get_buffer_raise(obj, &info, MP_BUFFER_RW);
     if (info.typecode != 'f') {
-        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("%s: expecting array('f')"), what);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: expecting array('f')"), what);
     }
     size_t n = info.len / sizeof(float);
     if (expect_len >= 0 && n != (size_t)expect_len) {
@@ -42,7 +46,7 @@ static inline int16_t *mb_get_int16_array(mp_obj_t obj, mp_int_t expect_len, siz
     mp_buffer_info_t info;
     mp_get_buffer_raise(obj, &info, MP_BUFFER_READ);
     if (info.typecode != 'h') {
-        mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("%s: expecting array('h')"), what);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: expecting array('h')"), what);
     }
     size_t n = info.len / sizeof(int16_t);
     if (expect_len >= 0 && n != (size_t)expect_len) {
