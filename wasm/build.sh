@@ -42,7 +42,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 inputs_hash() { # $1 = target; hashes every file that can change its output
     {
         echo "target=$1 float=$FLOAT"
-        (cd "$W" && find build.sh pins.sh patches modules frozen "manifest_$1.py" -type f \
+        (cd "$W" && find build.sh pins.sh patches modules frozen "manifest_$1.py" tests/smoke.py tests/run_node.mjs -type f \
             ! -name '*.pyc' | LC_ALL=C sort | xargs sha256sum)
         if [ "$1" = web ]; then emcc --version 2>/dev/null | head -1; fi
         cc --version 2>/dev/null | head -1
