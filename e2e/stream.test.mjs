@@ -18,6 +18,8 @@ before(async () => {
 });
 
 after(async () => {
+  if (device && /Traceback|Error/.test(device.log))    // diagnosis: the device's complaints
+    console.log(device.log.split("\n").map((l) => `# device: ${l}`).join("\n"));
   await browser?.close();
   await device?.dispose();
 });
