@@ -3,7 +3,6 @@
 # no per-request state beyond Microdot's request object; bodies are capped at 16 KB.
 import gc
 import json
-import time
 
 from microdot import Microdot, Request, Response
 from microdot.websocket import websocket_upgrade
@@ -79,7 +78,7 @@ def create_app(dev):
         acq.note_mem(free)
         return {
             "fw": board.FW_VERSION,
-            "uptime_s": time.ticks_diff(time.ticks_ms(), dev.boot_ms) // 1000,
+            "uptime_s": dev.uptime_s(),
             "rate": acq.rate(),
             "window": acq.cfg["window"],
             "hop": acq.cfg["hop"],

@@ -24,6 +24,7 @@ if UNIX:
     REPLAY = _env("MOTEBOOK_REPLAY", None)
     WS_SNDBUF = 16384   # like the few KB lwIP has on the ESP32, not Linux's megabytes
     SO_SNDBUF = 7       # Linux value; the unix port's socket module lacks the constant
+    WS_STALL_MS = int(_env("MOTEBOOK_WS_STALL_MS", "20000"))
 else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by boot.py
     DATA = "/data"
     WWW = "/www"
@@ -32,6 +33,7 @@ else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by boot.py
     REPLAY = None
     WS_SNDBUF = 0       # leave lwIP's default
     SO_SNDBUF = 0
+    WS_STALL_MS = 20000   # a WebSocket client taking nothing this long is dropped
 
 SENSORS = ("sim", "replay") if REPLAY else ("sim",)
 

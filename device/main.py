@@ -22,12 +22,27 @@ _MEM_AFTER_IMPORTS = gc.mem_free()
 class Device:
     def __init__(self):
         import time
-        self.boot_ms = time.ticks_ms()
+        self._up_ms = 0
+        self._up_ticks = time.ticks_ms()
         self.token = auth.load_or_create(board.DATA)
         self.acq = Acquisition(self._publish)
         self.hub = Hub(self.acq, self.hello)
         self.static = Static(board.WWW)
         self.mem_after_imports = _MEM_AFTER_IMPORTS
+
+    def uptime_s(self):
+        # ticks_ms wraps (about 12 days on the ESP32): accumulate differences instead; the
+        # clock task calls this every minute, so no difference is ever near the wrap.
+        import time
+        now = time.ticks_ms()
+        self._up_ms += time.ticks_diff(now, self._up_ticks)
+        self._up_ticks = now
+        return self._up_ms // 1000
+
+    async def clock(self):
+        while True:
+            await asyncio.sleep(60)
+            self.uptime_s()
 
     def _publish(self, seq):
         self.hub.publish(seq)
@@ -81,6 +96,7 @@ async def main():
         print("motebook: error:", e)
         sys.exit(2)
     app = create_app(dev)
+    asyncio.create_task(dev.clock())
     gc.collect()
     print("motebook %s: sensor %s, %d Hz, window %d, hop %d, channels %s"
           % (board.FW_VERSION, cfg["sensor"], dev.acq.rate(), cfg["window"], cfg["hop"],

@@ -79,27 +79,45 @@ class Hub:
         self.clients.append(c)
         c.last_total = self.total
         c.queue_control(self._hello())
-        sender = asyncio.create_task(self._send_loop(c))
+        done = asyncio.Event()
+        sender = asyncio.create_task(self._until_done(self._send_loop(c), done))
+        receiver = asyncio.create_task(self._until_done(self._read_loop(c, reader), done))
         try:
-            await self._read_loop(c, reader)
-        except (OSError, EOFError):
-            pass
+            await done.wait()      # either side ended: the client left, closed or stalled
         finally:
-            if c.outbox:   # e.g. the close frame answering the client's: give it 200 ms
+            if c.outbox and not sender.done():   # e.g. the close frame answering the client's
                 try:
                     await asyncio.wait_for_ms(self._flush(c), 200)
                 except Exception:
                     pass
             c.closed = True
-            sender.cancel()
-            try:
-                await sender
-            except BaseException:
-                pass
+            for t in (receiver, sender):
+                t.cancel()          # a task waiting on its socket leaves the poller cleanly
+                try:
+                    await t
+                except BaseException:
+                    pass
             self.clients.remove(c)
             self.dropped += c.dropped
             if c.last_total is not None and self.total - c.last_total > 1:
                 self.dropped += self.total - c.last_total - 1
+
+    async def _until_done(self, coro, done):
+        try:
+            await coro
+        except (OSError, EOFError):
+            pass
+        finally:
+            done.set()
+
+    async def _drain(self, w):
+        # A client that takes nothing for WS_STALL_MS (a phone gone to sleep, a half-open
+        # connection) is dropped, so it cannot hold one of the few client slots forever.
+        try:
+            await asyncio.wait_for_ms(w.drain(), board.WS_STALL_MS)
+        except asyncio.TimeoutError:
+            print("motebook: dropping a WebSocket client that stopped reading")
+            raise OSError("client stalled")   # ends serve(); Microdot closes the socket
 
     async def _flush(self, c):
         while c.outbox and not c.closed:
@@ -115,7 +133,7 @@ class Hub:
                     op, data = c.outbox.pop(0)
                     w.write(_header(op, len(data)))
                     w.write(data)
-                    await w.drain()
+                    await self._drain(w)
                     if op == _CLOSE:
                         c.closed = True
                         return
@@ -141,7 +159,7 @@ class Hub:
                         buf[3] = n & 0xFF
                         w.write(f.view[0:4 + n])
                     c.sent += 1
-                    await w.drain()
+                    await self._drain(w)
         except (OSError, EOFError):
             c.closed = True
 

@@ -23,12 +23,13 @@ def free_port():
 
 
 class SimDevice:
-    def __init__(self, data, replay=None, www=None, port=None):
+    def __init__(self, data, replay=None, www=None, port=None, env=None):
         self.data = Path(data)
         self.replay = replay
         self.www = www
         self.port = port or free_port()
         self.proc = None
+        self.extra_env = env or {}
         self.log = self.data.parent / ("device-%d.log" % self.port)
 
     def start(self, timeout=15):
@@ -41,6 +42,7 @@ class SimDevice:
             cmd += ["--www", str(self.www)]
         env = dict(os.environ)
         env.pop("PORT", None)
+        env.update(self.extra_env)
         self._logf = open(self.log, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self._logf, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

@@ -168,3 +168,22 @@ def test_close_handshake_is_answered(dev):
         raise AssertionError("no close frame")
     ws.s.close()
     _wait_clients(dev, 0)
+
+
+def test_stalled_client_is_dropped_and_its_slot_freed(make_dev):
+    dev = make_dev(env={"MOTEBOOK_WS_STALL_MS": "1000"}).start()
+    assert dev.put("/api/config", {"rate": 1000, "window": 1024, "hop": 64})[0] == 200
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.connect(("127.0.0.1", dev.port))
+    slow.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    time.sleep(0.5)
+    assert dev.json("GET", "/api/status")[1]["clients"] == 1
+    _wait_clients(dev, 0, timeout=8)              # never reads: dropped after ~1 s stalled
+    assert "stopped reading" in dev.output()
+    ws = dev.ws()                                   # the device still streams to others
+    ws.recv_json("hello")
+    assert ws.recv_frame()[0][2] == 3
+    ws.close()
+    slow.close()
