@@ -90,6 +90,10 @@ if ! { verify "$MP_DSC" "$MP_DSC_SHA256" && verify "$MP_ORIG" "$MP_ORIG_SHA256" 
     uris=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null \
         | tr ' ' '\n' | grep -m1 '/debian/\?$' || true)
     [ -n "$uris" ] || uris=http://deb.debian.org/debian
+    # a cached file that fails its checksum is refetched (apt would skip it as downloaded)
+    verify "$MP_DSC" "$MP_DSC_SHA256" || rm -f "$CACHE/$MP_DSC"
+    verify "$MP_ORIG" "$MP_ORIG_SHA256" || rm -f "$CACHE/$MP_ORIG"
+    verify "$MP_DEBIAN" "$MP_DEBIAN_SHA256" || rm -f "$CACHE/$MP_DEBIAN"
     keyring=/usr/share/keyrings/debian-archive-keyring.gpg
     [ -f "$keyring" ] || fail "$keyring not found (apt: debian-archive-keyring)"
     mkdir -p "$CACHE/apt/sources" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial"
