@@ -54,6 +54,13 @@ up_to_date() { # $1 = target dir, $2 = hash, rest = output files
     for f in "$@"; do [ -s "$d/$f" ] || return 1; done
 }
 
+# one build at a time (several setups may run in parallel in the same tree)
+mkdir -p "$B"
+if command -v flock >/dev/null; then
+    exec 9>"$B/.lock"
+    flock -n 9 || { say "another wasm/build.sh is running; waiting for it"; flock 9; }
+fi
+
 want_unix=0; want_web=0
 [ "$target" = all ] || [ "$target" = unix ] && want_unix=1
 [ "$target" = all ] || [ "$target" = web ] && want_web=1
