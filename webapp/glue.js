@@ -21,25 +21,29 @@ function setBoot(state, text) {
   mb.boot = state; body.dataset.boot = state; $("boot").textContent = text;
 }
 
-// Called once by app/main.py with its three handlers.
-mb.attach = (onFrame, onText, flush) => {
+// Called once by app/main.py with its handlers.
+mb.attach = (onFrame, onText, flush, ping) => {
   if (!mb.interpreter) throw new Error("interpreter not ready");
-  mb.py = { onFrame, onText, flush };
+  mb.py = { onFrame, onText, flush, ping };
   setBoot("ready", "MicroPython ready");
   connect();
   setInterval(update, FLUSH_MS);
 };
 
 // ---- WebSocket with reconnect and backoff -------------------------------------------
-let ws = null, backoff = 250, pingId = 0;
+let ws = null, backoff = 250, lastMsgAt = 0;
+const PING_MS = 5000, DEAD_MS = 12000;   // keepalive; a silent socket is closed and redialled
 function setConn(state, text) { mb.conn = state; body.dataset.conn = state; $("conn").textContent = text; }
 
 function connect() {
   setConn("connecting", "connecting…");
   ws = new WebSocket(`ws://${location.host}/ws`);
   ws.binaryType = "arraybuffer";
-  ws.onopen = () => { mb.connects++; backoff = 250; setConn("open", "connected"); };
+  ws.onopen = () => {
+    mb.connects++; backoff = 250; lastMsgAt = performance.now(); setConn("open", "connected");
+  };
   ws.onmessage = (ev) => {
+    lastMsgAt = performance.now();
     try {
       if (typeof ev.data === "string") { mb.py.onText(ev.data); return; }
       const t = performance.now();
@@ -60,9 +64,11 @@ function connect() {
   };
   ws.onerror = () => {};             // onclose follows and schedules the retry
 }
-setInterval(() => {                   // keepalive: the device answers with a pong
-  if (ws && ws.readyState === 1) ws.send(JSON.stringify({ type: "ping", id: ++pingId }));
-}, 10000);
+setInterval(() => {                   // keepalive: the device answers a ping with a pong
+  if (!ws || ws.readyState !== 1) return;
+  if (performance.now() - lastMsgAt > DEAD_MS) { ws.close(); return; }   // onclose redials
+  ws.send(mb.py.ping());               // the message is encoded by shared/protocol
+}, PING_MS);
 
 function report(e) {
   const text = String(e && e.message || e);

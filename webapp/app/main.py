@@ -7,10 +7,12 @@ from pyscript import window
 
 from app.plot import PlotBuffer
 from app.stream import Stream
+from shared import protocol
 
 _stream = Stream()
 _plot = PlotBuffer()
 _new_conn = [True]
+_ping = [0]
 
 
 def on_text(text):
@@ -50,4 +52,10 @@ def flush():
     return json.dumps(stats)
 
 
-window.motebook.attach(on_frame, on_text, flush)
+def ping():
+    """The keepalive control message glue.js sends (the device answers with a pong)."""
+    _ping[0] += 1
+    return protocol.encode_control({"type": "ping", "id": _ping[0]})
+
+
+window.motebook.attach(on_frame, on_text, flush, ping)
