@@ -114,3 +114,26 @@ test("a wrong token is refused: the page asks for it again and keeps streaming",
   assert.deepEqual(other, [], "no other console errors");
   await page.close();
 });
+
+test("drops a silent WebSocket (device hung) and redials when the device is back", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url);
+  await nb.waitBooted();
+  await nb.waitWindows(2);
+  const connects = (await nb.state()).connects;
+  device.signalDevice("SIGSTOP");
+  try {
+    // no frame and no pong for 12 s: the page gives the socket up by itself
+    await page.waitForFunction(() => window.motebook.conn !== "open", null, { timeout: 25000 });
+  } finally {
+    device.signalDevice("SIGCONT");
+  }
+  await page.waitForFunction((n) => window.motebook.connects > n && window.motebook.conn === "open",
+    connects, { timeout: 15000 });
+  const frames = (await nb.state()).frames;
+  await page.waitForFunction((f) => window.motebook.frames >= f + 2, frames, { timeout: 10000 });
+  assert.deepEqual(errors.filter((e) => !/WebSocket connection to .* failed/.test(e)), []);
+  await page.close();
+});

@@ -38,6 +38,7 @@ function setConn(state, text) { mb.conn = state; body.dataset.conn = state; $("c
 function connect() {
   setConn("connecting", "connecting…");
   ws = new WebSocket(`ws://${location.host}/ws`);
+  lastMsgAt = performance.now();
   ws.binaryType = "arraybuffer";
   ws.onopen = () => {
     mb.connects++; backoff = 250; lastMsgAt = performance.now(); setConn("open", "connected");
@@ -56,18 +57,22 @@ function connect() {
       if (mb.plots === 0) update();  // show the first window at once, then throttled
     } catch (e) { report(e); }
   };
-  ws.onclose = () => {
-    ws = null;
-    const wait = backoff; backoff = Math.min(backoff * 2, 4000);
-    setConn("closed", `disconnected, retrying in ${(wait / 1000).toFixed(1)} s`);
-    setTimeout(connect, wait);
-  };
+  ws.onclose = closed;
   ws.onerror = () => {};             // onclose follows and schedules the retry
 }
+
+function closed() {
+  ws = null;
+  const wait = backoff; backoff = Math.min(backoff * 2, 4000);
+  setConn("closed", `disconnected, retrying in ${(wait / 1000).toFixed(1)} s`);
+  setTimeout(connect, wait);
+}
 setInterval(() => {                   // keepalive: the device answers a ping with a pong
-  if (!ws || ws.readyState !== 1) return;
-  if (performance.now() - lastMsgAt > DEAD_MS) { ws.close(); return; }   // onclose redials
-  ws.send(mb.py.ping());               // the message is encoded by shared/protocol
+  if (!ws || ws.readyState > 1) return;
+  if (performance.now() - lastMsgAt > DEAD_MS) {      // silent (or stuck dialling): drop it
+    ws.onclose = ws.onmessage = null; ws.close(); closed(); return;  // without a handshake
+  }
+  if (ws.readyState === 1) ws.send(mb.py.ping());               // the message is encoded by shared/protocol
 }, PING_MS);
 
 function report(e) {

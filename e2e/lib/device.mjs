@@ -67,6 +67,14 @@ export class Device {
 
   async restart() { await this.stop(); await this.start(); }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the MicroPython process under scripts/sim.py:
+   * its sockets stay open but silent, like a device that hung or left the Wi-Fi. */
+  signalDevice(sig) {
+    const pid = this.proc.pid;
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/);
+    for (const k of kids.filter(Boolean)) process.kill(Number(k), sig);
+  }
+
   async dispose() { await this.stop(); rmSync(this.dataDir, { recursive: true, force: true }); }
 
   async api(method, path, body, token = this.token) {
