@@ -47,15 +47,15 @@ class PlotBuffer:
         self._next_t = (t_ms + ns * 1000 // rate) & 0xFFFFFFFF if rate else None
         self.dirty = True
 
-    def flush(self):
-        """Write the rings, oldest sample first, to PLOT; returns samples per channel."""
+    def flush(self, path=PLOT):
+        """Write the rings, oldest sample first, to path; returns samples per channel."""
         self.dirty = False
         if self._ring is None:
             return 0
         mv = memoryview(self._ring)
         n = self.n
         i = self._idx
-        with open(PLOT, "wb") as f:
+        with open(path, "wb") as f:
             for c in range(self.nch):
                 base = c * n
                 f.write(mv[base + i:base + n])

@@ -11,7 +11,8 @@ STAGE = "/stage.bin"
 
 
 class Stream:
-    def __init__(self):
+    def __init__(self, stage=STAGE):
+        self._stage = stage
         self._buf = bytearray(1024)
         self._mv = memoryview(self._buf)
         self.samples = array.array("h", bytes(2 * 512))
@@ -46,7 +47,7 @@ class Stream:
             self._buf = bytearray(n)
             self._mv = memoryview(self._buf)
         mv = self._mv[:n]
-        with open(STAGE, "rb") as f:
+        with open(self._stage, "rb") as f:
             f.readinto(mv)
         try:
             h = protocol.decode_header(mv, n)
