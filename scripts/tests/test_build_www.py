@@ -1,0 +1,71 @@
+# scripts/build_www.py: every served file is the gzip of its source, every reference of the
+# page resolves to a versioned, immutable URL, index.html is revalidated, the budget is enforced.
+import gzip
+import importlib.util
+import json
+import os
+import re
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location("build_www", os.path.join(ROOT, "scripts", "build_www.py"))
+bw = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bw)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("www"))
+    manifest = bw.build(out)
+    return out, manifest
+
+
+def _body(out, e):
+    with open(os.path.join(out, e["file"]), "rb") as f:
+        data = f.read()
+    return gzip.decompress(data) if e["gzip"] else data
+
+
+def test_manifest_matches_the_contract(built):
+    out, manifest = built
+    with open(os.path.join(out, "manifest.json")) as f:
+        assert json.load(f) == manifest
+    for url, e in manifest.items():
+        assert url.startswith("/")
+        assert set(e) >= {"file", "type", "etag", "gzip", "cache"}
+        assert os.path.isfile(os.path.join(out, e["file"]))
+    assert manifest["/index.html"]["cache"] == "no-cache"
+    assert manifest["/index.html"]["type"].startswith("text/html")
+    assert all(e["cache"].endswith("immutable") for u, e in manifest.items() if u != "/index.html")
+
+
+def test_page_references_resolve_to_served_files(built):
+    out, manifest = built
+    html = _body(out, manifest["/index.html"]).decode()
+    refs = re.findall(r"[\"']\./([^\"'\s]+)[\"']", html)
+    assert any(r.endswith("micropython.mjs") for r in refs)
+    assert any("plotly" in r for r in refs)
+    for r in refs:
+        assert "/" + r in manifest, r
+    wasm = [u for u in manifest if u.endswith("micropython.wasm")]
+    mjs = [u for u in manifest if u.endswith("micropython.mjs")]
+    assert len(wasm) == 1 and os.path.dirname(wasm[0]) == os.path.dirname(mjs[0])
+
+
+def test_served_python_is_the_checkout(built):
+    out, manifest = built
+    proto = [u for u in manifest if re.match(r"/shared/protocol\.[0-9a-f]+\.py$", u)]
+    assert len(proto) == 1
+    with open(os.path.join(ROOT, "shared", "protocol.py"), "rb") as f:
+        assert _body(out, manifest[proto[0]]) == f.read()
+    assert not any("/tests/" in u for u in manifest)
+
+
+def test_rebuild_is_unchanged_and_budget_enforced(built, capsys):
+    out, _ = built
+    capsys.readouterr()
+    bw.build(out)
+    assert "unchanged" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="over the 100 KB"):
+        bw.build(out, budget_kb=100)
