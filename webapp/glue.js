@@ -94,6 +94,8 @@ function update() {
   $("shape").textContent = `${s.window} / ${s.hop}`;
   $("mag-std").textContent = s.mag_std.toFixed(3);
   if (s.error) $("message").textContent = s.error;
+  for (const b of document.querySelectorAll("#activity button[data-activity]"))
+    b.disabled = s.sensor !== "sim";   // only the simulated sensor takes an activity
   if (s.plot) { pending = s; if (window.Plotly) draw(s); }
 }
 
