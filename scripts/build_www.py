@@ -163,8 +163,7 @@ def build(out, budget_kb=BUDGET_KB, verbose=False):
         ext = os.path.splitext(url)[1]
         manifest[served] = {"file": name, "type": TYPES.get(ext, "application/octet-stream"),
                             "etag": hashlib.sha256(raw).hexdigest()[:16], "gzip": use_gz,
-                            "cache": IMMUTABLE if served != url else NO_CACHE,
-                            "size": len(body)}
+                            "cache": IMMUTABLE if served != url else NO_CACHE}
         keep.add(name)
         total += len(body)
         changed += _write_if_changed(os.path.join(out, name), body)
@@ -173,7 +172,10 @@ def build(out, budget_kb=BUDGET_KB, verbose=False):
     if "/index.html" not in manifest:
         raise SystemExit("build_www: webapp/index.html missing")
     _check_references(out, manifest)
-    data = json.dumps(manifest, indent=1, sort_keys=True).encode() + b"\n"
+    # one line per entry: readable, and small to parse on the device
+    data = ("{\n" + ",\n".join("%s: %s" % (json.dumps(u), json.dumps(manifest[u], sort_keys=True,
+                                                                    separators=(",", ":")))
+                                 for u in sorted(manifest)) + "\n}\n").encode()
     changed += _write_if_changed(os.path.join(out, "manifest.json"), data)
     for dirpath, _, filenames in os.walk(out, topdown=False):   # drop stale assets
         for f in filenames:
