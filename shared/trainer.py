@@ -1,0 +1,343 @@
+# Tree-ensemble learner on int16 features (runs in the page's MicroPython-WASM, on CPython and on
+# the unix interpreter): extra-trees (default) or random forest, giving a shared.model.TreeModel.
+# Memory: X is one flat array('h') (row-major), labels a bytearray, one array('H'/'I') of sample
+# indices per tree, partitioned in place (no per-node copy of X; a node scans one column at a time
+# into a temporary list); the trees grow in five int lists.
+#
+# Why extra-trees by default: a random threshold per candidate feature costs one min/max scan and
+# one counting scan per feature (no sort), which keeps 1000 windows x 10 trees within seconds in
+# the browser's interpreter, and it generalises as well as a random forest on small data sets.
+# method="rf" (bootstrap + the best threshold of a sorted scan) is there for comparison.
+#
+# Determinism (same seed -> same trees on every runtime): the only randomness is shared.compat.Rng
+# (xorshift32); features are int16 and thresholds ints (`x < t` goes left, as eml_trees.h), a
+# random threshold is an int in (min, max]; the Gini criterion is compared exactly as integer
+# cross-products (no floats anywhere); ties keep the first candidate drawn and leaves take the
+# lowest class among equal counts. Leaves are shared: leaf k is class k (emlearn leaf_bits 0), and
+# a node whose two sides reach the same class is folded away (predictions unchanged).
+from array import array
+
+from shared.compat import Rng
+from shared.model import MAX_FEATURES, MAX_CLASSES, MAX_NODES, TreeModel
+
+METHODS = ("extra", "rf")
+
+
+def isqrt(n):
+    """floor(sqrt(n)) in integers (the same on every runtime)."""
+    r = 0
+    while (r + 1) * (r + 1) <= n:
+        r += 1
+    return r
+
+
+def index_array(n, values=None):
+    """An unsigned index array for n samples: 'H' when it fits, else 'I'."""
+    code = "H" if n <= 65535 else "I"
+    return array(code, values if values is not None else range(n))
+
+
+def _majority(counts):
+    best = 0
+    for c in range(1, len(counts)):
+        if counts[c] > counts[best]:
+            best = c
+    return best
+
+
+class Trainer:
+    """Fit an ensemble on X (flat array('h') of n_samples * n_features, row-major) and y
+    (bytearray of class numbers < n_classes). rows: which samples to train on (default all).
+    max_depth None = unlimited; max_features None = isqrt(n_features) (as scikit-learn's "sqrt");
+    bootstrap None = True for "rf", False for "extra".
+        t = Trainer(X, y, n_features, n_classes, n_trees=10, seed=1)
+        for p in t.steps(): await asyncio.sleep(0)     # p: {"tree", "trees", "nodes", "done"}
+        model = t.model()                              # or model = t.fit()
+    """
+
+    def __init__(self, X, y, n_features, n_classes, n_trees=10, max_depth=12,
+                 min_samples_leaf=1, max_features=None, seed=1, method="extra", bootstrap=None,
+                 rows=None, yield_every=200):
+        if method not in METHODS:
+            raise ValueError("method must be one of %s" % ", ".join(METHODS))
+        if not 1 <= n_features <= MAX_FEATURES:
+            raise ValueError("n_features must be 1..%d" % MAX_FEATURES)
+        if not 1 <= n_classes <= MAX_CLASSES:
+            raise ValueError("n_classes must be 1..%d" % MAX_CLASSES)
+        if len(X) != len(y) * n_features:
+            raise ValueError("X holds %d values, expected %d samples x %d features"
+                             % (len(X), len(y), n_features))
+        if n_trees < 1 or min_samples_leaf < 1 or (max_depth is not None and max_depth < 0):
+            raise ValueError("need n_trees >= 1, min_samples_leaf >= 1, max_depth >= 0")
+        for c in y:
+            if c >= n_classes:
+                raise ValueError("label %d out of range 0..%d" % (c, n_classes - 1))
+        self.X, self.y = X, y
+        self.n_features, self.n_classes = n_features, n_classes
+        self.n_trees, self.max_depth = n_trees, max_depth
+        self.min_samples_leaf = min_samples_leaf
+        mf = isqrt(n_features) if max_features is None else max_features
+        self.max_features = max(1, min(n_features, mf))
+        self.method = method
+        self.bootstrap = (method == "rf") if bootstrap is None else bootstrap
+        self.rows = index_array(len(y)) if rows is None else index_array(len(y), rows)
+        if not len(self.rows):
+            raise ValueError("no training samples")
+        self.yield_every = yield_every
+        self.seed = seed
+        self._rng = Rng(seed)
+        self._feats = bytearray(range(n_features))
+        self._feat, self._thr, self._left, self._right = [], [], [], []
+        self._roots = []
+        self._model = None
+
+    def params(self):
+        """The training parameters (for the model's metadata)."""
+        return {"method": self.method, "n_trees": self.n_trees, "max_depth": self.max_depth,
+                "min_samples_leaf": self.min_samples_leaf, "max_features": self.max_features,
+                "bootstrap": self.bootstrap, "seed": self.seed}
+
+    def fit(self):
+        for _ in self.steps():
+            pass
+        return self.model()
+
+    def model(self, meta=None):
+        if len(self._roots) != self.n_trees:
+            raise ValueError("training has not finished")
+        if self._model is None:
+            nodes = [(self._feat[i], self._thr[i], self._left[i], self._right[i])
+                     for i in range(len(self._thr))]
+            self._model = TreeModel(self.n_features, self.n_classes, nodes, self._roots,
+                                    list(range(self.n_classes)))
+        if meta is not None:
+            self._model.meta = meta
+        return self._model
+
+    def steps(self):
+        """Grow the trees, yielding a progress dict every yield_every nodes and after each tree."""
+        for t in range(self.n_trees):
+            for _ in self._grow():
+                yield self._progress(t)
+            yield self._progress(t + 1)
+
+    def _progress(self, trees_done):
+        return {"tree": trees_done, "trees": self.n_trees, "nodes": len(self._thr),
+                "done": trees_done / self.n_trees}
+
+    def _sample(self):
+        rows = self.rows
+        n = len(rows)
+        if not self.bootstrap:
+            return index_array(len(self.y), rows)
+        rng = self._rng
+        return index_array(len(self.y), [rows[rng.randbelow(n)] for _ in range(n)])
+
+    def _grow(self):
+        """One tree, depth first; nodes are appended so every child comes after its parent."""
+        idx = self._sample()
+        y = self.y
+        counts = [0] * self.n_classes
+        for i in idx:
+            counts[y[i]] += 1
+        base = len(self._thr)
+        feat, thr, left, right = self._feat, self._thr, self._left, self._right
+        split = self._split_extra if self.method == "extra" else self._split_rf
+        max_depth = self.max_depth
+        two_leaf = 2 * self.min_samples_leaf
+        # work item: (lo, hi, depth, class counts, parent node or -1, 0 = left / 1 = right)
+        stack = [(0, len(idx), 0, counts, -1, 0)]
+        done = 0
+        while stack:
+            lo, hi, depth, counts, parent, side = stack.pop()
+            s = None
+            if hi - lo >= two_leaf and (max_depth is None or depth < max_depth) and \
+                    sum(1 for c in counts if c) > 1:
+                s = split(idx, lo, hi, counts)
+            if s is None:
+                ref = -_majority(counts) - 1
+            else:
+                f, t, mid, lcounts = s
+                ref = len(thr)
+                if ref >= MAX_NODES:
+                    raise ValueError("model would exceed %d nodes: lower max_depth or n_trees"
+                                     % MAX_NODES)
+                feat.append(f)
+                thr.append(t)
+                left.append(0)
+                right.append(0)
+                rcounts = [counts[c] - lcounts[c] for c in range(len(counts))]
+                # right pushed first so the left subtree is grown (and numbered) first
+                stack.append((mid, hi, depth + 1, rcounts, ref, 1))
+                stack.append((lo, mid, depth + 1, lcounts, ref, 0))
+            if parent < 0:
+                root = ref
+            elif side:
+                right[parent] = ref
+            else:
+                left[parent] = ref
+            done += 1
+            if done % self.yield_every == 0:
+                yield done
+        self._roots.append(self._fold(base, root))
+
+    def _fold(self, base, root):
+        """Fold nodes whose sides reach the same class, renumber this tree's nodes compactly;
+        returns the root node index (a leaf-only tree gets one node with equal sides)."""
+        feat, thr, left, right = self._feat, self._thr, self._left, self._right
+        end = len(thr)
+        gone = {}
+
+        def resolve(c):
+            return gone.get(c, c) if c >= 0 else c
+        for i in range(end - 1, base - 1, -1):   # children come after parents
+            left[i] = resolve(left[i])
+            right[i] = resolve(right[i])
+            if left[i] < 0 and left[i] == right[i]:
+                gone[i] = left[i]
+        if root < 0 or root in gone:
+            leaf = root if root < 0 else gone[root]
+            del feat[base:], thr[base:], left[base:], right[base:]
+            feat.append(0)
+            thr.append(0)
+            left.append(leaf)
+            right.append(leaf)
+            return base
+        new = {}
+        k = base
+        for i in range(base, end):
+            if i not in gone:
+                new[i] = k
+                feat[k], thr[k] = feat[i], thr[i]
+                left[k], right[k] = left[i], right[i]   # old numbers, fixed below
+                k += 1
+        # children were renumbered after their parents were copied: fix the forward references
+        for j in range(base, k):
+            if left[j] >= 0:
+                left[j] = new[left[j]]
+            if right[j] >= 0:
+                right[j] = new[right[j]]
+        del feat[k:], thr[k:], left[k:], right[k:]
+        return new[root]
+
+    def _draw_feature(self, j):
+        """Partial Fisher-Yates: a uniform feature among those not drawn yet at this node."""
+        feats = self._feats
+        k = j + self._rng.randbelow(len(feats) - j)
+        feats[j], feats[k] = feats[k], feats[j]
+        return feats[j]
+
+    def _split_extra(self, idx, lo, hi, counts):
+        """Extra-trees: up to max_features non-constant features, one random int threshold each;
+        the best by Gini. Returns (feature, threshold, mid, left counts) or None."""
+        X, nf, y = self.X, self.n_features, self.y
+        msl = self.min_samples_leaf
+        n = hi - lo
+        labels = [y[i] for i in idx[lo:hi]]
+        rows = [i * nf for i in idx[lo:hi]]
+        n_classes = self.n_classes
+        best = None
+        bnum, bden = 0, 1
+        visited = 0
+        j = 0
+        while j < nf and visited < self.max_features:
+            f = self._draw_feature(j)
+            j += 1
+            col = [X[r + f] for r in rows]
+            mn = min(col)
+            mx = max(col)
+            if mn == mx:
+                continue                      # constant here: does not count as visited
+            visited += 1
+            t = mn + 1 + self._rng.randbelow(mx - mn)   # in (mn, mx]: both sides non-empty
+            lc = [0] * n_classes
+            for k in range(n):
+                if col[k] < t:
+                    lc[labels[k]] += 1
+            nl = sum(lc)
+            nr = n - nl
+            if nl < msl or nr < msl:
+                continue
+            # Gini: maximise sum(l_c^2)/nl + sum(r_c^2)/nr, compared as exact cross-products
+            al = 0
+            ar = 0
+            for c in range(n_classes):
+                a = lc[c]
+                b = counts[c] - a
+                al += a * a
+                ar += b * b
+            num = al * nr + ar * nl
+            den = nl * nr
+            if best is None or num * bden > bnum * den:
+                best = (f, t, lc)
+                bnum, bden = num, den
+        if best is None:
+            return None
+        f, t, lc = best
+        return f, t, self._partition(idx, lo, hi, f, t), lc
+
+    def _split_rf(self, idx, lo, hi, counts):
+        """Random forest: max_features features drawn per node, each scanned in sorted order for
+        the best Gini threshold (midway between distinct neighbours, rounded up)."""
+        X, nf, y = self.X, self.n_features, self.y
+        msl = self.min_samples_leaf
+        n = hi - lo
+        n_classes = self.n_classes
+        best = None
+        bnum, bden = 0, 1
+        visited = 0
+        j = 0
+        sel = idx[lo:hi]
+        while j < nf and visited < self.max_features:
+            f = self._draw_feature(j)
+            j += 1
+            # key = (value + 32768) * 256 + class: one C sort of ints orders values
+            keys = sorted([((X[i * nf + f] + 32768) << 8) | y[i] for i in sel])
+            if keys[0] >> 8 == keys[-1] >> 8:
+                continue
+            visited += 1
+            lc = [0] * n_classes
+            rc = list(counts)
+            al = 0
+            ar = 0
+            for c in range(n_classes):
+                ar += rc[c] * rc[c]
+            for p in range(n - 1):
+                key = keys[p]
+                c = key & 255
+                al += 2 * lc[c] + 1
+                ar -= 2 * rc[c] - 1
+                lc[c] += 1
+                rc[c] -= 1
+                v = key >> 8
+                w = keys[p + 1] >> 8
+                nl = p + 1
+                nr = n - nl
+                if v == w or nl < msl or nr < msl:
+                    continue
+                num = al * nr + ar * nl
+                den = nl * nr
+                if best is None or num * bden > bnum * den:
+                    best = (f, ((v + w + 1) >> 1) - 32768, list(lc))
+                    bnum, bden = num, den
+        if best is None:
+            return None
+        f, t, lc = best
+        return f, t, self._partition(idx, lo, hi, f, t), lc
+
+    def _partition(self, idx, lo, hi, f, t):
+        """Reorder idx[lo:hi] so samples with X[., f] < t come first; returns the boundary."""
+        X, nf = self.X, self.n_features
+        i, j = lo, hi - 1
+        while i <= j:
+            if X[idx[i] * nf + f] < t:
+                i += 1
+            else:
+                idx[i], idx[j] = idx[j], idx[i]
+                j -= 1
+        return i
+
+
+def train(X, y, n_features, n_classes, **params):
+    """Trainer(...).fit() in one call (blocking)."""
+    return Trainer(X, y, n_features, n_classes, **params).fit()
