@@ -7,6 +7,7 @@ import json
 from microdot import Microdot, Request, Response
 from microdot.websocket import websocket_upgrade
 
+import api_model
 import auth
 import board
 import config
@@ -53,7 +54,7 @@ def create_app(dev):
         except Exception:
             pass
         return _err(413, "request body too large (%d bytes; limit %d)"
-                    % (request.content_length, Request.max_content_length))
+                    % (request.content_length, request.max_content_length))
 
     @app.errorhandler(500)
     def server_error(request):
@@ -76,7 +77,7 @@ def create_app(dev):
         gc.collect()
         free, alloc = gc.mem_free(), gc.mem_alloc()
         acq.note_mem(free)
-        return {
+        s = {
             "fw": board.FW_VERSION,
             "uptime_s": dev.uptime_s(),
             "rate": acq.rate(),
@@ -99,6 +100,8 @@ def create_app(dev):
             "clients": len(dev.hub.clients),
             "max_clients": wshub.MAX_CLIENTS,
         }
+        s.update(dev.infer.status())
+        return s
 
     @app.get("/api/config")
     def get_config(request):
@@ -146,6 +149,8 @@ def create_app(dev):
                         % dev.acq.cfg["sensor"])
         dev.acq.set_activity(name)
         return {"activity": name, "activities": list(sim_accel.ACTIVITIES), "active": True}
+
+    api_model.install(app, dev)
 
     @app.get("/ws")
     async def ws(request):

@@ -25,6 +25,7 @@ if UNIX:
     WS_SNDBUF = 16384   # like the few KB lwIP has on the ESP32, not Linux's megabytes
     SO_SNDBUF = 7       # Linux value; the unix port's socket module lacks the constant
     WS_STALL_MS = int(_env("MOTEBOOK_WS_STALL_MS", "20000"))
+    MODEL_IMPL = _env("MOTEBOOK_MODEL_IMPL", "auto")   # trees: auto (C if present)/c/python
 else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by boot.py
     DATA = "/data"
     WWW = "/www"
@@ -34,6 +35,7 @@ else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by boot.py
     WS_SNDBUF = 0       # leave lwIP's default
     SO_SNDBUF = 0
     WS_STALL_MS = 20000   # a WebSocket client taking nothing this long is dropped
+    MODEL_IMPL = "auto"
 
 SENSORS = ("sim", "replay") if REPLAY else ("sim",)
 

@@ -12,6 +12,8 @@ import board
 import config
 from acquisition import Acquisition
 from app import create_app
+from inference import Inference
+from model_store import Store
 from static import Static
 from wshub import Hub
 
@@ -28,6 +30,8 @@ class Device:
         self.acq = Acquisition(self._publish)
         self.hub = Hub(self.acq, self.hello)
         self.static = Static(board.WWW)
+        self.model = Store(board.DATA, board.MODEL_IMPL)
+        self.infer = Inference(self.acq, self.model, self.hub.broadcast)
         self.mem_after_imports = _MEM_AFTER_IMPORTS
 
     def uptime_s(self):
@@ -46,6 +50,7 @@ class Device:
 
     def _publish(self, seq):
         self.hub.publish(seq)
+        self.infer.notify(seq)
 
     def hello(self):
         a = self.acq
@@ -95,8 +100,10 @@ async def main():
     except ValueError as e:
         print("motebook: error:", e)
         sys.exit(2)
+    await dev.model.boot()
     app = create_app(dev)
     asyncio.create_task(dev.clock())
+    asyncio.create_task(dev.infer.run())
     gc.collect()
     print("motebook %s: sensor %s, %d Hz, window %d, hop %d, channels %s"
           % (board.FW_VERSION, cfg["sensor"], dev.acq.rate(), cfg["window"], cfg["hop"],

@@ -51,6 +51,13 @@ class Hub:
         for c in self.clients:
             c.ev.set()
 
+    def broadcast(self, msg):
+        """Queue one control message (encoded once) for every client; a full outbox skips it."""
+        if self.clients:
+            data = protocol.encode_control(msg).encode()
+            for c in self.clients:
+                c.queue(_TEXT, data)
+
     def full(self):
         return len(self.clients) >= MAX_CLIENTS
 

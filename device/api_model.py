@@ -1,0 +1,144 @@
+# /api/model routes: PUT streams the model file (up to model_store.MAX_BYTES) through the
+# validator into a temp file, then installs it atomically; GET/DELETE. One upload at a time.
+# Memory: a body is never held in RAM: 512-byte reads go to the file and the line validator.
+import asyncio
+import json
+
+import auth
+import model_store as MS
+
+PATH = "/api/model"
+READ_TIMEOUT_S = 10        # a client silent this long mid-upload is dropped (the lock frees)
+_ROUTE_LIMIT = 4 << 20     # bodies up to this are read away for a clean 413 JSON answer
+_READ = 512
+
+
+def _err(status, msg, **extra):
+    d = {"error": msg}
+    d.update(extra)
+    return d, status
+
+
+async def _read(stream, n):
+    return await asyncio.wait_for(stream.read(n), READ_TIMEOUT_S)
+
+
+async def _drain(request, n):
+    """Read and drop n more body bytes, so the client gets our answer instead of a reset."""
+    s = request.stream
+    try:
+        while n > 0:
+            c = await _read(s, min(n, _READ))
+            if not c:
+                return
+            n -= len(c)
+    except Exception:
+        pass
+
+
+def _allow_big_bodies(app):
+    # Microdot refuses bodies over Request.max_content_length (16 KB) before routing; this
+    # route alone takes more, as a stream (bodies over max_body_length are not read for us).
+    orig = app.dispatch_request
+
+    async def dispatch(req):
+        if req is not None and req.path == PATH and req.method == "PUT":
+            req.max_content_length = _ROUTE_LIMIT
+        return await orig(req)
+    app.dispatch_request = dispatch
+
+
+def install(app, dev):
+    """Add the /api/model routes; dev.model is the model_store.Store, dev.acq the Acquisition."""
+    store = dev.model
+    _allow_big_bodies(app)
+
+    @app.get(PATH)
+    async def get_model(request):
+        m = store.current
+        if m is None:
+            return _err(404, store.problem or "no model installed (PUT %s)" % PATH)
+        # the metadata is spliced in from the file as text: it is not kept in RAM
+        meta = await MS.read_meta(store.path)
+        d = json.dumps(m.summary())
+        return d[:-1] + ', "meta": ' + meta + "}", 200, {"Content-Type": "application/json"}
+
+    @app.put(PATH)
+    async def put_model(request):
+        n = request.content_length
+        msg = auth.check(request.headers, dev.token)
+        if msg:
+            await _drain(request, n)
+            return _err(401, msg)
+        if store.busy:
+            await _drain(request, n)
+            return _err(409, "another model upload is in progress")
+        if n <= 0:
+            return _err(411, "send the model file as the body, with a Content-Length")
+        if n > MS.MAX_BYTES:
+            await _drain(request, n)
+            return _err(413, "model file too large (%d bytes; limit %d)" % (n, MS.MAX_BYTES))
+        store.busy = True
+        try:
+            return await _receive(request, n, store, dev)
+        finally:
+            store.busy = False
+            MS._remove(store.tmp)   # gone already after a successful rename
+
+    @app.delete(PATH)
+    def delete_model(request):
+        msg = auth.check(request.headers, dev.token)
+        if msg:
+            return _err(401, msg)
+        if store.busy:
+            return _err(409, "another model upload is in progress")
+        m = store.current
+        if m is None:
+            return _err(404, "no model installed")
+        store.remove()
+        return {"deleted": m.hash}
+
+
+async def _receive(request, n, store, dev):
+    try:
+        return await _receive2(request, n, store, dev)
+    finally:
+        MS.forget()   # the validator's bytecode is not needed until the next upload
+
+
+async def _receive2(request, n, store, dev):
+    ck = MS.checker(MS.expectations(dev.acq))
+    lines = MS.Lines(ck.feed)
+    left = n
+    stream = request.stream
+    try:
+        with open(store.tmp, "wb") as f:
+            try:
+                while left > 0:
+                    chunk = await _read(stream, min(left, _READ))
+                    if not chunk:
+                        raise EOFError()
+                    left -= len(chunk)
+                    f.write(chunk)
+                    lines.feed(chunk)
+                lines.end()
+                info = ck.finish(request.headers.get("X-Model-Hash"))
+            except ValueError as e:   # model_check.ModelError, a line too long
+                await _drain(request, left)
+                return _err(400, "invalid model: %s" % e, line=ck.number)
+            f.flush()
+        MS._sync()
+        m = await store.install(info)
+    except (EOFError, asyncio.TimeoutError):
+        print("motebook: model upload cut off after %d of %d bytes" % (n - left, n))
+        return _err(400, "upload cut off after %d of %d bytes" % (n - left, n))
+    except ValueError as e:      # not loadable (RAM), or the C loader disagreeing
+        return _err(400, "invalid model: %s" % e)
+    except OSError as e:
+        if left:
+            print("motebook: model upload cut off (%r)" % (e,))
+            return _err(400, "upload cut off after %d of %d bytes" % (n - left, n))
+        return _err(500, "could not store the model: %s" % e)
+    print("motebook: model %s installed (%d trees, %d nodes, %d bytes, %s)"
+          % (m.hash, m.trees, m.nodes, m.bytes, m.impl))
+    return m.summary()

@@ -1,0 +1,326 @@
+# The classifier model on the device: a streaming validator (a model file is checked line by
+# line as it arrives, never held in RAM), the atomic store <data>/model.csv (temp file, flush,
+# rename) and the loader (emlearn_trees C module when importable, else shared.model's predictor).
+# Memory: validation holds one line (<= modelformat.MAX_LINE) and a sha256; a loaded model is
+# its trees (C: emlearn's node arrays; Python: 7 bytes per node) plus the metadata dict.
+#
+# Model hash: sha256 of the whole file's bytes, lower-case hex (shared.pipeline.model_hash);
+# an uploader may send the hash it expects (X-Model-Hash) and a mismatch is refused.
+# Window settings the model needs, from its metadata "window" object: "rate" (Hz) and
+# "window" (samples; also read as "n_samples" or "length"); "channels" (a count or a list of
+# names) if present. "scale" is not compared: features are in physical units.
+import gc
+import os
+import sys
+from array import array
+
+import asyncio
+
+FILE = "model.csv"
+TMP = "model.tmp"
+MAX_BYTES = 256 * 1024     # the ESP32 flash budget for one model file
+MAX_LINE = 16 * 1024       # as shared.modelformat
+META_PREFIX = "#motebook-model,"
+_CHUNK = 512
+_YIELD_LINES = 64          # loading yields to the event loop this often (sampling goes on)
+
+
+def _feature_names(n):
+    from shared.features import feature_names
+    return feature_names(n)
+
+
+def expectations(acq):
+    chans = list(acq.sensor.channels)
+    return {"rate": acq.rate(), "window": acq.cfg["window"], "channels": chans,
+            "features": _feature_names(len(chans))}   # default axis names, as the trainer
+
+
+class Lines:
+    """Splits a byte stream into lines (newline kept) for fn(raw); bounded by MAX_LINE."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self._rest = b""
+
+    def feed(self, chunk):
+        buf = self._rest + chunk if self._rest else bytes(chunk)
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
+                break
+            self.fn(buf[start:nl + 1])
+            start = nl + 1
+        self._rest = buf[start:]
+        if len(self._rest) > MAX_LINE:
+            raise ValueError("a line longer than %d bytes" % MAX_LINE)
+
+    def end(self):
+        if self._rest:
+            self.fn(self._rest)
+            self._rest = b""
+
+
+def _trees(nf, nc, n_nodes, n_leaves, n_trees, meta):
+    """A shared.model.TreeModel over zeroed arrays, filled by load() (no per-node lists)."""
+    from shared.model import TreeModel
+    t = TreeModel.__new__(TreeModel)
+    t.n_features = nf
+    t.n_classes = nc
+    t.feature = array("B", bytes(n_nodes))
+    t.threshold = array("h", bytes(2 * n_nodes))
+    t.left = array("h", bytes(2 * n_nodes))
+    t.right = array("h", bytes(2 * n_nodes))
+    t.roots = array("h", bytes(2 * n_trees))
+    t.leaves = array("B", bytes(n_leaves))
+    t.meta = None
+    return t
+
+
+def _sig(names):
+    import hashlib
+    h = hashlib.sha256()
+    for n in names:
+        h.update(n.encode())
+        h.update(b",")
+    return h.digest()
+
+
+class Loaded:
+    """A model ready to classify: predict(q, scores) -> class index (ties: lowest index).
+    Keeps no metadata dict (GET /api/model reads it from the file): classes, the quantiser
+    (as arrays), the window settings and a digest of the feature names."""
+
+    def __init__(self, info, impl, trees):
+        meta = info["meta"]
+        self.hash = info["hash"]
+        self.classes = meta["classes"]
+        self.n_features = len(meta["features"])
+        self.n_classes = len(self.classes)
+        self.nodes = info["nodes"]
+        self.leaves = info["leaves"]
+        self.trees = info["trees"]
+        self.bytes = info["bytes"]
+        self.smooth = meta.get("smooth", 1)
+        self.impl = impl
+        self._t = trees
+        w = meta.get("window") or {}
+        ch = w.get("channels")
+        n = w.get("window", w.get("n_samples", w.get("length")))
+        self.window = (w.get("rate"), n, ch if isinstance(ch, int) or ch is None else len(ch))
+        self._names = _sig(meta["features"])
+        from shared.quant import Quantizer
+        q = Quantizer.from_dict(meta["quant"])
+        # powers of two are exact in float32, so the arrays quantise exactly like the lists
+        q.factors = array("f", q.factors)
+        q.shifts = array("b", q.shifts)
+        if max(q.offsets) < (1 << 31) and min(q.offsets) >= -(1 << 31):
+            q.offsets = array("i", q.offsets)
+        self.quant = q
+
+    def fits(self, expect):
+        """None when the model fits the running acquisition (expectations()), else why."""
+        r, n, ch = self.window
+        have = len(expect["channels"])
+        if r != expect["rate"] or n != expect["window"] or (ch is not None and ch != have):
+            return ("the model is for %s Hz windows of %s samples (%s channels); the device "
+                    "runs %d Hz, %d samples, %d channels"
+                    % (r, n, ch, expect["rate"], expect["window"], have))
+        if _sig(expect["features"]) != self._names:
+            return "the model's features differ from what the device computes"
+        return None
+
+    def predict(self, q, scores):
+        t = self._t
+        if self.impl == "c":
+            t.predict(q, scores)
+        else:
+            v = t.votes(q)
+            n = self.trees
+            for c in range(self.n_classes):
+                scores[c] = v[c] / n
+        best = 0
+        for c in range(1, self.n_classes):
+            if scores[c] > scores[best]:
+                best = c
+        return best
+
+    def summary(self):
+        return {"hash": self.hash, "classes": self.classes, "nodes": self.nodes,
+                "leaves": self.leaves, "trees": self.trees, "bytes": self.bytes,
+                "features": self.n_features, "impl": self.impl, "smooth": self.smooth}
+
+
+async def read_meta(path):
+    """The metadata line's JSON text of a stored model file (not parsed)."""
+    with open(path, "rb") as f:
+        line = f.readline(MAX_LINE)
+    return line[len(META_PREFIX):].rstrip().decode()
+
+
+def _c_module():
+    try:
+        import emlearn_trees
+        return emlearn_trees
+    except ImportError:
+        return None
+
+
+async def load(path, info, impl="auto"):
+    """Build the predictor for a validated file. impl "auto": C module when importable."""
+    et = _c_module() if impl in ("auto", "c") else None
+    if impl == "c" and et is None:
+        raise ValueError("emlearn_trees is not available")
+    gc.collect()
+    if et is not None:
+        m = et.new(info["trees"], info["nodes"], info["leaves"])
+        with open(path, "r") as f:
+            et.load_model(m, f)
+        return Loaded(info, "c", m)
+    meta = info["meta"]
+    t = _trees(len(meta["features"]), len(meta["classes"]), info["nodes"], info["leaves"],
+               info["trees"], meta)
+    k = [0, 0, 0, 0]   # lines, nodes, leaves, roots
+
+    def fill(raw):
+        raw = raw.decode()
+        if raw[:2] == "n,":
+            p = raw.split(",")
+            i = k[1]
+            t.feature[i] = int(p[1])
+            t.threshold[i] = int(float(p[2]))
+            le, ri = int(p[3]), int(p[4])
+            t.left[i] = le + i if le > 0 else le
+            t.right[i] = ri + i if ri > 0 else ri
+            k[1] = i + 1
+        elif raw[:2] == "l,":
+            t.leaves[k[2]] = int(raw[2:])
+            k[2] += 1
+        elif raw[:2] == "r,":
+            t.roots[k[3]] = int(raw[2:])
+            k[3] += 1
+    sp = Lines(fill)
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            if not chunk:
+                break
+            sp.feed(chunk)
+            await asyncio.sleep_ms(0)
+    sp.end()
+    return Loaded(info, "python", t)
+
+
+def checker(expect=None):
+    """A model_check.Checker (the validator module is imported on demand; forget() drops it)."""
+    import model_check
+    return model_check.Checker(expect)
+
+
+def forget(name="model_check"):
+    """Drop a module imported on demand, so its bytecode can be collected."""
+    try:
+        del sys.modules[name]
+    except KeyError:
+        pass
+    gc.collect()
+
+
+async def check(path, expect=None):
+    """Validate a stored file; returns Checker.finish()'s dict or raises ValueError/OSError."""
+    ck = checker(expect)
+    sp = Lines(ck.feed)
+    try:
+        with open(path, "rb") as f:
+            while True:
+                chunk = f.read(_CHUNK)
+                if not chunk:
+                    break
+                sp.feed(chunk)
+                await asyncio.sleep_ms(0)
+        sp.end()
+        return ck.finish()
+    finally:
+        ck = sp = None
+        forget()
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+
+
+class Store:
+    """<data>/model.csv and the running model (self.current, a Loaded or None)."""
+
+    def __init__(self, data_dir, impl="auto"):
+        self.path = data_dir + "/" + FILE
+        self.tmp = data_dir + "/" + TMP
+        self.impl = impl
+        self.current = None
+        self.problem = None     # why the stored model is not running (boot), or None
+        self.busy = False       # an upload is in progress (the lock)
+        self.changed = 0        # bumped on every install/removal (inference rebuilds buffers)
+
+    async def boot(self):
+        """Load the stored model if valid; drop a leftover temp file from a cut-off write."""
+        if _exists(self.tmp):
+            print("motebook: removing an unfinished model upload (%s)" % self.tmp)
+            _remove(self.tmp)
+        if not _exists(self.path):
+            return
+        try:
+            info = await check(self.path)
+            self._set(await load(self.path, info, self.impl))
+            print("motebook: model %s loaded (%d trees, %d nodes, %s)"
+                  % (self.current.hash, self.current.trees, self.current.nodes,
+                     self.current.impl))
+        except (ValueError, OSError, MemoryError) as e:
+            self.problem = "stored model not loaded: %s" % e
+            print("motebook:", self.problem)
+
+    def _set(self, loaded):
+        self.current = loaded
+        self.problem = None
+        self.changed += 1
+        gc.collect()
+
+    async def install(self, info):
+        """The validated temp file becomes the model: load it (the old one keeps running if
+        that fails), then rename it over model.csv and switch."""
+        try:
+            new = await load(self.tmp, info, self.impl)
+        except MemoryError:
+            raise ValueError("model too big for the device's RAM (%d nodes, %d trees)"
+                             % (info["nodes"], info["trees"]))
+        except ValueError as e:   # the C loader disagreeing with our checker
+            raise ValueError("model not loadable: %s" % e)
+        os.rename(self.tmp, self.path)
+        _sync()
+        self._set(new)
+        return new
+
+    def remove(self):
+        _remove(self.path)
+        _sync()
+        self.current = None
+        self.problem = None
+        self.changed += 1
+        gc.collect()
+
+
+def _sync():
+    s = getattr(os, "sync", None)   # ESP32: flush the flash filesystem; absent on unix
+    if s is not None:
+        s()
