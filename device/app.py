@@ -8,6 +8,7 @@ from microdot import Microdot, Request, Response
 from microdot.websocket import websocket_upgrade
 
 import api_model
+import api_sessions
 import auth
 import board
 import config
@@ -97,6 +98,10 @@ def create_app(dev):
             "dropped_source": acq.dropped(),
             "dropped_clients": dev.hub.client_dropped(),
             "seq": acq.next_seq(),
+            "storage_used": dev.rec.store.used,
+            "storage_budget": dev.rec.budget(),
+            "recording": dev.rec.sid,
+            "recording_error": dev.rec.error,
             "clients": len(dev.hub.clients),
             "max_clients": wshub.MAX_CLIENTS,
         }
@@ -151,6 +156,8 @@ def create_app(dev):
         return {"activity": name, "activities": list(sim_accel.ACTIVITIES), "active": True}
 
     api_model.install(app, dev)
+
+    api_sessions.install(app, dev, _err, require_token, json_body)
 
     @app.get("/ws")
     async def ws(request):

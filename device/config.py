@@ -7,6 +7,9 @@ DEFAULTS = {"rate": 100, "window": 128, "hop": 64, "sensor": "sim"}
 LIMITS = {"rate": (10, 1000), "window": (16, 1024)}
 MAX_VALUES = 8192      # window * channels: bounds the ring/frame buffers on a 192 KB heap
 _FILE = "config.json"
+# Optional fields: absent until set (default in the module using them), same integer rules.
+# storage_budget: bytes for recorded sessions (device/recorder.py, device/SESSIONS.md).
+OPTIONAL = {"storage_budget": (4096, 1 << 26)}
 
 
 class ConfigError(ValueError):
@@ -46,13 +49,19 @@ def validate(current, update, sensors, channels_of=None):
     if not isinstance(update, dict):
         raise ConfigError(None, "config must be a JSON object")
     for k in update:
-        if k not in DEFAULTS:
+        if k not in DEFAULTS and k not in OPTIONAL:
             raise ConfigError(k, "unknown config field %r; valid: %s"
                               % (k, ", ".join(sorted(DEFAULTS))))
     new = dict(current)
     for name in ("rate", "window", "hop"):
         if name in update:
             new[name] = _int(update, name)
+    for name in OPTIONAL:
+        if name in update:
+            new[name] = v = _int(update, name)
+            lo, hi = OPTIONAL[name]
+            if not lo <= v <= hi:
+                raise ConfigError(name, "%s must be %d..%d, got %d" % (name, lo, hi, v))
     if "sensor" in update:
         s = update["sensor"]
         if not isinstance(s, str):

@@ -14,6 +14,7 @@ from acquisition import Acquisition
 from app import create_app
 from inference import Inference
 from model_store import Store
+from recorder import Recorder
 from static import Static
 from wshub import Hub
 
@@ -32,6 +33,7 @@ class Device:
         self.static = Static(board.WWW)
         self.model = Store(board.DATA, board.MODEL_IMPL)
         self.infer = Inference(self.acq, self.model, self.hub.broadcast)
+        self.rec = Recorder(self, board.DATA)   # recovers sessions cut by a restart
         self.mem_after_imports = _MEM_AFTER_IMPORTS
 
     def uptime_s(self):
@@ -49,6 +51,7 @@ class Device:
             self.uptime_s()
 
     def _publish(self, seq):
+        self.rec.on_window(seq)   # recording does not depend on a page
         self.hub.publish(seq)
         self.infer.notify(seq)
 

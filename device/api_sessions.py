@@ -1,0 +1,226 @@
+# HTTP API of recorded sessions (/api/sessions...), installed by app.create_app. Shapes and
+# the on-flash format are in device/SESSIONS.md. Memory: lists and labels are streamed; a
+# range download uses one buffer of at most STREAM_BUF bytes, MAX_DOWNLOADS at a time.
+import json
+import time
+
+from microdot import Response
+
+import session_store as sessions
+from recorder import RecordingError, labels, unload_labels
+
+STREAM_BUF = 1024   # like Microdot's send_file buffer; larger blocks may not exist in a full heap
+MAX_CLASS_LEN = 32  # = labels.MAX_CLASS_LEN (labels is loaded only for label operations)
+MAX_DOWNLOADS = 2
+_STALE_MS = 30000   # a download slot not advanced for this long is taken as dead
+
+
+def _int_arg(request, name, default):
+    v = request.args.get(name)
+    if v is None or v == "":
+        return default
+    if not v.isdigit() or len(v) > 9:
+        raise ValueError("%s must be a non-negative integer, got %r" % (name, v))
+    return int(v)
+
+
+def install(app, dev, err, require_token, json_body):
+    rec = dev.rec
+    store = rec.store
+    slots = []   # one [ticks of last progress] per running download
+
+    def meta_of(sid):
+        if sid == rec.sid:
+            return rec.live_meta()
+        m = store.read_json(sid, "meta.json")
+        if m is not None:
+            m["duration_s"] = m["windows"] * m["hop"] / m["rate"]
+        return m
+
+    def find(text):
+        """(sid, meta, None) or (None, None, error response)."""
+        sid = int(text) if text.isdigit() and len(text) < 9 else None
+        m = meta_of(sid) if sid is not None else None
+        if m is None:
+            return None, None, err(404, "unknown session %r" % text)
+        return sid, m, None
+
+    def save_labels_summary(sid, summary):
+        if sid == rec.sid:
+            rec.meta["labels"] = summary
+            store.write_json(sid, "meta.json", rec.meta)
+        else:
+            m = store.read_json(sid, "meta.json")
+            m["labels"] = summary
+            store.write_json(sid, "meta.json", m)
+
+    @app.post("/api/sessions")
+    def start(request):
+        denied = require_token(request)
+        if denied:
+            return denied
+        body = json_body(request) if request.body else None
+        if body is None:
+            body = {}
+        if not isinstance(body, dict):
+            return err(400, 'body must be empty or a JSON object like {"label": "walking"}')
+        for k in body:
+            if k not in ("label", "time"):
+                return err(400, "unknown field %r (valid: label, time)" % k, field=k)
+        label = body.get("label")
+        if label is not None and (not isinstance(label, str)
+                                  or not 1 <= len(label) <= MAX_CLASS_LEN):
+            return err(400, "label must be a class name of 1..%d characters"
+                       % MAX_CLASS_LEN, field="label")
+        t = body.get("time")
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0):
+            return err(400, "time must be the wall-clock time in seconds since 1970",
+                       field="time")
+        try:
+            return rec.start(label, t), 201
+        except RecordingError as e:
+            return err(e.status, str(e))
+        except MemoryError:
+            return err(503, "not enough memory to record")
+
+    @app.get("/api/sessions")
+    def list_sessions(request):
+        def gen():
+            yield '{"sessions": ['
+            first = True
+            for sid in store.ids():
+                m = meta_of(sid)
+                if m is None:
+                    continue
+                yield ("" if first else ", ") + json.dumps(m)
+                first = False
+            st = rec.status()
+            st["max_sessions"] = sessions.MAX_SESSIONS
+            yield "], " + json.dumps(st)[1:]
+        return Response(body=gen(), headers={"Content-Type": "application/json"})
+
+    @app.get("/api/sessions/<sid>")
+    def get_session(request, sid):
+        sid, m, e = find(sid)
+        return e or m
+
+    @app.post("/api/sessions/<sid>/stop")
+    def stop(request, sid):
+        denied = require_token(request)
+        if denied:
+            return denied
+        sid, m, e = find(sid)
+        if e:
+            return e
+        if sid != rec.sid:
+            return err(409, "session %d is not recording" % sid)
+        return rec.stop()
+
+    @app.delete("/api/sessions/<sid>")
+    def delete(request, sid):
+        denied = require_token(request)
+        if denied:
+            return denied
+        sid, m, e = find(sid)
+        if e:
+            return e
+        if sid == rec.sid:
+            return err(409, "session %d is recording: stop it first" % sid)
+        store.delete(sid)
+        return {"deleted": sid, "storage_used": store.used}
+
+    @app.get("/api/sessions/<sid>/windows")
+    def windows(request, sid):
+        sid, m, e = find(sid)
+        if e:
+            return e
+        if sid == rec.sid:
+            rec.flush()           # every buffered record becomes readable
+            m = meta_of(sid)
+        total = m["windows"]
+        try:
+            start = _int_arg(request, "start", 0)
+            count = _int_arg(request, "count", total - start)
+        except ValueError as ex:
+            return err(400, str(ex))
+        if start > total:
+            return err(400, "start %d is out of range: session %d has %d windows"
+                       % (start, sid, total))
+        count = min(count, total - start)
+        now = time.ticks_ms()
+        for s in list(slots):
+            if time.ticks_diff(now, s[0]) > _STALE_MS:
+                slots.remove(s)
+        if len(slots) >= MAX_DOWNLOADS:
+            return err(503, "too many downloads at once (max %d): retry" % MAX_DOWNLOADS)
+        fs, rs = m["frame_size"], m["record_size"]
+        try:
+            buf = bytearray(max(1, STREAM_BUF // fs) * fs)
+        except MemoryError:
+            return err(503, "not enough memory for a download now: retry")
+        slot = [now]
+        slots.append(slot)
+
+        def gen():
+            try:
+                mv = memoryview(buf)
+                for k in store.read_records(sid, rs, start, count, buf, fs):
+                    slot[0] = time.ticks_ms()
+                    yield mv[:k]
+            finally:
+                if slot in slots:
+                    slots.remove(slot)
+        return Response(body=gen(), headers={
+            "Content-Type": "application/octet-stream", "Content-Length": str(count * fs),
+            "X-Start": str(start), "X-Count": str(count), "X-Total": str(total),
+            "X-Frame-Size": str(fs), "Cache-Control": "no-store"})
+
+    @app.get("/api/sessions/<sid>/labels")
+    def get_labels(request, sid):
+        sid, m, e = find(sid)
+        if e:
+            return e
+        if m["labels"].get("open"):
+            try:
+                return labels().live(m)
+            finally:
+                unload_labels()
+        samples = m["windows"] * m["hop"]
+        path = store.path(sid, "labels.json")
+
+        def gen():   # the stored file with "samples" added before its last "}"
+            b = bytearray(512)
+            with open(path, "rb") as f:
+                prev = None
+                while True:
+                    k = f.readinto(b)
+                    if not k:
+                        break
+                    if prev:
+                        yield prev
+                    prev = bytes(b[:k])
+                if prev:
+                    yield prev[:-1]
+            yield ', "samples": %d}' % samples
+        return Response(body=gen(), headers={"Content-Type": "application/json"})
+
+    @app.put("/api/sessions/<sid>/labels")
+    def put_labels(request, sid):
+        denied = require_token(request)
+        if denied:
+            return denied
+        sid, m, e = find(sid)
+        if e:
+            return e
+        samples = m["windows"] * m["hop"]
+        try:
+            summary = labels().put(store, sid, request.body or b"", samples, m["labels"])
+        except ValueError as ex:   # labels.LabelError
+            st = getattr(ex, "status", 400)
+            if getattr(ex, "version", None) is not None:
+                return err(st, str(ex), version=ex.version)
+            return err(st, str(ex))
+        finally:
+            unload_labels()
+        save_labels_summary(sid, summary)
+        return summary

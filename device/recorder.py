@@ -1,0 +1,277 @@
+# Recorder: hooked on the window publication (not the WebSocket), it appends the first `hop`
+# samples of each window (the samples new since the previous window) to the recording session
+# as a CRC-checked record, within a storage budget. Memory: one buffer of up to BUF_BYTES
+# (at least one record) made at start and freed at stop; a record costs a few memoryviews.
+import binascii
+import os
+import struct
+import sys
+import time
+
+import framer
+import session_store as sessions
+from shared import protocol
+
+DEFAULT_BUDGET = 1536 * 1024   # bytes under <data>/sessions (4 MB ESP32 flash)
+BUF_BYTES = 2048               # made at boot (a heap this full may lack 4 KB later); records
+                               # are flushed when it fills ...
+FLUSH_MS = 2000                # ... or when the oldest buffered one is this old
+FLASH_RESERVE = 16384          # free flash kept for config/meta/labels writes
+_STATVFS_EVERY = 16            # flushes between free-flash measurements
+
+
+class RecordingError(Exception):
+    def __init__(self, status, msg):
+        super().__init__(msg)
+        self.status = status
+
+
+def labels():
+    """The labels module, loaded for the rare label operation and unloaded (unload_labels)
+    after it: it is ~8 KB of RAM on the unix port, where .mpy code lives in the heap."""
+    import labels as m
+    return m
+
+
+def unload_labels():
+    sys.modules.pop("labels", None)
+
+
+def _flash_free(path):
+    try:
+        st = os.statvfs(path)
+        return st[1] * st[4]
+    except (AttributeError, OSError):
+        return None
+
+
+class Recorder:
+    def __init__(self, dev, data_dir):
+        self.dev = dev
+        self.store = sessions.Store(data_dir)
+        self._pool = bytearray(BUF_BYTES)
+        self.recovered = self.store.recover(self._finish_labels)
+        unload_labels()
+        self.sid = None       # session being recorded
+        self.meta = None      # its meta dict (RAM copy, small)
+        self.error = None     # why the last recording stopped by itself, or None
+        self._buf = None
+
+    # -- status
+    def budget(self):
+        cfg = self.dev.acq.cfg
+        return (cfg or {}).get("storage_budget", DEFAULT_BUDGET)
+
+    def status(self):
+        return {"storage_used": self.store.used, "storage_budget": self.budget(),
+                "flash_free": _flash_free(self.store.root), "recording": self.sid,
+                "recording_error": self.error}
+
+    def windows(self):
+        return self._written + self._n if self.sid is not None else 0
+
+    def live_meta(self):
+        """The recording session's meta with its current counts."""
+        m = dict(self.meta)
+        n = self.windows()
+        m["windows"] = n
+        m["bytes"] = n * m["record_size"]
+        m["duration_s"] = n * m["hop"] / m["rate"]
+        m["first_seq"] = self._first_seq
+        m["gaps"] = self._gaps
+        lab = m.get("labels")
+        if lab and lab.get("open"):
+            lab = dict(lab)
+            lab["counts"] = {m["label"]: n * m["hop"]}
+            m["labels"] = lab
+        return m
+
+    # -- start / stop
+    def start(self, label=None, started=None):
+        if self.sid is not None:
+            raise RecordingError(409, "session %d is already recording; stop it first" % self.sid)
+        acq = self.dev.acq
+        if acq.framer is None or acq.windower is None:
+            raise RecordingError(503, "acquisition is not running")
+        if len(self.store.ids()) >= sessions.MAX_SESSIONS:
+            raise RecordingError(507, "too many sessions (max %d): delete some"
+                                 % sessions.MAX_SESSIONS)
+        cfg = acq.cfg
+        nch, hop, rate = len(acq.sensor.channels), cfg["hop"], acq.rate()
+        rs = sessions.record_size(nch, hop)
+        if self.store.used + rs + 2048 > self.budget():
+            raise RecordingError(507, "storage budget reached (%d of %d bytes used): delete "
+                                 "sessions or raise storage_budget" % (self.store.used,
+                                                                       self.budget()))
+        free = _flash_free(self.store.root)
+        if free is not None and free < FLASH_RESERVE + rs:
+            raise RecordingError(507, "flash full (%d bytes free)" % free)
+        self._buf = self._pool if rs <= len(self._pool) else bytearray(rs)
+        sid = self.store.new_id()
+        os.mkdir(self.store.path(sid))
+        meta = {"id": sid, "started": started if started is not None else time.time(),
+                "clock": "client" if started is not None else "device",
+                "rate": rate, "channels": list(acq.sensor.channels), "window": cfg["window"],
+                "hop": hop, "scale": acq.sensor.scale, "sensor": cfg["sensor"],
+                "record_size": rs, "frame_size": rs - sessions.CRC_SIZE, "label": label,
+                "recording": True, "error": None, "windows": 0, "bytes": 0,
+                "duration_s": 0, "first_seq": None, "gaps": 0}
+        try:
+            meta["labels"] = labels().create(self.store, sid, label)
+        finally:
+            unload_labels()
+        self.store.write_json(sid, "meta.json", meta)
+        self.sid, self.meta, self.error = sid, meta, None
+        self._mv = memoryview(self._buf)
+        self._rs, self._nch, self._hop, self._len = rs, nch, hop, cfg["window"]
+        self._cap = len(self._buf) // rs
+        self._per = sessions.per_chunk(rs)
+        self._windower = acq.windower
+        self._n = self._written = self._gaps = 0
+        self._first_seq = self._next_seq = None
+        self._f = None
+        self._chunk = self._fill = 0
+        self._t_first = 0
+        self._flushes = 0
+        self._free = free
+        self._announce({"type": "recording", "state": "started", "id": sid, "label": label})
+        return meta
+
+    def stop(self, error=None):
+        """Flush, close and finish the session's meta; error says why when not asked to."""
+        sid = self.sid
+        if sid is None:
+            return None
+        err = self._flush()
+        error = error or err
+        if self._f is not None:
+            try:
+                self._f.close()
+            except OSError:
+                pass
+            self._f = None
+        if err:   # a failed write may have left a torn record: cut it now
+            try:
+                self._written = self.store.repair(sid, self._rs)
+            except OSError:
+                pass
+        meta = self.live_meta()
+        meta["recording"] = False
+        meta["error"] = error
+        self.sid, self._buf, self._mv, self._windower = None, None, None, None
+        self.error = error
+        try:
+            meta["labels"] = labels().finish_open(self.store, sid, meta)
+            self.store.write_json(sid, "meta.json", meta)
+        except OSError as e:   # flash full even for meta: boot recovery finishes it
+            print("motebook: session %d: could not write its meta: %r" % (sid, e))
+        finally:
+            unload_labels()
+        if error:
+            print("motebook: recording of session %d stopped: %s" % (sid, error))
+        self._announce({"type": "recording", "state": "stopped", "id": sid, "error": error})
+        return meta
+
+    def _finish_labels(self, sid, meta):
+        meta["labels"] = labels().finish_open(self.store, sid, meta)
+        self.store.write_json(sid, "meta.json", meta)
+
+    def _announce(self, msg):
+        for c in self.dev.hub.clients:
+            c.queue_control(msg)
+
+    # -- the hook: called by Device._publish for every window, before the WebSocket hub
+    def on_window(self, seq):
+        if self.sid is None:
+            return
+        try:
+            self._record(seq)
+        except Exception as e:   # never let recording break the acquisition loop
+            self.error = "recording failed: %r" % (e,)
+            try:
+                self.stop(self.error)
+            except Exception as e2:
+                print("motebook: recorder:", repr(e2))
+                self.sid = None
+
+    def _record(self, seq):
+        acq = self.dev.acq
+        if acq.windower is not self._windower:
+            self.stop("configuration changed: recording stopped")
+            return
+        if self._next_seq is None:
+            self._first_seq = seq
+        elif seq != self._next_seq:
+            self._gaps += (seq - self._next_seq) & 0xFFFFFFFF   # windows lost upstream
+        self._next_seq = (seq + 1) & 0xFFFFFFFF
+        src = acq.framer.view
+        b = self._mv
+        rs, h2, l2 = self._rs, self._hop * 2, self._len * 2
+        off = self._n * rs
+        s = framer.WS_HEAD
+        d = off + protocol.HEADER_SIZE
+        b[off:d] = src[s:s + protocol.HEADER_SIZE]       # same header ...
+        struct.pack_into("<H", self._buf, off + 12, self._hop)   # ... with hop samples
+        s += protocol.HEADER_SIZE
+        for _ in range(self._nch):                        # first hop samples per channel
+            b[d:d + h2] = src[s:s + h2]
+            d += h2
+            s += l2
+        fs = rs - sessions.CRC_SIZE
+        struct.pack_into("<I", self._buf, off + fs, binascii.crc32(b[off:off + fs]))
+        if self._n == 0:
+            self._t_first = time.ticks_ms()
+        self._n += 1
+        if self._n == self._cap or time.ticks_diff(time.ticks_ms(), self._t_first) >= FLUSH_MS:
+            err = self._flush()
+            if err:
+                self.stop(err)
+
+    def flush(self):
+        """Write buffered records now (before a range read of the recording session)."""
+        if self.sid is not None:
+            err = self._flush()
+            if err:
+                self.stop(err)
+
+    def _flush(self):
+        """Write the buffered records that fit; return an error message or None."""
+        n = self._n
+        if not n:
+            return None
+        rs = self._rs
+        err = None
+        room = self.budget() - self.store.used
+        fit = min(n, room // rs) if room > 0 else 0
+        if fit < n:
+            err = "storage budget reached"
+        self._flushes += 1
+        if self._free is not None:
+            if self._flushes % _STATVFS_EVERY == 0:
+                self._free = _flash_free(self.store.root)
+            if self._free is not None and self._free - FLASH_RESERVE < fit * rs:
+                fit = max(0, (self._free - FLASH_RESERVE) // rs)
+                err = "flash full"
+        i = 0
+        try:
+            while i < fit:
+                if self._f is None:
+                    self._f = open(self.store.chunk_path(self.sid, self._chunk), "wb")
+                    self._fill = 0
+                k = min(fit - i, self._per - self._fill)
+                self._f.write(self._mv[i * rs:(i + k) * rs])
+                self._f.flush()
+                self._fill += k
+                self._written += k
+                self.store.used += k * rs
+                if self._free is not None:
+                    self._free -= k * rs
+                i += k
+                if self._fill == self._per:
+                    self._f.close()
+                    self._f = None
+                    self._chunk += 1
+        except OSError as e:
+            err = "flash write failed (%s)" % e
+        self._n = 0
+        return err
