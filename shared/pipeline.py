@@ -86,7 +86,8 @@ def quantise_rows(rows, qz):
 
 class Pipeline:
     """windows: channel-major int16 arrays (channels x window samples each, raw counts; physical
-    value = count * scale); labels: class names (in classes) or class numbers, one per window;
+    value = count * scale), any sequence with len() and [i] (e.g. a reader over recorded
+    session files, so the windows need not all be in RAM; each is read once); labels: class names (in classes) or class numbers, one per window;
     window: {"rate", "window" (samples), "channels", "scale", optional "hop"}; parameters as
     shared.trainer.Trainer (DEFAULTS); test_fraction for the holdout, or folds=k for k-fold."""
 
@@ -107,6 +108,8 @@ class Pipeline:
                 raise ValueError("unknown training parameter %r" % k)
             self.params[k] = params[k]
         self.result = None
+        if len(self.y) < 4 or len(set(self.y)) < 2:
+            raise ValueError("need at least 4 windows of at least 2 classes")
 
     def steps(self):
         """Do the work in small steps, yielding {"stage", "done", "total", "fraction"}."""
@@ -139,18 +142,21 @@ class Pipeline:
             if test is not None:
                 m = E.evaluate(model, X, y, test)
                 cm = m["confusion"] if cm is None else E.add_confusion(cm, m["confusion"])
+        yield _progress("evaluate", 0, 3, 0.95)
         meta = MF.make_meta(fe.names, self.classes, qz, self.window, trainer=t.params(),
                             n_train=len(train))
         text = model_text(model, meta)
         model.meta = MF.loads(text).meta     # what a reader of the file sees (with counts)
-        yield _progress("evaluate", 0, 1, 0.95)
-        held = runs[-1][1] if not self.folds else runs[0][1]
+        yield _progress("evaluate", 1, 3, 0.97)
+        held = runs[0][1]
+        us = E.time_predict(model, X, held, min_us=30000)
+        yield _progress("evaluate", 2, 3, 0.99)
         self.result = {"text": text, "hash": model_hash(text), "model": model,
                        "metrics": E.metrics(cm, self.classes),
                        "size": E.model_size(model, text), "params": t.params(),
                        "validation": ("%d-fold" % self.folds) if self.folds else "holdout",
-                       "predict_us": E.time_predict(model, X, held, min_us=50000),
-                       "n_windows": n, "n_train": len(train), "features": fe.names}
+                       "predict_us": us, "n_windows": n, "n_train": len(train),
+                       "features": fe.names}
         yield _progress("done", 1, 1, 1.0)
 
     def run(self):
