@@ -17,9 +17,11 @@ HOST = "127.0.0.1"
 
 
 def interpreter():
-    ours = ROOT / "build" / "wasm" / "unix" / "micropython"
-    if ours.is_file() and os.access(ours, os.X_OK):
-        return ours
+    """The firmware frozen into our unix build (as on an ESP32) when scripts/build_fw.py made
+    it; else our plain unix build, else the PyPI one, both loading the .mpy files."""
+    for p in (ROOT / "build" / "fw" / "micropython", ROOT / "build" / "wasm" / "unix" / "micropython"):
+        if p.is_file() and os.access(p, os.X_OK):
+            return p
     return ROOT / ".venv" / "bin" / "micropython"
 
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # motebook: build our MicroPython interpreters with the emlearn C modules (issue 4).
-#   wasm/build.sh [all|unix|web] [--force]      (default: all)
+#   wasm/build.sh [all|unix|web|fw] [--force]   (default: all; fw is called by build_fw.py)
 # Outputs: build/wasm/unix/micropython            unix port (device simulator)
 #          build/wasm/web/micropython.{mjs,wasm}  webassembly "pyscript" variant (the page)
+#          build/fw/micropython                   fw: the unix port with the firmware frozen in
+#                                                 (device/, shared/, Microdot, listed by
+#                                                 build/fw/manifest.py), as an ESP32 build would
 # Inputs (pinned in wasm/pins.sh): MicroPython 1.25.0+ds-1 from Debian trixie's source package,
 # emlearn 0.23.2's C headers from PyPI, and wasm/{patches,modules,frozen,manifest_*.py}.
 # Each target is rebuilt only when the hash of its inputs changed (stamp in build/wasm/).
@@ -29,9 +32,9 @@ target=all
 force=0
 for a in "$@"; do
     case "$a" in
-        all|unix|web) target=$a ;;
+        all|unix|web|fw) target=$a ;;
         --force) force=1 ;;
-        *) fail "unknown argument '$a' (use: all|unix|web [--force])" ;;
+        *) fail "unknown argument '$a' (use: all|unix|web|fw [--force])" ;;
     esac
 done
 FLOAT=${MOTEBOOK_FLOAT:-double}
@@ -61,7 +64,8 @@ if command -v flock >/dev/null; then
     flock -n 9 || { say "another wasm/build.sh is running; waiting for it"; flock 9; }
 fi
 
-want_unix=0; want_web=0
+want_unix=0; want_web=0; want_fw=0
+[ "$target" = fw ] && want_fw=1   # the caller (scripts/build_fw.py) decides when it is stale
 [ "$target" = all ] || [ "$target" = unix ] && want_unix=1
 [ "$target" = all ] || [ "$target" = web ] && want_web=1
 if [ $want_unix = 1 ]; then
@@ -72,7 +76,7 @@ if [ $want_web = 1 ]; then
     H_WEB=$(inputs_hash web)
     if up_to_date "$B/web" "$H_WEB" micropython.mjs micropython.wasm; then say "web: up to date ($H_WEB)"; want_web=0; fi
 fi
-[ $want_unix = 1 ] || [ $want_web = 1 ] || exit 0
+[ $want_unix = 1 ] || [ $want_web = 1 ] || [ $want_fw = 1 ] || exit 0
 T0=$(date +%s)
 
 # ---- tools ----------------------------------------------------------------------------
@@ -83,7 +87,7 @@ if [ $want_web = 1 ]; then
     command -v emcc >/dev/null || fail "emcc not found (apt: emscripten)"
     command -v node >/dev/null || fail "node not found"
 fi
-if [ $want_unix = 1 ]; then
+if [ $want_unix = 1 ] || [ $want_fw = 1 ]; then
     pkg-config --exists libffi 2>/dev/null || fail "libffi not found (apt: libffi-dev pkg-config)"
     [ -e /usr/include/mbedtls/ssl.h ] || fail "mbedtls headers not found (apt: libmbedtls-dev)"
 fi
@@ -209,7 +213,21 @@ build_web() {
     echo "$H_WEB" > "$B/web/.stamp"
 }
 
+# ---- 6. firmware image: unix port with the device firmware frozen ----------------------
+build_fw() {
+    local obj=$B/obj/$SRC_KEY/fw-$FLOAT extra="" out=$ROOT/build/fw
+    [ "$FLOAT" = single ] && extra="-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_FLOAT"
+    [ -f "$out/manifest.py" ] || { say "fw: $out/manifest.py missing (made by scripts/build_fw.py)"; return 1; }
+    say "unix port with the firmware frozen ($FLOAT floats) -> build/fw/micropython"
+    make -C "$MP/ports/unix" -j"$JOBS" "${COMMON[@]}" BUILD="$obj" \
+        MICROPY_PY_BTREE=0 MICROPY_SSL_MBEDTLS=1 FROZEN_MANIFEST="$out/manifest.py" \
+        CFLAGS_EXTRA="$extra" >"$B/fw.log" 2>&1 \
+        || { tail -30 "$B/fw.log" >&2; return 1; }
+    cp "$obj/micropython" "$out/micropython.tmp" && mv "$out/micropython.tmp" "$out/micropython"
+}
+
 status=0
+if [ $want_fw = 1 ]; then build_fw || { status=1; rm -f "$ROOT/build/fw/micropython"; say "ERROR: firmware build failed (log: $B/fw.log)"; }; fi
 if [ $want_unix = 1 ]; then build_unix || { status=1; rm -f "$B/unix/micropython"; say "ERROR: unix build failed (log: $B/unix.log)"; }; fi
 if [ $want_web = 1 ]; then build_web || { status=1; rm -f "$B/web/micropython.mjs" "$B/web/micropython.wasm"; say "ERROR: web build failed (log: $B/web.log)"; }; fi
 say "done in $(( $(date +%s) - T0 ))s"
