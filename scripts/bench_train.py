@@ -358,6 +358,11 @@ def bench(name, windows, labels, classes, depth, tmp, heap):
               100 * (m - sum(sk["sklearn ExtraTrees"][1]) / len(seeds)),
               100 * (sum(rf5) / len(rf5) - sum(sk["sklearn RandomForest"][0]) / len(seeds))))
     print("  CPython model hash %s" % P.model_hash(text))
+    t0 = time.perf_counter()
+    cp = P.Pipeline([array("h", w.ravel().tolist()) for w in windows], labels, classes, WINDOW,
+                    test_fraction=TEST, split_seed=1, fft="python", **params).run()
+    print("  CPython page pipeline (python FFT): %.0f ms, accuracy %.3f, hash %s"
+          % ((time.perf_counter() - t0) * 1000, cp["metrics"]["accuracy"], cp["hash"][:16]))
 
     mjs = OUR_MJS if os.path.exists(os.path.join(ROOT, OUR_MJS)) else NPM_MJS
     if os.path.exists(os.path.join(ROOT, mjs)):
@@ -377,11 +382,16 @@ def bench(name, windows, labels, classes, depth, tmp, heap):
                           "==" if r["hash"] == P.model_hash(text) else "!="))
             elif r["kind"] == "pipeline":
                 ms = r["ms"]
-                print("  page pipeline: features %d ms + train %d ms + evaluate %d ms; accuracy "
-                      "%.3f, %d nodes, %d bytes, predict %.0f us/window; %d steps; heap free %d"
-                      % (ms.get("features", 0), ms.get("train", 0), ms.get("evaluate", 0)
+                print("  page pipeline: features %d ms + quantise %d ms + train %d ms + evaluate "
+                      "%d ms; accuracy %.3f, %d nodes, %d bytes, predict %.0f us/window; %d steps;"
+                      " heap free %d"
+                      % (ms.get("features", 0), ms.get("quantise", 0), ms.get("train", 0),
+                         ms.get("evaluate", 0)
                          + ms.get("done", 0), r["accuracy"], r["size"]["nodes"],
                          r["size"]["file_bytes"], r["predict_us"], r["steps"], r["mem_free"]))
+                print("  its model file %s the CPython pipeline's (features: C FFT here, "
+                      "float rounding can move an int16 feature by one step)"
+                      % ("==" if r["hash"] == cp["hash"] else "!="))
                 print("  longest time between two yields to the page: %d ms" % r["longest_step_ms"])
             elif r["kind"] == "node_wall_ms":
                 print("  wall time of both runs: %d ms" % r["ms"])

@@ -71,12 +71,13 @@ def extractor(window, fft="auto"):
     return FeatureExtractor(window["channels"], window["window"], window["rate"], fft=fft)
 
 
-def quantise_rows(rows, qz):
-    """Flat row-major array('h') of the quantised feature rows."""
+def quantise_rows(rows, qz, X=None, start=0, end=None):
+    """Flat row-major array('h') of the quantised feature rows (rows start..end into X)."""
     nf = qz.n_features
-    X = array("h", [0] * (len(rows) * nf))
+    if X is None:
+        X = array("h", [0] * (len(rows) * nf))
     q = array("h", [0] * nf)
-    for i in range(len(rows)):
+    for i in range(start, len(rows) if end is None else end):
         qz.quantize_into(rows[i], q)
         b = i * nf
         for j in range(nf):
@@ -132,7 +133,11 @@ class Pipeline:
         for r in range(len(runs)):
             train, test = runs[r]
             qz = Quantizer.fit([rows[i] for i in train])
-            X = quantise_rows(rows, qz)
+            yield _progress("quantise", 0, n, 0.4)
+            X = array("h", [0] * (n * fe.n_features))
+            for i in range(0, n, 200):
+                quantise_rows(rows, qz, X, i, min(n, i + 200))
+                yield _progress("quantise", min(n, i + 200), n, 0.4)
             t = Trainer(X, y, fe.n_features, nc, rows=train, yield_every=self.yield_every,
                         **self.params)
             for p in t.steps():
