@@ -1,6 +1,7 @@
 # The same shared/ suite (shared/tests/mprun.py) passes unchanged on every MicroPython we ship:
 # the PyPI unix interpreter (device simulator), our unix build, MicroPython-WASM under Node
-# (our build and the npm fallback) and in Chromium. CPython-only (pytest); skips say why.
+# (our build and the npm fallback); in Chromium see e2e/shared_suite.test.mjs. CPython-only
+# (pytest); skips say why.
 import json
 import os
 import subprocess
@@ -21,10 +22,9 @@ RUNTIMES = {
     "micropython-ours": ([OUR_UNIX, "shared/tests/mprun.py"], OUR_UNIX, True),
     "wasm-node-ours": (["node", "shared/tests/wasm_run.mjs", "--mjs", OUR_MJS], OUR_MJS, True),
     "wasm-node-npm": (["node", "shared/tests/wasm_run.mjs", "--mjs", NPM_MJS], NPM_MJS, False),
-    # stand-in page (chromium_run.mjs) until the real page's Playwright test runs the suite
-    "wasm-chromium-ours": (["node", "shared/tests/chromium_run.mjs", "--mjs", OUR_MJS], OUR_MJS,
-                           True),
 }
+# The fourth runtime, MicroPython-WASM in Chromium, is the real page served by the simulated
+# device: e2e/shared_suite.test.mjs runs this suite there.
 
 
 def expected_tests():
@@ -61,9 +61,6 @@ def test_shared_suite_on_runtime(runtime):
     cmd, exe, ours = RUNTIMES[runtime]
     if not os.path.exists(os.path.join(ROOT, exe)):
         pytest.skip("%s not built (%s missing): wasm/build.sh makes it" % (runtime, exe))
-    if "chromium" in runtime and not (os.path.exists("/usr/bin/chromium") and os.path.isdir(
-            os.path.join(ROOT, "node_modules", "playwright-core"))):
-        pytest.skip("no /usr/bin/chromium or playwright-core: scripts/setup test installs them")
     rc, result, out = run_suite(cmd)
     assert result is not None, out[-3000:]
     failing = [l for l in out.splitlines() if l.startswith("FAIL")]
