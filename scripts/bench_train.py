@@ -247,7 +247,9 @@ for (const p of files) {
   mp.FS.writeFile(dst, readFileSync(join(root, p)));
 }
 mp.FS.mkdirTree("/bench");
-for (const f of readdirSync(dataDir)) mp.FS.writeFile("/bench/" + f, readFileSync(join(dataDir, f)));
+for (const f of readdirSync(dataDir)) {
+  mp.FS.writeFile("/bench/" + f, readFileSync(join(dataDir, f)));
+}
 const t0 = Date.now();
 mp.runPython(readFileSync(codePath, "utf8"));
 console.log(JSON.stringify({ kind: "node_wall_ms", ms: Date.now() - t0 }));

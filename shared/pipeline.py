@@ -88,9 +88,10 @@ def quantise_rows(rows, qz, X=None, start=0, end=None):
 class Pipeline:
     """windows: channel-major int16 arrays (channels x window samples each, raw counts; physical
     value = count * scale), any sequence with len() and [i] (e.g. a reader over recorded
-    session files, so the windows need not all be in RAM; each is read once); labels: class names (in classes) or class numbers, one per window;
-    window: {"rate", "window" (samples), "channels", "scale", optional "hop"}; parameters as
-    shared.trainer.Trainer (DEFAULTS); test_fraction for the holdout, or folds=k for k-fold."""
+    session files, so the windows need not all be in RAM; each is read once); labels: class
+    names (in classes) or class numbers, one per window; window: {"rate", "window" (samples),
+    "channels", "scale", optional "hop"}; parameters as shared.trainer.Trainer (DEFAULTS);
+    test_fraction for the holdout, or folds=k for k-fold."""
 
     def __init__(self, windows, labels, classes, window, test_fraction=0.25, folds=0,
                  split_seed=1, fft="auto", yield_every=200, **params):
