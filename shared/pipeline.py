@@ -176,6 +176,45 @@ def _progress(stage, done, total, fraction):
     return {"stage": stage, "done": done, "total": total, "fraction": fraction}
 
 
+class SessionWindows:
+    """Labelled recordings as a lazy sequence of windows for Pipeline: sessions is a list of
+    (samples, label), samples interleaved int16 (x0, y0, z0, x1, ...) as recorded; windows of
+    `window` samples every `hop` samples, as the device cuts them. [i] fills and returns one
+    shared channel-major buffer (use it before asking for the next); .labels has one label
+    per window. Memory: the buffer and two index arrays."""
+
+    def __init__(self, sessions, channels, window, hop):
+        if window < 1 or hop < 1:
+            raise ValueError("window and hop must be >= 1")
+        self.channels, self.window = channels, window
+        self.labels = []
+        where, start = [], []
+        for s in range(len(sessions)):
+            samples, label = sessions[s]
+            n = len(samples) // channels
+            for k in range(0, n - window + 1, hop):
+                where.append(s)
+                start.append(k)
+                self.labels.append(label)
+        self._sessions = sessions
+        self._where = index_array(len(sessions), where)
+        self._start = array("I", start)
+        self._buf = array("h", [0] * (channels * window))
+
+    def __len__(self):
+        return len(self._start)
+
+    def __getitem__(self, i):
+        src = self._sessions[self._where[i]][0]
+        nch, n, buf = self.channels, self.window, self._buf
+        base = self._start[i] * nch
+        for c in range(nch):
+            o = c * n
+            for k in range(n):
+                buf[o + k] = src[base + k * nch + c]
+        return buf
+
+
 class Classifier:
     """Window -> class with a trained model (the same code path as training): features from
     the model's window settings, its quantiser, then its trees (our predictor, or an object

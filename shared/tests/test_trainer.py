@@ -238,3 +238,12 @@ def test_canonical_json_sorted_and_compact():
         '{"a":"x","b":[1,{"c":true,"d":null}]}'
     assert P.model_hash("abc") == \
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_session_windows_cut_like_the_device():
+    # interleaved recordings -> channel-major windows of `window` samples every `hop`
+    rec = array("h", [v for k in range(10) for v in (k, 100 + k, -k)])   # 10 samples x 3
+    sw = P.SessionWindows([(rec, "walk"), (rec[:12], "idle")], 3, 4, 3)
+    assert len(sw) == 3 + 1 and sw.labels == ["walk"] * 3 + ["idle"]
+    assert list(sw[1]) == [3, 4, 5, 6, 103, 104, 105, 106, -3, -4, -5, -6]
+    assert list(sw[3]) == [0, 1, 2, 3, 100, 101, 102, 103, 0, -1, -2, -3]
