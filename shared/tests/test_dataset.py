@@ -1,0 +1,102 @@
+# shared/dataset: downloads de-blocked to channel-major recordings, label segments edited and
+# checked, windows labelled by the "one segment covers the whole window" rule and cut.
+# Plain test functions (pytest on CPython, mprun on MicroPython unix and WASM).
+from array import array
+
+from shared import dataset as D
+from shared import protocol as P
+
+
+def _raises(fn, *args):
+    try:
+        fn(*args)
+    except D.DatasetError as e:
+        return str(e)
+    raise AssertionError("no DatasetError")
+
+
+def _download(nch, hop, n_rec, seq0=5, skip=None):
+    fs = P.frame_size(nch, hop)
+    raw = bytearray(fs * n_rec)
+    buf = bytearray(fs)
+    for i in range(n_rec):
+        # sample k of channel c is c * 1000 + k
+        a = array("h", [c * 1000 + i * hop + j for c in range(nch) for j in range(hop)])
+        seq = seq0 + i + (1 if skip is not None and i >= skip else 0)
+        P.encode_window_into(buf, seq, 0, a, nch, hop, 100, 0.25)
+        raw[i * fs:(i + 1) * fs] = buf
+    return raw, fs
+
+
+def test_deblock_makes_channel_major_recording():
+    raw, fs = _download(3, 4, 5)
+    s, nch, n, rate, scale, gaps = D.deblock(raw, 5, fs)
+    assert (nch, n, rate, scale, gaps) == (3, 20, 100, 0.25, 0)
+    assert list(s) == [c * 1000 + k for c in range(3) for k in range(20)]
+
+
+def test_deblock_counts_sequence_gaps_and_empty():
+    raw, fs = _download(2, 3, 4, skip=2)
+    assert D.deblock(raw, 4, fs)[5] == 1
+    assert D.deblock(b"", 0, 26)[2] == 0
+    assert "too short" in _raises(D.deblock, raw[:-1], 4, fs)
+
+
+def test_assign_splits_and_merges():
+    segs = D.assign([], 10, 50, 0, 100)
+    assert segs == [(10, 50, 0)]
+    segs = D.assign(segs, 20, 30, 1, 100)
+    assert segs == [(10, 20, 0), (20, 30, 1), (30, 50, 0)]
+    segs = D.assign(segs, 20, 30, 0, 100)           # same class again: one segment
+    assert segs == [(10, 50, 0)]
+    segs = D.assign(segs, 40, 500, None, 100)       # clear, clamped to the recording
+    assert segs == [(10, 40, 0)]
+    assert D.assign(segs, 60, 60, 1, 100) == segs   # empty range: unchanged
+
+
+def test_check_segments_names_the_problem():
+    D.check_segments([(0, 10, 0), (10, 20, 1)], 20, 2)
+    assert "out of bounds" in _raises(D.check_segments, [(0, 21, 0)], 20, 2)
+    assert "unknown class id 5" in _raises(D.check_segments, [(0, 5, 5)], 20, 2)
+    assert "overlaps" in _raises(D.check_segments, [(0, 5, 0), (4, 8, 1)], 20, 2)
+    assert "start < end" in _raises(D.check_segments, [(5, 5, 0)], 20, 2)
+
+
+def test_counts_class_at_sample_labels():
+    segs = [(2, 5, 1), (5, 6, 0)]
+    assert D.counts(segs, 3) == [1, 3, 0]
+    assert D.class_at(segs, 4) == 1 and D.class_at(segs, 6) == -1
+    assert list(D.sample_labels(segs, 7)) == [-1, -1, 1, 1, 1, 0, -1]
+
+
+def test_names_round_trip():
+    classes = ["idle"]
+    segs = D.from_names([{"start": 5, "end": 9, "label": "walk"}, (0, 5, "idle")], classes)
+    assert classes == ["idle", "walk"] and segs == [(0, 5, 0), (5, 9, 1)]
+    assert D.to_names(segs, classes)[1] == {"start": 5, "end": 9, "label": "walk"}
+
+
+def test_window_needs_one_segment_covering_it():
+    segs = [(0, 10, 0), (10, 20, 1), (24, 40, 0)]
+    # window 8 hop 4: starts 0..32; 0 in seg0; 4 crosses 10; 8 crosses; 12 in seg1;
+    # 16 crosses 20; 20 gap; 24, 28, 32 in seg2
+    assert D.window_classes(segs, 40, 8, 4) == [(0, 0), (12, 1), (24, 0), (28, 0), (32, 0)]
+    assert D.window_classes([], 40, 8, 4) == []
+    assert D.window_classes([(0, 40, 2)], 39, 8, 8) == [(0, 2), (8, 2), (16, 2), (24, 2)]
+
+
+def test_cut_and_labelled_windows():
+    class R:
+        pass
+    r = R()
+    r.channels = ["x", "y"]
+    r.n_samples = 10
+    r.samples = array("h", [c * 100 + k for c in range(2) for k in range(10)])
+    r.segments = [(0, 6, "a"), (6, 10, "b")]
+    w = D.cut_window(r.samples, 2, 10, 3, 4)
+    assert list(w) == [3, 4, 5, 6, 103, 104, 105, 106]
+    wins, labels = D.labelled_windows([r], ["b", "a"], 4, 2)
+    assert labels == [1, 1, 0]          # starts 0, 2 (class a), 6 (class b); 4 crosses
+    assert list(wins[2]) == [6, 7, 8, 9, 106, 107, 108, 109]
+    wins, labels = D.labelled_windows([r], ["b"], 4, 2)    # only the chosen classes
+    assert labels == [0] and len(wins) == 1
