@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Our emlearn C modules vs pure Python, side by side in one run, on every MicroPython we have:
 our unix build, our WASM build under Node, and (pure Python only) the PyPI unix interpreter and
-the npm WASM build. Rows: spectral features of one window (3 x 128: FFT + band energies) and
-1000-window batch prediction (10 trees). Then gzipped .mjs + .wasm sizes, ours vs npm.
+the npm WASM build. Rows (all the project's own shared/ code): spectral
+features of one 3 x 128 window (FFT + band energies), all features of one window, and
+1000-vector batch prediction with a 10-tree model trained by shared.trainer. Then gzipped .mjs + .wasm sizes, ours vs npm.
 Usage: .venv/bin/python scripts/bench_wasm.py        (not a test; see wasm/tests/mp_bench.py)
 """
 import gzip
@@ -16,14 +17,19 @@ BENCH = os.path.join(ROOT, "wasm", "tests", "mp_bench.py")
 OURS_MJS = os.path.join(ROOT, "build", "wasm", "web", "micropython.mjs")
 NPM_MJS = os.path.join(ROOT, "node_modules", "@micropython", "micropython-webassembly-pyscript",
                        "micropython.mjs")
+# shared/ goes into the WASM interpreter's in-memory FS (the unix builds read it from the checkout)
+SHARED = ["--file=%s:/shared/%s" % (os.path.join(ROOT, "shared", f), f)
+          for f in sorted(os.listdir(os.path.join(ROOT, "shared"))) if f.endswith(".py")]
 RUNTIMES = [
     ("unix, ours (build/wasm/unix)", os.path.join(ROOT, "build", "wasm", "unix", "micropython"),
      lambda p: [p, BENCH]),
     ("unix, PyPI 1.28", os.path.join(ROOT, ".venv", "bin", "micropython"), lambda p: [p, BENCH]),
     ("WASM/Node, ours (build/wasm/web)", OURS_MJS,
-     lambda p: ["node", os.path.join(ROOT, "wasm", "tests", "run_node.mjs"), "--mjs", p, BENCH]),
+     lambda p: ["node", os.path.join(ROOT, "wasm", "tests", "run_node.mjs"), "--mjs", p]
+     + [a for f in SHARED for a in ("--file", f.split("=", 1)[1])] + [BENCH]),
     ("WASM/Node, npm 1.28", NPM_MJS,
-     lambda p: ["node", os.path.join(ROOT, "wasm", "tests", "run_node.mjs"), "--mjs", p, BENCH]),
+     lambda p: ["node", os.path.join(ROOT, "wasm", "tests", "run_node.mjs"), "--mjs", p]
+     + [a for f in SHARED for a in ("--file", f.split("=", 1)[1])] + [BENCH]),
 ]
 
 
@@ -36,11 +42,11 @@ def run(cmd):
 
 
 def ratio(py, c):
-    return "%6.1fx" % (py / c) if py and c else "     - "
+    return "%7.1fx" % (py / c) if py and c else "      - "
 
 
 def fmt(v):
-    return "%9.3f" % v if v is not None else "        -"
+    return "%8.3f" % v if v is not None else "       -"
 
 
 def gz(path):
@@ -49,9 +55,10 @@ def gz(path):
 
 
 def main():
-    print("%-34s %28s   %28s" % ("", "spectral / window (ms)", "1000-window trees (ms)"))
-    print("%-34s %9s %9s %8s   %9s %9s %8s" % ("runtime", "python", "C", "speedup",
-                                              "python", "C", "speedup"))
+    groups = (("spectral", "spectral / window (ms)"), ("features", "all features / window"),
+              ("trees_1000", "1000 predictions (ms)"))
+    print("%-34s" % "" + "".join("   %-27s" % g[1] for g in groups))
+    print("%-34s" % "runtime" + "   %8s %8s %8s" % ("python", "C", "speedup") * len(groups))
     for label, path, cmd in RUNTIMES:
         if not os.path.exists(path):
             print("%-34s (absent: %s)" % (label, os.path.relpath(path, ROOT)))
@@ -61,10 +68,14 @@ def main():
         except Exception as e:  # report and go on with the other runtimes
             print("%-34s failed: %s" % (label, e))
             continue
-        sp, sc = r.get("spectral_window_python_ms"), r.get("spectral_window_c_ms")
-        tp, tc = r.get("trees_1000_python_ms"), r.get("trees_1000_c_ms")
-        print("%-34s %s %s %s   %s %s %s" % (label, fmt(sp), fmt(sc), ratio(sp, sc),
-                                            fmt(tp), fmt(tc), ratio(tp, tc)))
+        row = "%-34s" % label
+        for key, _ in groups:
+            suffix = "_window" if key != "trees_1000" else ""
+            py, c = r.get("%s%s_python_ms" % (key, suffix)), r.get("%s%s_c_ms" % (key, suffix))
+            row += "   %s %s %s" % (fmt(py), fmt(c), ratio(py, c))
+        print(row)
+    if "trees" in r:
+        print("model: %(trees)d trees, %(nodes)d nodes, %(features)d features" % r["trees"])
     print()
     for label, mjs in (("ours", OURS_MJS), ("npm ", NPM_MJS)):
         wasm = mjs[:-4] + ".wasm"
