@@ -30,6 +30,7 @@ def install(app, dev, err, require_token, json_body):
     slots = []   # one [ticks of last progress] per running download
 
     def meta_of(sid):
+        rec.check()
         if sid == rec.sid:
             return rec.live_meta()
         m = store.read_json(sid, "meta.json")
@@ -138,6 +139,7 @@ def install(app, dev, err, require_token, json_body):
             rec.flush()           # every buffered record becomes readable
             m = meta_of(sid)
         total = m["windows"]
+        fs, rs = m["frame_size"], m["record_size"]
         try:
             start = _int_arg(request, "start", 0)
             count = _int_arg(request, "count", total - start)
@@ -147,13 +149,17 @@ def install(app, dev, err, require_token, json_body):
             return err(400, "start %d is out of range: session %d has %d windows"
                        % (start, sid, total))
         count = min(count, total - start)
+        hdrs = {"Content-Type": "application/octet-stream", "Content-Length": str(count * fs),
+                "X-Start": str(start), "X-Count": str(count), "X-Total": str(total),
+                "X-Frame-Size": str(fs), "Cache-Control": "no-store"}
+        if not count:   # (Microdot cannot send an empty generator)
+            return Response(body=b"", headers=hdrs)
         now = time.ticks_ms()
         for s in list(slots):
             if time.ticks_diff(now, s[0]) > _STALE_MS:
                 slots.remove(s)
         if len(slots) >= MAX_DOWNLOADS:
             return err(503, "too many downloads at once (max %d): retry" % MAX_DOWNLOADS)
-        fs, rs = m["frame_size"], m["record_size"]
         try:
             buf = bytearray(max(1, STREAM_BUF // fs) * fs)
         except MemoryError:
@@ -170,10 +176,7 @@ def install(app, dev, err, require_token, json_body):
             finally:
                 if slot in slots:
                     slots.remove(slot)
-        return Response(body=gen(), headers={
-            "Content-Type": "application/octet-stream", "Content-Length": str(count * fs),
-            "X-Start": str(start), "X-Count": str(count), "X-Total": str(total),
-            "X-Frame-Size": str(fs), "Cache-Control": "no-store"})
+        return Response(body=gen(), headers=hdrs)
 
     @app.get("/api/sessions/<sid>/labels")
     def get_labels(request, sid):

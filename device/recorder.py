@@ -17,6 +17,7 @@ BUF_BYTES = 2048               # made at boot (a heap this full may lack 4 KB la
                                # are flushed when it fills ...
 FLUSH_MS = 2000                # ... or when the oldest buffered one is this old
 FLASH_RESERVE = 16384          # free flash kept for config/meta/labels writes
+META_SLACK = 1024              # budget kept for the meta/labels rewrite when a session stops
 _STATVFS_EVERY = 16            # flushes between free-flash measurements
 
 
@@ -63,12 +64,19 @@ class Recorder:
         return (cfg or {}).get("storage_budget", DEFAULT_BUDGET)
 
     def status(self):
+        self.check()
         return {"storage_used": self.store.used, "storage_budget": self.budget(),
                 "flash_free": _flash_free(self.store.root), "recording": self.sid,
                 "recording_error": self.error}
 
     def windows(self):
         return self._written + self._n if self.sid is not None else 0
+
+    def check(self):
+        """Stop the recording when acquisition was reconfigured (new ring: the sample stream
+        restarts, and maybe its shape); on_window and the API call this."""
+        if self.sid is not None and self.dev.acq.windower is not self._windower:
+            self.stop("configuration changed: recording stopped")
 
     def live_meta(self):
         """The recording session's meta with its current counts."""
@@ -88,6 +96,7 @@ class Recorder:
 
     # -- start / stop
     def start(self, label=None, started=None):
+        self.check()
         if self.sid is not None:
             raise RecordingError(409, "session %d is already recording; stop it first" % self.sid)
         acq = self.dev.acq
@@ -99,7 +108,7 @@ class Recorder:
         cfg = acq.cfg
         nch, hop, rate = len(acq.sensor.channels), cfg["hop"], acq.rate()
         rs = sessions.record_size(nch, hop)
-        if self.store.used + rs + 2048 > self.budget():
+        if self.store.used + rs + 2 * META_SLACK > self.budget():
             raise RecordingError(507, "storage budget reached (%d of %d bytes used): delete "
                                  "sessions or raise storage_budget" % (self.store.used,
                                                                        self.budget()))
@@ -195,10 +204,10 @@ class Recorder:
                 self.sid = None
 
     def _record(self, seq):
-        acq = self.dev.acq
-        if acq.windower is not self._windower:
-            self.stop("configuration changed: recording stopped")
+        self.check()
+        if self.sid is None:
             return
+        acq = self.dev.acq
         if self._next_seq is None:
             self._first_seq = seq
         elif seq != self._next_seq:
@@ -241,7 +250,7 @@ class Recorder:
             return None
         rs = self._rs
         err = None
-        room = self.budget() - self.store.used
+        room = self.budget() - META_SLACK - self.store.used
         fit = min(n, room // rs) if room > 0 else 0
         if fit < n:
             err = "storage budget reached"
