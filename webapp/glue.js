@@ -172,3 +172,77 @@ for (const b of document.querySelectorAll("#activity button[data-activity]")) {
   });
 }
 showToken();
+
+// ==== dataset (issue 5): device requests, window downloads and the IndexedDB cache for ====
+// app/dataset.py (which owns the logic). Values stored: JSON strings and ArrayBuffers.
+const IDB_NAME = "motebook", IDB_STORE = "kv";
+let idbOpen = null;
+function idb() {
+  if (!idbOpen) idbOpen = new Promise((res, rej) => {
+    const r = indexedDB.open(IDB_NAME, 1);
+    r.onupgradeneeded = () => r.result.createObjectStore(IDB_STORE);
+    r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error);
+  });
+  return idbOpen;
+}
+async function idbDo(mode, fn) {
+  const db = await idb();
+  return new Promise((res, rej) => {
+    const tx = db.transaction(IDB_STORE, mode), req = fn(tx.objectStore(IDB_STORE));
+    tx.oncomplete = () => res(req.result === undefined ? null : req.result);
+    tx.onerror = () => rej(tx.error); tx.onabort = () => rej(tx.error);
+  });
+}
+const authHeader = () => ({ Authorization: `Bearer ${localStorage.getItem(TOKEN_KEY) || ""}` });
+mb.ds = {
+  get: (k) => idbDo("readonly", (s) => s.get(k)),
+  put: (k, v) => idbDo("readwrite", (s) => s.put(v, k)),
+  del_: (k) => idbDo("readwrite", (s) => s.delete(k)),
+  clear: () => idbDo("readwrite", (s) => s.clear()),
+  stats: { fetched: 0, cached: 0 },          // window bytes downloaded / taken from the cache
+  /** Device request with the token: JSON {status, text}; status 0 when unreachable. */
+  async request(method, path, body) {
+    try {
+      const r = await fetch(path, { method, body: body ?? undefined, cache: "no-store",
+        headers: { ...authHeader(), ...(body ? { "Content-Type": "application/json" } : {}) } });
+      return JSON.stringify({ status: r.status, text: await r.text() });
+    } catch (e) { return JSON.stringify({ status: 0, text: "" }); }
+  },
+  /** Windows 0..total of a session into the interpreter FS at fsPath: the cached ones (same
+   * session id and start time) plus a download of the rest. JSON {n, frame_size, fetched,
+   * cached} or {error, status}. */
+  async windows(sid, started, total, fsPath) {
+    const key = `win:${sid}`;
+    let c = await mb.ds.get(key);
+    if (!c || c.started !== started || c.n > total) c = { started, n: 0, fs: 0, bytes: new ArrayBuffer(0) };
+    let bytes = new Uint8Array(c.bytes), fs = c.fs, fetched = 0;
+    if (c.n < total) {
+      let r;
+      try { r = await fetch(`/api/sessions/${sid}/windows?start=${c.n}&count=${total - c.n}`, { cache: "no-store" }); }
+      catch (e) { if (!c.n) return JSON.stringify({ error: "device unreachable", status: 0 }); }
+      if (r && !r.ok) return JSON.stringify({ error: (await r.json().catch(() => ({}))).error || `HTTP ${r.status}`, status: r.status });
+      if (r) {
+        const more = new Uint8Array(await r.arrayBuffer());
+        fs = Number(r.headers.get("X-Frame-Size")) || fs;
+        const all = new Uint8Array(bytes.length + more.length);
+        all.set(bytes); all.set(more, bytes.length); bytes = all; fetched = more.length;
+        const n = fs ? bytes.length / fs : 0;
+        await mb.ds.put(key, { started, n, fs, bytes: bytes.buffer });
+      }
+    }
+    mb.ds.stats.fetched += fetched; mb.ds.stats.cached += bytes.length - fetched;
+    mb.interpreter.FS.writeFile(fsPath, bytes);
+    return JSON.stringify({ n: fs ? bytes.length / fs : 0, frame_size: fs || 1, fetched, cached: bytes.length - fetched });
+  },
+  /** An imported recording: the bytes Python wrote at fsPath plus its labels JSON. */
+  async putFile(key, fsPath, text) {
+    const u8 = mb.interpreter.FS.readFile(fsPath);
+    await mb.ds.put(key, { text, bytes: u8.slice().buffer });
+  },
+  async getFile(key, fsPath) {
+    const v = await mb.ds.get(key);
+    if (!v) return null;
+    mb.interpreter.FS.writeFile(fsPath, new Uint8Array(v.bytes));
+    return v.text;
+  },
+};
