@@ -88,6 +88,32 @@ def live(meta):
 def put(store, sid, body, samples, current):
     """Validate body (bytes) against the session's samples and current summary, write the
     labels with version + 1 and return the new summary. Raises LabelError."""
+    v, classes, starts, ends, cls = _parse(body, samples, current)
+    _write(store, sid, v + 1, classes, starts, ends, cls)
+    return _summary(v + 1, classes, starts, ends, cls)
+
+
+def resync(store, sid, meta):
+    """Boot: when labels.json is newer than the summary in meta.json (a restart between the
+    two writes of a PUT), rebuild the summary from the file. Returns True when it did."""
+    v = file_version(store, sid)
+    lab = meta.get("labels") or {}
+    if v is None or v == lab.get("version") or lab.get("open"):
+        return False
+    with open(store.path(sid, "labels.json"), "rb") as f:
+        body = f.read()
+    try:
+        _, classes, starts, ends, cls = _parse(body, meta["windows"] * meta["hop"],
+                                               {"version": v, "classes": []})
+    except LabelError as e:
+        print("motebook: session %d: labels.json unreadable (%s)" % (sid, e))
+        return False
+    meta["labels"] = _summary(v, classes, starts, ends, cls)
+    store.write_json(sid, "meta.json", meta)
+    return True
+
+
+def _parse(body, samples, current):
     n = len(body)
     span = _find_segments(body, n)
     if span is None:
@@ -129,8 +155,7 @@ def put(store, sid, body, samples, current):
         starts.append(start)
         ends.append(end)
         cls.append(index[name])
-    _write(store, sid, cur + 1, classes, starts, ends, cls)
-    return _summary(cur + 1, classes, starts, ends, cls)
+    return cur, classes, starts, ends, cls
 
 
 def _check_classes(classes):

@@ -52,7 +52,13 @@ class Recorder:
         self.store = sessions.Store(data_dir)
         self._pool = bytearray(BUF_BYTES)
         self.recovered = self.store.recover(self._finish_labels)
-        unload_labels()
+        try:
+            for sid in self.store.ids():
+                m = self.store.read_json(sid, "meta.json")
+                if m is not None and labels().resync(self.store, sid, m):
+                    print("motebook: session %d: label summary rebuilt" % sid)
+        finally:
+            unload_labels()
         self.sid = None       # session being recorded
         self.meta = None      # its meta dict (RAM copy, small)
         self.error = None     # why the last recording stopped by itself, or None

@@ -387,3 +387,66 @@ def test_kill_9_mid_recording_leaves_every_file_whole(make_dev, tmp_path):
     on_disk = sum(p.stat().st_size for p in (data / "sessions").rglob("*") if p.is_file())
     assert s["storage_used"] == on_disk
     assert time.monotonic() - t0 < 60
+
+
+def _write_session(sdir, sid, n, nch=3, hop=64, rate=100, seq0=1000):
+    """A session written from SESSIONS.md alone (not by the device): n records."""
+    sdir.mkdir(parents=True)
+    fs = protocol.frame_size(nch, hop)
+    rs = fs + 4
+    per = max(1, CHUNK_BYTES // rs)
+    frames = []
+    samples = array("h", bytes(2 * nch * hop))
+    buf = bytearray(fs)
+    for i in range(n):
+        for k in range(len(samples)):
+            samples[k] = (i * 7 + k * 13) % 4001 - 2000
+        protocol.encode_window_into(buf, seq0 + i, 5000 + i * hop * 1000 // rate, samples,
+                                    nch, hop, rate, 1 / 4096)
+        frames.append(bytes(buf))
+    for c in range(0, n, per):
+        with open(sdir / ("%04d.rec" % (c // per)), "wb") as f:
+            for fr in frames[c:c + per]:
+                f.write(fr + struct.pack("<I", zlib.crc32(fr)))
+    meta = {"id": sid, "started": 1.7e9, "clock": "client", "rate": rate,
+            "channels": ["x", "y", "z"][:nch], "window": 2 * hop, "hop": hop,
+            "scale": 1 / 4096, "sensor": "sim", "record_size": rs, "frame_size": fs,
+            "label": None, "recording": False, "error": None, "windows": n, "bytes": n * rs,
+            "duration_s": n * hop / rate, "first_seq": seq0, "gaps": 0,
+            "labels": {"version": 1, "classes": [], "segments": 0, "counts": {}}}
+    (sdir / "meta.json").write_text(json.dumps(meta))
+    (sdir / "labels.json").write_text('{"version": 1, "classes": [], "segments": []}')
+    return frames
+
+
+def test_a_session_bigger_than_the_heap_streams_in_ranges(make_dev, tmp_path):
+    """1300 records (530 KB, the heap is 192 KB) download whole and in ranges while the
+    device keeps streaming windows; a labels.json newer than its summary is resynced."""
+    data = tmp_path / "big"
+    frames = _write_session(data / "sessions" / "3", 3, 1300)
+    sdir = data / "sessions" / "3"
+    (sdir / "labels.json").write_text(
+        '{"version": 4, "classes": ["a", "b"], "segments": [{"start": 0, "end": 10, '
+        '"label": "b"}, {"start": 20, "end": 50, "label": "a"}]}')
+    dev = make_dev(data=data).start()
+    ws = dev.ws()
+    ws.recv_json("hello")
+    t = time.monotonic()
+    st, h, body = windows(dev, 3)
+    dt = time.monotonic() - t
+    assert st == 200 and len(body) == 1300 * len(frames[0]) > 500000
+    assert body == b"".join(frames), "download differs from the records on flash"
+    st, h, body = windows(dev, 3, "?start=79&count=3")   # across a chunk boundary (80 / chunk)
+    assert body == b"".join(frames[79:82])
+    ws.recv_frame()      # still streaming
+    _, s = dev.json("GET", "/api/status")
+    assert s["storage_used"] >= 1300 * 408 and s["dropped"] == 0
+    _, m = dev.json("GET", "/api/sessions/3")
+    assert m["labels"] == {"version": 4, "classes": ["a", "b"], "segments": 2,
+                           "counts": {"a": 30, "b": 10}}
+    assert m["windows"] == 1300 and not m["recording"]
+    print("530 KB session downloaded in %.2f s" % dt)
+    ws.close()
+    # the next id continues after the highest one on flash
+    st, m = dev.json("POST", "/api/sessions", token=dev.token)
+    assert m["id"] == 4
