@@ -173,6 +173,50 @@ for (const b of document.querySelectorAll("#activity button[data-activity]")) {
 }
 showToken();
 
+// ---- train panel and live predictions (issue 6; the logic is in app/train.py) --------
+// Hooks for tests: mb.training (summary of the last training), mb.pushed (the device's answer
+// to the last push), mb.predictions() (live predictions + page-vs-device comparison),
+// mb.stallMs (longest gap of a 10 ms timer while training: how long the page froze).
+mb.training = null; mb.pushed = null; mb.stallMs = 0;
+let stallTimer = null;
+mb.attachTrain = (train, send, sessions, predictions, trainLive, keep) => {
+  mb.trainPy = { trainLive, keep };
+  mb.predictions = () => JSON.parse(predictions());
+  $("train-go").addEventListener("click", () => train());
+  $("train-send").addEventListener("click", () => send());
+  $("train-refresh").addEventListener("click", () => sessions());
+};
+mb.trainStarted = () => {
+  mb.training = null; mb.stallMs = 0; body.dataset.training = "running";
+  let last = performance.now();
+  clearInterval(stallTimer);
+  stallTimer = setInterval(() => {
+    const now = performance.now();
+    mb.stallMs = Math.max(mb.stallMs, now - last - 10); last = now;
+  }, 10);
+};
+mb.trainDone = (summary) => {
+  clearInterval(stallTimer);
+  mb.training = JSON.parse(summary); body.dataset.training = mb.training.error ? "error" : "done";
+};
+// PUT /api/model: the model file text as the body, its hash in X-Model-Hash; resolves to JSON
+// text {status, body} (status 0: the device could not be reached).
+mb.putModel = async (text, hash) => {
+  let status = 0, reply = {};
+  try {
+    const r = await fetch("/api/model", {
+      method: "PUT", body: text,
+      headers: { "Content-Type": "text/csv", "X-Model-Hash": hash,
+                 Authorization: `Bearer ${localStorage.getItem(TOKEN_KEY) || ""}` },
+    });
+    status = r.status;
+    reply = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
+    if (r.status === 401 || r.status === 403) { localStorage.removeItem(TOKEN_KEY); showToken(); }
+  } catch (e) { reply = { error: String(e.message || e) }; }
+  mb.pushed = { status, hash: reply.hash || null, error: reply.error || null, sent: hash };
+  return JSON.stringify({ status, body: reply });
+};
+
 // ==== dataset (issue 5): device requests, window downloads and the IndexedDB cache for ====
 // app/dataset.py (which owns the logic). Values stored: JSON strings and ArrayBuffers.
 const IDB_NAME = "motebook", IDB_STORE = "kv";

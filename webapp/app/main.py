@@ -16,6 +16,8 @@ _ping = [0]
 
 
 def on_text(text):
+    if _live.on_text(text):          # predictions (issue 6 block below)
+        return
     _stream.on_text(text)
     if _stream.last_seq is None:
         _new_conn[0] = True
@@ -26,11 +28,16 @@ def on_frame(n):
     if out is not None:
         _plot.add(out, _stream.header, _new_conn[0])
         _new_conn[0] = False
+        h = _stream.header
+        _log.add(h[0], out, h[2] * h[4], h[6])   # for the page-vs-device check (issue 6)
+        _live.on_window()
 
 
 def flush():
     """Called by glue.js a few times a second: '' when nothing changed, else stats JSON
     (and the plot data written to the FS when there are new samples)."""
+    if _live.dirty:
+        _show_live()
     if not _plot.dirty and not _stream.error:
         return ""
     s = _stream
@@ -58,4 +65,53 @@ def ping():
     return protocol.encode_control({"type": "ping", "id": _ping[0]})
 
 
+# ---- train panel and live predictions (issue 6) --------------------------------------
+import asyncio  # noqa: E402
+
+from pyscript import document  # noqa: E402
+
+from app.predict import Live, WindowLog  # noqa: E402
+from app.train import TrainPanel, windows_from_log  # noqa: E402
+
+_log = WindowLog()
+_live = Live(_log)
+_panel = TrainPanel(document, window.motebook, _stream, _live)
+
+
+def _show_live():
+    top, strip = _live.html()
+    document.getElementById("live-class").innerHTML = top
+    document.getElementById("live-history").innerHTML = strip
+
+
+def _train_click():
+    asyncio.create_task(_panel.train_from_dataset())
+
+
+def _send_click():
+    asyncio.create_task(_panel.send())
+
+
+def _sessions_click():
+    asyncio.create_task(_panel.refresh_sessions())
+
+
+def _train_live(ranges_json, params_json):
+    """Test hook: train on windows of the live log labelled by seq ranges (see train.py)."""
+    w, labels = windows_from_log(_log, json.loads(ranges_json))
+    classes = []
+    for name in labels:
+        if name not in classes:
+            classes.append(name)
+    asyncio.create_task(_panel.train(w, labels, classes, _panel.window_settings(),
+                                     json.loads(params_json)))
+    return len(w)
+
+
+def _keep(n):
+    _log.keep = max(8, int(n))
+
+
+window.motebook.attachTrain(_train_click, _send_click, _sessions_click, _live.hook,
+                            _train_live, _keep)
 window.motebook.attach(on_frame, on_text, flush, ping)

@@ -1,0 +1,220 @@
+# Train panel of the page: labelled windows (from app.dataset) -> shared.pipeline.Pipeline in
+# small steps (the page yields to the browser whenever a slice of work exceeds SLICE_MS, so it
+# never freezes; the longest slice is measured) -> results (app.model_report) -> "Send to
+# device" (PUT /api/model through glue.js). The trained model also drives app.predict's
+# page-vs-device comparison. Memory: the pipeline's feature rows and quantised features while
+# training; afterwards the result (model + its file text) is kept for sending and comparing.
+import asyncio
+
+try:
+    import ujson as json
+except ImportError:
+    import json
+
+from shared.compat import ticks_diff, ticks_ms
+
+from app import model_report
+
+SLICE_MS = 25        # longest run of pipeline steps between two yields to the browser
+PARAMS = (("n_trees", 10, 1, 100), ("max_depth", 12, 1, 30), ("min_samples_leaf", 1, 1, 50),
+          ("seed", 1, 0, 2 ** 30))
+
+
+class TrainPanel:
+    def __init__(self, doc, glue, stream, live):
+        self.doc = doc               # pyscript.document (or a fake in tests)
+        self.glue = glue             # window.motebook
+        self.stream = stream
+        self.live = live
+        self.result = None           # the shared.pipeline result of the last training
+        self.summary = None
+        self.busy = False
+        self.dataset = None
+
+    # ---- helpers ---------------------------------------------------------------------
+    def _el(self, i):
+        return self.doc.getElementById(i)
+
+    def _say(self, text, error=False):
+        el = self._el("train-message")
+        el.textContent = text
+        el.className = "err" if error else ""
+
+    def window_settings(self):
+        """The device's window settings from its hello message (what a model must match)."""
+        info = self.stream.info
+        if not info.get("rate"):
+            raise ValueError("not connected to the device yet")
+        ch = info.get("channels") or []
+        return {"rate": info["rate"], "window": info["window"], "hop": info.get("hop"),
+                "channels": len(ch) if isinstance(ch, list) else ch,
+                "scale": info.get("scale", 1.0)}
+
+    def params(self):
+        out = {}
+        for name, default, lo, hi in PARAMS:
+            try:
+                v = int(self._el("train-" + name.replace("_", "-")).value)
+            except (ValueError, TypeError):
+                v = default
+            out[name] = max(lo, min(hi, v))
+        out["method"] = self._el("train-method").value or "extra"
+        return out
+
+    # ---- data from app.dataset (issue 5's module) ---------------------------------------
+    async def _dataset(self):
+        if self.dataset is None:
+            try:
+                from app.dataset import Dataset
+            except ImportError:
+                return None
+            self.dataset = Dataset()
+        return self.dataset
+
+    async def refresh_sessions(self):
+        """Lists the sessions (checkboxes) and the classes found in their labels."""
+        ds = await self._dataset()
+        box = self._el("train-sessions")
+        if ds is None:
+            box.textContent = "(the dataset module is not available in this build)"
+            return
+        await ds.refresh()
+        rows, classes = [], []
+        for s in ds.sessions():
+            sid = s.get("id") if isinstance(s, dict) else s
+            lab = (s.get("labels") if isinstance(s, dict) else None) or {}
+            for name in (lab.get("classes") or []) if isinstance(lab, dict) else lab:
+                if isinstance(name, str) and name not in classes:
+                    classes.append(name)
+            rows.append('<label><input type="checkbox" class="train-sid" value="%s" checked> %s'
+                        '</label>' % (sid, sid))
+        box.innerHTML = "".join(rows) or "(no sessions recorded yet)"
+        cl = self._el("train-classes")
+        if not cl.value and classes:
+            cl.value = ", ".join(classes)
+
+    def _selected(self):
+        out = []
+        for el in self.doc.querySelectorAll(".train-sid"):
+            if el.checked:
+                v = el.value
+                out.append(int(v) if v.isdigit() else v)
+        return out
+
+    async def train_from_dataset(self):
+        ds = await self._dataset()
+        if ds is None:
+            self._say("no dataset module: record and label sessions first", True)
+            return
+        classes = [c.strip() for c in self._el("train-classes").value.split(",") if c.strip()]
+        sids = self._selected()
+        if len(classes) < 2 or not sids:
+            self._say("choose at least one session and two classes", True)
+            return
+        w = self.window_settings()
+        self._say("loading labelled windows…")
+        windows, labels = await ds.labelled_windows(sids, classes, w["window"], w["hop"])
+        await self.train(windows, labels, classes, w, self.params())
+
+    # ---- training --------------------------------------------------------------------
+    async def train(self, windows, labels, classes, window, params):
+        """Runs the shared pipeline without freezing the page; returns the summary dict."""
+        if self.busy:
+            self._say("training is already running", True)
+            return None
+        self.busy = True
+        self.glue.trainStarted()
+        bar = self._el("train-progress")
+        try:
+            from shared.pipeline import Classifier, Pipeline
+            t0 = ticks_ms()
+            p = Pipeline(windows, labels, classes, window, **params)
+            stall = 0
+            steps = 0
+            start = ticks_ms()
+            for prog in p.steps():
+                steps += 1
+                d = ticks_diff(ticks_ms(), start)
+                if d >= SLICE_MS:
+                    stall = max(stall, d)
+                    bar.value = prog["fraction"]
+                    self._el("train-stage").textContent = "%s %d/%d" % (
+                        prog["stage"], prog["done"], prog["total"])
+                    await asyncio.sleep(0)
+                    start = ticks_ms()
+            stall = max(stall, ticks_diff(ticks_ms(), start))
+            train_ms = ticks_diff(ticks_ms(), t0)
+            r = p.result
+            clf = Classifier(r["model"])
+            n = min(10, len(windows))
+            t1 = ticks_ms()
+            for i in range(n):
+                clf.classify(windows[i])
+            classify_ms = ticks_diff(ticks_ms(), t1) / n if n else None
+            self.result = r
+            self.summary = model_report.summary(r, train_ms, stall, classify_ms)
+            self.summary["steps"] = steps
+            self.live.use_model(r["hash"], clf)
+            bar.value = 1
+            self._el("train-stage").textContent = "done"
+            self._el("train-result").innerHTML = model_report.render(self.summary)
+            self._el("train-send").disabled = False
+            self._say("")
+            self.glue.trainDone(json.dumps(self.summary))
+            return self.summary
+        except Exception as e:      # shown in the page (bad labels, too few windows...)
+            self._say("training failed: %s" % e, True)
+            self.glue.trainDone(json.dumps({"error": str(e)}))
+            return None
+        finally:
+            self.busy = False
+
+    # ---- push to the device ----------------------------------------------------------
+    async def send(self):
+        r = self.result
+        if r is None:
+            self._say("train a model first", True)
+            return None
+        self._say("sending %d bytes…" % len(r["text"]))
+        reply = json.loads(await self.glue.putModel(r["text"], r["hash"]))
+        status, body = reply["status"], reply.get("body") or {}
+        if status == 200 and body.get("hash"):
+            same = body["hash"] == r["hash"]
+            self._el("train-device").innerHTML = (
+                "device runs model <code>%s</code> (%s, %s trees, %s nodes)%s"
+                % (body["hash"][:16], body.get("impl", "?"), body.get("trees"),
+                   body.get("nodes"), "" if same else " — NOT the hash sent!"))
+            self._say("")
+            return body["hash"]
+        self._say(_explain(status, body), True)
+        return None
+
+
+def windows_from_log(log, ranges):
+    """TEST HOOK ONLY (e2e, until app.dataset serves labelled sessions): copies of windows the
+    page received over the WebSocket, labelled by [first_seq, last_seq, class] ranges that the
+    test chose while it set the simulated activity. Returns (windows, labels)."""
+    import array
+    windows, labels = [], []
+    for seq in log.seqs():
+        for lo, hi, name in ranges:
+            if lo <= seq <= hi:
+                windows.append(array.array("h", log.get(seq)))
+                labels.append(name)
+                break
+    return windows, labels
+
+
+def _explain(status, body):
+    err = body.get("error") or ""
+    if status == 401:
+        return "the device refused the token (401): enter the device token and send again"
+    if status == 409:
+        return "the device is receiving another model (409): send again in a moment"
+    if status == 413:
+        return "the model is too large for the device (413): %s — try fewer trees or a smaller depth" % err
+    if status == 400:
+        return "the device rejected the model (400): %s" % err
+    if status == 0:
+        return "could not reach the device: %s" % err
+    return "sending failed (HTTP %d): %s" % (status, err)
