@@ -65,7 +65,11 @@ class Lines:
 def _trees(nf, nc, n_nodes, n_leaves, n_trees, meta):
     """A shared.model.TreeModel over zeroed arrays, filled by load() (no per-node lists)."""
     from shared.model import TreeModel
-    t = TreeModel.__new__(TreeModel)
+
+    class _Arrays(TreeModel):
+        def __init__(self):   # TreeModel's wants node lists; the arrays are set below
+            pass
+    t = _Arrays()
     t.n_features = nf
     t.n_classes = nc
     t.feature = array("B", bytes(n_nodes))
