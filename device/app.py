@@ -9,7 +9,6 @@ from microdot.websocket import websocket_upgrade
 
 import api_model
 import api_sessions
-import api_model
 import auth
 import board
 import config
@@ -159,8 +158,6 @@ def create_app(dev):
     api_model.install(app, dev)
 
     api_sessions.install(app, dev, _err, require_token, json_body)
-
-    api_model.install(app, dev)
 
     @app.get("/ws")
     async def ws(request):
