@@ -159,7 +159,7 @@ class Loaded:
 async def read_meta(path):
     """The metadata line's JSON text of a stored model file (not parsed)."""
     with open(path, "rb") as f:
-        line = f.readline(MAX_LINE)
+        line = f.readline()   # validated: at most MAX_LINE (readline(n) would allocate n)
     return line[len(META_PREFIX):].rstrip().decode()
 
 
