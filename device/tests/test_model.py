@@ -291,3 +291,35 @@ def test_device_predictions_equal_shared_code_on_cpython(make_dev, good, impl):
         assert preds[s]["index"] == want, (s, preds[s], want)
         seen.add(want)
     assert len(seen) >= 2
+
+
+def test_smoothing_is_a_majority_over_the_last_n_windows(make_dev, good):
+    # metadata "smooth": 3 -> the published class is the majority of the last 3 raw classes
+    # (a tie goes to the most recent); "raw" is each window's own class.
+    from shared import pipeline as P
+    meta = dict(good["model"].meta)
+    meta["smooth"] = 3
+    text = P.model_text(good["model"], meta)
+    dev = make_dev().start()
+    st, body = push(dev, text)
+    assert st == 200 and body["smooth"] == 3
+    ws = dev.ws(timeout=10)
+    got = []
+    try:
+        for act in ("idle", "shaking", "idle"):
+            assert dev.put("/api/sim", {"activity": act})[0] == 200
+            for _ in range(3):
+                got.append(ws.recv_json("prediction", limit=2000))
+    finally:
+        ws.close()
+    checked = 0
+    for i in range(2, len(got)):
+        seqs = [got[k]["seq"] for k in (i - 2, i - 1, i)]
+        if seqs != list(range(seqs[0], seqs[0] + 3)):
+            continue                      # a skipped window in between: history differs
+        raws = [got[k]["raw"] for k in (i - 2, i - 1, i)]
+        want = max(reversed(raws), key=raws.count)   # most votes; ties: the most recent
+        assert got[i]["index"] == want, (raws, got[i])
+        checked += 1
+    assert checked >= 4
+    assert len({p["raw"] for p in got}) >= 2
