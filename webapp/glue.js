@@ -290,3 +290,138 @@ mb.ds = {
     return v.text;
   },
 };
+
+// ==== sessions panel (issue 5): draws app/sessions.py's state, turns DOM events into its ====
+// ops. Hooks: mb.dataset.call(op, args) -> Promise of {result, error, state};
+// mb.dataset.state (the last state); mb.dataset.timelineDraws.
+const COLORS = ["#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#222222"];
+const colorOf = (i) => COLORS[i % COLORS.length];
+const dsx = (mb.dataset = { state: null, timelineDraws: 0, pending: new Map(), seq: 0, busy: 0 });
+let dsPaths = null, tlRev = -1, tlTraces = null;
+mb.attachDataset = (call, timeline, exportPath, importPath, maxImport) => {
+  dsPaths = { timeline, exportPath, importPath, maxImport };
+  dsx.call = (op, args = {}) => new Promise((resolve) => {
+    const id = ++dsx.seq; dsx.busy++;
+    dsx.pending.set(id, resolve);
+    call(id, op, JSON.stringify(args));
+  });
+  dsx.call("refresh");
+};
+mb.dsDone = (id, out, err, state) => {
+  dsx.busy--;
+  dsx.state = JSON.parse(state);
+  try { dsRender(dsx.state); } catch (e) { report(e); }
+  const resolve = dsx.pending.get(id); dsx.pending.delete(id);
+  if (resolve) resolve({ result: JSON.parse(out), error: err || null, state: dsx.state });
+};
+const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+function dsRender(s) {
+  $("ds-message").textContent = s.message || (s.online ? "" : "device unreachable: showing the cached copy; label edits are refused until it is back");
+  body.dataset.dsOnline = s.online; body.dataset.recording = s.recording ?? "";
+  const recSel = $("rec-class"), keep = recSel.value;
+  recSel.innerHTML = `<option value="">(no class)</option>` + s.classes.map((c) => `<option>${esc(c.name)}</option>`).join("");
+  recSel.value = keep;
+  $("rec-start").disabled = s.recording != null; $("rec-stop").disabled = s.recording == null;
+  $("storage").textContent = s.storage_budget ? `${Math.round(s.storage_used / 1024)} of ${Math.round(s.storage_budget / 1024)} KB used` + (s.recording_error ? ` — recording stopped: ${s.recording_error}` : "") : "";
+  $("session-list").innerHTML = s.sessions.map((m) => `<tr data-sid="${esc(m.id)}"${s.cur && String(s.cur.sid) === String(m.id) ? ' class="open"' : ""}>
+    <td>${esc(m.id)}</td><td>${m.source === "csv" ? "imported CSV" : new Date(m.started * 1000).toLocaleString()}</td>
+    <td>${(m.duration_s || 0).toFixed(1)} s</td><td>${m.recording ? "recording…" : esc(m.label || "")}</td>
+    <td>${m.segments} labelled</td><td><button data-op="open">open</button> <button data-op="delete">delete</button></td></tr>`).join("");
+  $("class-list").innerHTML = s.classes.map((c, i) => `<span class="cls-item" data-cls="${i}"><i style="background:${colorOf(i)}"></i>${i + 1} ${esc(c.name)} <small>${c.samples}</small></span>`).join("");
+  $("label").hidden = !s.cur;
+  if (window.Plotly && s.classes.length) {
+    window.Plotly.react("counts-plot", [{ type: "bar", x: s.classes.map((c) => c.name), y: s.classes.map((c) => c.samples), marker: { color: s.classes.map((c, i) => colorOf(i)) } }],
+      { margin: { l: 50, r: 10, t: 10, b: 30 }, yaxis: { title: { text: "samples" } } }, { displayModeBar: false });
+  }
+  if (s.cur) drawTimeline(s);
+}
+function drawTimeline(s) {
+  const c = s.cur;
+  $("label-title").textContent = `session ${c.sid}: ${c.n} samples at ${c.rate} Hz, labels version ${c.version ?? "local"}`;
+  $("selection").textContent = c.sel ? `selected ${(c.sel[0] / c.rate).toFixed(2)}–${(c.sel[1] / c.rate).toFixed(2)} s` : "drag on the plot or click a window";
+  $("lab-undo").disabled = !c.undo; $("lab-redo").disabled = !c.redo;
+  if (!window.Plotly) return;
+  if (tlRev !== c.tl_rev) {
+    const b = mb.interpreter.FS.readFile(dsPaths.timeline);
+    const f = new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+    const n = f.length / (c.channels.length + 1);
+    tlTraces = c.channels.map((name, i) => ({ x: f.subarray(0, n), y: f.subarray((i + 1) * n, (i + 2) * n), name, mode: "lines", type: "scatter", line: { width: 1 }, hoverinfo: "none" }));
+    tlRev = c.tl_rev;
+  }
+  const rect = (a, b, color, op) => ({ type: "rect", xref: "x", yref: "paper", x0: a / c.rate, x1: b / c.rate, y0: 0, y1: 1, fillcolor: color, opacity: op, line: { width: 0 }, layer: "below" });
+  const shapes = c.segments.map(([a, b, k]) => rect(a, b, colorOf(k), 0.25));
+  if (c.sel) shapes.push({ ...rect(c.sel[0], c.sel[1], "rgba(0,0,0,0)", 1), layer: "above", line: { width: 2, color: "#000", dash: "dot" } });
+  window.Plotly.react("timeline", tlTraces, { margin: { l: 50, r: 10, t: 10, b: 40 }, dragmode: "select", selectdirection: "h", hovermode: false, uirevision: c.sid,
+    xaxis: { title: { text: "seconds" } }, legend: { orientation: "h" }, shapes }, { displayModeBar: false, responsive: true });
+  dsx.timelineDraws++;
+  const gd = $("timeline");
+  if (!gd.dsBound) {                 // plotly's own events, bound once
+    gd.dsBound = true;
+    gd.on("plotly_selected", (ev) => {
+      const r = ev && ev.range && ev.range.x, rate = dsx.state.cur.rate;
+      if (r) dsx.call("select", { start: Math.round(r[0] * rate), end: Math.round(r[1] * rate) });
+    });
+  }
+}
+// a click without a drag selects the window under the pointer (shift: add it to the selection)
+let down = null;
+$("timeline").addEventListener("mousedown", (ev) => { down = [ev.clientX, ev.clientY]; }, true);
+$("timeline").addEventListener("mouseup", (ev) => {
+  const gd = $("timeline"), xa = gd._fullLayout && gd._fullLayout.xaxis, c = dsx.state && dsx.state.cur;
+  if (!down || !xa || !c || Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 4) return;
+  const px = ev.clientX - gd.getBoundingClientRect().left - xa._offset;
+  if (px < 0 || px > xa._length) return;
+  dsx.call("click", { x: Math.floor(xa.p2l(px) * c.rate), extend: ev.shiftKey });
+}, true);
+document.addEventListener("keydown", (ev) => {
+  if (!dsx.state || !dsx.state.cur || /^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;
+  const k = ev.key;
+  let op = null;
+  if (/^[1-9]$/.test(k) && !ev.ctrlKey && !ev.metaKey) op = ["label", { cls: Number(k) - 1 }];
+  else if (k === "0" || k === "Delete" || k === "Backspace") op = ["label", { cls: -1 }];
+  else if (k === "ArrowLeft" || k === "ArrowRight") op = ["move", { dir: k === "ArrowRight" ? 1 : -1, extend: ev.shiftKey }];
+  else if (k.toLowerCase() === "z" && ev.shiftKey && (ev.ctrlKey || ev.metaKey)) op = ["redo"];
+  else if (k.toLowerCase() === "y" && (ev.ctrlKey || ev.metaKey)) op = ["redo"];
+  else if (k.toLowerCase() === "z" && !ev.shiftKey) op = ["undo"];
+  if (!op) return;
+  ev.preventDefault();
+  dsx.call(...op);
+});
+$("session-list").addEventListener("click", (ev) => {
+  const b = ev.target.closest("button[data-op]"); if (!b) return;
+  const raw = b.closest("tr").dataset.sid, sid = /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (b.dataset.op === "delete" && !confirm(`Delete session ${raw} and its labels?`)) return;
+  dsx.call(b.dataset.op, { sid });
+});
+$("rec-start").addEventListener("click", () => dsx.call("record", { label: $("rec-class").value }));
+$("rec-stop").addEventListener("click", () => dsx.call("stop"));
+$("ds-refresh").addEventListener("click", () => dsx.call("refresh"));
+$("add-class").addEventListener("click", async () => {
+  const r = await dsx.call("add_class", { name: $("new-class").value });
+  if (!r.error) $("new-class").value = "";
+});
+$("lab-undo").addEventListener("click", () => dsx.call("undo"));
+$("lab-redo").addEventListener("click", () => dsx.call("redo"));
+$("class-list").addEventListener("click", (ev) => {
+  const i = ev.target.closest("[data-cls]"); if (i) dsx.call("label", { cls: Number(i.dataset.cls) });
+});
+/** Export: the op writes the file into the FS, this hands it to the browser as a download. */
+dsx.download = async (op) => {
+  const r = await dsx.call(op);
+  if (r.error) return r;
+  const bytes = mb.interpreter.FS.readFile(r.result.path);
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([bytes], { type: r.result.type }));
+  a.download = r.result.name; a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  return r;
+};
+$("export-csv").addEventListener("click", () => dsx.download("export_csv"));
+$("export-zip").addEventListener("click", () => dsx.download("export_zip"));
+$("import-csv").addEventListener("change", async (ev) => {
+  const f = ev.target.files[0]; if (!f) return;
+  ev.target.value = "";
+  if (f.size > dsPaths.maxImport) { await dsx.call("import_csv", { size: f.size }); return; }   // refused there, with the limit
+  mb.interpreter.FS.writeFile(dsPaths.importPath, new Uint8Array(await f.arrayBuffer()));
+  dsx.lastImport = await dsx.call("import_csv", { size: f.size });
+});

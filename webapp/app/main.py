@@ -115,3 +115,8 @@ def _keep(n):
 window.motebook.attachTrain(_train_click, _send_click, _sessions_click, _live.hook,
                             _train_live, _keep)
 window.motebook.attach(on_frame, on_text, flush, ping)
+
+# ---- sessions, labelling, export/import (issue 5; the logic is in app/sessions.py) --------
+from app import sessions as _sessions  # noqa: E402
+
+_sessions.attach()

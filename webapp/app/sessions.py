@@ -1,0 +1,426 @@
+# Sessions panel: the session list, recording (class chosen first), the labelling timeline
+# (selection, classes by number keys, undo/redo saved to the device with its version), class
+# counts, export (CSV, .npy zip) and CSV import. glue.js draws what state() describes and turns
+# DOM events into ops; every op runs here, one at a time (labels carry a version).
+# Memory: the open recording (app/dataset.py) plus the timeline's float32 points (<= ~16k per
+# channel) in the FS; undo/redo keep segment lists (small tuples), at most UNDO_MAX each.
+import asyncio
+import json
+
+from pyscript import window
+
+from app import dataset as DS
+from shared import csvio
+from shared import dataset as D
+
+TIMELINE = "/timeline.bin"   # float32: x (seconds) then each channel, written for glue.js
+EXPORT = "/export.out"
+IMPORT = "/import.csv"
+MAX_POINTS = 4000            # timeline points per channel before min/max decimation
+UNDO_MAX = 100
+CLASSES_KEY = "motebook.classes"
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+
+
+class Panel:
+    def __init__(self):
+        self.ds = DS.get()
+        self.classes = []          # page-wide class list (index = number key - 1)
+        self.rec = None            # the open Recording
+        self.segs = []             # its segments as (start, end, class index)
+        self.sel = None            # selection [a, b) in samples
+        self.undo = []
+        self.redo = []
+        self.message = ""
+        self.tl_rev = 0
+        self.busy = False
+        self._lock = asyncio.Lock()
+        saved = window.localStorage.getItem(CLASSES_KEY)
+        for c in json.loads(saved) if saved else ():
+            self._class(c)
+
+    # -- classes
+    def _class(self, name):
+        if name not in self.classes:
+            self.classes.append(name)
+            window.localStorage.setItem(CLASSES_KEY, json.dumps(self.classes))
+        return self.classes.index(name)
+
+    def _merge_classes(self):
+        for m in self.ds.sessions():
+            for c in (m.get("labels") or {}).get("classes", ()):
+                self._class(c)
+            if m.get("label"):
+                self._class(m["label"])
+
+    def _counts(self):
+        out = {}
+        for m in self.ds.sessions():
+            if self.rec is not None and m["id"] == self.rec.sid:
+                continue
+            if DS.sid_is_import(m["id"]):
+                r = self.ds.loaded(m["id"])
+                cs = {}
+                for s, e, c in r.segments if r is not None else ():
+                    cs[c] = cs.get(c, 0) + e - s
+            else:
+                cs = (m.get("labels") or {}).get("counts") or {}
+            for k in cs:
+                out[k] = out.get(k, 0) + cs[k]
+        if self.rec is not None:
+            for s, e, c in self.segs:
+                name = self.classes[c]
+                out[name] = out.get(name, 0) + e - s
+        return out
+
+    # -- the view
+    def state(self):
+        counts = self._counts()
+        cur = None
+        r = self.rec
+        if r is not None:
+            m = r.meta
+            cur = {"sid": r.sid, "n": r.n_samples, "rate": r.rate, "channels": r.channels,
+                   "window": m.get("window", 1), "hop": m.get("hop", 1),
+                   "segments": [list(s) for s in self.segs],
+                   "sel": list(self.sel) if self.sel else None, "version": r.version,
+                   "undo": len(self.undo), "redo": len(self.redo), "tl_rev": self.tl_rev,
+                   "imported": r.imported, "gaps": r.gaps,
+                   "download": getattr(r, "download", None)}
+        ss = []
+        for m in self.ds.sessions():
+            lab = m.get("labels") or {}
+            ss.append({"id": m["id"], "started": m.get("started", 0),
+                       "duration_s": m.get("duration_s", 0), "rate": m.get("rate"),
+                       "windows": m.get("windows", 0), "recording": bool(m.get("recording")),
+                       "label": m.get("label"), "source": m.get("source", "device"),
+                       "segments": lab.get("segments", 0), "error": m.get("error")})
+        st = self.ds.status
+        return {"sessions": ss, "classes": [{"name": c, "samples": counts.get(c, 0)}
+                                            for c in self.classes],
+                "cur": cur, "message": self.message, "online": self.ds.online,
+                "recording": st.get("recording"), "storage_used": st.get("storage_used"),
+                "storage_budget": st.get("storage_budget"),
+                "recording_error": st.get("recording_error")}
+
+    def _timeline(self):
+        """Decimated points of the open recording into TIMELINE (min/max per bucket)."""
+        from array import array
+        r = self.rec
+        n, nch = r.n_samples, len(r.channels)
+        b = 1
+        while n // b > MAX_POINTS:
+            b *= 2
+        sc, rate = r.scale, r.rate or 1
+        if b == 1:
+            xs = array("f", [k / rate for k in range(n)])
+            ys = [array("f", [v * sc for v in r.samples[c * n:(c + 1) * n]]) for c in range(nch)]
+        else:
+            xs = array("f")
+            ys = [array("f") for _ in range(nch)]
+            for k in range(0, n, b):
+                t = k / rate
+                xs.append(t)
+                xs.append(t + (b - 1) / rate)
+            src = r.samples
+            for c in range(nch):
+                y = ys[c]
+                base = c * n
+                for k in range(0, n, b):
+                    part = src[base + k:base + min(n, k + b)]
+                    lo, hi = min(part), max(part)
+                    y.append(lo * sc)
+                    y.append(hi * sc)
+        with open(TIMELINE, "wb") as f:
+            f.write(xs)
+            for y in ys:
+                f.write(y)
+        self.tl_rev += 1
+        return len(xs)
+
+    # -- ops (each returns a JSON-able result; errors become {"error"} and the message)
+    async def op_refresh(self, a):
+        await self.ds.refresh()
+        self._merge_classes()
+        if self.rec is not None and self.ds.meta(self.rec.sid) is None:
+            self.rec = None
+        return {"sessions": len(self.ds.sessions())}
+
+    async def op_open(self, a):
+        if self.ds.meta(a["sid"]) is None:
+            await self.ds.refresh()
+        rec = await self.ds.load(a["sid"])
+        self.rec = rec
+        self.segs = rec.indexed(self.classes)
+        for c in self.classes:
+            self._class(c)        # (indexed() may have appended new names)
+        window.localStorage.setItem(CLASSES_KEY, json.dumps(self.classes))
+        self.sel = None
+        self.undo, self.redo = [], []
+        points = self._timeline()
+        return {"sid": rec.sid, "n": rec.n_samples, "points": points,
+                "download": getattr(rec, "download", None)}
+
+    async def op_record(self, a):
+        label = a.get("label") or None
+        body = {"label": label} if label else {}
+        body["time"] = a.get("time") or window.Date.now() / 1000
+        st, js, text = await DS.request("POST", "/api/sessions", json.dumps(body))
+        if st != 201:
+            raise DS.DeviceError(st, DS._error(st, js, text))
+        if label:
+            self._class(label)
+        await self.ds.refresh()
+        return {"sid": js["id"]}
+
+    async def op_stop(self, a):
+        sid = a.get("sid") or self.ds.status.get("recording")
+        if sid is None:
+            raise ValueError("nothing is recording")
+        st, js, text = await DS.request("POST", "/api/sessions/%d/stop" % sid)
+        if st != 200:
+            raise DS.DeviceError(st, DS._error(st, js, text))
+        await self.ds.refresh()
+        return {"sid": sid, "windows": js.get("windows")}
+
+    async def op_delete(self, a):
+        await self.ds.delete(a["sid"])
+        if self.rec is not None and str(self.rec.sid) == str(a["sid"]):
+            self.rec = None
+        await self.ds.refresh()
+        return {"deleted": a["sid"]}
+
+    async def op_add_class(self, a):
+        name = (a.get("name") or "").strip()
+        if not 1 <= len(name) <= D.MAX_CLASS_LEN or "," in name:
+            raise ValueError("a class name has 1..%d characters and no comma" % D.MAX_CLASS_LEN)
+        if name not in self.classes and len(self.classes) >= D.MAX_CLASSES:
+            raise ValueError("at most %d classes" % D.MAX_CLASSES)
+        return {"index": self._class(name)}
+
+    def _need_rec(self):
+        if self.rec is None:
+            raise ValueError("open a session first")
+        return self.rec
+
+    async def op_select(self, a):
+        r = self._need_rec()
+        x0, x1 = int(a["start"]), int(a["end"])
+        if x1 < x0:
+            x0, x1 = x1, x0
+        x0, x1 = max(0, x0), min(r.n_samples, x1)
+        self.sel = (x0, x1) if x1 > x0 else None
+        return {"sel": self.sel}
+
+    async def op_click(self, a):
+        """Select the window under sample x (windows start every hop); extend adds it to
+        the selection."""
+        r = self._need_rec()
+        hop, win = r.meta.get("hop") or 1, r.meta.get("window") or 1
+        k = max(0, min(int(a["x"]), r.n_samples - 1)) // hop * hop
+        s, e = k, min(r.n_samples, k + win)
+        if a.get("extend") and self.sel:
+            s, e = min(s, self.sel[0]), max(e, self.sel[1])
+        self.sel = (s, e)
+        return {"sel": self.sel}
+
+    async def op_move(self, a):
+        """Arrow keys: move the selection by one hop (extend: grow/shrink its end)."""
+        r = self._need_rec()
+        hop = r.meta.get("hop") or 1
+        d = hop * (1 if a.get("dir", 1) > 0 else -1)
+        if self.sel is None:
+            return await self.op_click({"x": 0})
+        s, e = self.sel
+        if a.get("extend"):
+            e = max(s + 1, min(r.n_samples, e + d))
+        else:
+            d = max(-s, min(r.n_samples - e, d))
+            s, e = s + d, e + d
+        self.sel = (s, e)
+        return {"sel": self.sel}
+
+    async def _apply(self, segs, undo_entry):
+        r = self._need_rec()
+        try:
+            await self.ds.save_labels(r, self.classes, segs)
+        except DS.Conflict:
+            self.segs = r.indexed(self.classes)
+            self.undo, self.redo = [], []
+            raise
+        self.segs = segs
+        return undo_entry
+
+    async def op_label(self, a):
+        """Give the selection class number a["cls"] (index; -1 clears)."""
+        r = self._need_rec()
+        c = int(a["cls"])
+        if not -1 <= c < len(self.classes):
+            raise ValueError("unknown class id %d: classes are 1..%d (number keys)"
+                             % (c + 1, len(self.classes)))
+        if self.sel is None:
+            raise ValueError("select a range or a window first")
+        new = D.assign(self.segs, self.sel[0], self.sel[1], None if c < 0 else c,
+                       r.n_samples)
+        old = self.segs
+        await self._apply(new, None)
+        self.undo.append(old)
+        del self.undo[:-UNDO_MAX]
+        self.redo = []
+        return {"segments": len(new), "version": r.version}
+
+    async def op_set_segments(self, a):
+        """Replace the open session's labels: [[start, end, class index], ...] (checked)."""
+        r = self._need_rec()
+        segs = [(int(s), int(e), int(c)) for s, e, c in a["segments"]]
+        D.check_segments(segs, r.n_samples, len(self.classes))
+        old = self.segs
+        await self._apply(segs, None)
+        self.undo.append(old)
+        self.redo = []
+        return {"segments": len(segs), "version": r.version}
+
+    async def op_undo(self, a):
+        if not self.undo:
+            raise ValueError("nothing to undo")
+        prev = self.undo[-1]
+        cur = self.segs
+        await self._apply(prev, None)
+        self.undo.pop()
+        self.redo.append(cur)
+        return {"version": self.rec.version}
+
+    async def op_redo(self, a):
+        if not self.redo:
+            raise ValueError("nothing to redo")
+        nxt = self.redo[-1]
+        cur = self.segs
+        await self._apply(nxt, None)
+        self.redo.pop()
+        self.undo.append(cur)
+        return {"version": self.rec.version}
+
+    async def op_reload(self, a):
+        r = self._need_rec()
+        await self.ds.reload_labels(r)
+        self.segs = r.indexed(self.classes)
+        return {"version": r.version}
+
+    async def _all(self):
+        await self.ds.refresh()
+        recs = []
+        for m in self.ds.sessions():
+            if not m.get("recording"):
+                recs.append(await self.ds.load(m["id"]))
+        if not recs:
+            raise ValueError("no sessions to export")
+        if self.rec is not None:
+            self.segs = self.rec.indexed(self.classes)
+        return recs
+
+    async def op_export_csv(self, a):
+        recs = await self._all()
+        chans = recs[0].channels
+        rows = 0
+        with open(EXPORT, "w") as f:
+            f.write(csvio.header(chans))
+            for r in recs:
+                if r.channels != chans:
+                    raise ValueError("sessions %s and %s have different channels: export "
+                                     "them separately" % (recs[0].sid, r.sid))
+                classes = []
+                lab = D.sample_labels(D.from_names(r.segments, classes), r.n_samples)
+                name = str(r.sid).replace("csv:", "")
+                for part in csvio.export_chunks(name, r.samples, len(chans), r.n_samples,
+                                                r.rate, r.scale, lab, classes):
+                    f.write(part)
+                rows += r.n_samples
+                await asyncio.sleep(0)
+        return {"path": EXPORT, "rows": rows, "sessions": len(recs), "name": "motebook.csv",
+                "type": "text/csv"}
+
+    async def op_export_zip(self, a):
+        from app.export import write_zip
+        recs = await self._all()
+        classes = list(self.classes)
+
+        def labels(r):
+            return D.sample_labels(D.from_names(r.segments, classes), r.n_samples)
+        size = write_zip(EXPORT, recs, classes, labels)
+        return {"path": EXPORT, "bytes": size, "sessions": len(recs),
+                "name": "motebook-dataset.zip", "type": "application/zip"}
+
+    async def op_import_csv(self, a):
+        """The CSV glue.js staged at IMPORT: every session in it becomes an imported session
+        ("csv:<name>", this browser only); nothing is imported when any line is bad."""
+        if a.get("size", 0) > MAX_IMPORT_BYTES:
+            raise ValueError("the file is %d bytes; at most %d can be imported"
+                             % (a["size"], MAX_IMPORT_BYTES))
+        with open(IMPORT) as f:
+            text = f.read()
+        try:
+            parsed = csvio.parse(text, scale=a.get("scale"))
+        finally:
+            text = None
+        names = []
+        for p in parsed:
+            if DS.sid_is_import("csv:" + p["name"]) and self.ds.meta("csv:" + p["name"]):
+                await self.ds.delete("csv:" + p["name"])
+        for p in parsed:
+            await self.ds.add_import(p["name"], p["channels"], p["rate"], p["scale"],
+                                     p["samples"], p["n_samples"], p["classes"], p["segments"])
+            for c in p["classes"]:
+                self._class(c)
+            names.append("csv:" + p["name"])
+        await self.ds.refresh()
+        return {"imported": names, "rows": sum(p["n_samples"] for p in parsed)}
+
+    async def op_samples(self, a):
+        """Test hook: one session's samples (counts), scale, rate and labels."""
+        r = await self.ds.load(a["sid"])
+        return {"n": r.n_samples, "channels": r.channels, "rate": r.rate, "scale": r.scale,
+                "samples": list(r.samples), "segments": [list(s) for s in r.segments],
+                "version": r.version}
+
+    async def op_windows(self, a):
+        """Test hook: Dataset.labelled_windows summary."""
+        w, labels = await self.ds.labelled_windows(a["sids"], a["classes"], a["window"],
+                                                   a["hop"])
+        per = [0] * len(a["classes"])
+        for c in labels:
+            per[c] += 1
+        return {"windows": len(w), "per_class": per,
+                "first": list(w[0]) if w else None}
+
+    # -- dispatch
+    async def run(self, cid, name, args):
+        out, err = None, ""
+        async with self._lock:
+            self.busy = True
+            try:
+                fn = getattr(self, "op_" + name, None)
+                if fn is None:
+                    raise ValueError("unknown op %r" % name)
+                out = await fn(json.loads(args) if args else {})
+                self.message = ""
+            except (DS.DeviceError, D.DatasetError, csvio.CsvError, ValueError, KeyError,
+                    TypeError, OSError) as e:
+                err = str(e) or e.__class__.__name__
+                self.message = err
+            except Exception as e:   # a bug: still answer, and say what it was
+                err = "%s: %s" % (e.__class__.__name__, e)
+                self.message = err
+            self.busy = False
+        window.motebook.dsDone(cid, json.dumps(out), err, json.dumps(self.state()))
+
+
+_panel = []
+
+
+def call(cid, name, args):
+    asyncio.create_task(_panel[0].run(cid, name, args))
+
+
+def attach():
+    _panel.append(Panel())
+    window.motebook.attachDataset(call, TIMELINE, EXPORT, IMPORT, MAX_IMPORT_BYTES)
