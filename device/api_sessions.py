@@ -27,7 +27,7 @@ def _int_arg(request, name, default):
 def install(app, dev, err, require_token, json_body):
     rec = dev.rec
     store = rec.store
-    slots = []   # one [ticks of last progress] per running download
+    slots = []   # one [ticks of last progress, session id] per running download
 
     def meta_of(sid):
         rec.check()
@@ -127,6 +127,8 @@ def install(app, dev, err, require_token, json_body):
             return e
         if sid == rec.sid:
             return err(409, "session %d is recording: stop it first" % sid)
+        if [s for s in slots if s[1] == sid]:
+            return err(409, "session %d is being downloaded: retry when that is done" % sid)
         store.delete(sid)
         return {"deleted": sid, "storage_used": store.used}
 
@@ -164,7 +166,7 @@ def install(app, dev, err, require_token, json_body):
             buf = bytearray(max(1, STREAM_BUF // fs) * fs)
         except MemoryError:
             return err(503, "not enough memory for a download now: retry")
-        slot = [now]
+        slot = [now, sid]
         slots.append(slot)
 
         def gen():

@@ -148,6 +148,7 @@ class Recorder:
         self._chunk = self._fill = 0
         self._t_first = 0
         self._flushes = 0
+        self._torn = False
         self._free = free
         self._announce({"type": "recording", "state": "started", "id": sid, "label": label})
         return meta
@@ -165,7 +166,7 @@ class Recorder:
             except OSError:
                 pass
             self._f = None
-        if err:   # a failed write may have left a torn record: cut it now
+        if self._torn:   # a failed write may have left a torn record: cut it now
             try:
                 self._written = self.store.repair(sid, self._rs)
             except OSError:
@@ -288,5 +289,6 @@ class Recorder:
                     self._chunk += 1
         except OSError as e:
             err = "flash write failed (%s)" % e
+            self._torn = True
         self._n = 0
         return err

@@ -197,7 +197,7 @@ class Store:
                     if f.readinto(rec) == rs and _crc_ok(rec, rs - CRC_SIZE):
                         break
                     n -= 1
-            if n * rs != size:
+            if n * rs != size or not n:   # (an empty chunk is removed too)
                 print("motebook: session %d chunk %d: torn tail cut at record %d (%d bytes)"
                       % (sid, i, n, size))
                 self._truncate(p, n * rs)

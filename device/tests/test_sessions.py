@@ -450,3 +450,31 @@ def test_a_session_bigger_than_the_heap_streams_in_ranges(make_dev, tmp_path):
     # the next id continues after the highest one on flash
     st, m = dev.json("POST", "/api/sessions", token=dev.token)
     assert m["id"] == 4
+
+
+def test_a_failing_flash_write_stops_recording_and_keeps_files_whole(make_dev):
+    """ENOSPC: the session's second chunk file is a link to /dev/full, so its first write
+    fails. Recording stops with a clear error (status, meta, WebSocket), the first chunk is
+    intact, the failed one is removed, and the session reads back through the API."""
+    dev = make_dev().start()
+    T = dev.token
+    assert dev.put("/api/config", {"rate": 1000, "window": 32, "hop": 16})[0] == 200
+    ws = dev.ws()
+    ws.recv_json("hello")
+    st, m = dev.json("POST", "/api/sessions", token=T)
+    sdir = dev.data / "sessions" / str(m["id"])
+    os.symlink("/dev/full", sdir / "0001.rec")
+    ws.recv_json("recording")
+    msg = ws.recv_json("recording", limit=5000)
+    assert msg["state"] == "stopped" and msg["error"].startswith("flash write failed"), msg
+    ws.close()
+    _, s = dev.json("GET", "/api/sessions/%d" % m["id"])
+    assert s["error"] == msg["error"] and not s["recording"]
+    assert dev.json("GET", "/api/status")[1]["recording_error"] == msg["error"]
+    per = CHUNK_BYTES // s["record_size"]
+    assert s["windows"] == per and not (sdir / "0001.rec").exists()
+    frames = disk_frames(sdir, s["record_size"])
+    assert windows(dev, m["id"])[2] == b"".join(frames) and len(frames) == per
+    _, lst = dev.json("GET", "/api/sessions")
+    on_disk = sum(p.stat().st_size for p in (dev.data / "sessions").rglob("*") if p.is_file())
+    assert lst["storage_used"] == on_disk
