@@ -6,6 +6,7 @@ import time
 
 from microdot import Response
 
+import label_file
 import session_store as sessions
 from recorder import RecordingError, labels, unload_labels
 
@@ -186,10 +187,7 @@ def install(app, dev, err, require_token, json_body):
         if e:
             return e
         if m["labels"].get("open"):
-            try:
-                return labels().live(m)
-            finally:
-                unload_labels()
+            return label_file.live(m)
         samples = m["windows"] * m["hop"]
         path = store.path(sid, "labels.json")
 

@@ -1,9 +1,11 @@
-# Session labels: segments {"start", "end", "label"} in samples of the session (start included,
-# end excluded), a class list, and a version for optimistic concurrency, in labels.json.
-# Memory: a PUT body is scanned in place and checked one segment object at a time into compact
+# Label edits (PUT) and their checks: segments {"start", "end", "label"} in samples of the
+# session (start included, end excluded), a class list, and a version for optimistic
+# concurrency; the file itself is label_file.py's. Memory: a PUT body is scanned in place and checked one segment object at a time into compact
 # arrays (256 segments ~3 KB; json.loads of the whole body would need ~60 KB).
 import json
 from array import array
+
+from label_file import file_version, summary as _summary, write as _write
 
 MAX_SEGMENTS = 256
 MAX_CLASSES = 32
@@ -19,69 +21,6 @@ class LabelError(ValueError):
 
 def _bad(what="the labels body is not valid JSON"):
     return LabelError(400, what)
-
-
-# -- the file: '{"version": N, "classes": [...], "segments": [{...}, ...]}' written in this
-# order (so the version is read from the first bytes and GET can stream the file as is).
-def _write(store, sid, version, classes, starts=(), ends=(), cls=()):
-    def fill(f):
-        f.write('{"version": %d, "classes": %s, "segments": [' % (version, json.dumps(classes)))
-        for i in range(len(starts)):
-            f.write('%s{"start": %d, "end": %d, "label": %s}'
-                    % (", " if i else "", starts[i], ends[i], json.dumps(classes[cls[i]])))
-        f.write("]}")
-    store.write_atomic(store.path(sid, "labels.json"), fill)
-
-
-def _summary(version, classes, starts, ends, cls):
-    counts = {}
-    for i in range(len(starts)):
-        name = classes[cls[i]]
-        counts[name] = counts.get(name, 0) + ends[i] - starts[i]
-    return {"version": version, "classes": classes, "segments": len(starts), "counts": counts}
-
-
-def create(store, sid, label):
-    """New session: version 1; with a record-time label the session's whole range is one
-    "open" segment that grows with the recording until the session stops (or a PUT)."""
-    classes = [label] if label else []
-    _write(store, sid, 1, classes)
-    s = _summary(1, classes, (), (), ())
-    if label:
-        s["open"] = True
-    return s
-
-
-def finish_open(store, sid, meta):
-    """At stop (or boot recovery): turn the open segment into [0, samples); version + 1."""
-    lab = meta.get("labels") or {}
-    if not lab.get("open"):
-        return lab
-    n = meta["windows"] * meta["hop"]
-    v = lab["version"] + 1
-    seg = (0,), (n,), (0,)
-    if not n:
-        seg = (), (), ()
-    _write(store, sid, v, lab["classes"], *seg)
-    return _summary(v, lab["classes"], *seg)
-
-
-def file_version(store, sid):
-    try:
-        with open(store.path(sid, "labels.json"), "rb") as f:
-            head = f.read(32)
-        return int(head[12:head.index(b",")])
-    except (OSError, ValueError):
-        return None
-
-
-def live(meta):
-    """GET body for a session whose record-time label is still open."""
-    lab = meta["labels"]
-    n = meta["windows"] * meta["hop"]
-    segs = [{"start": 0, "end": n, "label": meta["label"]}] if n else []
-    return {"version": lab["version"], "classes": lab["classes"], "segments": segs,
-            "samples": n}
 
 
 # -- PUT

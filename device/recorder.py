@@ -9,6 +9,7 @@ import sys
 import time
 
 import framer
+import label_file
 import session_store as sessions
 from shared import protocol
 
@@ -28,8 +29,8 @@ class RecordingError(Exception):
 
 
 def labels():
-    """The labels module, loaded for the rare label operation and unloaded (unload_labels)
-    after it: it is ~8 KB of RAM on the unix port, where .mpy code lives in the heap."""
+    """The label editor (labels.py), loaded for a PUT (or a boot resync) and unloaded
+    (unload_labels) after it: ~8 KB of heap where .mpy code is not frozen."""
     import labels as m
     return m
 
@@ -52,13 +53,16 @@ class Recorder:
         self.store = sessions.Store(data_dir)
         self._pool = bytearray(BUF_BYTES)
         self.recovered = self.store.recover(self._finish_labels)
-        try:
-            for sid in self.store.ids():
-                m = self.store.read_json(sid, "meta.json")
-                if m is not None and labels().resync(self.store, sid, m):
+        for sid in self.store.ids():
+            m = self.store.read_json(sid, "meta.json")
+            if m is None or label_file.file_version(self.store, sid) in (
+                    None, (m.get("labels") or {}).get("version")):
+                continue
+            try:   # labels.json newer than the summary (restart inside a PUT): rebuild it
+                if labels().resync(self.store, sid, m):
                     print("motebook: session %d: label summary rebuilt" % sid)
-        finally:
-            unload_labels()
+            finally:
+                unload_labels()
         self.sid = None       # session being recorded
         self.meta = None      # its meta dict (RAM copy, small)
         self.error = None     # why the last recording stopped by itself, or None
@@ -131,10 +135,7 @@ class Recorder:
                 "record_size": rs, "frame_size": rs - sessions.CRC_SIZE, "label": label,
                 "recording": True, "error": None, "windows": 0, "bytes": 0,
                 "duration_s": 0, "first_seq": None, "gaps": 0}
-        try:
-            meta["labels"] = labels().create(self.store, sid, label)
-        finally:
-            unload_labels()
+        meta["labels"] = label_file.create(self.store, sid, label)
         self.store.write_json(sid, "meta.json", meta)
         self.sid, self.meta, self.error = sid, meta, None
         self._mv = memoryview(self._buf)
@@ -177,19 +178,17 @@ class Recorder:
         self.sid, self._buf, self._mv, self._windower = None, None, None, None
         self.error = error
         try:
-            meta["labels"] = labels().finish_open(self.store, sid, meta)
+            meta["labels"] = label_file.finish_open(self.store, sid, meta)
             self.store.write_json(sid, "meta.json", meta)
         except OSError as e:   # flash full even for meta: boot recovery finishes it
             print("motebook: session %d: could not write its meta: %r" % (sid, e))
-        finally:
-            unload_labels()
         if error:
             print("motebook: recording of session %d stopped: %s" % (sid, error))
         self._announce({"type": "recording", "state": "stopped", "id": sid, "error": error})
         return meta
 
     def _finish_labels(self, sid, meta):
-        meta["labels"] = labels().finish_open(self.store, sid, meta)
+        meta["labels"] = label_file.finish_open(self.store, sid, meta)
         self.store.write_json(sid, "meta.json", meta)
 
     def _announce(self, msg):
