@@ -351,27 +351,25 @@ function drawTimeline(s) {
   const rect = (a, b, color, op) => ({ type: "rect", xref: "x", yref: "paper", x0: a / c.rate, x1: b / c.rate, y0: 0, y1: 1, fillcolor: color, opacity: op, line: { width: 0 }, layer: "below" });
   const shapes = c.segments.map(([a, b, k]) => rect(a, b, colorOf(k), 0.25));
   if (c.sel) shapes.push({ ...rect(c.sel[0], c.sel[1], "rgba(0,0,0,0)", 1), layer: "above", line: { width: 2, color: "#000", dash: "dot" } });
-  window.Plotly.react("timeline", tlTraces, { margin: { l: 50, r: 10, t: 10, b: 40 }, dragmode: "select", selectdirection: "h", hovermode: false, uirevision: c.sid,
+  window.Plotly.react("timeline", tlTraces, { margin: { l: 50, r: 10, t: 10, b: 40 }, dragmode: false, hovermode: false, uirevision: c.sid,
     xaxis: { title: { text: "seconds" } }, legend: { orientation: "h" }, shapes }, { displayModeBar: false, responsive: true });
   dsx.timelineDraws++;
-  const gd = $("timeline");
-  if (!gd.dsBound) {                 // plotly's own events, bound once
-    gd.dsBound = true;
-    gd.on("plotly_selected", (ev) => {
-      const r = ev && ev.range && ev.range.x, rate = dsx.state.cur.rate;
-      if (r) dsx.call("select", { start: Math.round(r[0] * rate), end: Math.round(r[1] * rate) });
-    });
-  }
 }
+// mouse on the timeline (our own, so it works on line traces): a drag selects that time range,
 // a click without a drag selects the window under the pointer (shift: add it to the selection)
 let down = null;
-$("timeline").addEventListener("mousedown", (ev) => { down = [ev.clientX, ev.clientY]; }, true);
-$("timeline").addEventListener("mouseup", (ev) => {
+const tlSample = (ev) => {
   const gd = $("timeline"), xa = gd._fullLayout && gd._fullLayout.xaxis, c = dsx.state && dsx.state.cur;
-  if (!down || !xa || !c || Math.hypot(ev.clientX - down[0], ev.clientY - down[1]) > 4) return;
+  if (!xa || !c) return null;
   const px = ev.clientX - gd.getBoundingClientRect().left - xa._offset;
-  if (px < 0 || px > xa._length) return;
-  dsx.call("click", { x: Math.floor(xa.p2l(px) * c.rate), extend: ev.shiftKey });
+  return px < 0 || px > xa._length ? null : Math.round(xa.p2l(px) * c.rate);
+};
+$("timeline").addEventListener("mousedown", (ev) => { down = { x: ev.clientX, y: ev.clientY, s: tlSample(ev) }; }, true);
+document.addEventListener("mouseup", (ev) => {   // (plotly may put a cover over the page while dragging)
+  const d = down, s = tlSample(ev); down = null;
+  if (!d || d.s === null || s === null) return;
+  if (Math.abs(ev.clientX - d.x) > 4) dsx.call("select", { start: Math.min(d.s, s), end: Math.max(d.s, s) });
+  else dsx.call("click", { x: s, extend: ev.shiftKey });
 }, true);
 document.addEventListener("keydown", (ev) => {
   if (!dsx.state || !dsx.state.cur || /^(INPUT|SELECT|TEXTAREA)$/.test(ev.target.tagName)) return;

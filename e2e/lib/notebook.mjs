@@ -58,4 +58,79 @@ export class Notebook {
     await this.page.click(`#activity button[data-activity="${name}"]`);
     return (await reply).status();
   }
+
+  // ---- sessions panel (issue 5): ops of app/sessions.py through window.motebook.dataset ----
+  /** Waits for the panel, then runs op(args) in the page: {result, error, state}. */
+  async dsCall(op, args = {}) {
+    await this.page.waitForFunction(() => window.motebook.dataset && window.motebook.dataset.call,
+      null, { timeout: 20000 });
+    return this.page.evaluate(([op, args]) => window.motebook.dataset.call(op, args), [op, args]);
+  }
+
+  async dsState() { return this.page.evaluate(() => window.motebook.dataset.state); }
+
+  /** Waits until no op is running and fn(state) holds (fn: a page-side predicate body). */
+  async dsWait(fn = "true", timeout = 15000) {
+    await this.page.waitForFunction(`(() => { const s = window.motebook.dataset.state;
+      return s && window.motebook.dataset.busy === 0 && (${fn}); })()`, null, { timeout, polling: 50 });
+    return this.dsState();
+  }
+
+  /** Opens session sid by its row's button and waits for its timeline. */
+  async openSession(sid) {
+    await this.page.click(`#session-list tr[data-sid="${sid}"] button[data-op=open]`);
+    return this.dsWait(`s.cur && String(s.cur.sid) === ${JSON.stringify(String(sid))}`);
+  }
+
+  /** Page pixel of time t (seconds) on the timeline, vertically in the middle. */
+  async timelineXY(t) {
+    return this.page.evaluate((t) => {
+      const gd = document.getElementById("timeline");
+      gd.scrollIntoView({ block: "center" });
+      const r = gd.getBoundingClientRect();
+      const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+      return { x: r.left + xa._offset + xa.l2p(t), y: r.top + ya._offset + ya._length / 2 };
+    }, t);
+  }
+
+  /** Drags the mouse across the timeline from t0 to t1 seconds (plotly's horizontal select). */
+  async dragTimeline(t0, t1) {
+    const a = await this.timelineXY(t0), b = await this.timelineXY(t1);
+    await this.page.mouse.move(a.x, a.y);
+    await this.page.mouse.down();
+    await this.page.mouse.move((a.x + b.x) / 2, a.y, { steps: 4 });
+    await this.page.mouse.move(b.x, b.y, { steps: 4 });
+    await this.page.mouse.up();
+    return this.dsWait("s.cur && s.cur.sel");
+  }
+
+  /** Clicks the timeline at t seconds (selects the window there; shift adds it). */
+  async clickTimeline(t, { shift = false } = {}) {
+    const a = await this.timelineXY(t);
+    await this.page.mouse.click(a.x, a.y, { modifiers: shift ? ["Shift"] : [] });
+    return this.dsWait();
+  }
+
+  /** Presses a key (e.g. "2", "z", "Control+Shift+Z") and waits for the op it started. */
+  async key(k) {
+    await this.page.keyboard.press(k);
+    await this.page.waitForTimeout(30);
+    return this.dsWait();
+  }
+
+  /** Clicks an export button and returns the downloaded file's bytes. */
+  async exportFile(button) {
+    const [dl] = await Promise.all([this.page.waitForEvent("download"), this.page.click(button)]);
+    const chunks = [];
+    for await (const c of await dl.createReadStream()) chunks.push(c);
+    return Buffer.concat(chunks);
+  }
+
+  /** Imports a CSV through the file input; resolves when the import op answered. */
+  async importCsv(name, buffer) {
+    const before = await this.page.evaluate(() => window.motebook.dataset.seq);
+    await this.page.setInputFiles("#import-csv", { name, mimeType: "text/csv", buffer });
+    await this.page.waitForFunction((n) => window.motebook.dataset.seq > n, before, { timeout: 20000 });
+    return this.dsWait();
+  }
 }
