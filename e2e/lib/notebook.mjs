@@ -59,6 +59,49 @@ export class Notebook {
     return (await reply).status();
   }
 
+  // ---- train panel and live predictions (issue 6) -------------------------------------
+
+  /** How many received windows the page keeps (for training from the live log, test only). */
+  async keepWindows(n) { await this.page.evaluate((n) => window.motebook.trainPy.keep(n), n); }
+
+  /** Waits for the next n windows and returns [first seq, last seq] of them. */
+  async recordWindows(n, timeout = 60000) {
+    const s0 = await this.stats();
+    const first = s0.last_seq + 1;
+    const s = await this.waitStats((t) => window.motebook.stats.last_seq >= t, first + n - 1, timeout);
+    return [first, s.last_seq];
+  }
+
+  /** TEST HOOK until app.dataset is in the page: trains on the live windows of the given
+   * [first_seq, last_seq, class] ranges; waits for and returns window.motebook.training. */
+  async trainLive(ranges, params = {}, timeout = 90000) {
+    const n = await this.page.evaluate(([r, p]) => window.motebook.trainPy.trainLive(
+      JSON.stringify(r), JSON.stringify(p)), [ranges, params]);
+    await this.page.waitForFunction(() => window.motebook.training, null, { timeout });
+    return { windows: n, ...(await this.page.evaluate(() => ({
+      training: window.motebook.training, stallMs: window.motebook.stallMs }))) };
+  }
+
+  /** Clicks "Send to device"; returns window.motebook.pushed ({status, hash, error, sent}). */
+  async sendModel(timeout = 30000) {
+    await this.page.evaluate(() => { window.motebook.pushed = null; });
+    await this.page.click("#train-send");
+    await this.page.waitForFunction(() => window.motebook.pushed, null, { timeout });
+    return this.page.evaluate(() => window.motebook.pushed);
+  }
+
+  /** Live predictions and the page-vs-device comparison (app/predict.py's hook). */
+  async predictions() { return this.page.evaluate(() => window.motebook.predictions()); }
+
+  /** Waits until the device's prediction for a window with seq >= minSeq arrived. */
+  async waitPrediction(minSeq, hash, timeout = 30000) {
+    await this.page.waitForFunction(([s, h]) => {
+      const p = window.motebook.predictions().last;
+      return p && p.seq >= s && (!h || p.hash === h);
+    }, [minSeq, hash], { timeout, polling: 100 });
+    return this.predictions();
+  }
+
   // ---- sessions panel (issue 5): ops of app/sessions.py through window.motebook.dataset ----
   /** Waits for the panel, then runs op(args) in the page: {result, error, state}. */
   async dsCall(op, args = {}) {

@@ -21,6 +21,8 @@ def on_text(text):
     _stream.on_text(text)
     if _stream.last_seq is None:
         _new_conn[0] = True
+        _log.clear()                 # sequence numbers may restart (device restarted)
+        _live.new_connection()
 
 
 def on_frame(n):

@@ -55,6 +55,9 @@ class WindowLog:
         return list(self._order)
 
     def clear(self):
+        for seq in self._order:
+            self._spare.append(self._by_seq[seq])
+        del self._spare[4:]
         self._by_seq = {}
         self._order = []
 
@@ -80,6 +83,10 @@ class Live:
         """The page's model: device predictions carrying this hash are checked window by
         window against the page's own classification (classifier.classify)."""
         self.classifier = (model_hash, classifier)
+        self._pending = {}
+
+    def new_connection(self):
+        """Sequence numbers may restart: forget device predictions waiting for windows."""
         self._pending = {}
 
     def on_text(self, text):

@@ -16,6 +16,10 @@ from shared.compat import ticks_diff, ticks_ms
 from app import model_report
 
 SLICE_MS = 25        # longest run of pipeline steps between two yields to the browser
+# _yield_note: in the webassembly port's asyncio, `await asyncio.sleep(0)` resumes the task in
+# the same JavaScript turn (its _run_iter loops while a task is ready): the browser gets no
+# chance to run timers, input or rendering, so the page would freeze for the whole training.
+# sleep_ms(1) makes the loop return to JavaScript and come back through setTimeout.
 PARAMS = (("n_trees", 10, 1, 100), ("max_depth", 12, 1, 30), ("min_samples_leaf", 1, 1, 50),
           ("seed", 1, 0, 2 ** 30))
 
@@ -140,7 +144,7 @@ class TrainPanel:
                     bar.value = prog["fraction"]
                     self._el("train-stage").textContent = "%s %d/%d" % (
                         prog["stage"], prog["done"], prog["total"])
-                    await asyncio.sleep(0)
+                    await asyncio.sleep_ms(1)   # not sleep(0): see _yield_note
                     start = ticks_ms()
             stall = max(stall, ticks_diff(ticks_ms(), start))
             train_ms = ticks_diff(ticks_ms(), t0)

@@ -1,0 +1,156 @@
+// End to end, issue 6: from a fresh simulated device, windows of four simulated activities are
+// recorded in the page and labelled, a model is trained in the page's MicroPython-WASM (the
+// shared pipeline), sent to the device, and the device's live predictions follow the activity;
+// the page classifies the same windows with the same shared code and agrees window by window;
+// after a device restart the same model hash is still classifying.
+// Labelled windows come from the live stream (a test hook of the page) until app/dataset.py is
+// in the page; the labels are the activities this test sets.
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { launch, watchErrors } from "./lib/browser.mjs";
+import { Device, ROOT } from "./lib/device.mjs";
+import { Notebook } from "./lib/notebook.mjs";
+
+const ACTIVITIES = ["idle", "walking", "running", "shaking"];
+const PER_CLASS = 40;        // windows recorded per activity
+const SETTLE = 10;           // windows after a switch that still hold old samples (128 / 16 + 2)
+const CHECK = 20;            // windows checked after a switch settled
+
+let device, browser;
+
+before(async () => {
+  device = await new Device().start();
+  // 100 Hz, window 128, hop 16: 6 windows a second, so each activity takes ~10 s to record
+  const r = await device.api("PUT", "/api/config", { hop: 16 });
+  assert.equal(r.status, 200, `PUT /api/config: ${r.text}`);
+  browser = await launch();
+});
+
+after(async () => {
+  if (device && /Traceback|Error/.test(device.log))
+    console.log(device.log.split("\n").map((l) => `# device: ${l}`).join("\n"));
+  await browser?.close();
+  await device?.dispose();
+});
+
+/** Share of the device's predictions for windows first..first+n-1 that name `cls`. */
+function share(preds, classes, first, n, cls) {
+  const got = preds.history.filter(([seq]) => seq >= first && seq < first + n);
+  const ok = got.filter(([, idx]) => classes[idx] === cls).length;
+  return { ok, n: got.length, frac: got.length ? ok / got.length : 0 };
+}
+
+/** Switches the activity in the page, waits until the change settled and CHECK windows were
+ * classified by the device; returns the share of them that name the activity. */
+async function follow(nb, act, classes, hash) {
+  assert.equal(await nb.setActivity(act), 200);
+  const from = (await nb.stats()).last_seq + SETTLE;
+  const p = await nb.waitPrediction(from + CHECK - 1, hash);
+  return share(p, classes, from, CHECK, act);
+}
+
+const t0 = Date.now();
+const mark = (what) => console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+
+test("record, train in the page, send, device follows live; same classes page vs device; survives a restart", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  await nb.waitWindows(3);
+  assert.equal((await device.api("GET", "/api/model")).status, 404, "fresh device: no model");
+  await nb.keepWindows(ACTIVITIES.length * (PER_CLASS + SETTLE + 4));
+
+  // record and label: the activity set in the page, its windows once the switch settled
+  mark("booted");
+  const ranges = [];
+  for (const act of ACTIVITIES) {
+    assert.equal(await nb.setActivity(act), 200);
+    await nb.recordWindows(SETTLE);
+    const [a, b] = await nb.recordWindows(PER_CLASS);
+    ranges.push([a, b, act]);
+  }
+
+  mark("recorded");
+  const { windows, training: t, stallMs } = await nb.trainLive(ranges, { n_trees: 10, seed: 1 });
+  assert.ok(!t.error, `training failed: ${t.error}`);
+  assert.ok(windows >= ACTIVITIES.length * PER_CLASS, `${windows} labelled windows`);
+  assert.deepEqual(t.classes, ACTIVITIES);
+  assert.ok(t.accuracy >= 0.9, `holdout accuracy ${t.accuracy}`);
+  assert.match(await page.textContent("#train-result"), /accuracy on \d+ held-out windows/);
+  assert.equal(await page.locator("table.cm td").count(), ACTIVITIES.length ** 2, "confusion matrix table");
+  assert.ok(t.size.nodes > 0 && t.size.file_bytes === t.bytes);
+  assert.ok(stallMs < 250, `the page froze for ${stallMs} ms while training`);
+
+  // a wrong token is refused with a clear message, the device keeps no model
+  await page.evaluate(() => localStorage.setItem("motebook.token", "wrong"));
+  const bad = await nb.sendModel();
+  assert.equal(bad.status, 401);
+  assert.match(await page.textContent("#train-message"), /refused the token \(401\)/);
+  await page.waitForSelector("#token-form", { state: "visible" });
+  await page.fill("#token-input", device.token);
+  await page.click("#token-form button[type=submit]");
+  assert.equal((await device.api("GET", "/api/model")).status, 404);
+
+  mark("trained");
+  const pushed = await nb.sendModel();
+  assert.equal(pushed.status, 200, `push: ${pushed.error}`);
+  assert.equal(pushed.hash, t.hash, "the device runs the hash the page computed");
+  assert.match(await page.textContent("#train-device"), new RegExp(t.hash.slice(0, 16)));
+  const gm = await device.api("GET", "/api/model");
+  assert.equal(gm.json.hash, t.hash);
+
+  // the device's live predictions follow the simulated activity
+  const follows = {};
+  for (const act of ["walking", "shaking", "running", "idle"]) {
+    const s = await follow(nb, act, t.classes, t.hash);
+    follows[act] = s;
+    assert.ok(s.n >= CHECK * 0.8, `${act}: only ${s.n} predictions of ${CHECK} windows`);
+    assert.ok(s.frac >= 0.9, `${act}: ${s.ok}/${s.n} windows classified as ${act}`);
+  }
+  assert.match(await page.textContent("#live-class"), /idle/);
+  assert.ok(await page.locator("#live-history i").count() > 20, "history strip");
+
+  mark("followed");
+  // same code: the page's class of each window it received equals the device's class
+  const p1 = await nb.predictions();
+  assert.equal(p1.page_hash, t.hash);
+  assert.ok(p1.compared >= 80, `only ${p1.compared} windows compared`);
+  assert.deepEqual(p1.mismatches, [], "page and device disagree");
+  assert.equal(p1.agree, p1.compared);
+
+  // restart the device process: the same model hash is classifying again
+  await device.restart();
+  await page.waitForFunction(() => window.motebook.connects >= 2 && window.motebook.conn === "open",
+    null, { timeout: 20000 });
+  const n0 = (await nb.predictions()).count;      // predictions of the new connection
+  await page.waitForFunction((n) => window.motebook.predictions().count >= n + 3, n0,
+    { timeout: 20000, polling: 100 });
+  const st = await device.api("GET", "/api/status");
+  assert.equal(st.json.model_hash, t.hash, "model kept across the restart");
+  mark("restarted");
+  const after = await follow(nb, "shaking", t.classes, t.hash);
+  assert.ok(after.frac >= 0.9, `after restart: ${after.ok}/${after.n} shaking`);
+  const p2 = await nb.predictions();
+  assert.ok(p2.compared > p1.compared + 10, "compared again after the restart");
+  assert.deepEqual(p2.mismatches, []);
+  assert.equal(p2.last.hash, t.hash);
+
+  const other = errors.filter((e) => !/WebSocket connection to .* failed|status of 401/.test(e));
+  assert.deepEqual(other, [], "no other console errors");
+  assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");
+
+  const figures = { windows, train_ms: t.train_ms, accuracy: t.accuracy, n_test: t.n_test,
+    max_slice_ms: t.max_stall_ms, page_stall_ms: Math.round(stallMs), steps: t.steps,
+    model_bytes: t.bytes, nodes: t.size.nodes, predict_us: t.predict_us,
+    classify_ms: t.classify_ms, compared: p2.compared, agree: p2.agree, follows, after };
+  mkdirSync(join(ROOT, "e2e", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "e2e", "results", "train.json"), JSON.stringify(figures, null, 1));
+  console.log(`# trained on ${windows} windows in ${t.train_ms} ms in the page, accuracy ` +
+    `${(100 * t.accuracy).toFixed(1)}% on ${t.n_test}, longest slice ${t.max_stall_ms} ms, ` +
+    `page stall ${Math.round(stallMs)} ms; ${p2.compared} windows page == device`);
+  await page.close();
+});
