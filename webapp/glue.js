@@ -259,7 +259,7 @@ mb.ds = {
     const key = `win:${sid}`;
     let c = await mb.ds.get(key);
     if (!c || c.started !== started || c.n > total) c = { started, n: 0, fs: 0, bytes: new ArrayBuffer(0) };
-    let bytes = new Uint8Array(c.bytes), fs = c.fs, fetched = 0;
+    let bytes = new Uint8Array(c.bytes), fs = c.fs, fetched = 0, t0 = performance.now();
     if (c.n < total) {
       let r;
       try { r = await fetch(`/api/sessions/${sid}/windows?start=${c.n}&count=${total - c.n}`, { cache: "no-store" }); }
@@ -276,7 +276,8 @@ mb.ds = {
     }
     mb.ds.stats.fetched += fetched; mb.ds.stats.cached += bytes.length - fetched;
     mb.interpreter.FS.writeFile(fsPath, bytes);
-    return JSON.stringify({ n: fs ? bytes.length / fs : 0, frame_size: fs || 1, fetched, cached: bytes.length - fetched });
+    return JSON.stringify({ n: fs ? bytes.length / fs : 0, frame_size: fs || 1, fetched, cached: bytes.length - fetched,
+      ms: Math.round(performance.now() - t0) });
   },
   /** An imported recording: the bytes Python wrote at fsPath plus its labels JSON. */
   async putFile(key, fsPath, text) {

@@ -12,6 +12,7 @@ from pyscript import window
 from app import dataset as DS
 from shared import csvio
 from shared import dataset as D
+from shared.compat import ticks_diff, ticks_ms
 
 TIMELINE = "/timeline.bin"   # float32: x (seconds) then each channel, written for glue.js
 EXPORT = "/export.out"
@@ -149,7 +150,9 @@ class Panel:
     async def op_open(self, a):
         if self.ds.meta(a["sid"]) is None:
             await self.ds.refresh()
+        t0 = ticks_ms()
         rec = await self.ds.load(a["sid"])
+        t1 = ticks_ms()
         self.rec = rec
         self.segs = rec.indexed(self.classes)
         for c in self.classes:
@@ -159,7 +162,8 @@ class Panel:
         self.undo, self.redo = [], []
         points = self._timeline()
         return {"sid": rec.sid, "n": rec.n_samples, "points": points,
-                "download": getattr(rec, "download", None)}
+                "download": getattr(rec, "download", None), "load_ms": ticks_diff(t1, t0),
+                "timeline_ms": ticks_diff(ticks_ms(), t1)}
 
     async def op_record(self, a):
         label = a.get("label") or None
