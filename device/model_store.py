@@ -178,10 +178,20 @@ async def load(path, info, impl="auto"):
         raise ValueError("emlearn_trees is not available")
     gc.collect()
     if et is not None:
-        m = et.new(info["trees"], info["nodes"], info["leaves"])
-        with open(path, "r") as f:
-            et.load_model(m, f)
-        return Loaded(info, "c", m)
+        try:
+            # emlearn's nodes are one block of 8 bytes per node: on a fragmented heap it may
+            # not fit where the Python predictor's four smaller arrays still do
+            m = et.new(info["trees"], info["nodes"], info["leaves"])
+            with open(path, "r") as f:
+                et.load_model(m, f)
+            return Loaded(info, "c", m)
+        except MemoryError:
+            if impl == "c":
+                raise
+            m = None
+            gc.collect()
+            print("motebook: no %d-byte block for emlearn_trees; using the Python predictor"
+                  % (8 * info["nodes"]))
     meta = info["meta"]
     t = _trees(len(meta["features"]), len(meta["classes"]), info["nodes"], info["leaves"],
                info["trees"], meta)

@@ -323,3 +323,18 @@ def test_smoothing_is_a_majority_over_the_last_n_windows(make_dev, good):
         checked += 1
     assert checked >= 4
     assert len({p["raw"] for p in got}) >= 2
+
+
+def test_boot_drops_a_leftover_temp_file_and_reports_an_invalid_stored_model(make_dev, good):
+    dev = make_dev()
+    dev.data.mkdir(parents=True, exist_ok=True)
+    (dev.data / "model.tmp").write_text(good["text"][:500])
+    (dev.data / "model.csv").write_text(good["text"][:-40])     # truncated (no #end)
+    dev.start()
+    assert not (dev.data / "model.tmp").exists()
+    st, body = dev.json("GET", "/api/model")
+    assert st == 404 and "stored model not loaded" in body["error"], body
+    s = dev.json("GET", "/api/status")[1]
+    assert s["model_hash"] is None and "stored model not loaded" in s["model_problem"]
+    assert s["windows"] >= 0 and push(dev, good["text"])[0] == 200    # a push fixes it
+    assert dev.json("GET", "/api/status")[1]["model_problem"] is None
