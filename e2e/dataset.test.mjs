@@ -247,6 +247,15 @@ test("bad input: CSV errors, 200k rows, out of bounds, unknown class, two pages,
   s = await nb.key("2");
   assert.equal(s.message, "");
   assert.equal((await labelsOf(sid)).version, both.version + 1);
+  // deleting: an imported session goes from this browser, a device session from the device
+  s = (await nb.dsCall("delete", { sid: `csv:${sid}` })).state;
+  assert.ok(!s.sessions.some((m) => m.id === `csv:${sid}`));
+  const other = s.sessions.find((m) => m.source === "device" && m.id !== sid).id;
+  s = (await nb.dsCall("delete", { sid: other })).state;
+  assert.ok(!s.sessions.some((m) => m.id === other));
+  assert.equal((await device.api("GET", `/api/sessions/${other}`)).status, 404);
+  const keys = JSON.parse(await A.page.evaluate(() => window.motebook.ds.keys()));
+  assert.ok(!keys.includes(`win:${other}`) && keys.includes(`win:${sid}`), keys.join(" "));
   assert.deepEqual(A.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED|WebSocket/.test(e)), []);
   assert.deepEqual(browser.offsite, []);
 });

@@ -243,6 +243,7 @@ mb.ds = {
   put: (k, v) => idbDo("readwrite", (s) => s.put(v, k)),
   del_: (k) => idbDo("readwrite", (s) => s.delete(k)),
   clear: () => idbDo("readwrite", (s) => s.clear()),
+  keys: async () => JSON.stringify(await idbDo("readonly", (s) => s.getAllKeys())),
   stats: { fetched: 0, cached: 0 },          // window bytes downloaded / taken from the cache
   /** Device request with the token: JSON {status, text}; status 0 when unreachable. */
   async request(method, path, body) {
@@ -393,6 +394,9 @@ $("session-list").addEventListener("click", (ev) => {
   dsx.call(b.dataset.op, { sid });
 });
 $("rec-start").addEventListener("click", () => dsx.call("record", { label: $("rec-class").value }));
+setInterval(() => {        // while recording, the list follows the session's growth
+  if (dsx.state && dsx.state.recording != null && dsx.busy === 0) dsx.call("refresh");
+}, 2000);
 $("rec-stop").addEventListener("click", () => dsx.call("stop"));
 $("ds-refresh").addEventListener("click", () => dsx.call("refresh"));
 $("add-class").addEventListener("click", async () => {

@@ -109,6 +109,11 @@ class Dataset:
             for sid in list(self._loaded):   # deleted on the device (or by another page)
                 if not sid_is_import(sid) and sid not in meta:
                     self.forget(sid)
+            for k in json.loads(await ds.keys()):   # and their cached copies
+                if k.startswith("win:") or k.startswith("labels:"):
+                    n = k.split(":", 1)[1]
+                    if not n.isdigit() or int(n) not in meta:
+                        await ds.del_(k)
         else:
             self.online = st != 0 and self.online
             if st != 0:
