@@ -32,11 +32,10 @@ def install(app, dev, err, require_token, json_body):
 
     def meta_of(sid):
         rec.check()
-        if sid == rec.sid:
-            return rec.live_meta()
-        m = store.read_json(sid, "meta.json")
+        m = rec.live_meta() if sid == rec.sid else store.read_json(sid, "meta.json")
         if m is not None:
             m["duration_s"] = m["windows"] * m["hop"] / m["rate"]
+            m["samples"] = m["windows"] * m["hop"]
         return m
 
     def find(text):
@@ -79,7 +78,7 @@ def install(app, dev, err, require_token, json_body):
             return err(400, "time must be the wall-clock time in seconds since 1970",
                        field="time")
         try:
-            return rec.start(label, t), 201
+            return meta_of(rec.start(label, t)["id"]), 201
         except RecordingError as e:
             return err(e.status, str(e))
         except MemoryError:
@@ -116,7 +115,8 @@ def install(app, dev, err, require_token, json_body):
             return e
         if sid != rec.sid:
             return err(409, "session %d is not recording" % sid)
-        return rec.stop()
+        rec.stop()
+        return meta_of(sid)
 
     @app.delete("/api/sessions/<sid>")
     def delete(request, sid):

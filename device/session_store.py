@@ -147,8 +147,11 @@ class Store:
                 continue
             top = max(top, sid)
             meta = self.read_json(sid, "meta.json")
-            if meta is None:   # died between mkdir and the first meta write: nothing recorded
-                self.delete(sid)
+            if meta is None:
+                if not self.chunks(sid):   # died before the first meta write: nothing recorded
+                    self.delete(sid)
+                else:                      # (meta writes are atomic: this is damage) keep it
+                    print("motebook: session %d has records but no readable meta.json" % sid)
                 continue
             n = self.repair(sid, meta["record_size"])
             if meta.get("recording") or meta.get("windows") != n:

@@ -107,6 +107,7 @@ def test_record_two_sessions_while_switching_activity(dev):
             assert k in s, k
         assert s["channels"] == ["x", "y", "z"] and s["rate"] == 100 and s["hop"] == 64
         assert s["bytes"] == s["windows"] * s["record_size"]
+        assert s["samples"] == s["windows"] * s["hop"]
         assert abs(s["duration_s"] - s["windows"] * 64 / 100) < 1e-6
     assert lst["sessions"][0]["labels"]["counts"] == {"walking": m1["windows"] * 64}
 
