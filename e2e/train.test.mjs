@@ -3,8 +3,8 @@
 // shared pipeline), sent to the device, and the device's live predictions follow the activity;
 // the page classifies the same windows with the same shared code and agrees window by window;
 // after a device restart the same model hash is still classifying.
-// Labelled windows come from the live stream (a test hook of the page) until app/dataset.py is
-// in the page; the labels are the activities this test sets.
+// Recording and labelling go through the sessions panel (issue 5), training data through
+// app/dataset.py's labelled_windows, training through the train panel's buttons.
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ import { Device, ROOT } from "./lib/device.mjs";
 import { Notebook } from "./lib/notebook.mjs";
 
 const ACTIVITIES = ["idle", "walking", "running", "shaking"];
-const PER_CLASS = 40;        // windows recorded per activity
+const RECORD_MS = 7000;      // recorded per activity: ~36 windows of 128 samples every 16
 const SETTLE = 10;           // windows after a switch that still hold old samples (128 / 16 + 2)
 const CHECK = 20;            // windows checked after a switch settled
 
@@ -57,27 +57,30 @@ const mark = (what) => console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s
 test("record, train in the page, send, device follows live; same classes page vs device; survives a restart", async () => {
   const page = await browser.context.newPage();
   const errors = watchErrors(page);
+  if (process.env.DEBUG_CONSOLE) page.on("console", (m) => console.log(`# console ${m.type()}: ${m.text().slice(0, 300)}`));
   const nb = new Notebook(page);
   await nb.open(device.url, { token: device.token });
   await nb.waitBooted();
   await nb.waitWindows(3);
   assert.equal((await device.api("GET", "/api/model")).status, 404, "fresh device: no model");
-  await nb.keepWindows(ACTIVITIES.length * (PER_CLASS + SETTLE + 4));
-
-  // record and label: the activity set in the page, its windows once the switch settled
   mark("booted");
-  const ranges = [];
+
+  // record and label in the page: the class is chosen before recording (sessions panel)
+  for (const c of ACTIVITIES) {
+    await page.fill("#new-class", c);
+    await page.click("#add-class");
+    await nb.dsWait(`s.classes.some((k) => k.name === ${JSON.stringify(c)})`);
+  }
   for (const act of ACTIVITIES) {
     assert.equal(await nb.setActivity(act), 200);
-    await nb.recordWindows(SETTLE);
-    const [a, b] = await nb.recordWindows(PER_CLASS);
-    ranges.push([a, b, act]);
+    await nb.recordLabelled(act, RECORD_MS);
   }
-
   mark("recorded");
-  const { windows, training: t, stallMs } = await nb.trainLive(ranges, { n_trees: 10, seed: 1 });
+
+  const { training: t, stallMs } = await nb.train({ n_trees: 10, max_depth: 12, seed: 1 });
+  const windows = t.n_windows;
   assert.ok(!t.error, `training failed: ${t.error}`);
-  assert.ok(windows >= ACTIVITIES.length * PER_CLASS, `${windows} labelled windows`);
+  assert.ok(windows >= ACTIVITIES.length * 30, `${windows} labelled windows`);
   assert.deepEqual(t.classes, ACTIVITIES);
   assert.ok(t.accuracy >= 0.9, `holdout accuracy ${t.accuracy}`);
   assert.match(await page.textContent("#train-result"), /accuracy on \d+ held-out windows/);

@@ -179,8 +179,7 @@ showToken();
 // mb.stallMs (longest gap of a 10 ms timer while training: how long the page froze).
 mb.training = null; mb.pushed = null; mb.stallMs = 0;
 let stallTimer = null;
-mb.attachTrain = (train, send, sessions, predictions, trainLive, keep) => {
-  mb.trainPy = { trainLive, keep };
+mb.attachTrain = (train, send, sessions, predictions) => {
   mb.predictions = () => JSON.parse(predictions());
   $("train-go").addEventListener("click", () => train());
   $("train-send").addEventListener("click", () => send());
@@ -201,6 +200,8 @@ mb.trainDone = (summary) => {
 };
 // PUT /api/model: the model file text as the body, its hash in X-Model-Hash; resolves to JSON
 // text {status, body} (status 0: the device could not be reached).
+let lastPut = null;
+mb.pushDone = () => { mb.pushed = lastPut; };     // after app/train.py showed the answer
 mb.putModel = async (text, hash) => {
   let status = 0, reply = {};
   try {
@@ -213,7 +214,7 @@ mb.putModel = async (text, hash) => {
     reply = await r.json().catch(() => ({ error: `HTTP ${r.status}` }));
     if (r.status === 401 || r.status === 403) { localStorage.removeItem(TOKEN_KEY); showToken(); }
   } catch (e) { reply = { error: String(e.message || e) }; }
-  mb.pushed = { status, hash: reply.hash || null, error: reply.error || null, sent: hash };
+  lastPut = { status, hash: reply.hash || null, error: reply.error || null, sent: hash };
   return JSON.stringify({ status, body: reply });
 };
 

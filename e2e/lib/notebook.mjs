@@ -61,25 +61,31 @@ export class Notebook {
 
   // ---- train panel and live predictions (issue 6) -------------------------------------
 
-  /** How many received windows the page keeps (for training from the live log, test only). */
-  async keepWindows(n) { await this.page.evaluate((n) => window.motebook.trainPy.keep(n), n); }
-
-  /** Waits for the next n windows and returns [first seq, last seq] of them. */
-  async recordWindows(n, timeout = 60000) {
-    const s0 = await this.stats();
-    const first = s0.last_seq + 1;
-    const s = await this.waitStats((t) => window.motebook.stats.last_seq >= t, first + n - 1, timeout);
-    return [first, s.last_seq];
+  /** Records a session labelled `cls` at record time through the sessions panel (the class
+   * must exist there), for `ms` milliseconds of the current simulated activity. */
+  async recordLabelled(cls, ms) {
+    await this.page.selectOption("#rec-class", cls);
+    await this.page.click("#rec-start");
+    await this.dsWait("s.recording != null");
+    await new Promise((r) => setTimeout(r, ms));
+    await this.page.click("#rec-stop");
+    return this.dsWait("s.recording == null");
   }
 
-  /** TEST HOOK until app.dataset is in the page: trains on the live windows of the given
-   * [first_seq, last_seq, class] ranges; waits for and returns window.motebook.training. */
-  async trainLive(ranges, params = {}, timeout = 90000) {
-    const n = await this.page.evaluate(([r, p]) => window.motebook.trainPy.trainLive(
-      JSON.stringify(r), JSON.stringify(p)), [ranges, params]);
+  /** Train panel: lists the sessions, sets the parameters, presses Train and waits for the
+   * result; returns {training: window.motebook.training, stallMs}. */
+  async train(params = {}, timeout = 90000) {
+    await this.page.click("#train-refresh");
+    await this.page.waitForSelector(".train-sid", { timeout: 20000 });
+    for (const [k, v] of Object.entries(params)) {
+      const id = `#train-${k.replace(/_/g, "-")}`;
+      if (k === "method") await this.page.selectOption(id, v); else await this.page.fill(id, String(v));
+    }
+    await this.page.evaluate(() => { window.motebook.training = null; });
+    await this.page.click("#train-go");
     await this.page.waitForFunction(() => window.motebook.training, null, { timeout });
-    return { windows: n, ...(await this.page.evaluate(() => ({
-      training: window.motebook.training, stallMs: window.motebook.stallMs }))) };
+    return this.page.evaluate(() => ({ training: window.motebook.training,
+      stallMs: window.motebook.stallMs }));
   }
 
   /** Clicks "Send to device"; returns window.motebook.pushed ({status, hash, error, sent}). */

@@ -73,7 +73,7 @@ import asyncio  # noqa: E402
 from pyscript import document  # noqa: E402
 
 from app.predict import Live, WindowLog  # noqa: E402
-from app.train import TrainPanel, windows_from_log  # noqa: E402
+from app.train import TrainPanel  # noqa: E402
 
 _log = WindowLog()
 _live = Live(_log)
@@ -98,24 +98,8 @@ def _sessions_click():
     asyncio.create_task(_panel.refresh_sessions())
 
 
-def _train_live(ranges_json, params_json):
-    """Test hook: train on windows of the live log labelled by seq ranges (see train.py)."""
-    w, labels = windows_from_log(_log, json.loads(ranges_json))
-    classes = []
-    for name in labels:
-        if name not in classes:
-            classes.append(name)
-    asyncio.create_task(_panel.train(w, labels, classes, _panel.window_settings(),
-                                     json.loads(params_json)))
-    return len(w)
-
-
-def _keep(n):
-    _log.keep = max(8, int(n))
-
-
-window.motebook.attachTrain(_train_click, _send_click, _sessions_click, _live.hook,
-                            _train_live, _keep)
+window.motebook.attachTrain(_train_click, _send_click, _sessions_click, _live.hook)
+asyncio.create_task(_panel.preload())
 window.motebook.attach(on_frame, on_text, flush, ping)
 
 # ---- sessions, labelling, export/import (issue 5; the logic is in app/sessions.py) --------

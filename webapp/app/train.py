@@ -69,10 +69,10 @@ class TrainPanel:
     async def _dataset(self):
         if self.dataset is None:
             try:
-                from app.dataset import Dataset
+                from app.dataset import get
             except ImportError:
                 return None
-            self.dataset = Dataset()
+            self.dataset = get()     # the sessions panel's Dataset (one shared cache)
         return self.dataset
 
     async def refresh_sessions(self):
@@ -106,19 +106,39 @@ class TrainPanel:
         return out
 
     async def train_from_dataset(self):
-        ds = await self._dataset()
-        if ds is None:
-            self._say("no dataset module: record and label sessions first", True)
-            return
-        classes = [c.strip() for c in self._el("train-classes").value.split(",") if c.strip()]
-        sids = self._selected()
-        if len(classes) < 2 or not sids:
-            self._say("choose at least one session and two classes", True)
-            return
-        w = self.window_settings()
-        self._say("loading labelled windows…")
-        windows, labels = await ds.labelled_windows(sids, classes, w["window"], w["hop"])
-        await self.train(windows, labels, classes, w, self.params())
+        """The Train button: labelled windows of the chosen sessions -> train()."""
+        if self.busy:
+            self._say("training is already running", True)
+            return None
+        try:
+            ds = await self._dataset()
+            if ds is None:
+                raise ValueError("no dataset module: record and label sessions first")
+            if not self.doc.querySelectorAll(".train-sid").length:
+                await self.refresh_sessions()
+            classes = [c.strip() for c in self._el("train-classes").value.split(",")
+                       if c.strip()]
+            sids = self._selected()
+            if len(classes) < 2 or not sids:
+                raise ValueError("choose at least one session and two classes")
+            w = self.window_settings()
+            self._say("loading labelled windows…")
+            windows, labels = await ds.labelled_windows(sids, classes, w["window"], w["hop"])
+            present = sorted(set(labels))
+            if len(present) < 2:
+                raise ValueError("the chosen sessions have labelled windows of %d class(es); "
+                                 "label at least two" % len(present))
+        except Exception as e:      # device unreachable, no labels...: said in the page
+            self._say("cannot train: %s" % e, True)
+            self.glue.trainDone(json.dumps({"error": str(e)}))
+            return None
+        return await self.train(windows, labels, classes, w, self.params())
+
+    async def preload(self):
+        """Compile the training modules while the page is idle, so that pressing Train
+        does not freeze the page for the import."""
+        await asyncio.sleep_ms(1500)
+        import shared.pipeline  # noqa: F401
 
     # ---- training --------------------------------------------------------------------
     async def train(self, windows, labels, classes, window, params):
@@ -180,8 +200,13 @@ class TrainPanel:
             self._say("train a model first", True)
             return None
         self._say("sending %d bytes…" % len(r["text"]))
-        reply = json.loads(await self.glue.putModel(r["text"], r["hash"]))
+        try:
+            reply = json.loads(await self.glue.putModel(r["text"], r["hash"]))
+        except Exception as e:       # glue.js answers {status: 0} itself; this is a bug
+            reply = {"status": 0, "body": {"error": str(e)}}
         status, body = reply["status"], reply.get("body") or {}
+        if not isinstance(body, dict):
+            body = {"error": str(body)}
         if status == 200 and body.get("hash"):
             same = body["hash"] == r["hash"]
             self._el("train-device").innerHTML = (
@@ -189,34 +214,24 @@ class TrainPanel:
                 % (body["hash"][:16], body.get("impl", "?"), body.get("trees"),
                    body.get("nodes"), "" if same else " — NOT the hash sent!"))
             self._say("")
+            self.glue.pushDone()
             return body["hash"]
         self._say(_explain(status, body), True)
+        self.glue.pushDone()
         return None
 
 
-def windows_from_log(log, ranges):
-    """TEST HOOK ONLY (e2e, until app.dataset serves labelled sessions): copies of windows the
-    page received over the WebSocket, labelled by [first_seq, last_seq, class] ranges that the
-    test chose while it set the simulated activity. Returns (windows, labels)."""
-    import array
-    windows, labels = [], []
-    for seq in log.seqs():
-        for lo, hi, name in ranges:
-            if lo <= seq <= hi:
-                windows.append(array.array("h", log.get(seq)))
-                labels.append(name)
-                break
-    return windows, labels
-
 
 def _explain(status, body):
+    """A clear message for the device's answer to PUT /api/model."""
     err = body.get("error") or ""
     if status == 401:
         return "the device refused the token (401): enter the device token and send again"
     if status == 409:
         return "the device is receiving another model (409): send again in a moment"
     if status == 413:
-        return "the model is too large for the device (413): %s — try fewer trees or a smaller depth" % err
+        return ("the model is too large for the device (413): %s; try fewer trees or a "
+                "smaller depth" % err)
     if status == 400:
         return "the device rejected the model (400): %s" % err
     if status == 0:
