@@ -126,6 +126,11 @@ async def _receive2(request, n, store, dev):
             except ValueError as e:   # model_check.ModelError, a line too long
                 await _drain(request, left)
                 return _err(400, "invalid model: %s" % e, line=ck.number)
+            except MemoryError:       # e.g. a huge metadata line
+                ck = lines = None
+                await _drain(request, left)
+                return _err(400, "invalid model: not enough RAM to check it (metadata too "
+                            "big?)")
             f.flush()
         MS._sync()
         m = await store.install(info)
