@@ -289,10 +289,12 @@ def test_sessions_and_labels_survive_a_restart(dev, make_dev):
         assert [d2.json("GET", "/api/sessions/%d/labels" % s["id"])[1]
                 for s in after["sessions"]] == labels
         assert [windows(d2, s["id"])[2] for s in after["sessions"]] == data
-        # new ids never reuse a deleted one
+        # new ids never reuse a deleted one; recording needs no page (no WebSocket here)
         st, m = d2.json("POST", "/api/sessions", token=d2.token)
         assert st == 201 and m["id"] > max(s["id"] for s in before["sessions"]) + 1
-        d2.json("POST", "/api/sessions/%d/stop" % m["id"], token=d2.token)
+        time.sleep(2.5)
+        st, m = d2.json("POST", "/api/sessions/%d/stop" % m["id"], token=d2.token)
+        assert st == 200 and m["windows"] >= 2 and d2.json("GET", "/api/status")[1]["clients"] == 0
     finally:
         dev.start()   # the module's device, for any test after this one
 
