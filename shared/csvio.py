@@ -48,10 +48,12 @@ def export_chunks(name, samples, n_channels, n_samples, rate, scale, labels, cla
         yield "".join(rows)
 
 
-def count_rows(text):
-    """Data rows (lines after the header, ignoring a final newline and blank last lines)."""
-    n = text.count("\n")
-    if text and not text.endswith("\n"):
+def count_rows(data):
+    """Data rows of CSV bytes (lines after the header; a final newline ends the last row)."""
+    if isinstance(data, str):
+        data = data.encode()
+    n = data.count(b"\n")
+    if data and data[-1] != 10:
         n += 1
     return max(0, n - 1)
 
@@ -84,13 +86,17 @@ class _Session:
         self.labels = []
 
 
-def parse(text, max_rows=MAX_ROWS, scale=None):
-    """CSV text -> list of dicts {name, channels, rate, scale, samples (channel-major
+def parse(data, max_rows=MAX_ROWS, scale=None):
+    """CSV bytes (or str) -> list of dicts {name, channels, rate, scale, samples (channel-major
     array('h')), n_samples, classes, segments [(start, end, class name)]}, sessions in file
     order. Each session: rows contiguous, t increasing by 1/rate (within 2 %, at least 2
     rows); values are stored as int16 counts of `scale` (default: 1/4096 doubled until the
-    session's peak fits). Raises CsvError."""
-    rows = count_rows(text)
+    session's peak fits). Raises CsvError.
+    (Bytes, not str: MicroPython's str indexes by walking its UTF-8, so text.find(x, pos) on
+    a big str costs O(pos) and the loop would be quadratic; bytes find/slice are O(1).)"""
+    if isinstance(data, str):
+        data = data.encode()
+    rows = count_rows(data)
     if rows > max_rows:
         raise CsvError([(0, "the CSV has %d rows; at most %d rows can be imported (split the "
                             "file)" % (rows, max_rows))])
@@ -101,7 +107,7 @@ def parse(text, max_rows=MAX_ROWS, scale=None):
         if len(errors) >= MAX_ERRORS:
             raise CsvError(errors)
 
-    n = len(text)
+    n = len(data)
     pos = 0
     line = 0
     cols = None
@@ -109,14 +115,19 @@ def parse(text, max_rows=MAX_ROWS, scale=None):
     cur = None
     seen = {}
     while pos < n:
-        end = text.find("\n", pos)
+        end = data.find(b"\n", pos)
         if end < 0:
             end = n
-        raw = text[pos:end]
-        pos = end + 1
+        stop = end - 1 if end > pos and data[end - 1] == 13 else end
         line += 1
-        if raw.endswith("\r"):
-            raw = raw[:-1]
+        try:
+            raw = data[pos:stop].decode()
+        except UnicodeError:
+            raw = None
+        pos = end + 1
+        if raw is None:
+            bad(line, "not UTF-8 text")
+            continue
         if cols is None:
             cols = [c.strip() for c in raw.split(",")]
             if len(cols) < 4 or cols[0] != "session" or cols[1] != "t" or cols[-1] != "label":

@@ -360,7 +360,7 @@ class Panel:
         if a.get("size", 0) > MAX_IMPORT_BYTES:
             raise ValueError("the file is %d bytes; at most %d can be imported"
                              % (a["size"], MAX_IMPORT_BYTES))
-        with open(IMPORT) as f:
+        with open(IMPORT, "rb") as f:
             text = f.read()
         try:
             parsed = csvio.parse(text, scale=a.get("scale"))
