@@ -1,7 +1,7 @@
 # Recorder: hooked on the window publication (not the WebSocket), it appends the first `hop`
 # samples of each window (the samples new since the previous window) to the recording session
-# as a CRC-checked record, within a storage budget. Memory: one buffer of up to BUF_BYTES
-# (at least one record) made at start and freed at stop; a record costs a few memoryviews.
+# as a CRC-checked record, within a storage budget. Memory: one BUF_BYTES buffer made at boot
+# (a one-record buffer at start only when a record is larger); a record costs a few memoryviews.
 import binascii
 import os
 import struct
@@ -126,17 +126,26 @@ class Recorder:
         if free is not None and free < FLASH_RESERVE + rs:
             raise RecordingError(507, "flash full (%d bytes free)" % free)
         self._buf = self._pool if rs <= len(self._pool) else bytearray(rs)
-        sid = self.store.new_id()
-        os.mkdir(self.store.path(sid))
-        meta = {"id": sid, "started": started if started is not None else time.time(),
-                "clock": "client" if started is not None else "device",
-                "rate": rate, "channels": list(acq.sensor.channels), "window": cfg["window"],
-                "hop": hop, "scale": acq.sensor.scale, "sensor": cfg["sensor"],
-                "record_size": rs, "frame_size": rs - sessions.CRC_SIZE, "label": label,
-                "recording": True, "error": None, "windows": 0, "bytes": 0,
-                "duration_s": 0, "first_seq": None, "gaps": 0}
-        meta["labels"] = label_file.create(self.store, sid, label)
-        self.store.write_json(sid, "meta.json", meta)
+        sid = None
+        try:
+            sid = self.store.new_id()
+            os.mkdir(self.store.path(sid))
+            meta = {"id": sid, "started": started if started is not None else time.time(),
+                    "clock": "client" if started is not None else "device", "rate": rate,
+                    "channels": list(acq.sensor.channels), "window": cfg["window"],
+                    "hop": hop, "scale": acq.sensor.scale, "sensor": cfg["sensor"],
+                    "record_size": rs, "frame_size": rs - sessions.CRC_SIZE, "label": label,
+                    "recording": True, "error": None, "windows": 0, "bytes": 0,
+                    "duration_s": 0, "first_seq": None, "gaps": 0}
+            meta["labels"] = label_file.create(self.store, sid, label)
+            self.store.write_json(sid, "meta.json", meta)
+        except OSError as e:   # flash full or failing: leave nothing half made
+            try:
+                if sid is not None:
+                    self.store.delete(sid)
+            except OSError:
+                pass
+            raise RecordingError(507, "could not create the session's files (%s)" % e)
         self.sid, self.meta, self.error = sid, meta, None
         self._mv = memoryview(self._buf)
         self._rs, self._nch, self._hop, self._len = rs, nch, hop, cfg["window"]
