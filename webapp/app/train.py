@@ -110,6 +110,8 @@ class TrainPanel:
         if self.busy:
             self._say("training is already running", True)
             return None
+        self.glue.trainStarted()     # the stall probe covers loading the windows too
+        t0 = ticks_ms()
         try:
             ds = await self._dataset()
             if ds is None:
@@ -132,7 +134,8 @@ class TrainPanel:
             self._say("cannot train: %s" % e, True)
             self.glue.trainDone(json.dumps({"error": str(e)}))
             return None
-        return await self.train(windows, labels, classes, w, self.params())
+        return await self.train(windows, labels, classes, w, self.params(), started=True,
+                                load_ms=ticks_diff(ticks_ms(), t0))
 
     async def preload(self):
         """Compile the training modules while the page is idle, so that pressing Train
@@ -141,13 +144,14 @@ class TrainPanel:
         import shared.pipeline  # noqa: F401
 
     # ---- training --------------------------------------------------------------------
-    async def train(self, windows, labels, classes, window, params):
+    async def train(self, windows, labels, classes, window, params, started=False, load_ms=0):
         """Runs the shared pipeline without freezing the page; returns the summary dict."""
         if self.busy:
             self._say("training is already running", True)
             return None
         self.busy = True
-        self.glue.trainStarted()
+        if not started:
+            self.glue.trainStarted()
         bar = self._el("train-progress")
         try:
             from shared.pipeline import Classifier, Pipeline
@@ -178,6 +182,7 @@ class TrainPanel:
             self.result = r
             self.summary = model_report.summary(r, train_ms, stall, classify_ms)
             self.summary["steps"] = steps
+            self.summary["load_ms"] = load_ms
             self.live.use_model(r["hash"], clf)
             bar.value = 1
             self._el("train-stage").textContent = "done"
