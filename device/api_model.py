@@ -2,6 +2,7 @@
 # validator into a temp file, then installs it atomically; GET/DELETE. One upload at a time.
 # Memory: a body is never held in RAM: 512-byte reads go to the file and the line validator.
 import asyncio
+import gc
 import json
 
 import auth
@@ -81,6 +82,13 @@ def install(app, dev):
         store.busy = True
         try:
             return await _receive(request, n, store, dev)
+        except MemoryError:
+            # the validator and shared.features are imported for an upload: on a heap that
+            # holds the firmware's bytecode (not frozen) they may not fit
+            gc.collect()
+            await _drain(request, n)
+            return _err(503, "not enough RAM on the device to check a model now (%d bytes "
+                        "free)" % gc.mem_free())
         finally:
             store.busy = False
             MS._remove(store.tmp)   # gone already after a successful rename
@@ -104,6 +112,8 @@ async def _receive(request, n, store, dev):
         return await _receive2(request, n, store, dev)
     finally:
         MS.forget()   # the validator's bytecode is not needed until the next upload
+        if store.current is None:   # nothing to classify: the feature code can go too
+            MS.forget("shared.features", "shared.fft", "shared.quant", "shared.model")
 
 
 async def _receive2(request, n, store, dev):

@@ -232,12 +232,20 @@ def checker(expect=None):
     return model_check.Checker(expect)
 
 
-def forget(name="model_check"):
-    """Drop a module imported on demand, so its bytecode can be collected."""
-    try:
-        del sys.modules[name]
-    except KeyError:
-        pass
+def forget(*names):
+    """Drop modules imported on demand (default: the validator), so their bytecode can be
+    collected (it is on the heap unless the firmware is frozen)."""
+    for name in names or ("model_check",):
+        try:
+            del sys.modules[name]
+        except KeyError:
+            pass
+        pkg, _, attr = name.rpartition(".")
+        if pkg and pkg in sys.modules:
+            try:
+                delattr(sys.modules[pkg], attr)
+            except (AttributeError, TypeError, KeyError):
+                pass
     gc.collect()
 
 
