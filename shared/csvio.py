@@ -91,44 +91,85 @@ def parse(data, max_rows=MAX_ROWS, scale=None):
     array('h')), n_samples, classes, segments [(start, end, class name)]}, sessions in file
     order. Each session: rows contiguous, t increasing by 1/rate (within 2 %, at least 2
     rows); values are stored as int16 counts of `scale` (default: 1/4096 doubled until the
-    session's peak fits). Raises CsvError.
-    (Bytes, not str: MicroPython's str indexes by walking its UTF-8, so text.find(x, pos) on
-    a big str costs O(pos) and the loop would be quadratic; bytes find/slice are O(1).)"""
-    if isinstance(data, str):
-        data = data.encode()
-    rows = count_rows(data)
-    if rows > max_rows:
-        raise CsvError([(0, "the CSV has %d rows; at most %d rows can be imported (split the "
-                            "file)" % (rows, max_rows))])
-    errors = []
+    session's peak fits). Raises CsvError. (Parser does the same in steps.)"""
+    p = Parser(data, max_rows, scale)
+    while not p.step(1 << 30):
+        pass
+    return p.result
 
-    def bad(line, msg):
-        errors.append((line, msg))
-        if len(errors) >= MAX_ERRORS:
-            raise CsvError(errors)
 
-    n = len(data)
-    pos = 0
-    line = 0
-    cols = None
-    sessions = []
-    cur = None
-    seen = {}
-    while pos < n:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            end = n
-        stop = end - 1 if end > pos and data[end - 1] == 13 else end
-        line += 1
-        try:
-            raw = data[pos:stop].decode()
-        except UnicodeError:
-            raw = None
-        pos = end + 1
-        if raw is None:
-            bad(line, "not UTF-8 text")
-            continue
-        if cols is None:
+class Parser:
+    """parse() in steps so a page can yield between them: step(n) handles up to n lines (or
+    one session's check at the end) and returns True when done; then .result. Bytes, not
+    str: MicroPython's str indexes by walking its UTF-8, so text.find(x, pos) on a big str
+    costs O(pos) and the loop would be quadratic; bytes find/slice are O(1)."""
+
+    def __init__(self, data, max_rows=MAX_ROWS, scale=None):
+        if isinstance(data, str):
+            data = data.encode()
+        rows = count_rows(data)
+        if rows > max_rows:
+            raise CsvError([(0, "the CSV has %d rows; at most %d rows can be imported (split "
+                                "the file)" % (rows, max_rows))])
+        self.rows = rows
+        self.data, self.scale = data, scale
+        self.errors = []
+        self.pos = self.line = 0
+        self.cols = self.chans = self.cur = None
+        self.sessions = []
+        self.seen = {}
+        self.result = None
+        self._out = []
+        self._fin = 0
+
+    def _bad(self, line, msg):
+        self.errors.append((line, msg))
+        if len(self.errors) >= MAX_ERRORS:
+            raise CsvError(self.errors)
+
+    def step(self, max_lines=5000):
+        data, n = self.data, len(self.data)
+        k = 0
+        while self.pos < n and k < max_lines:
+            pos = self.pos
+            end = data.find(b"\n", pos)
+            if end < 0:
+                end = n
+            stop = end - 1 if end > pos and data[end - 1] == 13 else end
+            self.line += 1
+            self.pos = end + 1
+            k += 1
+            try:
+                raw = data[pos:stop].decode()
+            except UnicodeError:
+                self._bad(self.line, "not UTF-8 text")
+                continue
+            self._row(raw, self.pos < n)
+        if self.pos < n:
+            return False
+        if self.cols is None:
+            raise CsvError([(0, "the CSV is empty (expected a header "
+                                "session,t,<channel>...,label)")])
+        if self.errors:       # (sessions are checked as a whole only when every row parsed)
+            raise CsvError(self.errors)
+        if self._fin < len(self.sessions):
+            r = _finish(self.sessions[self._fin], self.chans, self.scale, self._bad)
+            self.sessions[self._fin] = None
+            self._fin += 1
+            if r is not None:
+                self._out.append(r)
+            return False
+        if self.errors:
+            raise CsvError(self.errors)
+        if not self._out:
+            raise CsvError([(0, "the CSV has no rows")])
+        self.result = self._out
+        self.data = None
+        return True
+
+    def _row(self, raw, more):
+        line, bad = self.line, self._bad
+        if self.cols is None:
             cols = [c.strip() for c in raw.split(",")]
             if len(cols) < 4 or cols[0] != "session" or cols[1] != "t" or cols[-1] != "label":
                 raise CsvError([(1, "the header must be session,t,<channel>...,label (got %r)"
@@ -140,64 +181,51 @@ def parse(data, max_rows=MAX_ROWS, scale=None):
             for c in chans:
                 if not c or chans.count(c) > 1:
                     raise CsvError([(1, "channel names must be non-empty and different")])
-            continue
+            self.cols, self.chans = cols, chans
+            return
+        cols, chans = self.cols, self.chans
         if not raw.strip():
-            if pos < n:
+            if more:
                 bad(line, "empty line")
-            continue
+            return
         f = raw.split(",")
         if len(f) != len(cols):
             bad(line, "expected %d fields (%s), got %d" % (len(cols), ",".join(cols), len(f)))
-            continue
+            return
         name = f[0].strip()
         if not name or len(name) > MAX_LABEL_LEN:
             bad(line, "session name must be 1..%d characters" % MAX_LABEL_LEN)
-            continue
+            return
+        cur = self.cur
         if cur is None or name != cur.name:
-            if name in seen:
+            if name in self.seen:
                 bad(line, "rows of session %r must be together (it also starts at line %d)"
-                    % (name, seen[name]))
-                continue
-            cur = _Session(name, line)
+                    % (name, self.seen[name]))
+                return
+            cur = self.cur = _Session(name, line)
             cur.values = [array("f") for _ in chans]
-            seen[name] = line
-            sessions.append(cur)
+            self.seen[name] = line
+            self.sessions.append(cur)
         t = _num(f[1])
         if t is None:
             bad(line, "t: %r is not a number" % f[1][:20])
-            continue
+            return
         vals = []
         for c in range(len(chans)):
             v = _num(f[2 + c])
             if v is None:
                 bad(line, "%s: %r is not a number" % (chans[c], f[2 + c][:20]))
-                break
+                return
             vals.append(v)
-        if len(vals) != len(chans):
-            continue
         lab = f[-1].strip()
         if len(lab) > MAX_LABEL_LEN:
             bad(line, "label longer than %d characters" % MAX_LABEL_LEN)
-            continue
+            return
         cur.t.append(t)
         cur.lines.append(line)
         for c in range(len(chans)):
             cur.values[c].append(vals[c])
         cur.labels.append(lab)
-    if cols is None:
-        raise CsvError([(0, "the CSV is empty (expected a header session,t,<channel>...,label)")])
-    if errors:           # (sessions are checked as a whole only when every row parsed)
-        raise CsvError(errors)
-    out = []
-    for s in sessions:
-        r = _finish(s, chans, scale, bad)
-        if r is not None:
-            out.append(r)
-    if errors:
-        raise CsvError(errors)
-    if not out:
-        raise CsvError([(0, "the CSV has no rows")])
-    return out
 
 
 def _finish(s, chans, scale, bad):

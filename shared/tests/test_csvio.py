@@ -78,3 +78,15 @@ def test_error_list_is_capped():
     text = "session,t,x,label\n" + "a,0,zz,\n" * 50
     errs, msg = _errors(text)
     assert len(errs) == C.MAX_ERRORS and "first 20" in msg
+
+
+def test_parser_in_steps_equals_parse():
+    text = "session,t,x,label\n" + "".join("a,%g,%d,%s\n" % (k / 10, k, "u" if k > 4 else "")
+                                          for k in range(23))
+    p = C.Parser(text)
+    steps = 0
+    while not p.step(5):
+        steps += 1
+    assert steps >= 5 and p.rows == 23
+    assert p.result[0]["segments"] == C.parse(text)[0]["segments"] == [(5, 23, "u")]
+    assert list(p.result[0]["samples"]) == list(C.parse(text)[0]["samples"])

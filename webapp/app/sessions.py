@@ -362,10 +362,11 @@ class Panel:
                              % (a["size"], MAX_IMPORT_BYTES))
         with open(IMPORT, "rb") as f:
             text = f.read()
-        try:
-            parsed = csvio.parse(text, scale=a.get("scale"))
-        finally:
-            text = None
+        p = csvio.Parser(text, scale=a.get("scale"))
+        text = None
+        while not p.step(4000):      # ~0.2 s of parsing, then the page gets a turn
+            await asyncio.sleep(0)
+        parsed = p.result
         names = []
         for p in parsed:
             if DS.sid_is_import("csv:" + p["name"]) and self.ds.meta("csv:" + p["name"]):
