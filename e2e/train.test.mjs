@@ -106,6 +106,20 @@ test("record, train in the page, send, device follows live; same classes page vs
   const gm = await device.api("GET", "/api/model");
   assert.equal(gm.json.hash, t.hash);
 
+  // the page's message for the other refusals (answers faked in the browser: the device's own
+  // refusals are tested in device/tests); the device keeps running the model it has
+  const fake = { 409: /another model \(409\)/, 413: /too large for the device \(413\)/,
+    400: /rejected the model \(400\): invalid model: bad line/ };
+  for (const [status, re] of Object.entries(fake)) {
+    await page.route("**/api/model", (r) => r.fulfill({ status: Number(status),
+      contentType: "application/json", body: JSON.stringify({ error: "invalid model: bad line" }) }));
+    const f = await nb.sendModel();
+    await page.unroute("**/api/model");
+    assert.equal(f.status, Number(status));
+    assert.match(await page.textContent("#train-message"), re);
+  }
+  assert.equal((await device.api("GET", "/api/model")).json.hash, t.hash);
+
   // the device's live predictions follow the simulated activity
   const follows = {};
   for (const act of ["walking", "shaking", "running", "idle"]) {
@@ -142,7 +156,7 @@ test("record, train in the page, send, device follows live; same classes page vs
   assert.deepEqual(p2.mismatches, []);
   assert.equal(p2.last.hash, t.hash);
 
-  const other = errors.filter((e) => !/WebSocket connection to .* failed|status of 401/.test(e));
+  const other = errors.filter((e) => !/WebSocket connection to .* failed|status of (401|409|413|400)/.test(e));
   assert.deepEqual(other, [], "no other console errors");
   assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");
 
