@@ -1,8 +1,9 @@
-# The classifier model on the device: a streaming validator (a model file is checked line by
-# line as it arrives, never held in RAM), the atomic store <data>/model.csv (temp file, flush,
-# rename) and the loader (emlearn_trees C module when importable, else shared.model's predictor).
-# Memory: validation holds one line (<= modelformat.MAX_LINE) and a sha256; a loaded model is
-# its trees (C: emlearn's node arrays; Python: 7 bytes per node) plus the metadata dict.
+# The classifier model on the device: the atomic store <data>/model.csv (temp file, flush,
+# rename; model_check validates the bytes line by line first), boot recovery, and the loader
+# (emlearn_trees C module when importable, else shared.model's predictor over arrays).
+# Memory: a loaded model is its trees (C: one block of 8 bytes per node; Python: four arrays,
+# 7 bytes per node), its quantiser as arrays and a few fields: no metadata dict is kept. The
+# validator module is imported on demand and dropped after use (bytecode is heap unless frozen).
 #
 # Model hash: sha256 of the whole file's bytes, lower-case hex (shared.pipeline.model_hash);
 # an uploader may send the hash it expects (X-Model-Hash) and a mismatch is refused.
@@ -21,8 +22,7 @@ TMP = "model.tmp"
 MAX_BYTES = 256 * 1024     # the ESP32 flash budget for one model file
 MAX_LINE = 16 * 1024       # as shared.modelformat
 META_PREFIX = "#motebook-model,"
-_CHUNK = 512
-_YIELD_LINES = 64          # loading yields to the event loop this often (sampling goes on)
+_CHUNK = 512               # loading reads this much, then yields (sampling goes on)
 
 
 def _feature_names(n):

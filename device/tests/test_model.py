@@ -3,7 +3,6 @@
 # survives a restart, and every bad push is refused with a clear error while it keeps running.
 import json
 import os
-import socket
 import threading
 import time
 
