@@ -68,3 +68,72 @@ def test_inference_skips_windows_it_cannot_keep_up_with(tmp_path):
     st = out["status"]
     assert st["inference_skipped"] == 2 and st["inference_classified"] == 2
     assert st["model_hash"] == good["hash"] and st["prediction"]["seq"] == 13
+
+
+_SAME = r"""
+import asyncio, json
+from array import array
+import model_store
+from inference import Inference
+from hal.sim_accel import SimAccel
+
+class Framer:
+    samples = array("h", [0] * 384)
+class Acq:
+    framer = Framer()
+    sensor = SimAccel(100, "idle", seed=9)
+    cfg = {"window": 128}
+    def rate(self):
+        return 100
+
+store = model_store.Store(DATA, "python")
+sent = []
+acq = Acq()
+inf = Inference(acq, store, sent.append)
+windows = []
+async def main():
+    await store.boot()
+    t = asyncio.create_task(inf.run())
+    buf = array("h", [0, 0, 0])
+    seq = 0
+    for act in ("idle", "walking", "running", "shaking"):
+        acq.sensor.set_activity(act)
+        for w in range(4):
+            for i in range(128):
+                acq.sensor.read_into(buf, 0)
+                for c in range(3):
+                    acq.framer.samples[c * 128 + i] = buf[c]
+            print("W", json.dumps(list(acq.framer.samples)))
+            inf.notify(seq)
+            seq += 1
+            await asyncio.sleep_ms(5)
+    t.cancel()
+asyncio.run(main())
+print(json.dumps({"pred": [[m["seq"], m["raw"]] for m in sent],
+                  "skipped": inf.skipped, "impl": store.current.impl}))
+"""
+
+
+def test_pure_python_device_classes_equal_cpython_window_by_window(tmp_path):
+    # The PyPI interpreter has no C modules: FFT and trees are the shared/ Python code on
+    # MicroPython; CPython classifies the same windows with the same model and code.
+    from array import array
+    from shared import pipeline as P
+    good = M.trained(n_trees=5, seed=1)
+    (tmp_path / "model.csv").write_text(good["text"])
+    r = subprocess.run([str(_MP), "-X", "heapsize=192k", "-c",
+                        "DATA = %r\n" % str(tmp_path) + _SAME],
+                       capture_output=True, text=True, timeout=120,
+                       env={"MICROPYPATH": ".frozen:" + str(ROOT / "build" / "fw" / "lib")})
+    assert r.returncode == 0, r.stderr + r.stdout
+    out = json.loads(r.stdout.splitlines()[-1])
+    out["windows"] = [json.loads(line[2:]) for line in r.stdout.splitlines()
+                      if line.startswith("W ")]
+    assert out["impl"] == "python" and out["skipped"] == 0 and len(out["pred"]) == 16
+    clf = P.Classifier(good["model"], fft="python")
+    classes = set()
+    for seq, raw in out["pred"]:
+        want = clf.classify(array("h", out["windows"][seq]), 1 / 4096)
+        assert raw == want, (seq, raw, want)
+        classes.add(want)
+    assert len(classes) >= 3
