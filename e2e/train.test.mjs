@@ -156,6 +156,18 @@ test("record, train in the page, send, device follows live; same classes page vs
   assert.deepEqual(p2.mismatches, []);
   assert.equal(p2.last.hash, t.hash);
 
+  // a page opened now learns from the device which model it runs
+  const page2 = await browser.context.newPage();
+  const errors2 = watchErrors(page2);
+  const nb2 = new Notebook(page2);
+  await nb2.open(device.url);
+  await nb2.waitBooted();
+  await page2.waitForFunction((h) => document.getElementById("train-device").textContent
+    .includes(h), t.hash.slice(0, 16), { timeout: 15000 });
+  await nb2.waitPrediction(0, t.hash);
+  assert.deepEqual(errors2, [], "no console errors in the second page");
+  await page2.close();
+
   const other = errors.filter((e) => !/WebSocket connection to .* failed|status of (401|409|413|400)/.test(e));
   assert.deepEqual(other, [], "no other console errors");
   assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");

@@ -14,6 +14,7 @@ except ImportError:
 from shared.compat import ticks_diff, ticks_ms
 
 from app import model_report
+from app.model_report import _esc
 
 SLICE_MS = 25        # longest run of pipeline steps between two yields to the browser
 # _yield_note: in the webassembly port's asyncio, `await asyncio.sleep(0)` resumes the task in
@@ -90,8 +91,9 @@ class TrainPanel:
             for name in (lab.get("classes") or []) if isinstance(lab, dict) else lab:
                 if isinstance(name, str) and name not in classes:
                     classes.append(name)
-            rows.append('<label><input type="checkbox" class="train-sid" value="%s" checked> %s'
-                        '</label>' % (sid, sid))
+            name = s.get("label") if isinstance(s, dict) else None
+            rows.append('<label><input type="checkbox" class="train-sid" value="%s" checked> '
+                        '#%s%s</label>' % (sid, sid, " " + _esc(name) if name else ""))
         box.innerHTML = "".join(rows) or "(no sessions recorded yet)"
         cl = self._el("train-classes")
         if not cl.value and classes:
@@ -142,6 +144,27 @@ class TrainPanel:
         does not freeze the page for the import."""
         await asyncio.sleep_ms(1500)
         import shared.pipeline  # noqa: F401
+        await self.show_device_model()
+
+    async def show_device_model(self):
+        """What the device runs now (GET /api/model), shown beside "Send to device"."""
+        el = self._el("train-device")
+        try:
+            from pyscript import fetch
+            # /api/status first: a 404 from /api/model would be a console error
+            st = json.loads(await (await fetch("/api/status")).text())
+            if not st.get("model_hash"):
+                el.textContent = "the device has no model yet"
+                return
+            d = json.loads(await (await fetch("/api/model")).text())
+        except Exception:            # unreachable: the live stream shows that already
+            return
+        if d.get("hash"):
+            el.innerHTML = "device runs model <code>%s</code> (%s; %s trees, %s nodes)" % (
+                d["hash"][:16], ", ".join(d.get("classes") or []), d.get("trees"),
+                d.get("nodes"))
+        else:
+            el.textContent = "the device has no model: %s" % d.get("error", "")
 
     # ---- training --------------------------------------------------------------------
     async def train(self, windows, labels, classes, window, params, started=False, load_ms=0):
