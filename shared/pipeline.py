@@ -7,7 +7,8 @@
 #   p = Pipeline(windows, labels, ["idle", "walking"], {"rate": 100, "window": 128, "hop": 64,
 #                "channels": 3, "scale": 1 / 4096}, n_trees=10, seed=1)
 #   for progress in p.steps():            # {"stage", "done", "total", "fraction"}
-#       await asyncio.sleep(0)            # the page stays responsive
+#       await asyncio.sleep_ms(1)         # the page stays responsive (in the browser's
+#                                         # asyncio sleep(0) does not return to JavaScript)
 #   r = p.result   # {"text", "hash", "model", "metrics", "size", "predict_us", "params", ...}
 #
 # The deployed model: with a holdout (folds=0) it is the model trained on the training part, so

@@ -51,7 +51,7 @@ class Trainer:
     max_depth None = unlimited; max_features None = isqrt(n_features) (as scikit-learn's "sqrt");
     bootstrap None = True for "rf", False for "extra".
         t = Trainer(X, y, n_features, n_classes, n_trees=10, seed=1)
-        for p in t.steps(): await asyncio.sleep(0)     # p: {"tree", "trees", "nodes", "done"}
+        for p in t.steps(): await asyncio.sleep_ms(1)  # p: {"tree", "trees", "nodes", "done"}
         model = t.model()                              # or model = t.fit()
     """
 
