@@ -1,6 +1,7 @@
 # HTTP API of recorded sessions (/api/sessions...), installed by app.create_app. Shapes and
 # the on-flash format are in device/SESSIONS.md. Memory: lists and labels are streamed; a
 # range download uses one buffer of at most STREAM_BUF bytes, MAX_DOWNLOADS at a time.
+import gc
 import json
 import time
 
@@ -163,10 +164,15 @@ def install(app, dev, err, require_token, json_body):
                 slots.remove(s)
         if len(slots) >= MAX_DOWNLOADS:
             return err(503, "too many downloads at once (max %d): retry" % MAX_DOWNLOADS)
+        n = max(1, STREAM_BUF // fs) * fs
         try:
-            buf = bytearray(max(1, STREAM_BUF // fs) * fs)
-        except MemoryError:
-            return err(503, "not enough memory for a download now: retry")
+            buf = bytearray(n)
+        except MemoryError:   # a fragmented heap: one frame at a time still streams
+            gc.collect()
+            try:
+                buf = bytearray(fs)
+            except MemoryError:
+                return err(503, "not enough memory for a download now: retry")
         slot = [now, sid]
         slots.append(slot)
 

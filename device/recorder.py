@@ -3,6 +3,7 @@
 # as a CRC-checked record, within a storage budget. Memory: one BUF_BYTES buffer made at boot
 # (a one-record buffer at start only when a record is larger); a record costs a few memoryviews.
 import binascii
+import gc
 import os
 import struct
 import sys
@@ -107,6 +108,7 @@ class Recorder:
     # -- start / stop
     def start(self, label=None, started=None):
         self.check()
+        gc.collect()
         if self.sid is not None:
             raise RecordingError(409, "session %d is already recording; stop it first" % self.sid)
         acq = self.dev.acq
@@ -186,10 +188,11 @@ class Recorder:
         meta["error"] = error
         self.sid, self._buf, self._mv, self._windower = None, None, None, None
         self.error = error
+        gc.collect()   # (rare; a full heap needs room for the JSON below)
         try:
             meta["labels"] = label_file.finish_open(self.store, sid, meta)
             self.store.write_json(sid, "meta.json", meta)
-        except OSError as e:   # flash full even for meta: boot recovery finishes it
+        except (OSError, MemoryError) as e:   # boot recovery finishes the session
             print("motebook: session %d: could not write its meta: %r" % (sid, e))
         if error:
             print("motebook: recording of session %d stopped: %s" % (sid, error))
