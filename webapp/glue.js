@@ -200,6 +200,22 @@ mb.trainDone = (summary) => {
 };
 // PUT /api/model: the model file text as the body, its hash in X-Model-Hash; resolves to JSON
 // text {status, body} (status 0: the device could not be reached).
+// The training modules are not in PyScript's boot files (the live plot does not wait for
+// them): app/train.py asks for them once the page is live, or when Train is pressed.
+const TRAIN_FILES = {
+  "./shared/fft.py": "/shared/fft.py", "./shared/features.py": "/shared/features.py",
+  "./shared/quant.py": "/shared/quant.py", "./shared/model.py": "/shared/model.py",
+  "./shared/modelformat.py": "/shared/modelformat.py", "./shared/trainer.py": "/shared/trainer.py",
+  "./shared/evaluate.py": "/shared/evaluate.py", "./shared/pipeline.py": "/shared/pipeline.py",
+};
+mb.loadTrainFiles = async () => {
+  await Promise.all(Object.entries(TRAIN_FILES).map(async ([url, dest]) => {
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
+    mb.interpreter.FS.writeFile(dest, new Uint8Array(await r.arrayBuffer()));
+  }));
+  return true;
+};
 let lastPut = null;
 mb.pushDone = () => { mb.pushed = lastPut; };     // after app/train.py showed the answer
 mb.putModel = async (text, hash) => {

@@ -35,6 +35,7 @@ class TrainPanel:
         self.summary = None
         self.busy = False
         self.dataset = None
+        self._pipeline = None        # shared.pipeline once loaded
 
     # ---- helpers ---------------------------------------------------------------------
     def _el(self, i):
@@ -142,9 +143,23 @@ class TrainPanel:
     async def preload(self):
         """Compile the training modules while the page is idle, so that pressing Train
         does not freeze the page for the import."""
-        await asyncio.sleep_ms(1500)
-        import shared.pipeline  # noqa: F401
+        for _ in range(40):          # after the first live plot (or 10 s)
+            if self.glue.plots:
+                break
+            await asyncio.sleep_ms(250)
+        try:
+            await self._modules()
+        except Exception as e:       # said again when Train is pressed
+            print("train: preload failed: %s" % e)
         await self.show_device_model()
+
+    async def _modules(self):
+        """shared.pipeline, its modules fetched by glue.js into the FS on first use."""
+        if self._pipeline is None:
+            await self.glue.loadTrainFiles()
+            from shared import pipeline
+            self._pipeline = pipeline
+        return self._pipeline
 
     async def show_device_model(self):
         """What the device runs now (GET /api/model), shown beside "Send to device"."""
@@ -177,7 +192,8 @@ class TrainPanel:
             self.glue.trainStarted()
         bar = self._el("train-progress")
         try:
-            from shared.pipeline import Classifier, Pipeline
+            pl = await self._modules()
+            Classifier, Pipeline = pl.Classifier, pl.Pipeline
             t0 = ticks_ms()
             p = Pipeline(windows, labels, classes, window, **params)
             stall = 0
