@@ -59,7 +59,7 @@ def sources():
     for dirpath, dirnames, filenames in os.walk(web):
         dirnames[:] = sorted(d for d in dirnames if d not in ("__pycache__", "tests"))
         for f in sorted(filenames):
-            if f.endswith((".pyc", "~")) or f.startswith("."):
+            if f.endswith((".pyc", "~", ".md")) or f.startswith("."):
                 continue
             path = os.path.join(dirpath, f)
             yield "/" + os.path.relpath(path, web).replace(os.sep, "/"), path
@@ -86,7 +86,25 @@ def _read(path):
         data = f.read()
     if path.endswith(".js"):        # source maps are not shipped: drop the reference
         data = _SOURCEMAP.sub(b"\n", data)
+    if path.endswith(".py"):
+        data = strip_comments(data)
     return data
+
+
+def strip_comments(src):
+    """Python source without its comments (flash is scarce): every line stays where it was,
+    so tracebacks in the page point at the same line numbers as the checkout's file."""
+    import io
+    import tokenize
+    lines = src.decode("utf-8").splitlines(True)
+    cuts = {}
+    for tok in tokenize.tokenize(io.BytesIO(src).readline):
+        if tok.type == tokenize.COMMENT:
+            cuts[tok.start[0] - 1] = tok.start[1]
+    for i, col in cuts.items():
+        end = "\n" if lines[i].endswith("\n") else ""
+        lines[i] = lines[i][:col].rstrip() + end
+    return "".join(lines).encode("utf-8")
 
 
 def _write_if_changed(path, data):
