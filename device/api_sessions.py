@@ -1,4 +1,4 @@
-# HTTP API of recorded sessions (/api/sessions...), installed by app.create_app. Shapes and
+# HTTP API of recorded sessions (/api/sessions...), installed by api.create_app. Shapes and
 # the on-flash format are in device/SESSIONS.md. Memory: lists and labels are streamed; a
 # range download uses one buffer of at most STREAM_BUF bytes, MAX_DOWNLOADS at a time.
 import gc

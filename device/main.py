@@ -11,7 +11,7 @@ import auth
 import board
 import config
 from acquisition import Acquisition
-from app import create_app
+from api import create_app
 from inference import Inference
 from model_store import Store
 from recorder import Recorder
