@@ -59,7 +59,12 @@ def _trees_reference():
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     d = tmp_path_factory.mktemp("wasm_ref")
-    ref = {"iir": _iir_reference(), "trees": _trees_reference()}
+    here = os.getcwd()
+    os.chdir(d)   # emlearn compiles its C reference programs under ./tmp
+    try:
+        ref = {"iir": _iir_reference(), "trees": _trees_reference()}
+    finally:
+        os.chdir(here)
     (d / "ref.json").write_text(json.dumps(ref))
     (d / "driver.py").write_text(DRIVER % "ref.json")
     return d
