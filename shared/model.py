@@ -46,6 +46,22 @@ class TreeModel:
         self.leaves = array("B", leaves)
         self.meta = meta if meta is not None else {}
 
+    @classmethod
+    def zeros(cls, n_features, n_classes, n_nodes, n_leaves, n_trees, meta=None):
+        """A model over zeroed arrays of these sizes, not validated: a reader fills them in
+        place (shared.modelformat.Reader), with no per-node tuples on the heap."""
+        t = object.__new__(cls)
+        t.n_features = n_features
+        t.n_classes = n_classes
+        t.feature = _zeros("B", n_nodes)
+        t.threshold = _zeros("h", n_nodes)
+        t.left = _zeros("h", n_nodes)
+        t.right = _zeros("h", n_nodes)
+        t.roots = _zeros("h", n_trees)
+        t.leaves = _zeros("B", n_leaves)
+        t.meta = meta if meta is not None else {}
+        return t
+
     @property
     def n_nodes(self):
         return len(self.threshold)
@@ -91,6 +107,13 @@ class TreeModel:
                 best = c
                 best_votes = v[c]
         return best
+
+
+def _zeros(code, n):
+    try:   # MicroPython: the zero bytes become the array's storage (no n-item list)
+        return array(code, bytes(n if code == "B" else 2 * n))
+    except TypeError:   # CPython takes bytes for 'B' only
+        return array(code, [0]) * n
 
 
 def _int_in(v, lo, hi):

@@ -1,5 +1,6 @@
-# Model files: emlearn's trees CSV plus our metadata, read line by line under a byte limit.
-# Memory: reads 256-byte chunks; holds one line (<= MAX_LINE) and the node lists being built.
+# Model files: emlearn's trees CSV plus our metadata. Reader is the one parser (the page, the
+# tests and the device's upload check and loader all use it), streaming under byte/line limits.
+# Memory: one line (<= MAX_LINE) and the metadata dict; build=True adds the model's arrays.
 #
 # File layout (text, '\n' or '\r\n' line ends), what emlearn 0.23's Wrapper.save(format='csv')
 # writes, framed by two lines that emlearn's loaders ignore (unknown first field):
@@ -19,7 +20,8 @@ except ImportError:
     import json
 
 from shared.compat import isfinite
-from shared.model import ModelError, TreeModel
+from shared.model import (MAX_CLASSES, MAX_FEATURES, MAX_LEAVES, MAX_NODES, MAX_TREES,
+                          ModelError, TreeModel)
 
 FORMAT = "motebook-trees"
 FORMAT_VERSION = 1
@@ -28,46 +30,228 @@ END = "#end"
 MAX_BYTES = 512 * 1024
 MAX_LINE = 16 * 1024
 _CHUNK = 256
+_COUNTS = (("nodes", MAX_NODES), ("leaves", MAX_LEAVES), ("trees", MAX_TREES))
 
 
-def _lines(read, max_bytes, max_line):
-    """Yield (line_number, text) from read(n) (str or bytes chunks), enforcing the limits."""
-    buf = b""
-    total = 0
-    number = 0
-    eof = False
-    while True:
-        nl = buf.find(b"\n")
-        if nl < 0 and not eof:
-            if len(buf) > max_line:
-                raise ModelError("line %d longer than %d bytes" % (number + 1, max_line))
-            chunk = read(_CHUNK)
-            if not chunk:
-                eof = True
-                continue
-            if isinstance(chunk, str):
-                chunk = chunk.encode()
-            total += len(chunk)
-            if total > max_bytes:
-                raise ModelError("model file larger than %d bytes" % max_bytes)
-            buf += chunk
-            continue
-        if nl < 0:
-            if not buf:
-                return
-            raw, buf = buf, b""
-        else:
-            raw, buf = buf[:nl], buf[nl + 1:]
-        number += 1
-        if len(raw) > max_line:
-            raise ModelError("line %d longer than %d bytes" % (number, max_line))
+class Reader:
+    """The one parser of model files, fed as they arrive: feed(piece) any number of times
+    (bytes or str, any size: a chunk, a line), then finish(expected_hash=None) -> summary dict
+    {"hash", "bytes", "nodes", "leaves", "trees", "meta"}. Raises ModelError naming the line.
+    With metadata, every record is checked as it comes against the counts the metadata
+    promises, so nothing but one line is held; build=True then fills self.model, a TreeModel
+    over arrays allocated once from those counts. A bare emlearn CSV (expect_meta=False, no
+    metadata line) has no counts: its records are collected in lists and checked at the end.
+    check_meta(meta) -> None or a reason: a caller's own test of the metadata (line 1).
+    digest=True: sha256 of the bytes ("hash", hex); else "hash" is None."""
+
+    def __init__(self, expect_meta=True, build=False, max_bytes=MAX_BYTES, max_line=MAX_LINE,
+                 check_meta=None, digest=False):
+        self.expect_meta = expect_meta
+        self.build = build
+        self.max_bytes = max_bytes
+        self.max_line = max_line
+        self.check_meta = check_meta
+        self._h = None
+        if digest:
+            import hashlib
+            self._h = hashlib.sha256()
+        self.number = 0            # lines parsed
+        self.bytes = 0
+        self.meta = None
+        self.model = None          # build=True (or a bare CSV): the TreeModel, after finish()
+        self.nf = self.nc = None
+        self.nodes = self.leaves = self.roots = 0
+        self.ended = False
+        self._max = None           # (nodes, leaves, trees) the metadata promises
+        self._bare = None          # bare CSV: ([nodes], [leaves], [roots])
+        self._rest = b""
+
+    def feed(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.bytes += len(data)
+        if self.bytes > self.max_bytes:
+            raise ModelError("model file larger than %d bytes" % self.max_bytes)
+        if self._h is not None:
+            self._h.update(data)
+        buf = self._rest + data if self._rest else data
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
+                break
+            self._line(buf[start:nl])
+            start = nl + 1
+        self._rest = buf[start:] if start else buf
+        if len(self._rest) > self.max_line:
+            raise ModelError("line %d longer than %d bytes" % (self.number + 1, self.max_line))
+
+    def _line(self, raw):
+        self.number += 1
+        num = self.number
+        if len(raw) > self.max_line:
+            raise ModelError("line %d longer than %d bytes" % (num, self.max_line))
         try:
             text = raw.decode()
         except (UnicodeError, ValueError):
-            raise ModelError("line %d is not UTF-8 text" % number)
-        if text.endswith("\r"):
+            raise ModelError("line %d is not UTF-8 text" % num)
+        if text[-1:] == "\r":
             text = text[:-1]
-        yield number, text
+        if num == 1 and self.expect_meta and not text.startswith(META_PREFIX):
+            raise ModelError("line 1: the model must start with the %s metadata line"
+                             % META_PREFIX[:-1])
+        if self.ended:
+            if text.strip():
+                raise ModelError("line %d: data after %s" % (num, END))
+            return
+        if not text:
+            return
+        if text[0] == "#":
+            if text.startswith(META_PREFIX):
+                if num != 1:
+                    raise ModelError("line %d: metadata must be the first line" % num)
+                self._meta(_parse_meta(text[len(META_PREFIX):]))
+            elif text.rstrip() == END:
+                self.ended = True
+            return  # other comments are ignored, as emlearn does
+        tok = text.split(",")
+        kind = tok[0]
+        if kind == "n":
+            self._node(tok, num)
+        elif kind == "l" or kind == "r":
+            self._need_shape(num, kind)
+            v = _ints(tok, 1, num)[0]
+            if kind == "l":
+                self._leaf(v, num)
+            else:
+                self._root(v, num)
+        elif kind == "f" or kind == "c":
+            v = _ints(tok, 1, num)[0]
+            if self.meta is not None:
+                names = self.meta["features" if kind == "f" else "classes"]
+                if v != len(names):
+                    raise ModelError("line %d: %s,%d but the metadata lists %d %s names"
+                                     % (num, kind, v, len(names),
+                                        "feature" if kind == "f" else "class"))
+            if kind == "f":
+                self.nf = v
+            else:
+                self.nc = v
+        elif kind == "lb":
+            if _ints(tok, 1, num)[0] != 0:
+                raise ModelError("line %d: only leaf_bits 0 (class votes) is supported" % num)
+        else:
+            raise ModelError("line %d: unknown record %r" % (num, kind[:16]))
+
+    def _meta(self, meta):
+        self._max = _check_meta(meta)
+        if self.check_meta is not None:
+            why = self.check_meta(meta)
+            if why:
+                raise ModelError(why)
+        self.meta = meta
+        if self.build:
+            n, nl, nt = self._max
+            self.model = TreeModel.zeros(len(meta["features"]), len(meta["classes"]), n, nl,
+                                         nt, meta)
+
+    def _need_shape(self, num, kind):
+        if self.nf is None or self.nc is None:
+            raise ModelError("line %d: '%s' record before the f and c lines" % (num, kind))
+        if self.meta is None and self._bare is None:
+            self._bare = ([], [], [])
+
+    def _leaf(self, v, num):
+        i = self.leaves
+        self.leaves = i + 1
+        if self._max is None:
+            self._bare[1].append(v)
+            return
+        if not 0 <= v < self.nc:
+            raise ModelError("line %d: leaf class %d out of range 0..%d" % (num, v, self.nc - 1))
+        if i >= self._max[1]:
+            raise ModelError("line %d: more leaves than the metadata's %d" % (num, self._max[1]))
+        if self.model is not None:
+            self.model.leaves[i] = v
+
+    def _root(self, v, num):
+        i = self.roots
+        self.roots = i + 1
+        if self._max is None:
+            self._bare[2].append(v)
+            return
+        if not 0 <= v < self._max[0]:
+            raise ModelError("line %d: root %d out of range 0..%d" % (num, v, self._max[0] - 1))
+        if i >= self._max[2]:
+            raise ModelError("line %d: more trees than the metadata's %d" % (num, self._max[2]))
+        if self.model is not None:
+            self.model.roots[i] = v
+
+    def _node(self, tok, num):
+        self._need_shape(num, "n")
+        if len(tok) != 5:
+            raise ModelError("line %d: 'n' record needs 4 fields, has %d" % (num, len(tok) - 1))
+        thr = _threshold(tok[2], num)
+        f, le, ri = _ints([tok[0], tok[1], tok[3], tok[4]], 3, num)
+        i = self.nodes
+        if le == 0 or ri == 0:
+            raise ModelError("line %d: node %d refers to itself (cycle)" % (num, i))
+        le = le + i if le > 0 else le   # absolute child index (or -leaf-1)
+        ri = ri + i if ri > 0 else ri
+        self.nodes = i + 1
+        if self._max is None:
+            self._bare[0].append((f, thr, le, ri))
+            return
+        n, nl = self._max[0], self._max[1]
+        if i >= n:
+            raise ModelError("line %d: more nodes than the metadata's %d" % (num, n))
+        if not 0 <= f < self.nf:
+            raise ModelError("line %d: node %d feature %d out of range 0..%d"
+                             % (num, i, f, self.nf - 1))
+        for c in (le, ri):
+            if c >= n:
+                raise ModelError("line %d: node %d child %d out of range (%d nodes)"
+                                 % (num, i, c, n))
+            if c < 0 and -c - 1 >= nl:
+                raise ModelError("line %d: node %d leaf %d out of range (%d leaves)"
+                                 % (num, i, -c - 1, nl))
+        t = self.model
+        if t is not None:
+            t.feature[i] = f
+            t.threshold[i] = thr
+            t.left[i] = le
+            t.right[i] = ri
+
+    def finish(self, expected_hash=None):
+        if self._rest:
+            rest, self._rest = self._rest, b""
+            self._line(rest)
+        if self.meta is None and self.expect_meta:
+            raise ModelError("empty model file (no %s metadata line)" % META_PREFIX[:-1])
+        if self.meta is not None and not self.ended:
+            raise ModelError("truncated: no %s line" % END)
+        if self.nf is None or self.nc is None:
+            raise ModelError("missing the f (features) or c (classes) line")
+        if self._max is not None:
+            got = (self.nodes, self.leaves, self.roots)
+            for i in range(3):
+                if got[i] != self._max[i]:
+                    raise ModelError("metadata says %d %s, the file has %d (truncated or "
+                                     "edited?)" % (self._max[i], _COUNTS[i][0], got[i]))
+        else:   # a bare CSV: TreeModel checks the lists
+            b = self._bare or ([], [], [])
+            self._bare = None
+            self.model = TreeModel(self.nf, self.nc, b[0], b[2], b[1], {})
+        full = None
+        if self._h is not None:
+            import binascii
+            full = binascii.hexlify(self._h.digest()).decode()
+            if expected_hash and expected_hash.strip().lower() != full:
+                raise ModelError("hash mismatch: the sender says %s, the received file hashes "
+                                 "to %s (corrupted in transfer?)" % (expected_hash.strip()[:64],
+                                                                     full))
+        return {"hash": full, "bytes": self.bytes, "nodes": self.nodes, "leaves": self.leaves,
+                "trees": self.roots, "meta": self.meta}
 
 
 def _ints(tok, n, number):
@@ -95,70 +279,23 @@ def _threshold(text, number):
 def read_model(stream, require_meta=True, max_bytes=MAX_BYTES, max_line=MAX_LINE):
     """Read a model from stream (anything with read(n)); returns a TreeModel whose .meta holds
     the metadata dict ({} for a bare emlearn CSV). Raises ModelError naming the problem."""
-    n_features = n_classes = None
-    leaves, roots, nodes = [], [], []
-    meta = None
-    ended = False
-    for number, text in _lines(stream.read, max_bytes, max_line):
-        if ended:
-            if text.strip():
-                raise ModelError("line %d: data after %s" % (number, END))
-            continue
-        if not text:
-            continue
-        if text.startswith("#"):
-            if text.startswith(META_PREFIX):
-                if number != 1:
-                    raise ModelError("line %d: metadata must be the first line" % number)
-                meta = _parse_meta(text[len(META_PREFIX):])
-            elif text.rstrip() == END:
-                ended = True
-            continue  # other comments are ignored, as emlearn does
-        tok = text.split(",")
-        kind = tok[0]
-        if kind == "f":
-            n_features = _ints(tok, 1, number)[0]
-        elif kind == "c":
-            n_classes = _ints(tok, 1, number)[0]
-        elif kind == "lb":
-            if _ints(tok, 1, number)[0] != 0:
-                raise ModelError("line %d: only leaf_bits 0 (class votes) is supported" % number)
-        elif kind in ("l", "r", "n"):
-            if n_features is None or n_classes is None:
-                raise ModelError("line %d: '%s' record before the f and c lines" % (number, kind))
-            if kind == "l":
-                leaves.append(_ints(tok, 1, number)[0])
-            elif kind == "r":
-                roots.append(_ints(tok, 1, number)[0])
-            else:
-                if len(tok) != 5:
-                    raise ModelError("line %d: 'n' record needs 4 fields, has %d"
-                                     % (number, len(tok) - 1))
-                thr = _threshold(tok[2], number)
-                f, le, ri = _ints([tok[0], tok[1], tok[3], tok[4]], 3, number)
-                i = len(nodes)
-                if le == 0 or ri == 0:
-                    raise ModelError("line %d: node %d refers to itself (cycle)" % (number, i))
-                nodes.append((f, thr, le + i if le > 0 else le, ri + i if ri > 0 else ri))
-        else:
-            raise ModelError("line %d: unknown record %r" % (number, kind[:16]))
-    if n_features is None or n_classes is None:
-        raise ModelError("missing the f (features) or c (classes) line")
-    if meta is None and require_meta:
-        raise ModelError("missing the %s metadata line" % META_PREFIX[:-1])
-    if meta is not None:
-        if not ended:
-            raise ModelError("truncated: no %s line" % END)
-        _check_meta(meta, n_features, n_classes, len(nodes), len(leaves), len(roots))
-    return TreeModel(n_features, n_classes, nodes, roots, leaves, meta or {})
+    r = Reader(require_meta, True, max_bytes, max_line)
+    read = stream.read
+    while True:
+        chunk = read(_CHUNK)
+        if not chunk:
+            break
+        r.feed(chunk)
+    r.finish()
+    return r.model
 
 
 def loads(data, **kw):
     """read_model from a str or bytes already in memory."""
-    return read_model(_Reader(data), **kw)
+    return read_model(_Slices(data), **kw)
 
 
-class _Reader:
+class _Slices:
     def __init__(self, data):
         self._d = data
         self._p = 0
@@ -184,33 +321,36 @@ def _parse_meta(text):
     return meta
 
 
-def _check_meta(meta, n_features, n_classes, n_nodes, n_leaves, n_roots):
+def _check_meta(meta):
+    """The metadata on its own (names, quantisation, window, counts); returns the record counts
+    it promises, (nodes, leaves, trees)."""
     from shared.quant import Quantizer
-    names = meta.get("features")
-    if not isinstance(names, list) or len(names) != n_features:
-        raise ModelError("metadata lists %s feature names, the trees use %d"
-                         % (len(names) if isinstance(names, list) else "no", n_features))
-    classes = meta.get("classes")
-    if not isinstance(classes, list) or len(classes) != n_classes:
-        raise ModelError("metadata lists %s class names, the trees have %d"
-                         % (len(classes) if isinstance(classes, list) else "no", n_classes))
+    feats, classes, counts = meta.get("features"), meta.get("classes"), meta.get("counts")
+    if not isinstance(feats, list) or not 1 <= len(feats) <= MAX_FEATURES:
+        raise ModelError("metadata needs a list of 1..%d feature names" % MAX_FEATURES)
+    if not isinstance(classes, list) or not 1 <= len(classes) <= MAX_CLASSES:
+        raise ModelError("metadata needs a list of 1..%d class names" % MAX_CLASSES)
+    for c in classes:
+        if not isinstance(c, str):
+            raise ModelError("class names must be strings")
     try:
         q = Quantizer.from_dict(meta.get("quant"))
     except ValueError as e:
         raise ModelError("metadata quantisation: %s" % e)
-    if q.n_features != n_features:
-        raise ModelError("quantisation covers %d features, the trees use %d"
-                         % (q.n_features, n_features))
-    counts = meta.get("counts")
-    want = {"nodes": n_nodes, "leaves": n_leaves, "trees": n_roots}
-    if not isinstance(counts, dict):
-        raise ModelError("metadata has no record counts")
-    for k in ("nodes", "leaves", "trees"):
-        if counts.get(k) != want[k]:
-            raise ModelError("metadata says %r %s, the file has %d (truncated or edited?)"
-                             % (counts.get(k), k, want[k]))
+    if q.n_features != len(feats):
+        raise ModelError("quantisation covers %d features, the metadata lists %d feature names"
+                         % (q.n_features, len(feats)))
     if not isinstance(meta.get("window", {}), dict):
         raise ModelError("metadata window settings are not an object")
+    if not isinstance(counts, dict):
+        raise ModelError("metadata has no record counts")
+    out = []
+    for k, lim in _COUNTS:
+        v = counts.get(k)
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= lim:
+            raise ModelError("metadata count %s=%r out of range 1..%d" % (k, v, lim))
+        out.append(v)
+    return out
 
 
 def _finite(v):
@@ -239,8 +379,10 @@ def write_model(stream, model, meta=None):
     meta["counts"] = {"nodes": model.n_nodes, "leaves": len(model.leaves),
                       "trees": len(model.roots)}
     _finite(meta)
-    _check_meta(meta, model.n_features, model.n_classes, model.n_nodes, len(model.leaves),
-                len(model.roots))
+    _check_meta(meta)
+    for k, n in (("features", model.n_features), ("classes", model.n_classes)):
+        if len(meta[k]) != n:
+            raise ModelError("metadata lists %d %s, the trees have %d" % (len(meta[k]), k, n))
     w = stream.write
     w(META_PREFIX + json.dumps(meta) + "\n")
     w("f,%d\nc,%d\nlb,0\n" % (model.n_features, model.n_classes))
