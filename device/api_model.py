@@ -118,7 +118,6 @@ async def _receive(request, n, store, dev):
 
 async def _receive2(request, n, store, dev):
     ck = MS.checker(MS.expectations(dev.acq))
-    lines = MS.Lines(ck.feed)
     left = n
     stream = request.stream
     try:
@@ -130,14 +129,13 @@ async def _receive2(request, n, store, dev):
                         raise EOFError()
                     left -= len(chunk)
                     f.write(chunk)
-                    lines.feed(chunk)
-                lines.end()
+                    ck.feed(chunk)
                 info = ck.finish(request.headers.get("X-Model-Hash"))
-            except ValueError as e:   # model_check.ModelError, a line too long
+            except ValueError as e:   # shared.model.ModelError
                 await _drain(request, left)
                 return _err(400, "invalid model: %s" % e, line=ck.number)
             except MemoryError:       # e.g. a huge metadata line
-                ck = lines = None
+                ck = None
                 await _drain(request, left)
                 return _err(400, "invalid model: not enough RAM to check it (metadata too "
                             "big?)")

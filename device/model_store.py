@@ -1,9 +1,11 @@
 # The classifier model on the device: the atomic store <data>/model.csv (temp file, flush,
-# rename; model_check validates the bytes line by line first), boot recovery, and the loader
-# (emlearn_trees C module when importable, else shared.model's predictor over arrays).
+# rename; shared.modelformat.Reader checks the bytes as they stream in, with model_check's
+# device-specific hook), boot recovery, and the loader (emlearn_trees C module when importable,
+# else shared.model's predictor over arrays the same Reader fills, build=True).
 # Memory: a loaded model is its trees (C: one block of 8 bytes per node; Python: four arrays,
 # 7 bytes per node), its quantiser as arrays and a few fields: no metadata dict is kept. The
-# validator module is imported on demand and dropped after use (bytecode is heap unless frozen).
+# reader and the hook modules are imported on demand and dropped after use (bytecode is heap
+# unless frozen).
 #
 # Model hash: sha256 of the whole file's bytes, lower-case hex (shared.pipeline.model_hash);
 # an uploader may send the hash it expects (X-Model-Hash) and a mismatch is refused.
@@ -20,9 +22,8 @@ import asyncio
 FILE = "model.csv"
 TMP = "model.tmp"
 MAX_BYTES = 256 * 1024     # the ESP32 flash budget for one model file
-MAX_LINE = 16 * 1024       # as shared.modelformat
-META_PREFIX = "#motebook-model,"
 _CHUNK = 512               # loading reads this much, then yields (sampling goes on)
+_READER = "shared.modelformat"
 
 
 def _feature_names(n):
@@ -34,52 +35,6 @@ def expectations(acq):
     chans = list(acq.sensor.channels)
     return {"rate": acq.rate(), "window": acq.cfg["window"], "channels": chans,
             "features": _feature_names(len(chans))}   # default axis names, as the trainer
-
-
-class Lines:
-    """Splits a byte stream into lines (newline kept) for fn(raw); bounded by MAX_LINE."""
-
-    def __init__(self, fn):
-        self.fn = fn
-        self._rest = b""
-
-    def feed(self, chunk):
-        buf = self._rest + chunk if self._rest else bytes(chunk)
-        start = 0
-        while True:
-            nl = buf.find(b"\n", start)
-            if nl < 0:
-                break
-            self.fn(buf[start:nl + 1])
-            start = nl + 1
-        self._rest = buf[start:]
-        if len(self._rest) > MAX_LINE:
-            raise ValueError("a line longer than %d bytes" % MAX_LINE)
-
-    def end(self):
-        if self._rest:
-            self.fn(self._rest)
-            self._rest = b""
-
-
-def _trees(nf, nc, n_nodes, n_leaves, n_trees, meta):
-    """A shared.model.TreeModel over zeroed arrays, filled by load() (no per-node lists)."""
-    from shared.model import TreeModel
-
-    class _Arrays(TreeModel):
-        def __init__(self):   # TreeModel's wants node lists; the arrays are set below
-            pass
-    t = _Arrays()
-    t.n_features = nf
-    t.n_classes = nc
-    t.feature = array("B", bytes(n_nodes))
-    t.threshold = array("h", bytes(2 * n_nodes))
-    t.left = array("h", bytes(2 * n_nodes))
-    t.right = array("h", bytes(2 * n_nodes))
-    t.roots = array("h", bytes(2 * n_trees))
-    t.leaves = array("B", bytes(n_leaves))
-    t.meta = None
-    return t
 
 
 def _sig(names):
@@ -160,7 +115,7 @@ async def read_meta(path):
     """The metadata line's JSON text of a stored model file (not parsed)."""
     with open(path, "rb") as f:
         line = f.readline()   # validated: at most MAX_LINE (readline(n) would allocate n)
-    return line[len(META_PREFIX):].rstrip().decode()
+    return line[line.find(b",") + 1:].rstrip().decode()   # after "#motebook-model,"
 
 
 def _c_module():
@@ -192,50 +147,45 @@ async def load(path, info, impl="auto"):
             gc.collect()
             print("motebook: no %d-byte block for emlearn_trees; using the Python predictor"
                   % (8 * info["nodes"]))
-    meta = info["meta"]
-    t = _trees(len(meta["features"]), len(meta["classes"]), info["nodes"], info["leaves"],
-               info["trees"], meta)
-    k = [0, 0, 0, 0]   # lines, nodes, leaves, roots
+    r = _reader(build=True)
+    try:
+        await _read_into(path, r)
+        r.finish()
+        t = r.model
+    finally:
+        r = None
+        forget(_READER)
+    t.meta = None          # Loaded keeps what it needs of the metadata
+    return Loaded(info, "python", t)
 
-    def fill(raw):
-        raw = raw.decode()
-        if raw[:2] == "n,":
-            p = raw.split(",")
-            i = k[1]
-            t.feature[i] = int(p[1])
-            t.threshold[i] = int(float(p[2]))
-            le, ri = int(p[3]), int(p[4])
-            t.left[i] = le + i if le > 0 else le
-            t.right[i] = ri + i if ri > 0 else ri
-            k[1] = i + 1
-        elif raw[:2] == "l,":
-            t.leaves[k[2]] = int(raw[2:])
-            k[2] += 1
-        elif raw[:2] == "r,":
-            t.roots[k[3]] = int(raw[2:])
-            k[3] += 1
-    sp = Lines(fill)
+
+async def _read_into(path, reader):
     with open(path, "rb") as f:
         while True:
             chunk = f.read(_CHUNK)
             if not chunk:
                 break
-            sp.feed(chunk)
+            reader.feed(chunk)
             await asyncio.sleep_ms(0)
-    sp.end()
-    return Loaded(info, "python", t)
+
+
+def _reader(**kw):
+    from shared.modelformat import Reader
+    return Reader(max_bytes=MAX_BYTES, **kw)
 
 
 def checker(expect=None):
-    """A model_check.Checker (the validator module is imported on demand; forget() drops it)."""
+    """A shared.modelformat.Reader that hashes and applies model_check's device checks:
+    feed(chunk)... finish(expected_hash) -> summary dict (the modules are imported on demand;
+    forget() drops them)."""
     import model_check
-    return model_check.Checker(expect)
+    return _reader(check_meta=model_check.check_meta(expect), digest=True)
 
 
 def forget(*names):
-    """Drop modules imported on demand (default: the validator), so their bytecode can be
-    collected (it is on the heap unless the firmware is frozen)."""
-    for name in names or ("model_check",):
+    """Drop modules imported on demand (default: the reader and the device's hook), so their
+    bytecode can be collected (it is on the heap unless the firmware is frozen)."""
+    for name in names or ("model_check", _READER):
         try:
             del sys.modules[name]
         except KeyError:
@@ -250,21 +200,13 @@ def forget(*names):
 
 
 async def check(path, expect=None):
-    """Validate a stored file; returns Checker.finish()'s dict or raises ValueError/OSError."""
+    """Validate a stored file; returns the Reader's summary dict or raises ValueError/OSError."""
     ck = checker(expect)
-    sp = Lines(ck.feed)
     try:
-        with open(path, "rb") as f:
-            while True:
-                chunk = f.read(_CHUNK)
-                if not chunk:
-                    break
-                sp.feed(chunk)
-                await asyncio.sleep_ms(0)
-        sp.end()
+        await _read_into(path, ck)
         return ck.finish()
     finally:
-        ck = sp = None
+        ck = None
         forget()
 
 
