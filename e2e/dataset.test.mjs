@@ -18,8 +18,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (device && /Traceback/.test(device.log))
-    console.log(device.log.split("\n").map((l) => `# device: ${l}`).join("\n"));
+  device?.report();
   await browser?.close();
   await device?.dispose();
 });

@@ -12,14 +12,12 @@ let device, browser;
 before(async () => {
   device = await new Device().start();
   // faster windows so the test sees 20 of them in a few seconds (100 Hz / 16 = 6 per second)
-  const r = await device.api("PUT", "/api/config", { hop: 16 });
-  assert.equal(r.status, 200, `PUT /api/config: ${r.text}`);
+  await device.configure({ hop: 16 });
   browser = await launch();
 });
 
 after(async () => {
-  if (device && /Traceback|Error/.test(device.log))    // diagnosis: the device's complaints
-    console.log(device.log.split("\n").map((l) => `# device: ${l}`).join("\n"));
+  device?.report();
   await browser?.close();
   await device?.dispose();
 });

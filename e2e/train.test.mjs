@@ -23,14 +23,12 @@ let device, browser;
 before(async () => {
   device = await new Device().start();
   // 100 Hz, window 128, hop 16: 6 windows a second, so each activity takes ~10 s to record
-  const r = await device.api("PUT", "/api/config", { hop: 16 });
-  assert.equal(r.status, 200, `PUT /api/config: ${r.text}`);
+  await device.configure({ hop: 16 });
   browser = await launch();
 });
 
 after(async () => {
-  if (device && /Traceback|Error/.test(device.log))
-    console.log(device.log.split("\n").map((l) => `# device: ${l}`).join("\n"));
+  device?.report();
   await browser?.close();
   await device?.dispose();
 });

@@ -77,6 +77,19 @@ export class Device {
 
   async dispose() { await this.stop(); rmSync(this.dataDir, { recursive: true, force: true }); }
 
+  /** PUT /api/config with the token; throws with the device's answer unless it is 200. */
+  async configure(update) {
+    const r = await this.api("PUT", "/api/config", update);
+    if (r.status !== 200) throw new Error(`PUT /api/config ${JSON.stringify(update)}: ${r.status} ${r.text}`);
+    return this;
+  }
+
+  /** Prints the simulator's tracebacks (if any) as TAP comments, for diagnosis after a run. */
+  report() {
+    if (/Traceback|Error/.test(this.log))
+      console.log(this.log.split("\n").map((l) => `# device: ${l}`).join("\n"));
+  }
+
   async api(method, path, body, token = this.token) {
     const headers = { "Content-Type": "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
