@@ -34,8 +34,10 @@ OUT = os.path.join(ROOT, "shared", "tests", "golden")
 
 
 def ref_features(x, rate=RATE, bands=F.BANDS_HZ):
-    """Independent float64 reference of the documented feature list; x is (channels, n)."""
+    """Independent float64 reference of the documented feature list; x is (channels, n); the
+    spectrum is of the window zero-padded to m, the next power of two."""
     n = x.shape[1]
+    m = 1 << max(1, (n - 1).bit_length())
     mag = np.float32(np.sqrt((x.astype(np.float64) ** 2).sum(axis=0)))  # stored as float32
     rows = []
     for a in list(x.astype(np.float64)) + [mag.astype(np.float64)]:
@@ -43,32 +45,33 @@ def ref_features(x, rate=RATE, bands=F.BANDS_HZ):
         d = a - mean
         zc = np.count_nonzero((a[1:] >= 0) != (a[:-1] >= 0))
         mc = np.count_nonzero((d[1:] >= 0) != (d[:-1] >= 0))
-        spec = np.abs(np.fft.rfft(d)) ** 2 / n ** 2
-        spec[1:n // 2] *= 2
-        k = np.arange(n // 2 + 1)
-        bp = [spec[(k >= 1) & (bands[b] * n <= k * rate) & (k * rate < bands[b + 1] * n)].sum()
+        spec = np.abs(np.fft.rfft(d, m)) ** 2 / (n * m)
+        spec[1:m // 2] *= 2
+        k = np.arange(m // 2 + 1)
+        bp = [spec[(k >= 1) & (bands[b] * m <= k * rate) & (k * rate < bands[b + 1] * m)].sum()
               for b in range(len(bands) - 1)]
         rows += [mean, d.std(), a.min(), a.max(), np.sqrt((a * a).mean()), zc, mc,
                  a.max() - a.min()] + bp
     return np.array(rows)
 
 
-def synth(rs, cls):
+def synth(rs, cls, nch=N_CH, n=N, rate=RATE, scale=SCALE):
     """One raw int16 window (channels, n) of class cls: gravity on z plus motion and noise."""
-    t = np.arange(N) / RATE
-    g = rs.normal(0, 0.3, 3) + np.array([0, 0, 9.81])
-    x = np.tile(g[:, None], (1, N)) + rs.normal(0, 0.04, (3, N))
+    t = np.arange(n) / rate
+    g = rs.normal(0, 0.3, nch)
+    g[min(2, nch - 1)] += 9.81
+    x = np.tile(g[:, None], (1, n)) + rs.normal(0, 0.04, (nch, n))
     if cls == "walk":
         f = rs.uniform(1.5, 2.3)
-        for c in range(3):
+        for c in range(nch):
             x[c] += rs.uniform(1, 3) * np.sin(2 * np.pi * f * t + rs.uniform(0, 6)) + \
                 rs.uniform(0.2, 1) * np.sin(4 * np.pi * f * t + rs.uniform(0, 6))
     elif cls == "shake":
-        f = rs.uniform(4.5, 9)
-        for c in range(3):
+        f = rs.uniform(4.5, 9) * min(1.0, rate / 20.0)    # below Nyquist
+        for c in range(nch):
             x[c] += rs.uniform(4, 12) * np.sin(2 * np.pi * f * t + rs.uniform(0, 6))
-        x += rs.normal(0, 0.8, (3, N))
-    return np.clip(np.round(x / SCALE), -32768, 32767).astype(np.int64)
+        x += rs.normal(0, 0.8, (nch, n))
+    return np.clip(np.round(x / scale), -32768, 32767).astype(np.int64)
 
 
 def ours(raw, dtype="h"):
@@ -86,8 +89,8 @@ def margins_ok(qz, vals):
     return True
 
 
-def crossings_ok(raw):
-    x = raw * SCALE
+def crossings_ok(raw, scale=SCALE):
+    x = raw * scale
     mag = np.float32(np.sqrt((x ** 2).sum(axis=0))).astype(np.float64)
     for a in list(x) + [mag]:
         if np.min(np.abs(a - a.mean())) < 1e-6 * (1 + abs(a.mean())):
@@ -116,6 +119,34 @@ def from_sklearn(est, n_features, n_classes):
             nodes.append((int(t.feature[old]), max(-32768, min(32767, thr)),
                           child(t.children_left[old]), child(t.children_right[old])))
     return TreeModel(n_features, n_classes, nodes, roots, leaves)
+
+
+# Windows of other shapes (any length: the FFT is zero-padded to a power of two): float
+# features only, checked within the same tolerance. (channels, samples, rate, scale)
+OTHER_SHAPES = [(6, 50, 10, 1.0 / 256), (3, 100, 100, 1.0 / 2048), (1, 37, 25, 1.0 / 1024),
+                (2, 2, 1, 1.0 / 64)]
+
+
+def other_shapes(rs):
+    out = []
+    for nch, n, rate, scale in OTHER_SHAPES:
+        fe = F.FeatureExtractor(nch, n, rate, fft="python")
+        wins = []
+        for cls in CLASSES:
+            while True:
+                raw = synth(rs, cls, nch, n, rate, scale)
+                if crossings_ok(raw, scale):
+                    break
+            ref = ref_features(raw * scale, rate)
+            got = fe.compute(array("h", raw.ravel().tolist()), fe.new_output(), scale)
+            assert len(got) == len(ref) == fe.n_features
+            wins.append({"name": "%s_%dx%d" % (cls, nch, n), "class": cls, "dtype": "h",
+                         "samples": [int(v) for v in raw.ravel()],
+                         "features": [float(v) for v in ref]})
+        out.append({"settings": {"n_channels": nch, "n_samples": n, "rate": rate,
+                                 "scale": scale, "fft_n": fe.fft_n},
+                    "feature_names": fe.names, "windows": wins})
+    return out
 
 
 def main():
@@ -171,7 +202,8 @@ def main():
            "settings": window, "feature_names": names, "classes": CLASSES,
            "tolerance": {"rtol": RTOL, "atol_rel_axis_variance": ATOL_REL, "int16": "exact",
                          "prediction": "exact", "int16_margin_steps": MARGIN},
-           "quant": qz.to_dict(), "windows": windows}
+           "quant": qz.to_dict(), "windows": windows,
+           "other_shapes": other_shapes(np.random.RandomState(2027))}
     with open(os.path.join(OUT, "features.json"), "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")

@@ -1,7 +1,7 @@
 # Motion features of one window: per channel and for the magnitude, time-domain statistics and
 # spectral band powers. The order is fixed by feature_names(); compute() fills a caller-owned
-# array. Memory: FeatureExtractor allocates its FFT and magnitude buffers (3 float32 arrays of
-# n_samples) once; compute() allocates nothing per window beyond boxed floats and loop ranges.
+# array. Memory: FeatureExtractor allocates its FFT buffers (2 float32 arrays of the FFT
+# length) and a magnitude buffer (float32, n_samples) once; compute() allocates nothing per window beyond boxed floats and loop ranges.
 #
 # Input window: array of n_channels * n_samples values, channel-major (all of channel 0, then
 # channel 1, ...), int16 raw counts times `scale`, or floats (scale 1.0). Physical value x[i].
@@ -15,10 +15,12 @@
 #   mean_cross  the same for x - mean
 #   p2p         max - min
 #   band_<lo>_<hi>hz  for each band [lo, hi) of BANDS_HZ: sum of one-sided power P_k over FFT
-#               bins k (1..n/2) with lo <= k*rate/n < hi, where X = FFT(x - mean) (no window
-#               function), P_k = 2|X_k|^2/n^2 for k < n/2 and |X_k|^2/n^2 at k = n/2, so the
-#               powers of all bins add up to std^2 (Parseval). Bins above n/2 do not exist:
-#               a band above Nyquist is 0.
+#               bins k (1..m/2) with lo <= k*rate/m < hi, where m is n rounded up to a power
+#               of two, X = FFT of x - mean zero-padded to m samples (no window function),
+#               P_k = 2|X_k|^2/(n*m) for k < m/2 and |X_k|^2/(n*m) at k = m/2, so the powers
+#               of all bins add up to std^2 (Parseval). For n a power of two, m = n. Bins
+#               above m/2 do not exist: a band above Nyquist is 0.
+# Any window length n >= 2 works: a 5 s window at 10 Hz is 50 samples (FFT of 64).
 # Feature name = "<axis>_<feature>", axes named x, y, z for 3 channels, else ch0, ch1, ...
 from array import array
 import math
@@ -122,8 +124,8 @@ def _stats(src, start, n, scale, out, pos):
 
 
 @native
-def _centre(src, start, n, scale, mean, re, im, out, pos):
-    # pass 2: x - mean into the FFT buffers, variance, mean crossings
+def _centre(src, start, n, m, scale, mean, re, im, out, pos):
+    # pass 2: x - mean into the FFT buffers (zero-padded to m), variance, mean crossings
     var = 0.0
     mc = 0
     prev_neg = src[start] * scale - mean < 0
@@ -136,14 +138,17 @@ def _centre(src, start, n, scale, mean, re, im, out, pos):
         if neg != prev_neg:
             mc += 1
         prev_neg = neg
+    for i in range(n, m):
+        re[i] = 0.0
+        im[i] = 0.0
     out[pos + 1] = math.sqrt(var / n)
     out[pos + 6] = mc
 
 
 @native
-def _bands(re, im, n, bins, out, pos):
-    nn = float(n * n)
-    half = n // 2
+def _bands(re, im, n, m, bins, out, pos):
+    nn = float(n * m)
+    half = m // 2
     for b in range(0, len(bins), 2):
         p = 0.0
         for k in range(bins[b], bins[b + 1]):
@@ -153,14 +158,26 @@ def _bands(re, im, n, bins, out, pos):
         pos += 1
 
 
+def fft_length(n_samples):
+    """The FFT length for a window of n_samples: the next power of two (zero padding)."""
+    m = 2
+    while m < n_samples:
+        m *= 2
+    return m
+
+
 class FeatureExtractor:
-    """Feature extraction for windows of n_channels x n_samples at `rate` Hz (n_samples a power
-    of two). Buffers are allocated here, once."""
+    """Feature extraction for windows of n_channels x n_samples (any n_samples >= 2) at `rate`
+    Hz. Buffers are allocated here, once: FFT buffers of fft_length(n_samples)."""
 
     def __init__(self, n_channels, n_samples, rate, bands=BANDS_HZ, magnitude=True,
                  channel_names=None, fft="auto"):
-        if n_channels < 1 or rate <= 0:
-            raise ValueError("bad window settings")
+        if n_channels < 1:
+            raise ValueError("a window needs at least one channel")
+        if rate <= 0:
+            raise ValueError("the sample rate must be > 0 Hz, got %r" % (rate,))
+        if n_samples < 2:
+            raise ValueError("a window needs at least 2 samples, got %r" % (n_samples,))
         for e in bands:
             if e * 2 != int(e * 2) or e < 0:
                 raise ValueError("band edges must be multiples of 0.5 Hz")
@@ -173,15 +190,16 @@ class FeatureExtractor:
         self.n_axes = n_channels + (1 if magnitude else 0)
         self.per_axis = len(STATS) + len(bands) - 1
         self.n_features = len(self.names)
-        self.fft, self.fft_impl = make_fft(n_samples, fft)
-        self._re = array("f", [0.0] * n_samples)
-        self._im = array("f", [0.0] * n_samples)
+        m = self.fft_n = fft_length(n_samples)
+        self.fft, self.fft_impl = make_fft(m, fft)
+        self._re = array("f", [0.0] * m)
+        self._im = array("f", [0.0] * m)
         self._mag = array("f", [0.0] * n_samples) if magnitude else None
-        # FFT bin ranges [k_lo, k_hi) per band, from exact comparisons k*rate vs edge*n
+        # FFT bin ranges [k_lo, k_hi) per band, from exact comparisons k*rate vs edge*m
         bins = []
         for b in range(len(bands) - 1):
-            ks = [k for k in range(1, n_samples // 2 + 1)
-                  if bands[b] * n_samples <= k * rate < bands[b + 1] * n_samples]
+            ks = [k for k in range(1, m // 2 + 1)
+                  if bands[b] * m <= k * rate < bands[b + 1] * m]
             bins.append(ks[0] if ks else 0)
             bins.append(ks[-1] + 1 if ks else 0)
         self._bins = array("H", bins)
@@ -208,10 +226,11 @@ class FeatureExtractor:
 
     def _axis(self, src, start, scale, out, pos):
         n = self.n_samples
+        m = self.fft_n
         mean = _stats(src, start, n, scale, out, pos)
-        _centre(src, start, n, scale, mean, self._re, self._im, out, pos)
+        _centre(src, start, n, m, scale, mean, self._re, self._im, out, pos)
         self.fft.run(self._re, self._im)
-        _bands(self._re, self._im, n, self._bins, out, pos + len(STATS))
+        _bands(self._re, self._im, n, m, self._bins, out, pos + len(STATS))
 
 
 @native

@@ -116,7 +116,8 @@ def test_fft_paths_agree():
 
 
 def test_bad_settings_refused():
-    for args in ((3, 100, 50), (0, 64, 50), (3, 64, 0)):
+    # (any length >= 2 works: the FFT is zero-padded; see test_golden_any_window_length)
+    for args in ((3, 1, 50), (0, 64, 50), (3, 64, 0)):
         try:
             F.FeatureExtractor(*args)
         except ValueError:
@@ -128,3 +129,16 @@ def test_bad_settings_refused():
     except ValueError:
         return
     raise AssertionError("accepted short window")
+
+
+def test_zero_padded_bands_add_up_to_variance():
+    # Parseval with zero padding: for any window length the band powers over 0..Nyquist add up
+    # to std^2 when the bands cover every bin (here one band from 0 to far above Nyquist)
+    from shared.compat import Rng
+    rng = Rng(5)
+    for n in (2, 3, 50, 100, 129):
+        fe = F.FeatureExtractor(1, n, 10, bands=(0.0, 1000.0), magnitude=False)
+        w = array("f", [rng.randint(-1000, 1000) / 100 for _ in range(n)])
+        out = fe.compute(w, fe.new_output())
+        std, band = out[1], out[len(F.STATS)]
+        assert abs(band - std * std) <= 1e-4 * (1 + std * std), (n, band, std * std)

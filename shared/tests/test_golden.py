@@ -142,3 +142,22 @@ def test_golden_model_in_emlearn_trees_c_module():
         want = ours.predict_proba(x)
         for k in range(ours.n_classes):
             assert abs(proba[k] - want[k]) < 1e-6, (x, list(proba), want)
+
+
+def test_golden_any_window_length():
+    # windows that are not a power of two long (50 samples at 10 Hz, 100, 37, even 2): the FFT
+    # is zero-padded to the next power of two, the same on every runtime and FFT path
+    for shape in _golden()["other_shapes"]:
+        s = shape["settings"]
+        for impl in F.fft_impls():
+            fe = F.FeatureExtractor(s["n_channels"], s["n_samples"], s["rate"], fft=impl)
+            assert fe.names == shape["feature_names"]
+            assert fe.fft_n == s["fft_n"]
+            out = fe.new_output()
+            for w in shape["windows"]:
+                fe.compute(array("h", w["samples"]), out, s["scale"])
+                want = w["features"]
+                for j in range(fe.n_features):
+                    assert abs(out[j] - want[j]) <= _tol(_golden(), want, j), \
+                        "%s %s %s: got %r want %r" % (impl, w["name"], fe.names[j], out[j],
+                                                      want[j])
