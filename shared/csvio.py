@@ -3,14 +3,17 @@
 # export_chunks() writes it; parse() reads it back (or a file from elsewhere) with line-numbered
 # errors and a row limit checked before anything is split. Memory: parse keeps one int16
 # array per session (+ the text the caller holds); export yields text in chunks of CHUNK rows.
+# Counts: every session of a file gets the file's one scale (shared.counts: the rule the
+# device's replay sensor uses too), so an import and a replay of a file hold the same counts.
 from array import array
+
+from shared.counts import scale_for, to_count
 
 MAX_ROWS = 200000
 MAX_CHANNELS = 16
 MAX_LABEL_LEN = 32
 MAX_ERRORS = 20
 CHUNK = 2000
-BASE_SCALE = 1 / 4096    # like the replay sensor: 1/4096 per count, doubled until it fits
 
 
 class CsvError(ValueError):
@@ -58,14 +61,6 @@ def count_rows(data):
     return max(0, n - 1)
 
 
-def _scale_for(peak, scale):
-    if scale is None:
-        scale = BASE_SCALE
-        while peak / scale > 32767:
-            scale *= 2
-    return scale
-
-
 def _num(s):
     """float of s, or None when it is not a finite number."""
     try:
@@ -90,8 +85,9 @@ def parse(data, max_rows=MAX_ROWS, scale=None):
     """CSV bytes (or str) -> list of dicts {name, channels, rate, scale, samples (channel-major
     array('h')), n_samples, classes, segments [(start, end, class name)]}, sessions in file
     order. Each session: rows contiguous, t increasing by 1/rate (within 2 %, at least 2
-    rows); values are stored as int16 counts of `scale` (default: 1/4096 doubled until the
-    session's peak fits). Raises CsvError. (Parser does the same in steps.)"""
+    rows); values are stored as int16 counts of `scale` (default: the file's scale,
+    shared.counts.scale_for of its largest |value|). Raises CsvError. (Parser does the same
+    in steps.)"""
     p = Parser(data, max_rows, scale)
     while not p.step(1 << 30):
         pass
@@ -117,6 +113,7 @@ class Parser:
         self.pos = self.line = 0
         self.cols = self.chans = self.cur = None
         self.sessions = []
+        self.peak = 0.0          # largest |value| of the file: its scale (shared.counts)
         self.seen = {}
         self.result = None
         self._out = []
@@ -153,6 +150,8 @@ class Parser:
         if self.errors:       # (sessions are checked as a whole only when every row parsed)
             raise CsvError(self.errors)
         if self._fin < len(self.sessions):
+            if self.scale is None:
+                self.scale = scale_for(self.peak)
             r = _finish(self.sessions[self._fin], self.chans, self.scale, self._bad)
             self.sessions[self._fin] = None
             self._fin += 1
@@ -211,12 +210,16 @@ class Parser:
             bad(line, "t: %r is not a number" % f[1][:20])
             return
         vals = []
+        peak = self.peak
         for c in range(len(chans)):
             v = _num(f[2 + c])
             if v is None:
                 bad(line, "%s: %r is not a number" % (chans[c], f[2 + c][:20]))
                 return
             vals.append(v)
+            if v > peak or -v > peak:
+                peak = abs(v)
+        self.peak = peak
         lab = f[-1].strip()
         if len(lab) > MAX_LABEL_LEN:
             bad(line, "label longer than %d characters" % MAX_LABEL_LEN)
@@ -228,7 +231,7 @@ class Parser:
         cur.labels.append(lab)
 
 
-def _finish(s, chans, scale, bad):
+def _finish(s, chans, sc, bad):
     m = len(s.t)
     if m < 2:
         bad(s.line, "session %r needs at least 2 rows to know its sample rate" % s.name)
@@ -248,20 +251,13 @@ def _finish(s, chans, scale, bad):
             bad(s.lines[i], "time step %.6g s, expected %.6g s (rate %d Hz): rows must be "
                 "evenly spaced, without gaps" % (d, step, rate))
             return None
-    peak = 0.0
-    for col in s.values:
-        for v in col:
-            if abs(v) > peak:
-                peak = abs(v)
-    sc = _scale_for(peak, scale)
     samples = array("h", bytes(2 * len(chans) * m))
     inv = 1 / sc
     for c in range(len(chans)):
         col = s.values[c]
         o = c * m
         for k in range(m):
-            q = col[k] * inv
-            q = int(q + 0.5) if q >= 0 else -int(-q + 0.5)
+            q = to_count(col[k], inv)
             if not -32768 <= q <= 32767:
                 bad(s.lines[k], "%s: %g does not fit int16 counts of scale %g"
                     % (chans[c], col[k], sc))

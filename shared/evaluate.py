@@ -1,7 +1,14 @@
-# How good a trained model is: seeded stratified holdout and k-fold splits, confusion matrix,
-# accuracy and per-class precision/recall, model size and an inference-time estimate.
+# How good a trained model is: splits by session (group k-fold, chosen test sessions) and, for
+# data without sessions, by window; confusion matrix, accuracy, per-class precision/recall,
+# the majority-class baseline, per-session accuracy, the device's live accuracy on a labelled
+# session, model size and an inference-time estimate.
 # Memory: index arrays ('H'/'I') for splits, an n_classes^2 list of ints for the confusion
 # matrix; timing reuses one array('h') row buffer. Undefined ratios are None (JSON null, not NaN).
+#
+# Honest estimates: windows of one session are alike (same placement, person, day; windows
+# overlap when hop < window), so a window-level split tests on near-copies of training data.
+# Session splits keep every session wholly on one side; an estimate needs every class in at
+# least MIN_SESSIONS sessions, otherwise check_groups() says why and no number is given.
 from array import array
 
 from shared.compat import Rng
@@ -80,6 +87,171 @@ def stratified_kfold(labels, k=5, seed=1, n_classes=None):
         test = sorted(folds[f])
         train = sorted(i for g in range(k) if g != f for i in folds[g])
         out.append((index_array(n, train), index_array(n, test)))
+    return out
+
+
+MIN_SESSIONS = 2     # sessions per class for an estimate on sessions the model did not see
+
+
+def group_classes(labels, groups):
+    """{group: set of class numbers it has windows of}."""
+    out = {}
+    for i in range(len(labels)):
+        g = groups[i]
+        if g not in out:
+            out[g] = set()
+        out[g].add(labels[i])
+    return out
+
+
+def sessions_per_class(labels, groups, n_classes):
+    """[number of groups having windows of class c, for each c]."""
+    per = [0] * n_classes
+    for cs in group_classes(labels, groups).values():
+        for c in cs:
+            per[c] += 1
+    return per
+
+
+def check_groups(labels, groups, n_classes, classes=None):
+    """None when every class present has windows in >= MIN_SESSIONS groups, else the reason
+    (naming the classes and their sessions) why no honest estimate can be made."""
+    gc = group_classes(labels, groups)
+    short = []
+    for c in range(n_classes):
+        gs = natural_sorted([g for g in gc if c in gc[g]])
+        if 0 < len(gs) < MIN_SESSIONS:
+            short.append("%s (only session %s)" % (classes[c] if classes else c,
+                                                   ", ".join(str(g) for g in gs)))
+    if not short:
+        return None
+    return ("too few sessions for an honest estimate: %s. Every class needs windows in at "
+            "least %d sessions, so that it is tested on a session the model did not learn "
+            "from: record (or import) another session of %s"
+            % ("; ".join(short), MIN_SESSIONS, "it" if len(short) == 1 else "each"))
+
+
+def _natural(g):
+    """Sort key: numbers by value, also inside text (train-2 before train-10)."""
+    if isinstance(g, int):
+        return [(0, g, "")]
+    key, num = [], ""
+    for ch in str(g):
+        if "0" <= ch <= "9":
+            num += ch
+            continue
+        if num:
+            key.append((0, int(num), ""))
+            num = ""
+        key.append((1, 0, ch))
+    if num:
+        key.append((0, int(num), ""))
+    return key
+
+
+def natural_sorted(items, key=None):
+    """items sorted in natural order (session 2 before session 10, train-2 before train-10)."""
+    return sorted(items, key=lambda x: _natural(key(x) if key else x))
+
+
+def group_kfold(labels, groups, k=5, seed=1, n_classes=None):
+    """k (train, test) pairs of index arrays, every group wholly in one test fold. Groups are
+    dealt round-robin by their majority class (shuffled with Rng(seed) within a class), so
+    each class's sessions spread over the folds; k is capped at the number of groups."""
+    n_classes = _n_classes(labels) if n_classes is None else n_classes
+    counts = {}
+    for i in range(len(labels)):
+        g = groups[i]
+        if g not in counts:
+            counts[g] = [0] * n_classes
+        counts[g][labels[i]] += 1
+    names = natural_sorted(counts)
+    if len(names) < 2:
+        raise ValueError("a split by session needs at least 2 sessions")
+    k = max(2, min(k, len(names)))
+    by_major = [[] for _ in range(n_classes)]
+    for g in names:
+        cs = counts[g]
+        by_major[cs.index(max(cs))].append(g)
+    rng = Rng(seed)
+    fold_of = {}
+    pos = 0
+    for gs in by_major:
+        rng.shuffle(gs)
+        for g in gs:
+            fold_of[g] = pos % k
+            pos += 1
+    out = []
+    n = len(labels)
+    for f in range(k):
+        test = [i for i in range(n) if fold_of[groups[i]] == f]
+        train = [i for i in range(n) if fold_of[groups[i]] != f]
+        out.append((index_array(n, train), index_array(n, test)))
+    return out
+
+
+def split_groups(groups, test_groups):
+    """(train, test) index arrays: the windows of test_groups against all the others."""
+    test_set = set(test_groups)
+    n = len(groups)
+    train = [i for i in range(n) if groups[i] not in test_set]
+    test = [i for i in range(n) if groups[i] in test_set]
+    return index_array(n, train), index_array(n, test)
+
+
+def majority(labels, rows, n_classes):
+    """The most common class among labels[rows] (ties: the lowest class number)."""
+    counts = [0] * n_classes
+    for i in rows:
+        counts[labels[i]] += 1
+    return counts.index(max(counts))
+
+
+def per_group(truth, pred, groups):
+    """[{"session", "n", "correct", "accuracy"}] per group in natural order; truth, pred and
+    groups are parallel sequences (one entry per test window)."""
+    acc = {}
+    for i in range(len(truth)):
+        g = groups[i]
+        a = acc.get(g)
+        if a is None:
+            a = acc[g] = [0, 0]
+        a[0] += 1
+        a[1] += truth[i] == pred[i]
+    return [{"session": g, "n": acc[g][0], "correct": acc[g][1],
+             "accuracy": acc[g][1] / acc[g][0]} for g in natural_sorted(acc)]
+
+
+def live_check(preds, pred_classes, segments, n_samples, window, hop):
+    """The device's own accuracy on a recorded, labelled session. preds: one byte per recorded
+    window, its class number in pred_classes (255: no prediction); window i covers samples
+    [i*hop, i*hop + window) and counts when one label segment (start, end, class name) covers
+    all of it (the training rule). Returns metrics() over pred_classes plus "no_prediction"
+    and "unknown" (labelled windows of a class the model does not know)."""
+    from shared.dataset import window_classes
+    names = []
+    segs = []
+    for s, e, name in segments:
+        if name not in names:
+            names.append(name)
+        segs.append((s, e, names.index(name)))
+    segs.sort()
+    nc = len(pred_classes)
+    cm = [[0] * nc for _ in range(nc)]
+    missing = unknown = 0
+    for k, c in window_classes(segs, n_samples, window, hop):
+        i = k // hop
+        if i >= len(preds) or preds[i] >= nc:
+            missing += 1
+            continue
+        name = names[c]
+        if name not in pred_classes:
+            unknown += 1
+            continue
+        cm[pred_classes.index(name)][preds[i]] += 1
+    out = metrics(cm, pred_classes)
+    out["no_prediction"] = missing
+    out["unknown"] = unknown
     return out
 
 

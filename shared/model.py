@@ -109,6 +109,11 @@ class TreeModel:
         return best
 
 
+def zeros_h(n):
+    """A zeroed array('h') of n items, made without an n-item list on the heap."""
+    return _zeros("h", n)
+
+
 def _zeros(code, n):
     try:   # MicroPython: the zero bytes become the array's storage (no n-item list)
         return array(code, bytes(n if code == "B" else 2 * n))

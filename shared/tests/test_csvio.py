@@ -36,12 +36,24 @@ def test_export_then_parse_is_sample_exact():
 
 
 def test_two_sessions_and_crlf_and_scale_growth():
+    # one scale for the whole file (the replay sensor's rule): 1/4096 doubled until 100 fits
     text = "session,t,x,label\r\na,0,1.5,\r\na,0.5,2,\r\nb,0,100,up\r\nb,0.5,-100,up\r\n"
     a, b = C.parse(text)
     assert (a["rate"], b["rate"]) == (2, 2)
-    assert list(a["samples"]) == [6144, 8192]
-    assert b["scale"] == 1 / 256 and list(b["samples"]) == [25600, -25600]
+    assert a["scale"] == b["scale"] == 1 / 256
+    assert list(a["samples"]) == [384, 512]
+    assert list(b["samples"]) == [25600, -25600]
     assert b["segments"] == [(0, 2, "up")]
+    (c,) = C.parse("session,t,x,label\na,0,1.5,\na,0.5,2,\n")
+    assert c["scale"] == 1 / 4096 and list(c["samples"]) == [6144, 8192]
+
+
+def test_counts_round_half_away_from_zero():
+    # the rounding the replay sensor uses too (shared.counts), not truncation
+    (r,) = C.parse("session,t,x,label\na,0,0.0001220703125,\na,1,-0.0001220703125,\n"
+                   "a,2,0.0001196,\na,3,-0.000183,\n")
+    assert r["scale"] == 1 / 4096
+    assert list(r["samples"]) == [1, -1, 0, -1]
 
 
 def test_malformed_rows_have_line_numbers():

@@ -206,7 +206,7 @@ def test_pipeline_windows_to_model_file():
     windows, labels = synth.dataset(per_class=14, n=64, seed=7)
     win = {"rate": 50, "window": 64, "hop": 32, "channels": 3, "scale": 1 / 4096}
     p = P.Pipeline(windows, [synth.CLASSES[k] for k in labels], synth.CLASSES, win,
-                   n_trees=5, seed=3)
+                   n_trees=5, seed=3)    # no sessions: a holdout by window
     stages = [s["stage"] for s in p.steps()]
     assert stages[0] == "features" and "train" in stages and stages[-1] == "done"
     r = p.result
@@ -229,7 +229,8 @@ def test_pipeline_windows_to_model_file():
     assert right >= 0.9 * len(windows)
     # k-fold: pooled metrics over every window, deployed model trained on all of them
     r5 = P.Pipeline(windows, labels, synth.CLASSES, win, folds=3, n_trees=3).run()
-    assert r5["metrics"]["n"] == len(windows) and r5["validation"] == "3-fold"
+    assert r5["metrics"]["n"] == len(windows) and r5["validation"]["folds"] == 3
+    assert r5["validation"]["description"] == "3-fold by window"
     assert r5["metrics"]["accuracy"] >= 0.9
 
 
