@@ -195,25 +195,104 @@ def cut_window(samples, n_channels, n_samples, k, window, out=None):
     return out
 
 
+class LabelledWindows:
+    """What labelled_windows() returns: windows (channel-major array('h') of n_channels x
+    window), labels (indexes into classes), groups (the session id of each window), scales
+    (its recording's scale), and the recordings' shared channels (names) and rate."""
+
+    def __init__(self):
+        self.windows, self.labels, self.groups, self.scales = [], [], [], []
+        self.channels, self.rate = None, None
+
+    def __len__(self):
+        return len(self.windows)
+
+    def per_class(self, n_classes):
+        out = [0] * n_classes
+        for c in self.labels:
+            out[c] += 1
+        return out
+
+
+def _name(r):
+    sid = getattr(r, "sid", None)
+    return "?" if sid is None else ("#%s" % sid if isinstance(sid, int) else str(sid))
+
+
+def check_same_shape(recordings):
+    """Raise DatasetError naming two sessions and what differs (channel names, sample rate)
+    when the recordings cannot be trained together."""
+    if not recordings:
+        return
+    r0 = recordings[0]
+    for r in recordings[1:]:
+        diff = []
+        if list(r.channels) != list(r0.channels):
+            diff.append("channels %s vs %s" % (",".join(r0.channels), ",".join(r.channels)))
+        if r.rate != r0.rate:
+            diff.append("sample rate %s Hz vs %s Hz" % (r0.rate, r.rate))
+        if diff:
+            raise DatasetError("sessions %s and %s cannot be trained together: %s. Choose "
+                               "sessions of one sensor and rate" % (_name(r0), _name(r),
+                                                                    "; ".join(diff)))
+
+
 def labelled_windows(recordings, classes, window, hop):
-    """recordings: objects with .samples, .n_channels (or len(.channels)), .n_samples,
-    .classes (names) and .segments [(start, end, class name)]. Returns (windows, labels):
-    windows channel-major array('h') of n_channels x window, labels indexes into classes
-    (windows of other classes are skipped)."""
-    windows, labels = [], []
+    """recordings: objects with .sid, .samples, .channels (names), .rate, .scale, .n_samples,
+    .segments [(start, end, class name)]. Returns LabelledWindows over the windows lying
+    wholly inside one segment of a class in `classes` (others skipped). Raises DatasetError
+    when the recordings differ in channels or rate."""
+    check_same_shape(recordings)
+    out = LabelledWindows()
     index = {}
     for i, name in enumerate(classes):
         index[name] = i
-    nch0 = None
     for r in recordings:
         nch = len(r.channels)
-        if nch0 is None:
-            nch0 = nch
-        elif nch != nch0:
-            raise DatasetError("recordings have different channel counts (%d, %d)" % (nch0, nch))
+        out.channels, out.rate = list(r.channels), r.rate
         segs = [(s, e, index[name]) for s, e, name in r.segments if name in index]
         segs.sort()
         for k, c in window_classes(segs, r.n_samples, window, hop):
-            windows.append(cut_window(r.samples, nch, r.n_samples, k, window))
-            labels.append(c)
-    return windows, labels
+            out.windows.append(cut_window(r.samples, nch, r.n_samples, k, window))
+            out.labels.append(c)
+            out.groups.append(r.sid)
+            out.scales.append(r.scale)
+    return out
+
+
+def explain(recordings, classes, window, found):
+    """Why `found` (a LabelledWindows) cannot be trained on, in words that say what to change,
+    or None when it has windows of at least two classes."""
+    present = [c for c in range(len(classes)) if c in found.labels]
+    if len(present) >= 2:
+        return None
+    if not recordings:
+        return "choose at least one session"
+    rate = recordings[0].rate or 1
+    longest = max(r.n_samples for r in recordings)
+    if longest < window:
+        same = min(r.n_samples for r in recordings) == longest
+        return ("%s %d samples long (%.3g s) and the window is %d samples (%.3g s): no window "
+                "fits; shorten the window to at most %d samples"
+                % ("the sessions are" if same else "the longest session is", longest,
+                   longest / rate, window, window / rate, longest))
+    wanted, other, run = set(classes), set(), 0
+    for r in recordings:
+        for s, e, name in r.segments:
+            if name in wanted:
+                run = max(run, e - s)
+            else:
+                other.add(name)
+    if not run:
+        return ("the chosen sessions have no labels of %s%s: label them on the timeline, or "
+                "choose other classes" % (", ".join(classes) or "any class",
+                                          " (their labels: %s)" % ", ".join(sorted(other))
+                                          if other else ""))
+    if run < window:
+        return ("the longest labelled stretch is %d samples (%.3g s) and the window is %d: no "
+                "window lies wholly inside one label; shorten the window to at most %d "
+                "samples or label longer stretches" % (run, run / rate, window, run))
+    if present:
+        return ("labelled windows of one class only (%s: %d); label windows of a second class"
+                % (classes[present[0]], len(found)))
+    return "no labelled windows of %s" % ", ".join(classes)

@@ -89,14 +89,65 @@ def test_cut_and_labelled_windows():
     class R:
         pass
     r = R()
+    r.sid, r.rate, r.scale = 3, 50, 1 / 512
     r.channels = ["x", "y"]
     r.n_samples = 10
     r.samples = array("h", [c * 100 + k for c in range(2) for k in range(10)])
     r.segments = [(0, 6, "a"), (6, 10, "b")]
     w = D.cut_window(r.samples, 2, 10, 3, 4)
     assert list(w) == [3, 4, 5, 6, 103, 104, 105, 106]
-    wins, labels = D.labelled_windows([r], ["b", "a"], 4, 2)
-    assert labels == [1, 1, 0]          # starts 0, 2 (class a), 6 (class b); 4 crosses
-    assert list(wins[2]) == [6, 7, 8, 9, 106, 107, 108, 109]
-    wins, labels = D.labelled_windows([r], ["b"], 4, 2)    # only the chosen classes
-    assert labels == [0] and len(wins) == 1
+    lw = D.labelled_windows([r], ["b", "a"], 4, 2)
+    assert lw.labels == [1, 1, 0]          # starts 0, 2 (class a), 6 (class b); 4 crosses
+    assert list(lw.windows[2]) == [6, 7, 8, 9, 106, 107, 108, 109]
+    assert lw.groups == [3, 3, 3] and lw.scales == [1 / 512] * 3
+    assert lw.channels == ["x", "y"] and lw.rate == 50 and lw.per_class(2) == [1, 2]
+    lw = D.labelled_windows([r], ["b"], 4, 2)    # only the chosen classes
+    assert lw.labels == [0] and len(lw) == 1
+
+
+def _rec(sid, n, segments, channels=("x", "y", "z"), rate=10):
+    class R:
+        pass
+    r = R()
+    r.sid, r.n_samples, r.segments, r.channels, r.rate = sid, n, segments, list(channels), rate
+    r.scale = 1 / 4096
+    r.samples = array("h", [0] * (len(channels) * n))
+    return r
+
+
+def _explain(recs, classes, window, hop=None):
+    found = D.labelled_windows(recs, classes, window, hop or window)
+    return D.explain(recs, classes, window, found)
+
+
+def test_messages_say_what_to_change():
+    recs = [_rec("train-%d" % i, 100, [(0, 100, "ab"[i % 2])]) for i in range(4)]
+    assert _explain(recs, ["a", "b"], 128) == (
+        "the sessions are 100 samples long (10 s) and the window is 128 samples (12.8 s): no "
+        "window fits; shorten the window to at most 100 samples")
+    recs[0] = _rec("train-0", 120, [(0, 120, "a")])
+    assert _explain(recs, ["a", "b"], 128).startswith("the longest session is 120 samples")
+    assert _explain(recs, ["a", "b"], 50) is None
+    short = [_rec(1, 400, [(0, 30, "a"), (30, 70, "b")])]
+    assert _explain(short, ["a", "b"], 50) == (
+        "the longest labelled stretch is 40 samples (4 s) and the window is 50: no window "
+        "lies wholly inside one label; shorten the window to at most 40 samples or label "
+        "longer stretches")
+    assert _explain(short, ["c", "d"], 20) == (
+        "the chosen sessions have no labels of c, d (their labels: a, b): label them on the "
+        "timeline, or choose other classes")
+    assert _explain(short, ["a"], 20) == (
+        "labelled windows of one class only (a: 1); label windows of a second class")
+
+
+def test_sessions_of_other_sensors_are_not_mixed():
+    a = _rec(1, 200, [(0, 200, "a")])
+    b = _rec("csv:train-0", 200, [(0, 200, "b")], channels=("ax", "ay"), rate=100)
+    try:
+        D.labelled_windows([a, b], ["a", "b"], 50, 50)
+    except D.DatasetError as e:
+        assert str(e) == ("sessions #1 and csv:train-0 cannot be trained together: channels "
+                          "x,y,z vs ax,ay; sample rate 10 Hz vs 100 Hz. Choose sessions of "
+                          "one sensor and rate"), str(e)
+    else:
+        raise AssertionError("mixed sessions accepted")
