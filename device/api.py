@@ -11,6 +11,7 @@ import api_model
 import api_sessions
 import auth
 import board
+import clock
 import config
 import wshub
 from hal import sim_accel
@@ -106,7 +107,24 @@ def create_app(dev):
             "max_clients": wshub.MAX_CLIENTS,
         }
         s.update(dev.infer.status())
+        s.update(clock.status())
         return s
+
+    @app.put("/api/clock")
+    def put_clock(request):
+        """The page sets the device's wall clock when it connects (an ESP32 without NTP has
+        none): {"time": seconds since 1970}."""
+        denied = require_token(request)
+        if denied:
+            return denied
+        body = json_body(request)
+        t = body.get("time") if isinstance(body, dict) else None
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or \
+                not clock.MIN_VALID <= t < 1e10:
+            return _err(400, 'body must be {"time": SECONDS} since 1970 (2024 or later)',
+                        field="time")
+        clock.set_time(float(t), "page")
+        return clock.status()
 
     @app.get("/api/config")
     def get_config(request):

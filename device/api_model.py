@@ -24,7 +24,19 @@ async def _read(stream, n):
     return await asyncio.wait_for(stream.read(n), READ_TIMEOUT_S)
 
 
-async def _drain(request, n):
+async def read_exactly(stream, buf):
+    """Fill memoryview/bytearray buf from stream (READ_TIMEOUT_S per read); EOFError when the
+    client stops short, asyncio.TimeoutError when it stalls."""
+    got, n = 0, len(buf)
+    while got < n:
+        c = await _read(stream, min(n - got, _READ))
+        if not c:
+            raise EOFError()
+        buf[got:got + len(c)] = c
+        got += len(c)
+
+
+async def drain(request, n):
     """Read and drop n more body bytes, so the client gets our answer instead of a reset."""
     s = request.stream
     try:
@@ -37,22 +49,31 @@ async def _drain(request, n):
         pass
 
 
-def _allow_big_bodies(app):
-    # Microdot refuses bodies over Request.max_content_length (16 KB) before routing; this
-    # route alone takes more, as a stream (bodies over max_body_length are not read for us).
-    orig = app.dispatch_request
+_drain = drain
+_BIG = {}     # (method, path) -> largest body taken as a stream
 
-    async def dispatch(req):
-        if req is not None and req.path == PATH and req.method == "PUT":
-            req.max_content_length = _ROUTE_LIMIT
-        return await orig(req)
-    app.dispatch_request = dispatch
+
+def allow_big_body(app, method, path, limit=_ROUTE_LIMIT):
+    """Microdot refuses bodies over Request.max_content_length (16 KB) before routing; the
+    routes named here take up to limit bytes, as a stream (bodies over max_body_length are
+    not read for the handler)."""
+    if not _BIG:
+        orig = app.dispatch_request
+
+        async def dispatch(req):
+            if req is not None:
+                big = _BIG.get((req.method, req.path))
+                if big:
+                    req.max_content_length = big
+            return await orig(req)
+        app.dispatch_request = dispatch
+    _BIG[(method, path)] = limit
 
 
 def install(app, dev):
     """Add the /api/model routes; dev.model is the model_store.Store, dev.acq the Acquisition."""
     store = dev.model
-    _allow_big_bodies(app)
+    allow_big_body(app, "PUT", PATH)
 
     @app.get(PATH)
     async def get_model(request):

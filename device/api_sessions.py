@@ -7,9 +7,12 @@ import time
 
 from microdot import Response
 
+import api_model
+import clock
 import label_file
+import session_import
 import session_store as sessions
-from recorder import RecordingError, labels, unload_labels
+from recorder import RecordingError, _flash_free, labels, unload_labels
 
 STREAM_BUF = 1024   # like Microdot's send_file buffer; larger blocks may not exist in a full heap
 MAX_CLASS_LEN = 32  # = labels.MAX_CLASS_LEN (labels is loaded only for label operations)
@@ -35,8 +38,9 @@ def install(app, dev, err, require_token, json_body):
         rec.check()
         m = rec.live_meta() if sid == rec.sid else store.read_json(sid, "meta.json")
         if m is not None:
-            m["duration_s"] = m["windows"] * m["hop"] / m["rate"]
-            m["samples"] = m["windows"] * m["hop"]
+            if "samples" not in m:       # (an import stores its own: its last frame is padded)
+                m["samples"] = m["windows"] * m["hop"]
+            m["duration_s"] = m["samples"] / m["rate"]
         return m
 
     def find(text):
@@ -84,6 +88,81 @@ def install(app, dev, err, require_token, json_body):
             return err(e.status, str(e))
         except MemoryError:
             return err(503, "not enough memory to record")
+
+    importing = []
+
+    @app.post(session_import.PATH)
+    async def import_session(request):
+        """A recording made elsewhere (frames of int16 samples) becomes a session."""
+        n = request.content_length
+        denied = require_token(request)
+        if not denied and importing:
+            denied = err(409, "another import is in progress: retry when it is done")
+        if not denied:
+            try:
+                name, chans, samples, t = session_import.parse_args(request.args, n)
+            except ValueError as ex:
+                denied = err(getattr(ex, "status", 400), str(ex))
+        if denied:
+            await api_model.drain(request, n)
+            return denied
+        gc.collect()
+        up = session_import.Upload(store, rec.budget(), _flash_free(store.root), name, chans,
+                                   samples, t if t is not None else clock.now(),
+                                   "client" if t is not None else clock.source)
+        importing.append(up)
+        left = n
+        stream = request.stream
+        try:
+            head = bytearray(20)
+            await api_model.read_exactly(stream, head)
+            left -= 20
+            fs = up.start(head, n)
+            buf = bytearray(up.rs)
+            mv = memoryview(buf)
+            mv[:20] = head
+            await api_model.read_exactly(stream, mv[20:fs])
+            left -= fs - 20
+            up.frame(buf)
+            while left > 0:
+                await api_model.read_exactly(stream, mv[:fs])
+                left -= fs
+                up.frame(buf)
+            m = up.finish()
+        except ValueError as ex:        # session_import's refusals (400, 507)
+            up.abort()
+            await api_model.drain(request, left)
+            return err(getattr(ex, "status", 400), str(ex))
+        except MemoryError:
+            up.abort()
+            await api_model.drain(request, left)
+            return err(503, "not enough memory for an import now: retry")
+        except Exception:               # cut off (EOFError), stalled (timeout), socket error
+            up.abort()
+            print("motebook: import cut off after %d of %d bytes" % (n - left, n))
+            return err(400, "upload cut off after %d of %d bytes" % (n - left, n))
+        finally:
+            importing.remove(up)
+        print("motebook: session %d imported (%s, %d samples)" % (m["id"], name, samples))
+        return meta_of(m["id"]), 201
+
+    api_model.allow_big_body(app, "POST", session_import.PATH, 4 << 20)
+
+    @app.get("/api/sessions/<sid>/predictions")
+    def predictions(request, sid):
+        """The device's class of each recorded window while a model ran (pred.bin)."""
+        sid, m, e = find(sid)
+        if e:
+            return e
+        if sid == rec.sid:
+            rec.flush()
+            m = meta_of(sid)
+        p = m.get("predictions")
+        if not p:
+            return err(404, "session %d has no predictions: they are kept when a model runs "
+                       "on the device while the session records" % sid)
+        return Response.send_file(store.path(sid, "pred.bin"),
+                                  content_type="application/octet-stream")
 
     @app.get("/api/sessions")
     def list_sessions(request):
@@ -194,7 +273,7 @@ def install(app, dev, err, require_token, json_body):
             return e
         if m["labels"].get("open"):
             return label_file.live(m)
-        samples = m["windows"] * m["hop"]
+        samples = m["samples"]
         path = store.path(sid, "labels.json")
 
         def gen():   # the stored file with "samples" added before its last "}"
@@ -221,9 +300,8 @@ def install(app, dev, err, require_token, json_body):
         sid, m, e = find(sid)
         if e:
             return e
-        samples = m["windows"] * m["hop"]
         try:
-            summary = labels().put(store, sid, request.body or b"", samples, m["labels"])
+            summary = labels().put(store, sid, request.body or b"", m["samples"], m["labels"])
         except ValueError as ex:   # labels.LabelError
             st = getattr(ex, "status", 400)
             if getattr(ex, "version", None) is not None:

@@ -4,8 +4,11 @@ import json
 import os
 
 DEFAULTS = {"rate": 100, "window": 128, "hop": 64, "sensor": "sim"}
-LIMITS = {"rate": (10, 1000), "window": (16, 1024)}
-MAX_VALUES = 8192      # window * channels: bounds the ring/frame buffers on a 192 KB heap
+# Only what cannot work is refused: features need 2 samples, a frame holds at most 4096
+# (shared.protocol.MAX_SAMPLES), the sampler paces 1..1000 Hz, and the ring/frame buffers of
+# window x channels int16 values must fit a 192 KB heap. Any length: the FFT is zero-padded.
+LIMITS = {"rate": (1, 1000), "window": (2, 4096)}
+MAX_VALUES = 8192      # window * channels
 _FILE = "config.json"
 # Optional fields: absent until set (default in the module using them), same integer rules.
 # storage_budget: bytes for recorded sessions (device/recorder.py, device/SESSIONS.md).
@@ -70,17 +73,21 @@ def validate(current, update, sensors, channels_of=None):
             raise ConfigError("sensor", "sensor must be one of: %s (got %r)"
                               % (", ".join(sensors), s))
         new["sensor"] = s
-    for name in ("rate", "window"):
+    for name, unit in (("rate", " Hz"), ("window", " samples")):
         lo, hi = LIMITS[name]
         if not lo <= new[name] <= hi:
-            raise ConfigError(name, "%s must be %d..%d, got %d" % (name, lo, hi, new[name]))
+            raise ConfigError(name, "%s must be %d..%d%s, got %d"
+                              % (name, lo, hi, unit, new[name]))
     if not 1 <= new["hop"] <= new["window"]:
-        raise ConfigError("hop", "hop must be 1..window (%d), got %d" % (new["window"], new["hop"]))
+        raise ConfigError("hop", "hop must be 1..window (%d samples), got %d: set hop to at "
+                          "most %d" % (new["window"], new["hop"], new["window"]))
     if channels_of is not None:
         n = channels_of(new["sensor"])
         if new["window"] * n > MAX_VALUES:
-            raise ConfigError("window", "window x channels must be at most %d (%d x %d)"
-                              % (MAX_VALUES, new["window"], n))
+            raise ConfigError("window", "window x channels = %d x %d = %d values; the device "
+                              "has room for %d: set window to at most %d samples"
+                              % (new["window"], n, new["window"] * n, MAX_VALUES,
+                                 MAX_VALUES // n))
     return new
 
 

@@ -37,6 +37,7 @@ class Inference:
         self.ms_last = 0.0
         self.ms_max = 0.0
         self.problem = None           # why the model is not classifying, or None
+        self.on_prediction = None     # fn(seq, raw class, model): the recorder's log
 
     def notify(self, seq):
         """Called by the framer for each new window (in its task): copy and wake up."""
@@ -117,6 +118,8 @@ class Inference:
         self.last = {"type": "prediction", "class": m.classes[idx], "index": idx,
                      "raw": raw, "scores": [round(scores[c], 4) for c in range(len(scores))],
                      "seq": seq, "hash": m.hash}
+        if self.on_prediction is not None:
+            self.on_prediction(seq, raw, m)
         self._broadcast(self.last)
 
     def _smooth(self, raw, n):

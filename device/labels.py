@@ -62,8 +62,8 @@ def _parse(body, samples, current):
         top = json.loads(body[:a] + b"[]" + body[e:])
     except ValueError:
         raise _bad()
-    for k in top:
-        if k not in ("version", "classes", "segments"):
+    for k in top:     # ("samples" is read-only, in what GET answers: a client may send it back)
+        if k not in ("version", "classes", "segments", "samples"):
             raise _bad('unknown field %r in labels (valid: version, classes, segments)' % k)
     cur = current["version"]
     v = top.get("version")

@@ -34,6 +34,7 @@ class Device:
         self.model = Store(board.DATA, board.MODEL_IMPL)
         self.infer = Inference(self.acq, self.model, self.hub.broadcast)
         self.rec = Recorder(self, board.DATA)   # recovers sessions cut by a restart
+        self.infer.on_prediction = self.rec.on_prediction
         self.mem_after_imports = _MEM_AFTER_IMPORTS
 
     def uptime_s(self):

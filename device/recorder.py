@@ -9,9 +9,11 @@ import struct
 import sys
 import time
 
+import clock
 import framer
 import label_file
 import session_store as sessions
+from pred_log import PredLog
 from shared import protocol
 
 DEFAULT_BUDGET = 1536 * 1024   # bytes under <data>/sessions (4 MB ESP32 flash)
@@ -53,6 +55,7 @@ class Recorder:
         self.dev = dev
         self.store = sessions.Store(data_dir)
         self._pool = bytearray(BUF_BYTES)
+        self.preds = PredLog(self.store)
         self.recovered = self.store.recover(self._finish_labels)
         for sid in self.store.ids():
             m = self.store.read_json(sid, "meta.json")
@@ -98,6 +101,9 @@ class Recorder:
         m["duration_s"] = n * m["hop"] / m["rate"]
         m["first_seq"] = self._first_seq
         m["gaps"] = self._gaps
+        p = self.preds.summary()
+        if p is not None:
+            m["predictions"] = p
         lab = m.get("labels")
         if lab and lab.get("open"):
             lab = dict(lab)
@@ -132,8 +138,8 @@ class Recorder:
         try:
             sid = self.store.new_id()
             os.mkdir(self.store.path(sid))
-            meta = {"id": sid, "started": started if started is not None else time.time(),
-                    "clock": "client" if started is not None else "device", "rate": rate,
+            meta = {"id": sid, "started": started if started is not None else clock.now(),
+                    "clock": "client" if started is not None else clock.source, "rate": rate,
                     "channels": list(acq.sensor.channels), "window": cfg["window"],
                     "hop": hop, "scale": acq.sensor.scale, "sensor": cfg["sensor"],
                     "record_size": rs, "frame_size": rs - sessions.CRC_SIZE, "label": label,
@@ -152,12 +158,13 @@ class Recorder:
         self._mv = memoryview(self._buf)
         self._rs, self._nch, self._hop, self._len = rs, nch, hop, cfg["window"]
         self._cap = len(self._buf) // rs
-        self._per = sessions.per_chunk(rs)
         self._windower = acq.windower
+        self._sensor = acq.sensor      # a labelled replay file labels the session (stop())
+        self._row0 = None              # the sensor's sample number of the session's sample 0
+        self.preds.start(sid)
         self._n = self._written = self._gaps = 0
         self._first_seq = self._next_seq = None
-        self._f = None
-        self._chunk = self._fill = 0
+        self._app = sessions.Appender(self.store, sid, rs)
         self._t_first = 0
         self._flushes = 0
         self._torn = False
@@ -172,25 +179,25 @@ class Recorder:
             return None
         err = self._flush()
         error = error or err
-        if self._f is not None:
-            try:
-                self._f.close()
-            except OSError:
-                pass
-            self._f = None
+        self._app.close()
         if self._torn:   # a failed write may have left a torn record: cut it now
             try:
                 self._written = self.store.repair(sid, self._rs)
             except OSError:
                 pass
+        pred = self.preds.finish()
         meta = self.live_meta()
         meta["recording"] = False
         meta["error"] = error
+        if pred is not None:
+            meta["predictions"] = pred
+        sensor, self._sensor = self._sensor, None
         self.sid, self._buf, self._mv, self._windower = None, None, None, None
         self.error = error
         gc.collect()   # (rare; a full heap needs room for the JSON below)
         try:
             meta["labels"] = label_file.finish_open(self.store, sid, meta)
+            self._truth_labels(sid, meta, sensor)
             self.store.write_json(sid, "meta.json", meta)
         except (OSError, MemoryError) as e:   # boot recovery finishes the session
             print("motebook: session %d: could not write its meta: %r" % (sid, e))
@@ -198,6 +205,32 @@ class Recorder:
             print("motebook: recording of session %d stopped: %s" % (sid, error))
         self._announce({"type": "recording", "state": "stopped", "id": sid, "error": error})
         return meta
+
+    def _truth_labels(self, sid, meta, sensor):
+        """A session recorded (without a record-time label) from a replay file that has
+        labels gets the file's labels of the rows it played, as its next labels version."""
+        if meta.get("label") or self._row0 is None or not getattr(sensor, "classes", None):
+            return
+        n = meta["windows"] * meta["hop"]
+        segs = sensor.truth(self._row0, n)
+        if not segs:
+            return
+        classes = list(sensor.classes)
+        starts = [s for s, _, _ in segs]
+        ends = [e for _, e, _ in segs]
+        cls = [classes.index(c) for _, _, c in segs]
+        v = meta["labels"]["version"] + 1
+        label_file.write(self.store, sid, v, classes, starts, ends, cls)
+        meta["labels"] = label_file.summary(v, classes, starts, ends, cls)
+        meta["labels_from"] = "replay file"
+
+    def on_prediction(self, seq, raw, model):
+        """Inference's hook: the device's class of window seq while a session records."""
+        if self.sid is not None and self.preds.add(seq, raw, model):
+            try:   # the first one: meta says which model's classes pred.bin holds
+                self.store.write_json(self.sid, "meta.json", self.live_meta())
+            except (OSError, MemoryError):
+                pass
 
     def _finish_labels(self, sid, meta):
         meta["labels"] = label_file.finish_open(self.store, sid, meta)
@@ -228,6 +261,8 @@ class Recorder:
         acq = self.dev.acq
         if self._next_seq is None:
             self._first_seq = seq
+            self._row0 = (seq - self._windower.seq_base) * self._hop
+            self.preds.first_window(seq)
         elif seq != self._next_seq:
             self._gaps += (seq - self._next_seq) & 0xFFFFFFFF   # windows lost upstream
         self._next_seq = (seq + 1) & 0xFFFFFFFF
@@ -257,6 +292,7 @@ class Recorder:
     def flush(self):
         """Write buffered records now (before a range read of the recording session)."""
         if self.sid is not None:
+            self.preds.flush()
             err = self._flush()
             if err:
                 self.stop(err)
@@ -279,27 +315,14 @@ class Recorder:
             if self._free is not None and self._free - FLASH_RESERVE < fit * rs:
                 fit = max(0, (self._free - FLASH_RESERVE) // rs)
                 err = "flash full"
-        i = 0
         try:
-            while i < fit:
-                if self._f is None:
-                    self._f = open(self.store.chunk_path(self.sid, self._chunk), "wb")
-                    self._fill = 0
-                k = min(fit - i, self._per - self._fill)
-                self._f.write(self._mv[i * rs:(i + k) * rs])
-                self._f.flush()
-                self._fill += k
-                self._written += k
-                self.store.used += k * rs
-                if self._free is not None:
-                    self._free -= k * rs
-                i += k
-                if self._fill == self._per:
-                    self._f.close()
-                    self._f = None
-                    self._chunk += 1
+            self._app.write(self._mv[:fit * rs])
         except OSError as e:
             err = "flash write failed (%s)" % e
             self._torn = True
+        done = self._app.records - self._written
+        self._written = self._app.records
+        if self._free is not None:
+            self._free -= done * rs
         self._n = 0
         return err

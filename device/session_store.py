@@ -45,6 +45,47 @@ def _crc_ok(buf, fs):
     return binascii.crc32(memoryview(buf)[:fs]) & 0xFFFFFFFF == want
 
 
+class Appender:
+    """Appends whole records to a session's chunk files: the one writer of records (the
+    recorder's flushes, an uploaded import). Memory: the open chunk file only."""
+
+    def __init__(self, store, sid, rs):
+        self.store, self.sid, self.rs = store, sid, rs
+        self.per = per_chunk(rs)
+        self.records = 0          # records written
+        self._f = None
+        self._chunk = self._fill = 0
+
+    def write(self, mv):
+        """Append the records in mv (a whole number of them); raises OSError (a failed write
+        may leave a torn record: Store.repair cuts it)."""
+        rs = self.rs
+        k = len(mv) // rs
+        i = 0
+        while i < k:
+            if self._f is None:
+                self._f = open(self.store.chunk_path(self.sid, self._chunk), "wb")
+                self._fill = 0
+            n = min(k - i, self.per - self._fill)
+            self._f.write(mv[i * rs:(i + n) * rs])
+            self._f.flush()
+            self._fill += n
+            self.records += n
+            self.store.used += n * rs
+            i += n
+            if self._fill == self.per:
+                self.close()
+                self._chunk += 1
+
+    def close(self):
+        if self._f is not None:
+            try:
+                self._f.close()
+            except OSError:
+                pass
+            self._f = None
+
+
 class Store:
     def __init__(self, data_dir):
         self.root = data_dir + "/sessions"
@@ -147,6 +188,9 @@ class Store:
                 continue
             top = max(top, sid)
             meta = self.read_json(sid, "meta.json")
+            if meta is not None and meta.get("importing"):   # an upload cut by a restart
+                self.delete(sid)
+                continue
             if meta is None:
                 if not self.chunks(sid):   # died before the first meta write: nothing recorded
                     self.delete(sid)

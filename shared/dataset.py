@@ -15,6 +15,7 @@ from shared.compat import bytes_view
 MAX_SEGMENTS = 256    # = the device's labels.MAX_SEGMENTS
 MAX_CLASSES = 32
 MAX_CLASS_LEN = 32
+IMPORT_MAX_RECORD = 2048   # bytes of one record (frame + CRC) of an uploaded import
 
 
 class DatasetError(ValueError):
@@ -61,6 +62,59 @@ def deblock(raw, n_records, frame_size, out=None):
             o = 2 * (c * n + i * hop)
             dst[o:o + blk] = mv[src + c * blk:src + (c + 1) * blk]
     return out, nch, n, rate, scale, gaps
+
+
+def import_hop(n_channels):
+    """Samples per frame of an uploaded import: the largest power of two (<= 128) whose
+    record (frame + 4-byte CRC) fits IMPORT_MAX_RECORD."""
+    hop = 128
+    while hop > 1 and protocol.frame_size(n_channels, hop) + 4 > IMPORT_MAX_RECORD:
+        hop //= 2
+    return hop
+
+
+def upload_frames(samples, n_channels, n_samples, hop, rate, scale):
+    """A channel-major int16 recording as the body of POST /api/sessions/import: consecutive
+    protocol frames of hop samples (seq 0, 1, ...), the last one zero-padded."""
+    fs = protocol.frame_size(n_channels, hop)
+    n_frames = (n_samples + hop - 1) // hop
+    out = bytearray(n_frames * fs)
+    blk = zeros(n_channels * hop)
+    for f in range(n_frames):
+        k = f * hop
+        m = min(hop, n_samples - k)
+        for c in range(n_channels):
+            o = c * n_samples + k
+            for i in range(m):
+                blk[c * hop + i] = samples[o + i]
+            for i in range(m, hop):
+                blk[c * hop + i] = 0
+        protocol.encode_window_into(memoryview(out)[f * fs:(f + 1) * fs], f, 0, blk,
+                                    n_channels, hop, rate, scale)
+    return out
+
+
+def natural_key(g):
+    """Sort key: numbers by value, also inside text (train-2 before train-10)."""
+    if isinstance(g, int):
+        return [(0, g, "")]
+    key, num = [], ""
+    for ch in str(g):
+        if "0" <= ch <= "9":
+            num += ch
+            continue
+        if num:
+            key.append((0, int(num), ""))
+            num = ""
+        key.append((1, 0, ch))
+    if num:
+        key.append((0, int(num), ""))
+    return key
+
+
+def natural_sorted(items, key=None):
+    """items sorted in natural order (session 2 before session 10, train-2 before train-10)."""
+    return sorted(items, key=lambda x: natural_key(key(x) if key else x))
 
 
 # -- segments: lists of (start, end, class index), sorted, not overlapping, end excluded

@@ -12,6 +12,7 @@
 from array import array
 
 from shared.compat import Rng
+from shared.dataset import natural_sorted
 from shared.trainer import index_array
 
 try:
@@ -129,29 +130,6 @@ def check_groups(labels, groups, n_classes, classes=None):
             "least %d sessions, so that it is tested on a session the model did not learn "
             "from: record (or import) another session of %s"
             % ("; ".join(short), MIN_SESSIONS, "it" if len(short) == 1 else "each"))
-
-
-def _natural(g):
-    """Sort key: numbers by value, also inside text (train-2 before train-10)."""
-    if isinstance(g, int):
-        return [(0, g, "")]
-    key, num = [], ""
-    for ch in str(g):
-        if "0" <= ch <= "9":
-            num += ch
-            continue
-        if num:
-            key.append((0, int(num), ""))
-            num = ""
-        key.append((1, 0, ch))
-    if num:
-        key.append((0, int(num), ""))
-    return key
-
-
-def natural_sorted(items, key=None):
-    """items sorted in natural order (session 2 before session 10, train-2 before train-10)."""
-    return sorted(items, key=lambda x: _natural(key(x) if key else x))
 
 
 def group_kfold(labels, groups, k=5, seed=1, n_classes=None):

@@ -28,10 +28,12 @@ def test_partial_update_keeps_the_rest():
 
 
 def test_limits_and_types_name_the_field():
-    assert _err({"rate": 9}) == ("rate", "rate must be 10..1000, got 9")
+    assert _err({"rate": 0}) == ("rate", "rate must be 1..1000 Hz, got 0")
     assert _err({"rate": 1001})[0] == "rate"
-    assert _err({"window": 1025})[0] == "window"
-    assert _err({"hop": 129})[0] == "hop"
+    assert _err({"window": 4097})[0] == "window"
+    assert _err({"window": 1}) == ("window", "window must be 2..4096 samples, got 1")
+    assert _err({"hop": 129}) == ("hop", "hop must be 1..window (128 samples), got 129: set "
+                                  "hop to at most 128")
     assert _err({"window": 32})[0] == "hop"        # default hop 64 no longer fits
     assert "string" in _err({"rate": "100"})[1]
     assert "boolean" in _err({"hop": False})[1]
@@ -41,7 +43,16 @@ def test_limits_and_types_name_the_field():
 
 def test_buffer_bound_uses_the_channel_count():
     field, msg = _err({"window": 1024, "hop": 64}, channels_of=lambda s: 16)
-    assert field == "window" and "8192" in msg
+    assert field == "window" and msg == ("window x channels = 1024 x 16 = 16384 values; the "
+                                         "device has room for 8192: set window to at most "
+                                         "512 samples")
+
+
+def test_any_window_length_that_can_work_is_accepted():
+    # users think in seconds: 5 s at 10 Hz is 50 samples (features zero-pad the FFT)
+    for w, h in ((50, 25), (2, 1), (100, 100), (4096, 64), (37, 5)):
+        assert config.validate(config.DEFAULTS, {"window": w, "hop": h, "rate": 10},
+                               SENSORS)["window"] == w
 
 
 def test_save_is_atomic_and_load_validates(tmp_path):
@@ -50,6 +61,6 @@ def test_save_is_atomic_and_load_validates(tmp_path):
     assert json.loads((tmp_path / "config.json").read_text()) == cfg
     assert not (tmp_path / "config.json.tmp").exists()
     assert config.load(str(tmp_path), SENSORS) == (cfg, None)
-    (tmp_path / "config.json").write_text('{"rate": 5}')
+    (tmp_path / "config.json").write_text('{"rate": 5000}')
     cfg2, warning = config.load(str(tmp_path), SENSORS)
     assert cfg2 == config.DEFAULTS and "rate" in warning

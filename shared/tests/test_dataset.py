@@ -151,3 +151,24 @@ def test_sessions_of_other_sensors_are_not_mixed():
                           "one sensor and rate"), str(e)
     else:
         raise AssertionError("mixed sessions accepted")
+
+
+def test_upload_frames_round_trip_through_deblock():
+    # an import's body (POST /api/sessions/import) decodes like a download: same samples,
+    # the last frame zero-padded
+    n, nch = 53, 6
+    s = array("h", [(c + 1) * 1000 + k * (c - 3) for c in range(nch) for k in range(n)])
+    hop = D.import_hop(nch)
+    assert hop == 128 and D.import_hop(16) == 32
+    body = D.upload_frames(s, nch, n, 16, 10, 1 / 64)
+    assert len(body) == 4 * (20 + nch * 16 * 2)
+    out, c, ns, rate, scale, gaps = D.deblock(body, 4, 20 + nch * 32)
+    assert (c, ns, rate, scale, gaps) == (nch, 64, 10, 1 / 64, 0)
+    for ch in range(nch):
+        assert list(out[ch * 64:ch * 64 + n]) == list(s[ch * n:(ch + 1) * n])
+        assert list(out[ch * 64 + n:(ch + 1) * 64]) == [0] * (64 - n)
+
+
+def test_natural_order_of_session_names():
+    names = ["train-10", "train-2", "train-1", "train-0", "a", 12, 3]
+    assert D.natural_sorted(names) == [3, 12, "a", "train-0", "train-1", "train-2", "train-10"]
