@@ -92,7 +92,8 @@ class Acquisition:
                         lambda: sampler.t0_ms)
         self.sensor, self.windower, self.sampler, self.framer = sensor, windower, sampler, framer
         gc.collect()
-        self.mem_free_min = gc.mem_free()   # the minimum is tracked per configuration
+        # the minimum is tracked per configuration, from here (after the garbage of building it)
+        self.mem_free_min = framer.mem_free_min = gc.mem_free()
 
     def set_activity(self, name):
         if self.sensor is None or self.sensor.name != "sim":

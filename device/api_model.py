@@ -138,6 +138,7 @@ async def _receive(request, n, store, dev):
 
 
 async def _receive2(request, n, store, dev):
+    gc.collect()   # the metadata line (a few KB for many channels) wants contiguous blocks
     ck = MS.checker(MS.expectations(dev.acq))
     left = n
     stream = request.stream

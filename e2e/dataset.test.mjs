@@ -146,27 +146,36 @@ test("record, label (mouse + keys), undo/redo, reload, restart, CSV round trip",
   s = await nb.openSession(sidB);
   assert.equal(segs(s), labelled);
 
-  // export CSV, import it back: same samples, same labels, sample for sample
+  // export CSV, import it back (the import lands on the device as new sessions named after
+  // the exported ones): same samples, same labels, sample for sample
   const csv = await nb.exportFile("#export-csv");
   const lines = csv.toString().trimEnd().split("\n");
   assert.equal(lines[0], "session,t,x,y,z,label");
   s = await nb.importCsv("motebook.csv", csv);
   assert.equal(s.message, "");
+  assert.match(s.notice, /^imported 2 sessions \(\d+ rows at 100 Hz; channels x, y, z; classes /);
   assert.equal(s.sessions.length, 4);
   for (const sid of [sidA, sidB]) {
+    const imp = s.sessions.find((m) => m.name === String(sid));
+    assert.ok(imp && imp.source === "import", `session ${sid} imported`);
     const a = (await nb.dsCall("samples", { sid })).result;
-    const b = (await nb.dsCall("samples", { sid: `csv:${sid}` })).result;
+    const b = (await nb.dsCall("samples", { sid: imp.id })).result;
     assert.equal(b.n, a.n); assert.equal(b.rate, a.rate); assert.equal(b.scale, a.scale);
     assert.deepEqual(b.samples, a.samples, `session ${sid}: imported samples equal`);
     assert.deepEqual(b.segments, a.segments, `session ${sid}: imported labels equal`);
     assert.deepEqual(a.samples, await deviceSamples(sid), `session ${sid}: page = device bytes`);
+    assert.equal((await labelsOf(imp.id)).version, b.segments.length ? 2 : 1);
   }
   assert.equal(lines.length - 1, s.sessions.filter((m) => m.source === "device")
     .reduce((t, m) => t + m.windows * hop, 0));
+  // importing the same file again: refused by name, nothing doubled
+  s = await nb.importCsv("motebook.csv", csv);
+  assert.match(s.message, new RegExp(`already has session\\(s\\) named ${sidA}, ${sidB}`));
+  assert.equal(s.sessions.length, 4);
   // the npy zip holds every session
   const zip = await nb.exportFile("#export-zip");
   assert.equal(zip.readUInt32LE(0), 0x04034b50);
-  assert.ok(zip.includes("manifest.json") && zip.includes(`csv_${sidA}.npy`));
+  assert.ok(zip.includes("manifest.json") && zip.includes(`${sidA}.npy`));
   // training windows through the Dataset API (labelled only when one segment covers them)
   const w = (await nb.dsCall("windows", { sids: [sidB], classes: ["idle", "shaking"], window: win, hop })).result;
   const covered = (a, b) => { let m = 0; for (let k = 0; k + win <= n; k += hop) if (k >= a && k + win <= b) m++; return m; };
@@ -246,9 +255,11 @@ test("bad input: CSV errors, 200k rows, out of bounds, unknown class, two pages,
   s = await nb.key("2");
   assert.equal(s.message, "");
   assert.equal((await labelsOf(sid)).version, both.version + 1);
-  // deleting: an imported session goes from this browser, a device session from the device
-  s = (await nb.dsCall("delete", { sid: `csv:${sid}` })).state;
-  assert.ok(!s.sessions.some((m) => m.id === `csv:${sid}`));
+  // deleting: imported and recorded sessions go from the device
+  const imported = s.sessions.find((m) => m.source === "import").id;
+  s = (await nb.dsCall("delete", { sid: imported })).state;
+  assert.ok(!s.sessions.some((m) => m.id === imported));
+  assert.equal((await device.api("GET", `/api/sessions/${imported}`)).status, 404);
   const other = s.sessions.find((m) => m.source === "device" && m.id !== sid).id;
   s = (await nb.dsCall("delete", { sid: other })).state;
   assert.ok(!s.sessions.some((m) => m.id === other));

@@ -64,7 +64,8 @@ class Reader:
         self.ended = False
         self._max = None           # (nodes, leaves, trees) the metadata promises
         self._bare = None          # bare CSV: ([nodes], [leaves], [roots])
-        self._rest = b""
+        self._rest = []            # pieces of the line not ended yet (joined once: linear)
+        self._rest_n = 0
 
     def feed(self, data):
         if isinstance(data, str):
@@ -74,16 +75,23 @@ class Reader:
             raise ModelError("model file larger than %d bytes" % self.max_bytes)
         if self._h is not None:
             self._h.update(data)
-        buf = self._rest + data if self._rest else data
         start = 0
         while True:
-            nl = buf.find(b"\n", start)
+            nl = data.find(b"\n", start)
             if nl < 0:
                 break
-            self._line(buf[start:nl])
+            if self._rest:
+                self._rest.append(data[start:nl])
+                line = b"".join(self._rest)
+                self._rest, self._rest_n = [], 0
+            else:
+                line = data[start:nl]
+            self._line(line)
             start = nl + 1
-        self._rest = buf[start:] if start else buf
-        if len(self._rest) > self.max_line:
+        if start < len(data):
+            self._rest.append(data[start:] if start else data)
+            self._rest_n += len(data) - start
+        if self._rest_n > self.max_line:
             raise ModelError("line %d longer than %d bytes" % (self.number + 1, self.max_line))
 
     def _line(self, raw):
@@ -224,7 +232,7 @@ class Reader:
 
     def finish(self, expected_hash=None):
         if self._rest:
-            rest, self._rest = self._rest, b""
+            rest, self._rest, self._rest_n = b"".join(self._rest), [], 0
             self._line(rest)
         if self.meta is None and self.expect_meta:
             raise ModelError("empty model file (no %s metadata line)" % META_PREFIX[:-1])

@@ -173,18 +173,34 @@ for (const b of document.querySelectorAll("#activity button[data-activity]")) {
 }
 showToken();
 
-// ---- train panel and live predictions (issue 6; the logic is in app/train.py) --------
+// ---- train and deploy panels, live predictions (the logic is in app/train.py, app/deploy.py)
 // Hooks for tests: mb.training (summary of the last training), mb.pushed (the device's answer
 // to the last push), mb.predictions() (live predictions + page-vs-device comparison),
+// mb.fit (does the model fit the device), mb.check (the last on-device check),
 // mb.stallMs (longest gap of a 10 ms timer while training: how long the page froze).
-mb.training = null; mb.pushed = null; mb.stallMs = 0;
+mb.training = null; mb.pushed = null; mb.stallMs = 0; mb.fit = null; mb.check = null;
 let stallTimer = null;
-mb.attachTrain = (train, send, sessions, predictions) => {
+// The browser's clock for Python as text: a JavaScript number above 2**31 handed to
+// MicroPython-WASM as an int is cut to 32 bits (every session showed 8 January 1970).
+mb.nowS = () => String(Date.now() / 1000);
+mb.attachTrain = (train, send, sessions, predictions, switchCfg, check) => {
   mb.predictions = () => JSON.parse(predictions());
   $("train-go").addEventListener("click", () => train());
   $("train-send").addEventListener("click", () => send());
   $("train-refresh").addEventListener("click", () => sessions());
+  $("deploy-switch").addEventListener("click", () => switchCfg());
+  $("check-go").addEventListener("click", () => check());
+  for (const [id, on] of [["train-all", true], ["train-none", false]])
+    $(id).addEventListener("click", () => { for (const b of document.querySelectorAll(".train-sid")) b.checked = on; });
+  // window and hop in seconds or samples, at the rate app/train.py put on #train-rate
+  const rate = () => Number($("train-rate").dataset.rate) || 0;
+  for (const k of ["window", "hop"]) {
+    $(`train-${k}-s`).addEventListener("input", () => { if (rate()) $(`train-${k}`).value = Math.max(1, Math.round($(`train-${k}-s`).value * rate())); });
+    $(`train-${k}`).addEventListener("input", () => { if (rate()) $(`train-${k}-s`).value = +($(`train-${k}`).value / rate()).toFixed(4); });
+  }
 };
+mb.fitShown = (fit) => { mb.fit = JSON.parse(fit); };
+mb.checkDone = (res) => { mb.check = JSON.parse(res); };
 mb.trainStarted = () => {
   mb.training = null; mb.stallMs = 0; body.dataset.training = "running";
   let last = performance.now();
@@ -234,7 +250,7 @@ mb.putModel = async (text, hash) => {
   return JSON.stringify({ status, body: reply });
 };
 
-// ==== dataset (issue 5): device requests, window downloads and the IndexedDB cache for ====
+// ==== dataset: device requests, window downloads and the IndexedDB cache for ====
 // app/dataset.py (which owns the logic). Values stored: JSON strings and ArrayBuffers.
 const IDB_NAME = "motebook", IDB_STORE = "kv";
 let idbOpen = null;
@@ -297,20 +313,28 @@ mb.ds = {
     return JSON.stringify({ n: fs ? bytes.length / fs : 0, frame_size: fs || 1, fetched, cached: bytes.length - fetched,
       ms: Math.round(performance.now() - t0) });
   },
-  /** An imported recording: the bytes Python wrote at fsPath plus its labels JSON. */
-  async putFile(key, fsPath, text) {
-    const u8 = mb.interpreter.FS.readFile(fsPath);
-    await mb.ds.put(key, { text, bytes: u8.slice().buffer });
+  /** POST the bytes Python wrote at fsPath (an import's frames) with the token: JSON
+   * {status, text}; status 0 when the device could not be reached. */
+  async upload(path, fsPath) {
+    try {
+      const r = await fetch(path, { method: "POST", body: mb.interpreter.FS.readFile(fsPath),
+        headers: { ...authHeader(), "Content-Type": "application/octet-stream" } });
+      return JSON.stringify({ status: r.status, text: await r.text() });
+    } catch (e) { return JSON.stringify({ status: 0, text: "" }); }
   },
-  async getFile(key, fsPath) {
-    const v = await mb.ds.get(key);
-    if (!v) return null;
-    mb.interpreter.FS.writeFile(fsPath, new Uint8Array(v.bytes));
-    return v.text;
+  /** GET path into the interpreter FS at fsPath: JSON {status, bytes} or {status, error}. */
+  async download(path, fsPath) {
+    try {
+      const r = await fetch(path, { cache: "no-store" });
+      if (!r.ok) return JSON.stringify({ status: r.status, error: (await r.json().catch(() => ({}))).error || `HTTP ${r.status}` });
+      const b = new Uint8Array(await r.arrayBuffer());
+      mb.interpreter.FS.writeFile(fsPath, b);
+      return JSON.stringify({ status: r.status, bytes: b.length });
+    } catch (e) { return JSON.stringify({ status: 0, error: "device unreachable" }); }
   },
 };
 
-// ==== sessions panel (issue 5): draws app/sessions.py's state, turns DOM events into its ====
+// ==== sessions panel: draws app/sessions.py's state, turns DOM events into its ====
 // ops. Hooks: mb.dataset.call(op, args) -> Promise of {result, error, state};
 // mb.dataset.state (the last state); mb.dataset.timelineDraws.
 const COLORS = ["#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#222222"];
@@ -336,6 +360,8 @@ mb.dsDone = (id, out, err, state) => {
 const esc = (s) => String(s ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 function dsRender(s) {
   $("ds-message").textContent = s.message || (s.online ? "" : "device unreachable: showing the cached copy; label edits are refused until it is back");
+  $("ds-message").className = s.message || !s.online ? "err" : "";
+  if (!s.message && s.online && s.notice) $("ds-message").textContent = s.notice;
   body.dataset.dsOnline = s.online; body.dataset.recording = s.recording ?? "";
   const recSel = $("rec-class"), keep = recSel.value;
   recSel.innerHTML = `<option value="">(no class)</option>` + s.classes.map((c) => `<option>${esc(c.name)}</option>`).join("");
@@ -343,7 +369,7 @@ function dsRender(s) {
   $("rec-start").disabled = s.recording != null; $("rec-stop").disabled = s.recording == null;
   $("storage").textContent = s.storage_budget ? `${Math.round(s.storage_used / 1024)} of ${Math.round(s.storage_budget / 1024)} KB used` + (s.recording_error ? ` — recording stopped: ${s.recording_error}` : "") : "";
   $("session-list").innerHTML = s.sessions.map((m) => `<tr data-sid="${esc(m.id)}"${s.cur && String(s.cur.sid) === String(m.id) ? ' class="open"' : ""}>
-    <td>${esc(m.id)}</td><td>${m.source === "csv" ? "imported CSV" : new Date(m.started * 1000).toLocaleString()}</td>
+    <td>${esc(m.name)}</td><td>${m.started ? new Date(m.started * 1000).toLocaleString() : "time unknown"}${m.source === "import" ? " (imported)" : ""}</td>
     <td>${(m.duration_s || 0).toFixed(1)} s</td><td>${m.recording ? "recording…" : esc(m.label || "")}</td>
     <td>${m.segments} labelled</td><td><button data-op="open">open</button> <button data-op="delete">delete</button></td></tr>`).join("");
   $("class-list").innerHTML = s.classes.map((c, i) => `<span class="cls-item" data-cls="${i}"><i style="background:${colorOf(i)}"></i>${i + 1} ${esc(c.name)} <small>${c.samples}</small></span>`).join("");
@@ -356,7 +382,7 @@ function dsRender(s) {
 }
 function drawTimeline(s) {
   const c = s.cur;
-  $("label-title").textContent = `session ${c.sid}: ${c.n} samples at ${c.rate} Hz, labels version ${c.version ?? "local"}`;
+  $("label-title").textContent = `session ${c.name}: ${c.n} samples at ${c.rate} Hz, labels version ${c.version ?? "local"}`;
   $("selection").textContent = c.sel ? `selected ${(c.sel[0] / c.rate).toFixed(2)}–${(c.sel[1] / c.rate).toFixed(2)} s` : "drag on the plot or click a window";
   $("lab-undo").disabled = !c.undo; $("lab-redo").disabled = !c.redo;
   if (!window.Plotly) return;

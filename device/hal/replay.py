@@ -4,8 +4,9 @@
 # the truth of every row, so a session recorded from the replay is labelled by the file).
 # Counts use shared.counts (the file's one scale, rounding half away), exactly as a CSV
 # import in the page does: same file, same int16 samples. Memory: the file is streamed one
-# line at a time (one pass at open for rate, peak and labels, then while playing); labels are
-# kept as row ranges (three compact arrays, at most MAX_SEGMENTS).
+# line at a time (one pass at the first open for rate, peak and labels, kept for later
+# reconfigurations, then while playing); labels are kept as row ranges (three compact arrays,
+# at most MAX_SEGMENTS).
 from array import array
 
 from shared.counts import clamp16, scale_for, to_count
@@ -25,6 +26,17 @@ def _floats(parts, first, n, lineno, path):
         raise ReplayError("%s line %d: not a number in %r" % (path, lineno, ",".join(parts)))
 
 
+_SCANNED = {}    # path -> (file size, scan results): a reconfiguration does not rescan
+
+
+def _size(path):
+    import os
+    try:
+        return os.stat(path)[6]
+    except OSError:
+        return -1
+
+
 class Replay:
     """Same interface as SimAccel: channels, scale, rate (the recording's), read_into().
     classes / truth(): the file's labels (dataset layout), [] / [] for a plain recording."""
@@ -32,6 +44,14 @@ class Replay:
 
     def __init__(self, path):
         self.path = path
+        self._f = None
+        size = _size(path)
+        got = _SCANNED.get(path)
+        if got is not None and got[0] == size:
+            (self._first, self.channels, self.rate, self.rows, self._peak, self.classes,
+             self._st, self._en, self._cl) = got[1]
+            self._ready()
+            return
         try:
             f = open(path)
         except OSError:
@@ -53,10 +73,15 @@ class Replay:
         finally:
             f.close()
         self.channels = tuple(chans)
+        _SCANNED.clear()
+        _SCANNED[path] = (size, (self._first, self.channels, self.rate, self.rows, self._peak,
+                                 self.classes, self._st, self._en, self._cl))
+        self._ready()
+
+    def _ready(self):
         self.scale = scale_for(self._peak)
         self._inv = 1 / self.scale
-        self._nch = len(chans)
-        self._f = None
+        self._nch = len(self.channels)
 
     def _scan(self, f, nch):
         """One pass: rows, rate (from t, per session), peak |value|, label runs."""

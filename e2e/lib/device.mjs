@@ -25,9 +25,11 @@ export function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class Device {
-  constructor() {
+  /** replay: a CSV for the replay sensor (scripts/sim.py --replay) instead of the simulated
+   * accelerometer. */
+  constructor({ replay = null } = {}) {
     this.dataDir = mkdtempSync(join(tmpdir(), "motebook-device-"));
-    this.port = null; this.proc = null; this.log = ""; this.token = null;
+    this.port = null; this.proc = null; this.log = ""; this.token = null; this.replay = replay;
   }
 
   get url() { return `http://127.0.0.1:${this.port}/`; }
@@ -35,7 +37,8 @@ export class Device {
   async start() {
     if (this.port === null) this.port = await freePort();
     const proc = spawn(PYTHON, [join(ROOT, "scripts", "sim.py"), "--port", String(this.port),
-      "--data", this.dataDir, "--quiet", ...EXTRA], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      "--data", this.dataDir, "--quiet", ...(this.replay ? ["--replay", this.replay] : []), ...EXTRA],
+      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     proc.stdout.on("data", (d) => { this.log += d; });
     proc.stderr.on("data", (d) => { this.log += d; });

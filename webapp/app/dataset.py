@@ -1,5 +1,6 @@
-# The page's copy of the device's recorded sessions (the device is the source of truth) plus
-# sessions imported from CSV (kept only in this browser). Downloads and labels are cached in
+# The page's copy of the device's sessions (the device is the source of truth): recorded ones
+# and CSV imports, which are uploaded to the device (POST /api/sessions/import) so every
+# browser sees them and their labels are versioned alike. Downloads and labels are cached in
 # IndexedDB by glue.js (window.motebook.ds), so a reload downloads only windows recorded since.
 # Memory: one array('h') per loaded recording (n_channels * n_samples), kept until forget().
 import json
@@ -11,6 +12,7 @@ from shared import dataset as D
 from shared.compat import bytes_view
 
 _STAGE = "/ds_stage.bin"
+_UPLOAD = "/ds_upload.bin"
 
 
 class DeviceError(Exception):
@@ -28,7 +30,7 @@ class Conflict(DeviceError):
 class Recording:
     """One session: .samples array('h') channel-major n_channels x n_samples, .n_samples,
     .rate, .channels (names), .scale, .classes (names), .segments [(start, end, class name)],
-    .version (labels version on the device, None for imports), .sid, .meta."""
+    .version (labels version on the device), .sid, .name, .meta."""
 
     def __init__(self, sid, meta, samples, n_samples):
         self.sid, self.meta = sid, meta
@@ -39,7 +41,8 @@ class Recording:
         self.classes = []
         self.segments = []
         self.version = None
-        self.imported = sid_is_import(sid)
+        self.imported = meta.get("source") == "import"
+        self.name = meta.get("name") or "#%s" % sid
         self.gaps = 0
 
     def set_labels(self, lab):
@@ -60,12 +63,13 @@ class Recording:
         return D.from_names(self.segments, classes)
 
 
-def sid_is_import(sid):
-    return isinstance(sid, str) and sid.startswith("csv:")
-
-
 def _meta_key(sid):
-    return sid if sid_is_import(sid) else int(sid)
+    return int(sid)
+
+
+def display_name(m):
+    """What the page calls a session: an import's name, else #id."""
+    return m.get("name") or "#%s" % m["id"]
 
 
 async def request(method, path, body=None):
@@ -107,7 +111,7 @@ class Dataset:
                     self.status[k] = js[k]
             await ds.put("sessions", json.dumps(js.get("sessions", [])))
             for sid in list(self._loaded):   # deleted on the device (or by another page)
-                if not sid_is_import(sid) and sid not in meta:
+                if sid not in meta:
                     self.forget(sid)
             for k in json.loads(await ds.keys()):   # and their cached copies
                 if k.startswith("win:") or k.startswith("labels:"):
@@ -123,18 +127,17 @@ class Dataset:
             meta = {}
             for m in json.loads(cached) if cached else ():
                 meta[m["id"]] = m
-        imports = await ds.get("imports")
-        for m in json.loads(imports) if imports else ():
-            meta[m["id"]] = m
         self._meta = meta
         return self.sessions()
 
     def sessions(self):
-        """Metadata dicts (device: id, started, rate, channels, windows, hop, labels...;
-        imports: id "csv:<name>", source "csv"), device sessions first by id."""
-        dev = sorted([k for k in self._meta if not sid_is_import(k)])
-        imp = sorted([k for k in self._meta if sid_is_import(k)])
-        return [self._meta[k] for k in dev + imp]
+        """Metadata dicts (id, started, rate, channels, windows, hop, samples, labels...):
+        recorded sessions by id, then imports by name in natural order (train-2 before
+        train-10)."""
+        rec = sorted([k for k in self._meta if self._meta[k].get("source") != "import"])
+        imp = D.natural_sorted([k for k in self._meta if self._meta[k].get("source") == "import"],
+                               key=lambda k: self._meta[k].get("name") or "")
+        return [self._meta[k] for k in rec + imp]
 
     def meta(self, sid):
         return self._meta.get(_meta_key(sid))
@@ -157,8 +160,6 @@ class Dataset:
             m = self._meta.get(sid)
             if m is None:
                 raise DeviceError(404, "unknown session %r" % (sid,))
-        if sid_is_import(sid):
-            return await self._load_import(sid, m)
         rec = self._loaded.get(sid)
         if rec is None or rec.meta.get("windows") != m["windows"] or m.get("recording"):
             r = json.loads(await window.motebook.ds.windows(
@@ -172,6 +173,10 @@ class Dataset:
                     f.readinto(raw)
             samples, nch, n, rate, scale, gaps = D.deblock(raw, n_rec, fs)
             raw = None
+            real = m.get("samples", n)
+            if real < n:     # an import's last frame is padded
+                samples = D.cut_window(samples, nch, n, 0, real)
+                n = real
             rec = Recording(sid, m, samples, n)
             rec.gaps = gaps
             rec.download = r
@@ -210,11 +215,6 @@ class Dataset:
         body = {"version": rec.version, "classes": keep,
                 "segments": [{"start": s, "end": e, "label": classes[c]}
                              for s, e, c in segments]}
-        if rec.imported:
-            rec.classes = keep
-            rec.segments = [(s, e, classes[c]) for s, e, c in segments]
-            await self._store_import(rec)
-            return rec
         st, js, text = await request("PUT", "/api/sessions/%d/labels" % rec.sid,
                                      json.dumps(body))
         if st == 200:
@@ -238,72 +238,76 @@ class Dataset:
         raise DeviceError(st, _error(st, js, text))
 
     # -- training data
-    async def labelled_windows(self, sids, classes, window, hop):
-        """(windows, labels) over the sessions sids: windows channel-major array('h') of
-        n_channels x window every hop samples; a window is labelled only when one segment
-        covers all of it (shared/dataset.py), others and classes not in `classes` are
-        skipped; labels are indexes into classes."""
+    async def labelled_windows(self, sids, classes, window, hop, explain=True):
+        """shared.dataset.LabelledWindows over the sessions sids: windows channel-major
+        array('h') of n_channels x window every hop samples; a window is labelled only when
+        one segment covers all of it (shared/dataset.py); with the session and scale of each.
+        Raises DatasetError for sessions of other channels or rates, or, naming the reason
+        (windows longer than the sessions...), when there is nothing to train on (unless
+        explain is False)."""
         recs = []
         for sid in sids:
             recs.append(await self.load(sid))
-        return D.labelled_windows(recs, classes, window, hop)
+        found = D.labelled_windows(recs, classes, window, hop)
+        why = D.explain(recs, classes, window, found) if explain else None
+        if why:
+            raise D.DatasetError(why)
+        return found
 
-    # -- imported (CSV) sessions: samples and labels only in this browser's IndexedDB
-    async def add_import(self, name, channels, rate, scale, samples, n_samples, classes,
-                         segments):
-        sid = "csv:" + name
-        m = {"id": sid, "source": "csv", "name": name, "rate": rate, "channels": channels,
-             "scale": scale, "samples": n_samples, "windows": 0, "hop": 1,
-             "duration_s": n_samples / rate if rate else 0, "started": 0}
-        rec = Recording(sid, m, samples, n_samples)
-        rec.classes = list(classes)
-        rec.segments = list(segments)
-        self._meta[sid] = m
-        self._loaded[sid] = rec
-        await self._store_import(rec)
-        return rec
-
-    async def _store_import(self, rec):
-        with open(_STAGE, "wb") as f:
-            f.write(bytes_view(rec.samples, 2 * len(rec.samples)))
-        lab = rec.labels_json(0)
-        await window.motebook.ds.putFile("import:" + rec.sid, _STAGE, lab)
-        await window.motebook.ds.put("imports", json.dumps(
-            [m for k, m in self._meta.items() if sid_is_import(k)]))
-
-    async def _load_import(self, sid, m):
-        rec = self._loaded.get(sid)
-        if rec is not None:
-            return rec
-        lab = await window.motebook.ds.getFile("import:" + sid, _STAGE)
-        if not lab:
-            raise DeviceError(404, "imported session %r is no longer in this browser" % sid)
-        n = os.stat(_STAGE)[6] // 2
-        samples = D.zeros(n)
-        with open(_STAGE, "rb") as f:
-            f.readinto(bytes_view(samples, 2 * n))
-        rec = Recording(sid, m, samples, m["samples"])
-        rec.set_labels(json.loads(lab))
-        rec.version = None
-        self._loaded[sid] = rec
-        return rec
+    # -- imports: uploaded to the device as sessions
+    async def upload(self, name, channels, rate, scale, samples, n_samples, segments,
+                     started=None):
+        """A recording made elsewhere becomes a device session: POST the frames, then PUT its
+        labels [(start, end, class name)]. Returns the session's metadata; DeviceError with
+        the device's reason (507 full, 401 token...) when it is refused."""
+        hop = D.import_hop(len(channels))
+        with open(_UPLOAD, "wb") as f:
+            f.write(D.upload_frames(samples, len(channels), n_samples, hop, rate, scale))
+        q = "name=%s&channels=%s&samples=%d" % (_quote(name), _quote(",".join(channels)),
+                                                n_samples)
+        if started is not None:
+            q += "&time=%s" % started
+        r = json.loads(await window.motebook.ds.upload("/api/sessions/import?" + q, _UPLOAD))
+        st, text = r["status"], r["text"]
+        try:
+            js = json.loads(text) if text else None
+        except ValueError:
+            js = None
+        if st != 201:
+            raise DeviceError(st, "%s: %s" % (name, _error(st, js, text)))
+        m = js
+        self._meta[m["id"]] = m
+        if segments:
+            classes = []
+            for s, e, c in segments:
+                if c not in classes:
+                    classes.append(c)
+            rec = Recording(m["id"], m, None, n_samples)
+            rec.version = m["labels"]["version"]
+            await self.save_labels(rec, classes, [(s, e, classes.index(c))
+                                                  for s, e, c in segments])
+        return m
 
     async def delete(self, sid):
         sid = _meta_key(sid)
         ds = window.motebook.ds
-        if sid_is_import(sid):
-            self._meta.pop(sid, None)
-            await ds.del_("import:" + sid)
-            await ds.put("imports", json.dumps(
-                [m for k, m in self._meta.items() if sid_is_import(k)]))
-        else:
-            st, js, text = await request("DELETE", "/api/sessions/%d" % sid)
-            if st != 200:
-                raise DeviceError(st, _error(st, js, text))
-            self._meta.pop(sid, None)
-            await ds.del_("win:%d" % sid)
-            await ds.del_("labels:%d" % sid)
+        st, js, text = await request("DELETE", "/api/sessions/%d" % sid)
+        if st != 200:
+            raise DeviceError(st, _error(st, js, text))
+        self._meta.pop(sid, None)
+        await ds.del_("win:%d" % sid)
+        await ds.del_("labels:%d" % sid)
         self.forget(sid)
+
+
+def _quote(s):
+    """Percent-encode s for a query string value (MicroPython has no urllib)."""
+    out = []
+    for b in s.encode():
+        c = chr(b)
+        out.append(c if b < 128 and (c.isalpha() or c.isdigit() or c in "-_.~")
+                   else "%%%02X" % b)
+    return "".join(out)
 
 
 _ONE = []

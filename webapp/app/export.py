@@ -74,7 +74,7 @@ class ZipWriter:
 
 
 def _name(rec):
-    return str(rec.sid).replace("csv:", "csv_")
+    return str(rec.sid)
 
 
 def write_zip(path, recs, classes, sample_labels):
@@ -92,7 +92,8 @@ def write_zip(path, recs, classes, sample_labels):
             lab = sample_labels(rec)
             z.add(nm + "_labels.npy", (npy_header("<i2", (n,)), bytes_view(lab, 2 * n)))
             man["sessions"].append({
-                "session": str(rec.sid), "samples_file": nm + ".npy",
+                "session": rec.sid, "name": getattr(rec, "name", str(rec.sid)),
+                "samples_file": nm + ".npy",
                 "labels_file": nm + "_labels.npy", "channels": rec.channels, "rate": rec.rate,
                 "scale": rec.scale, "n_samples": n, "unit": "value = count * scale",
                 "segments": [{"start": s, "end": e, "label": c} for s, e, c in rec.segments]})

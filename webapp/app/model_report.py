@@ -1,23 +1,22 @@
-# HTML of a training result for the train panel: accuracy, per-class precision/recall, the
-# confusion matrix as a table heatmap (cell colour = share of the true class's windows; no
-# plotting library needed) and the model's size and speed. Pure string building, no DOM access,
-# so it is tested on CPython/MicroPython unix. Memory: one string per render.
-
-
-def _esc(s):
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _pct(v):
-    return "–" if v is None else "%.1f%%" % (100 * v)
+# HTML of a training result for the train panel, honest first: how the windows were split
+# (by session), sessions per class, the accuracy on sessions the model did not see next to the
+# majority-class baseline, or, with too few sessions, why there is no number; then the
+# confusion matrix as a table heatmap, per-class precision/recall, per-session accuracy and the
+# model's size and speed. Pure string building, no DOM access, so it is tested on CPython and
+# MicroPython unix. Memory: one string per render.
+from app.html import esc as _esc, pct as _pct
 
 
 def summary(r, train_ms, stall_ms, classify_ms=None):
     """The JSON-friendly part of a shared.pipeline result (window.motebook.training)."""
-    m = r["metrics"]
-    return {"hash": r["hash"], "accuracy": m["accuracy"], "precision": m["precision"],
-            "recall": m["recall"], "support": m["support"], "confusion": m["confusion"],
-            "classes": m.get("classes"), "n_test": m["n"], "validation": r["validation"],
+    m = r["metrics"] or {}
+    v = r["validation"]
+    return {"hash": r["hash"], "accuracy": m.get("accuracy"), "precision": m.get("precision"),
+            "recall": m.get("recall"), "support": m.get("support"),
+            "confusion": m.get("confusion"), "classes": r["model"].meta["classes"],
+            "n_test": m.get("n", 0), "validation": v, "estimate": v["estimate"],
+            "baseline": r["baseline"], "per_session": r["per_session"],
+            "window": r["model"].meta["window"],
             "size": r["size"], "predict_us": r["predict_us"], "classify_ms": classify_ms,
             "n_windows": r["n_windows"], "n_train": r["n_train"], "params": r["params"],
             "train_ms": train_ms, "max_stall_ms": stall_ms, "bytes": len(r["text"])}
@@ -30,16 +29,31 @@ def cell_colour(frac):
     return "hsl(212,70%%,%d%%)" % light
 
 
-def render(s):
-    """HTML of a summary (see summary())."""
-    classes = s["classes"] or [str(i) for i in range(len(s["confusion"]))]
+def _estimate(s):
+    v = s["validation"]
+    out = []
+    spc = v.get("sessions_per_class")
+    if spc:
+        out.append('<p class="train-split">sessions per class: %s</p>' % ", ".join(
+            "%s %d" % (_esc(c), spc[c]) for c in s["classes"] if c in spc))
+    if not s["estimate"]:
+        out.append('<p class="train-noest"><b>No accuracy estimate.</b> %s. The model below '
+                   'was trained on all %d windows and can be sent, but nobody knows yet how '
+                   'good it is.</p>' % (_esc(v["why"]), s["n_windows"]))
+        return out
+    b = s["baseline"]
+    out.append('<p class="train-acc"><b>%s</b> accuracy on %d windows the model did not see '
+               '(%s) &middot; majority-class baseline %s (always &ldquo;%s&rdquo;)</p>'
+               % (_pct(s["accuracy"]), s["n_test"], _esc(v["description"]),
+                  _pct(b["accuracy"]), _esc(b["class"])))
+    return out
+
+
+def _confusion(s):
+    classes = s["classes"]
     cm = s["confusion"]
-    out = ['<p class="train-acc"><b>%s</b> accuracy on %d held-out windows (%s; trained on %d '
-           'of %d windows in %.1f s, longest stall %d ms)</p>'
-           % (_pct(s["accuracy"]), s["n_test"], _esc(s["validation"]), s["n_train"],
-              s["n_windows"], s["train_ms"] / 1000, s["max_stall_ms"])]
-    out.append('<div class="train-tables"><table class="cm"><caption>confusion matrix '
-               '(rows: true class, columns: predicted)</caption><tr><th></th>')
+    out = ['<table class="cm"><caption>confusion matrix (rows: true class, columns: '
+           'predicted)</caption><tr><th></th>']
     for c in classes:
         out.append("<th>%s</th>" % _esc(c))
     out.append("</tr>")
@@ -60,15 +74,59 @@ def render(s):
         out.append("<tr><td>%s</td><td>%s</td><td>%s</td><td>%d</td></tr>"
                    % (_esc(classes[i]), _pct(s["precision"][i]), _pct(s["recall"][i]),
                       s["support"][i]))
-    out.append("</table></div>")
+    out.append("</table>")
+    return out
+
+
+def _per_session(s, most=12):
+    """Sessions worst first (the ones to look at); those with every window right summed up."""
+    ps = s["per_session"]
+    if not ps:
+        return []
+    wrong = sorted([p for p in ps if p["correct"] < p["n"]], key=lambda p: p["accuracy"])
+    out = ['<table class="per-session"><caption>per session, worst first (each tested by a '
+           'model that did not see it)</caption><tr><th>session</th><th>windows</th>'
+           '<th>right</th></tr>']
+    for p in wrong[:most]:
+        low = ' class="low"' if p["accuracy"] < 0.8 else ""
+        out.append("<tr%s><td>%s</td><td>%d</td><td>%s</td></tr>"
+                   % (low, _esc(p["session"]), p["n"], _pct(p["accuracy"])))
+    more, right = len(wrong) - min(len(wrong), most), len(ps) - len(wrong)
+    notes = (["%d more with errors" % more] if more else []) + \
+        (["%d session%s with every window right" % (right, "" if right == 1 else "s")]
+         if right else [])
+    if notes:
+        out.append('<tr><td colspan="3">%s</td></tr>' % ", ".join(notes))
+    out.append("</table>")
+    return out
+
+
+def _channels(ch):
+    return ",".join(ch) if isinstance(ch, list) else "%s channels" % ch
+
+
+def render(s):
+    """HTML of a summary (see summary())."""
+    out = _estimate(s)
+    for w in s["validation"].get("warnings") or ():
+        out.append('<p class="train-warn">%s</p>' % _esc(w))
+    if s["estimate"]:
+        out.append('<div class="train-tables">')
+        out += _confusion(s)
+        out += _per_session(s)
+        out.append("</div>")
     z = s["size"]
     us = s["predict_us"]
-    out.append('<p class="train-size">model: <b>%d bytes</b> file, %d nodes (%d leaves, %d '
-               'trees), about %d bytes of RAM in the emlearn C module; trees ≈ %s µs per window '
-               'here (pure-Python predictor)%s · hash <code>%s</code></p>'
-               % (z.get("file_bytes", s["bytes"]), z["nodes"], z["leaves"], z["trees"],
-                  z["c_bytes"], "–" if us is None else "%.0f" % us,
-                  "" if s["classify_ms"] is None else
-                  ", features + trees ≈ %.1f ms per window" % s["classify_ms"],
-                  _esc(s["hash"][:16])))
+    w = s["window"]
+    out.append('<p class="train-size">model: %s windows of %s samples every %s at %s Hz from '
+               '%s; <b>%d bytes</b> file, %d nodes (%d leaves, %d trees), about %d bytes of '
+               'RAM in the emlearn C module; trees ≈ %s µs per window here (pure-Python '
+               'predictor)%s; trained in %.1f s (longest stall %d ms) · hash <code>%s</code>'
+               '</p>' % (s["n_windows"], w.get("window"), w.get("hop"), w.get("rate"),
+                         _esc(_channels(w.get("channels"))),
+                         z.get("file_bytes", s["bytes"]), z["nodes"], z["leaves"], z["trees"],
+                         z["c_bytes"], "–" if us is None else "%.0f" % us,
+                         "" if s["classify_ms"] is None else
+                         ", features + trees ≈ %.1f ms per window" % s["classify_ms"],
+                         s["train_ms"] / 1000, s["max_stall_ms"], _esc(s["hash"][:16])))
     return "".join(out)

@@ -13,6 +13,8 @@ except ImportError:
 
 from shared import protocol
 
+from app.html import esc
+
 KEEP = 64            # windows kept for comparison (a prediction arrives within a few windows)
 HISTORY = 120        # predictions in the history strip / test hook
 
@@ -132,7 +134,7 @@ class Live:
                     del self._pending[seq]
                 continue
             dev = self._pending.pop(seq)
-            page = clf.classify(w)
+            page = clf.classify(w, self.log.scale)
             self.compared += 1
             if page == dev:
                 self.agree += 1
@@ -151,20 +153,19 @@ class Live:
                            "page_hash": self.classifier[0] if self.classifier else None})
 
     def html(self):
-        """The live class and the history strip (one coloured cell per prediction)."""
+        """The live class, the history strip (one coloured cell per prediction, oldest left)
+        and its colour key."""
         self.dirty = False
         if self.last is None:
-            return "", ""
+            return "", "", ""
         m = self.last
         top = '<b class="cls c%d">%s</b> <small>seq %s · model %s</small>' % (
-            m.get("index", 0) % 8, _esc(str(m.get("class"))), m.get("seq"),
+            m.get("index", 0) % 8, esc(str(m.get("class"))), m.get("seq"),
             (m.get("hash") or "")[:12])
         cells = []
         for seq, idx, h in self.history:
             name = self.classes[idx] if 0 <= idx < len(self.classes) else "?"
-            cells.append('<i class="c%d" title="%s #%s"></i>' % (idx % 8, _esc(name), seq))
-        return top, "".join(cells)
-
-
-def _esc(s):
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+            cells.append('<i class="c%d" title="%s #%s"></i>' % (idx % 8, esc(name), seq))
+        key = "".join('<span><i class="c%d"></i>%s</span>' % (i % 8, esc(c))
+                      for i, c in enumerate(self.classes) if c)
+        return top, "".join(cells), key

@@ -14,6 +14,13 @@ from shared import csvio
 from shared import dataset as D
 from shared.compat import ticks_diff, ticks_ms
 
+
+def now_s():
+    """The browser's clock in seconds since 1970. (A JavaScript number above 2**31 handed to
+    MicroPython-WASM as an int is cut to 32 bits, which made every session 8 January 1970:
+    glue.js gives it as text.)"""
+    return float(window.motebook.nowS())
+
 TIMELINE = "/timeline.bin"   # float32: x (seconds) then each channel, written for glue.js
 EXPORT = "/export.out"
 IMPORT = "/import.csv"
@@ -33,6 +40,7 @@ class Panel:
         self.undo = []
         self.redo = []
         self.message = ""
+        self.notice = ""           # what a successful op says (e.g. what an import brought)
         self.tl_rev = 0
         self.busy = False
         self._lock = asyncio.Lock()
@@ -59,13 +67,7 @@ class Panel:
         for m in self.ds.sessions():
             if self.rec is not None and m["id"] == self.rec.sid:
                 continue
-            if DS.sid_is_import(m["id"]):
-                r = self.ds.loaded(m["id"])
-                cs = {}
-                for s, e, c in r.segments if r is not None else ():
-                    cs[c] = cs.get(c, 0) + e - s
-            else:
-                cs = (m.get("labels") or {}).get("counts") or {}
+            cs = (m.get("labels") or {}).get("counts") or {}
             for k in cs:
                 out[k] = out.get(k, 0) + cs[k]
         if self.rec is not None:
@@ -81,7 +83,8 @@ class Panel:
         r = self.rec
         if r is not None:
             m = r.meta
-            cur = {"sid": r.sid, "n": r.n_samples, "rate": r.rate, "channels": r.channels,
+            cur = {"sid": r.sid, "name": r.name, "n": r.n_samples, "rate": r.rate,
+                   "channels": r.channels,
                    "window": m.get("window", 1), "hop": m.get("hop", 1),
                    "segments": [list(s) for s in self.segs],
                    "sel": list(self.sel) if self.sel else None, "version": r.version,
@@ -91,15 +94,18 @@ class Panel:
         ss = []
         for m in self.ds.sessions():
             lab = m.get("labels") or {}
-            ss.append({"id": m["id"], "started": m.get("started", 0),
+            ss.append({"id": m["id"], "name": DS.display_name(m), "started": m.get("started"),
                        "duration_s": m.get("duration_s", 0), "rate": m.get("rate"),
+                       "channels": m.get("channels") or [],
                        "windows": m.get("windows", 0), "recording": bool(m.get("recording")),
                        "label": m.get("label"), "source": m.get("source", "device"),
-                       "segments": lab.get("segments", 0), "error": m.get("error")})
+                       "segments": lab.get("segments", 0), "error": m.get("error"),
+                       "predictions": bool(m.get("predictions"))})
         st = self.ds.status
         return {"sessions": ss, "classes": [{"name": c, "samples": counts.get(c, 0)}
                                             for c in self.classes],
-                "cur": cur, "message": self.message, "online": self.ds.online,
+                "cur": cur, "message": self.message, "notice": self.notice,
+                "online": self.ds.online,
                 "recording": st.get("recording"), "storage_used": st.get("storage_used"),
                 "storage_budget": st.get("storage_budget"),
                 "recording_error": st.get("recording_error")}
@@ -168,7 +174,7 @@ class Panel:
     async def op_record(self, a):
         label = a.get("label") or None
         body = {"label": label} if label else {}
-        body["time"] = a.get("time") or window.Date.now() / 1000
+        body["time"] = a.get("time") or now_s()
         st, js, text = await DS.request("POST", "/api/sessions", json.dumps(body))
         if st != 201:
             raise DS.DeviceError(st, DS._error(st, js, text))
@@ -334,7 +340,7 @@ class Panel:
                                      "them separately" % (recs[0].sid, r.sid))
                 classes = []
                 lab = D.sample_labels(D.from_names(r.segments, classes), r.n_samples)
-                name = str(r.sid).replace("csv:", "")
+                name = r.name.lstrip("#")
                 for part in csvio.export_chunks(name, r.samples, len(chans), r.n_samples,
                                                 r.rate, r.scale, lab, classes):
                     f.write(part)
@@ -355,8 +361,10 @@ class Panel:
                 "name": "motebook-dataset.zip", "type": "application/zip"}
 
     async def op_import_csv(self, a):
-        """The CSV glue.js staged at IMPORT: every session in it becomes an imported session
-        ("csv:<name>", this browser only); nothing is imported when any line is bad."""
+        """The CSV glue.js staged at IMPORT: every session in it is uploaded to the device
+        (a session like a recorded one, labels included); nothing is uploaded when any line is
+        bad, and an upload the device refuses (full, token) stops the import, saying which
+        sessions made it."""
         if a.get("size", 0) > MAX_IMPORT_BYTES:
             raise ValueError("the file is %d bytes; at most %d can be imported"
                              % (a["size"], MAX_IMPORT_BYTES))
@@ -365,20 +373,39 @@ class Panel:
         p = csvio.Parser(text, scale=a.get("scale"))
         text = None
         while not p.step(4000):      # ~0.2 s of parsing, then the page gets a turn
-            await asyncio.sleep(0)
+            await asyncio.sleep_ms(1)
         parsed = p.result
-        names = []
-        for p in parsed:
-            if DS.sid_is_import("csv:" + p["name"]) and self.ds.meta("csv:" + p["name"]):
-                await self.ds.delete("csv:" + p["name"])
-        for p in parsed:
-            await self.ds.add_import(p["name"], p["channels"], p["rate"], p["scale"],
-                                     p["samples"], p["n_samples"], p["classes"], p["segments"])
-            for c in p["classes"]:
-                self._class(c)
-            names.append("csv:" + p["name"])
         await self.ds.refresh()
-        return {"imported": names, "rows": sum(p["n_samples"] for p in parsed)}
+        taken = [DS.display_name(m) for m in self.ds.sessions()]
+        clash = [q["name"] for q in parsed if q["name"] in taken]
+        if clash:
+            raise ValueError("the device already has session(s) named %s: delete them first "
+                             "or rename them in the file" % ", ".join(clash[:5]))
+        done, classes = [], []
+        t = now_s()
+        try:
+            for q in parsed:
+                await self.ds.upload(q["name"], q["channels"], q["rate"], q["scale"],
+                                     q["samples"], q["n_samples"], q["segments"], t)
+                done.append(q["name"])
+                for c in q["classes"]:
+                    self._class(c)
+                    if c not in classes:
+                        classes.append(c)
+                q["samples"] = None
+                await asyncio.sleep_ms(1)
+        except DS.DeviceError as e:
+            await self.ds.refresh()
+            raise DS.DeviceError(e.status, "imported %d of %d sessions, then the device "
+                                 "refused %s" % (len(done), len(parsed), e))
+        await self.ds.refresh()
+        q = parsed[0]
+        self.notice = ("imported %d session%s (%d rows at %d Hz; channels %s; classes %s) to "
+                       "the device" % (len(done), "" if len(done) == 1 else "s",
+                                       sum(x["n_samples"] for x in parsed), q["rate"],
+                                       ", ".join(q["channels"]), ", ".join(classes) or "none"))
+        return {"imported": done, "rows": sum(x["n_samples"] for x in parsed),
+                "classes": classes}
 
     async def op_samples(self, a):
         """Test hook: one session's samples (counts), scale, rate and labels."""
@@ -389,13 +416,10 @@ class Panel:
 
     async def op_windows(self, a):
         """Test hook: Dataset.labelled_windows summary."""
-        w, labels = await self.ds.labelled_windows(a["sids"], a["classes"], a["window"],
-                                                   a["hop"])
-        per = [0] * len(a["classes"])
-        for c in labels:
-            per[c] += 1
-        return {"windows": len(w), "per_class": per,
-                "first": list(w[0]) if w else None}
+        lw = await self.ds.labelled_windows(a["sids"], a["classes"], a["window"], a["hop"],
+                                            explain=False)
+        return {"windows": len(lw), "per_class": lw.per_class(len(a["classes"])),
+                "first": list(lw.windows[0]) if len(lw) else None}
 
     # -- dispatch
     async def run(self, cid, name, args):
@@ -406,6 +430,7 @@ class Panel:
                 fn = getattr(self, "op_" + name, None)
                 if fn is None:
                     raise ValueError("unknown op %r" % name)
+                self.notice = ""
                 out = await fn(json.loads(args) if args else {})
                 self.message = ""
             except (DS.DeviceError, D.DatasetError, csvio.CsvError, ValueError, KeyError,

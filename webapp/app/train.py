@@ -1,9 +1,10 @@
-# Train panel of the page: labelled windows (from app.dataset) -> shared.pipeline.Pipeline in
-# small steps (the page yields to the browser whenever a slice of work exceeds SLICE_MS, so it
-# never freezes; the longest slice is measured) -> results (app.model_report) -> "Send to
-# device" (PUT /api/model through glue.js). The trained model also drives app.predict's
-# page-vs-device comparison. Memory: the pipeline's feature rows and quantised features while
-# training; afterwards the result (model + its file text) is kept for sending and comparing.
+# Train panel of the page: the chosen sessions' labelled windows (app.dataset, with the session
+# and scale of each) -> shared.pipeline.Pipeline in small steps (the page yields to the browser
+# whenever a slice of work exceeds SLICE_MS, so it never freezes) -> an honest report
+# (app.model_report: how it split, sessions per class, baseline, per-session accuracy, or why
+# there is no number). Window and hop are set here in seconds or samples; sending and the
+# on-device check are app.deploy's. Memory: the pipeline's feature rows and quantised features
+# while training; afterwards the result (model + its file text) is kept for sending.
 import asyncio
 
 try:
@@ -11,10 +12,12 @@ try:
 except ImportError:
     import json
 
+from shared import dataset as D
 from shared.compat import ticks_diff, ticks_ms
 
 from app import model_report
-from app.model_report import _esc
+from app.dataset import display_name
+from app.html import esc
 
 SLICE_MS = 25        # longest run of pipeline steps between two yields to the browser
 # _yield_note: in the webassembly port's asyncio, `await asyncio.sleep(0)` resumes the task in
@@ -22,7 +25,7 @@ SLICE_MS = 25        # longest run of pipeline steps between two yields to the b
 # chance to run timers, input or rendering, so the page would freeze for the whole training.
 # sleep_ms(1) makes the loop return to JavaScript and come back through setTimeout.
 PARAMS = (("n_trees", 10, 1, 100), ("max_depth", 12, 1, 30), ("min_samples_leaf", 1, 1, 50),
-          ("seed", 1, 0, 2 ** 30))
+          ("seed", 1, 0, 2 ** 30), ("folds", 5, 2, 20))
 
 
 class TrainPanel:
@@ -31,11 +34,13 @@ class TrainPanel:
         self.glue = glue             # window.motebook
         self.stream = stream
         self.live = live
+        self.deploy = None           # app.deploy.Deploy (set by main)
         self.result = None           # the shared.pipeline result of the last training
         self.summary = None
         self.busy = False
         self.dataset = None
         self._pipeline = None        # shared.pipeline once loaded
+        self._names = {}             # session id -> its name in the page
 
     # ---- helpers ---------------------------------------------------------------------
     def _el(self, i):
@@ -46,66 +51,111 @@ class TrainPanel:
         el.textContent = text
         el.className = "err" if error else ""
 
-    def window_settings(self):
-        """The device's window settings from its hello message (what a model must match)."""
+    def device(self):
+        """The device's acquisition settings from its hello message."""
         info = self.stream.info
         if not info.get("rate"):
             raise ValueError("not connected to the device yet")
-        ch = info.get("channels") or []
-        return {"rate": info["rate"], "window": info["window"], "hop": info.get("hop"),
-                "channels": len(ch) if isinstance(ch, list) else ch,
-                "scale": info.get("scale", 1.0)}
+        return info
+
+    def _int(self, name, default, lo, hi):
+        try:
+            v = int(float(self._el(name).value))
+        except (ValueError, TypeError):
+            return default
+        return max(lo, min(hi, v))
 
     def params(self):
         out = {}
         for name, default, lo, hi in PARAMS:
-            try:
-                v = int(self._el("train-" + name.replace("_", "-")).value)
-            except (ValueError, TypeError):
-                v = default
-            out[name] = max(lo, min(hi, v))
+            if name != "folds":
+                out[name] = self._int("train-" + name.replace("_", "-"), default, lo, hi)
         out["method"] = self._el("train-method").value or "extra"
         return out
 
-    # ---- data from app.dataset (issue 5's module) ---------------------------------------
+    def window_hop(self):
+        """(window, hop) in samples from the inputs: what training cuts (the device's own
+        settings are only the default; app.deploy offers to switch the device to these)."""
+        w = self._int("train-window", 0, 0, 1 << 20)
+        h = self._int("train-hop", 0, 0, 1 << 20)
+        if w < 2:
+            raise ValueError("set the window: at least 2 samples")
+        if not 1 <= h:
+            raise ValueError("set the hop: at least 1 sample")
+        if w > 4096:
+            raise ValueError("a window of %d samples is longer than the device can cut "
+                             "(4096): shorten the window" % w)
+        return w, h
+
+    def validation(self):
+        if self._el("train-validation").value == "test":
+            tests = [self._names.get(s, str(s)) for s in self._checked(".train-test")]
+            if not tests:
+                raise ValueError("tick the test sessions (the 'test' boxes), or evaluate with "
+                                 "k-fold by session")
+            return {"method": "test", "sessions": tests}
+        return {"method": "kfold", "folds": self._int("train-folds", 5, 2, 20)}
+
+    # ---- sessions ------------------------------------------------------------------------
     async def _dataset(self):
         if self.dataset is None:
-            try:
-                from app.dataset import get
-            except ImportError:
-                return None
+            from app.dataset import get
             self.dataset = get()     # the sessions panel's Dataset (one shared cache)
         return self.dataset
 
     async def refresh_sessions(self):
-        """Lists the sessions (checkboxes) and the classes found in their labels."""
+        """The sessions to train on, by name (natural order), each with its classes, plus a
+        'test' tick; the classes found in their labels; window/hop defaults."""
         ds = await self._dataset()
-        box = self._el("train-sessions")
-        if ds is None:
-            box.textContent = "(the dataset module is not available in this build)"
-            return
         await ds.refresh()
-        rows, classes = [], []
-        for s in ds.sessions():
-            sid = s.get("id") if isinstance(s, dict) else s
-            lab = (s.get("labels") if isinstance(s, dict) else None) or {}
-            for name in (lab.get("classes") or []) if isinstance(lab, dict) else lab:
-                if isinstance(name, str) and name not in classes:
-                    classes.append(name)
-            name = s.get("label") if isinstance(s, dict) else None
-            rows.append('<label><input type="checkbox" class="train-sid" value="%s" checked> '
-                        '#%s%s</label>' % (sid, sid, " " + _esc(name) if name else ""))
-        box.innerHTML = "".join(rows) or "(no sessions recorded yet)"
+        rows, classes, rates = [], [], []
+        self._names = {}
+        for m in ds.sessions():
+            if m.get("recording"):
+                continue
+            sid = m["id"]
+            name = display_name(m)
+            self._names[sid] = name
+            lab = m.get("labels") or {}
+            for c in lab.get("classes") or ():
+                if c not in classes:
+                    classes.append(c)
+            if m.get("rate") not in rates:
+                rates.append(m.get("rate"))
+            counts = lab.get("counts") or {}
+            rows.append('<span class="train-s"><label><input type="checkbox" class="train-sid" '
+                        'value="%d" checked> %s</label> <small>%s</small> <label class="tpick">'
+                        '<input type="checkbox" class="train-test" value="%d">test</label>'
+                        '</span>' % (sid, esc(name), esc(", ".join(D.natural_sorted(counts))
+                                                         or "no labels"), sid))
+        self._el("train-sessions").innerHTML = "".join(rows) or \
+            "(no sessions yet: record some, or import a CSV)"
         cl = self._el("train-classes")
         if not cl.value and classes:
             cl.value = ", ".join(classes)
+        self._defaults(rates[0] if len(rates) == 1 else None)
 
-    def _selected(self):
+    def _defaults(self, rate):
+        """Rate for the seconds <-> samples fields (the sessions', else the device's); the
+        device's window and hop when the fields are empty."""
+        info = self.stream.info
+        rate = rate or info.get("rate")
+        if not rate:
+            return
+        self._el("train-rate").setAttribute("data-rate", str(rate))
+        self._el("train-rate").textContent = "at %s Hz" % rate
+        for name in ("window", "hop"):
+            el = self._el("train-" + name)
+            if not el.value and info.get(name):
+                el.value = info[name]
+            if el.value:
+                self._el("train-%s-s" % name).value = "%g" % (int(el.value) / rate)
+
+    def _checked(self, selector):
         out = []
-        for el in self.doc.querySelectorAll(".train-sid"):
+        for el in self.doc.querySelectorAll(selector):
             if el.checked:
-                v = el.value
-                out.append(int(v) if v.isdigit() else v)
+                out.append(int(el.value))
         return out
 
     async def train_from_dataset(self):
@@ -117,28 +167,29 @@ class TrainPanel:
         t0 = ticks_ms()
         try:
             ds = await self._dataset()
-            if ds is None:
-                raise ValueError("no dataset module: record and label sessions first")
             if not self.doc.querySelectorAll(".train-sid").length:
                 await self.refresh_sessions()
             classes = [c.strip() for c in self._el("train-classes").value.split(",")
                        if c.strip()]
-            sids = self._selected()
-            if len(classes) < 2 or not sids:
-                raise ValueError("choose at least one session and two classes")
-            w = self.window_settings()
+            sids = self._checked(".train-sid")
+            if not sids:
+                raise ValueError("choose at least one session")
+            if len(classes) < 2:
+                raise ValueError("name at least two classes to train")
+            window, hop = self.window_hop()
+            validation = self.validation()
             self._say("loading labelled windows…")
-            windows, labels = await ds.labelled_windows(sids, classes, w["window"], w["hop"])
-            present = sorted(set(labels))
-            if len(present) < 2:
-                raise ValueError("the chosen sessions have labelled windows of %d class(es); "
-                                 "label at least two" % len(present))
-        except Exception as e:      # device unreachable, no labels...: said in the page
+            lw = await ds.labelled_windows(sids, classes, window, hop)
+            names = [self._names.get(g, str(g)) for g in lw.groups]
+            settings = {"rate": lw.rate, "window": window, "hop": hop,
+                        "channels": lw.channels}
+        except Exception as e:      # device unreachable, nothing fits...: said in the page
             self._say("cannot train: %s" % e, True)
             self.glue.trainDone(json.dumps({"error": str(e)}))
             return None
-        return await self.train(windows, labels, classes, w, self.params(), started=True,
-                                load_ms=ticks_diff(ticks_ms(), t0))
+        return await self.train(lw.windows, lw.labels, classes, settings, self.params(),
+                                started=True, load_ms=ticks_diff(ticks_ms(), t0),
+                                groups=names, scales=lw.scales, validation=validation)
 
     async def preload(self):
         """Compile the training modules while the page is idle, so that pressing Train
@@ -151,7 +202,8 @@ class TrainPanel:
             await self._modules()
         except Exception as e:       # said again when Train is pressed
             print("train: preload failed: %s" % e)
-        await self.show_device_model()
+        if self.deploy is not None:
+            await self.deploy.show_device_model()
 
     async def _modules(self):
         """shared.pipeline, its modules fetched by glue.js into the FS on first use."""
@@ -161,28 +213,9 @@ class TrainPanel:
             self._pipeline = pipeline
         return self._pipeline
 
-    async def show_device_model(self):
-        """What the device runs now (GET /api/model), shown beside "Send to device"."""
-        el = self._el("train-device")
-        try:
-            from pyscript import fetch
-            # /api/status first: a 404 from /api/model would be a console error
-            st = json.loads(await (await fetch("/api/status")).text())
-            if not st.get("model_hash"):
-                el.textContent = "the device has no model yet"
-                return
-            d = json.loads(await (await fetch("/api/model")).text())
-        except Exception:            # unreachable: the live stream shows that already
-            return
-        if d.get("hash"):
-            el.innerHTML = "device runs model <code>%s</code> (%s; %s trees, %s nodes)" % (
-                d["hash"][:16], ", ".join(d.get("classes") or []), d.get("trees"),
-                d.get("nodes"))
-        else:
-            el.textContent = "the device has no model: %s" % d.get("error", "")
-
     # ---- training --------------------------------------------------------------------
-    async def train(self, windows, labels, classes, window, params, started=False, load_ms=0):
+    async def train(self, windows, labels, classes, window, params, started=False, load_ms=0,
+                    groups=None, scales=None, validation=None):
         """Runs the shared pipeline without freezing the page; returns the summary dict."""
         if self.busy:
             self._say("training is already running", True)
@@ -193,9 +226,9 @@ class TrainPanel:
         bar = self._el("train-progress")
         try:
             pl = await self._modules()
-            Classifier, Pipeline = pl.Classifier, pl.Pipeline
             t0 = ticks_ms()
-            p = Pipeline(windows, labels, classes, window, **params)
+            p = pl.Pipeline(windows, labels, classes, window, groups=groups, scales=scales,
+                            validation=validation, **params)
             stall = 0
             steps = 0
             start = ticks_ms()
@@ -212,11 +245,11 @@ class TrainPanel:
             stall = max(stall, ticks_diff(ticks_ms(), start))
             train_ms = ticks_diff(ticks_ms(), t0)
             r = p.result
-            clf = Classifier(r["model"])
+            clf = pl.Classifier(r["model"])
             n = min(10, len(windows))
             t1 = ticks_ms()
             for i in range(n):
-                clf.classify(windows[i])
+                clf.classify(windows[i], scales[i] if scales else window["scale"])
             classify_ms = ticks_diff(ticks_ms(), t1) / n if n else None
             self.result = r
             self.summary = model_report.summary(r, train_ms, stall, classify_ms)
@@ -228,6 +261,8 @@ class TrainPanel:
             self._el("train-result").innerHTML = model_report.render(self.summary)
             self._el("train-send").disabled = False
             self._say("")
+            if self.deploy is not None:
+                self.deploy.show_fit()
             self.glue.trainDone(json.dumps(self.summary))
             return self.summary
         except Exception as e:      # shown in the page (bad labels, too few windows...)
@@ -236,48 +271,3 @@ class TrainPanel:
             return None
         finally:
             self.busy = False
-
-    # ---- push to the device ----------------------------------------------------------
-    async def send(self):
-        r = self.result
-        if r is None:
-            self._say("train a model first", True)
-            return None
-        self._say("sending %d bytes…" % len(r["text"]))
-        try:
-            reply = json.loads(await self.glue.putModel(r["text"], r["hash"]))
-        except Exception as e:       # glue.js answers {status: 0} itself; this is a bug
-            reply = {"status": 0, "body": {"error": str(e)}}
-        status, body = reply["status"], reply.get("body") or {}
-        if not isinstance(body, dict):
-            body = {"error": str(body)}
-        if status == 200 and body.get("hash"):
-            same = body["hash"] == r["hash"]
-            self._el("train-device").innerHTML = (
-                "device runs model <code>%s</code> (%s, %s trees, %s nodes)%s"
-                % (body["hash"][:16], body.get("impl", "?"), body.get("trees"),
-                   body.get("nodes"), "" if same else " — NOT the hash sent!"))
-            self._say("")
-            self.glue.pushDone()
-            return body["hash"]
-        self._say(_explain(status, body), True)
-        self.glue.pushDone()
-        return None
-
-
-
-def _explain(status, body):
-    """A clear message for the device's answer to PUT /api/model."""
-    err = body.get("error") or ""
-    if status == 401:
-        return "the device refused the token (401): enter the device token and send again"
-    if status == 409:
-        return "the device is receiving another model (409): send again in a moment"
-    if status == 413:
-        return ("the model is too large for the device (413): %s; try fewer trees or a "
-                "smaller depth" % err)
-    if status == 400:
-        return "the device rejected the model (400): %s" % err
-    if status == 0:
-        return "could not reach the device: %s" % err
-    return "sending failed (HTTP %d): %s" % (status, err)

@@ -145,9 +145,20 @@ def test_bad_segments_are_refused_before_sending():
 
 
 def test_labelled_windows_through_the_dataset():
-    fake, d = _setup()
-    fake.segments = [{"start": 0, "end": 32, "label": "a"}]
+    fake, d = _setup(n_rec=8)
+    fake.segments = [{"start": 0, "end": 32, "label": "a"}, {"start": 32, "end": 64,
+                                                             "label": "b"}]
     _run(d.refresh())
-    w, labels = _run(d.labelled_windows([1], ["b", "a"], 16, 8))
-    assert labels == [1, 1, 1] and len(w[0]) == 48
+    lw = _run(d.labelled_windows([1], ["b", "a"], 16, 8))
+    w = lw.windows
+    assert lw.labels == [1, 1, 1, 0, 0, 0] and len(w[0]) == 48 and lw.groups == [1] * 6
     assert list(w[1][:2]) == [8, 9] and w[1][16] == 1008
+    assert lw.scales == [_SCALE] * 6 and lw.rate == 100
+    for window, classes, words in ((128, ["a", "b"], "the sessions are 64 samples long"),
+                                   (16, ["a"], "labelled windows of one class only")):
+        try:      # nothing to train on: the reason, not an empty list
+            _run(d.labelled_windows([1], classes, window, 8))
+        except DS.D.DatasetError as e:
+            assert str(e).startswith(words), str(e)
+        else:
+            raise AssertionError("no error")

@@ -11,8 +11,9 @@ _ZIP = "/tmp/motebook_test_export.zip"
 
 
 class _Rec:
-    def __init__(self, sid, n):
+    def __init__(self, sid, n, name=None):
         self.sid, self.n_samples = sid, n
+        self.name = name or "#%d" % sid
         self.channels = ["ax", "ay"]
         self.rate, self.scale = 100, 0.25
         self.samples = array("h", [c * 100 - k for c in range(2) for k in range(n)])
@@ -26,7 +27,7 @@ def test_npy_header_is_aligned():
 
 
 def test_zip_holds_npy_arrays_and_manifest():
-    recs = [_Rec(1, 5), _Rec("csv:x", 4)]
+    recs = [_Rec(1, 5), _Rec(2, 4, "train-3")]
 
     def labels(r):
         return array("h", [-1, 0, 0] + [-1] * (r.n_samples - 3))
@@ -36,10 +37,11 @@ def test_zip_holds_npy_arrays_and_manifest():
     assert len(data) == size
     z = zipfile.ZipFile(io.BytesIO(data))
     assert z.testzip() is None
-    assert sorted(z.namelist()) == ["1.npy", "1_labels.npy", "csv_x.npy", "csv_x_labels.npy",
+    assert sorted(z.namelist()) == ["1.npy", "1_labels.npy", "2.npy", "2_labels.npy",
                                     "manifest.json"]
     man = json.loads(z.read("manifest.json"))
-    assert man["classes"] == ["walk"] and man["sessions"][1]["session"] == "csv:x"
+    assert man["classes"] == ["walk"] and man["sessions"][1]["session"] == 2
+    assert man["sessions"][1]["name"] == "train-3"
     try:
         import numpy as np
     except ImportError:
@@ -47,5 +49,5 @@ def test_zip_holds_npy_arrays_and_manifest():
     a = np.load(io.BytesIO(z.read("1.npy")))
     assert a.dtype == np.int16 and a.shape == (2, 5)
     assert a.ravel().tolist() == list(recs[0].samples)
-    lab = np.load(io.BytesIO(z.read("csv_x_labels.npy")))
+    lab = np.load(io.BytesIO(z.read("2_labels.npy")))
     assert lab.tolist() == [-1, 0, 0, -1]
