@@ -141,6 +141,12 @@ test("record, label (mouse + keys), undo/redo, reload, restart, CSV round trip",
   await page.close();
   ({ page, nb, errors } = await openPage());
   s = await nb.dsWait("s.sessions.length === 2");
+  // dated now (the page's clock reaches Python as text: a JS number was cut to 32 bits and
+  // every session showed 8 January 1970), across the restart
+  const started = s.sessions.find((m) => m.id === sidA).started;
+  assert.ok(Math.abs(started - Date.now() / 1000) < 600, `session A started ${started}`);
+  const when = await page.textContent(`#session-list tr[data-sid="${sidA}"] td:nth-child(2)`);
+  assert.ok(when.includes(String(new Date().getFullYear())), `session A shown as ${when}`);
   s = await nb.openSession(sidA);
   assert.equal(segs(s), labelsA);
   s = await nb.openSession(sidB);

@@ -66,6 +66,14 @@ test("imported recordings of another sensor train honestly; the device's live ac
   const list = (await device.api("GET", "/api/sessions")).json.sessions;
   assert.equal(list.length, 40);
   assert.ok(list.every((m) => m.source === "import" && m.samples === 100 && m.rate === 10 && m.labels.version === 2));
+  // another browser sees them (they live on the device), with their labels
+  const page2 = await browser.context.newPage();
+  const nb2 = new Notebook(page2);
+  await nb2.open(device.url);
+  await nb2.waitBooted();
+  const s2 = await nb2.dsWait("s.sessions.length === 40");
+  assert.deepEqual(s2.sessions.map((m) => m.name), names);
+  await page2.close();
   mark("imported");
 
   // the train panel: sessions by name, classes from the imports

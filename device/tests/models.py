@@ -49,7 +49,7 @@ def trained(n_trees=5, max_depth=8, per_class=16, seed=1, window=WINDOW):
 def big(n_nodes, n_trees=8, seed=3, window=WINDOW, features=None):
     """A valid model of about n_nodes random decision nodes (full trees), as model text."""
     rs = random.Random(seed)
-    names = features or feature_names(window["channels"])
+    names = features or feature_names(P.n_channels(window))
     nodes, roots, leaves = [], [], list(range(len(CLASSES)))
     per_tree = max(1, n_nodes // n_trees)
     for t in range(n_trees):

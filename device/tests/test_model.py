@@ -112,6 +112,12 @@ def test_bad_pushes_are_refused_clearly_and_the_old_model_keeps_running(make_dev
         (M.big(50, window=dict(M.WINDOW, window=64))["text"], "64 samples"),
         (M.big(50, features=["f%d" % i for i in range(52)])["text"], "feature 0 is 'f0'"),
         (M.big(50, features=["x_mean"])["text"], "uses 1 features"),
+        # trained on another sensor's channels (names in the metadata): refused by name
+        (M.big(50, window=dict(M.WINDOW, channels=["ax", "ay", "az"]))["text"],
+         "model is for channels ax,ay,az; the device's sensor has x,y,z"),
+        (M.big(50, window=dict(M.WINDOW, channels=["ax", "ay", "az", "gx", "gy", "gz"]),
+               features=M.feature_names(6))["text"],
+         "model is for channels ax,ay,az,gx,gy,gz; the device's sensor has x,y,z"),
     ]
     for body, words in cases:
         st, r = push(dev, body)
