@@ -13,9 +13,9 @@ import label_file
 import session_import
 import session_store as sessions
 from recorder import RecordingError, _flash_free, labels, unload_labels
+from shared.limits import MAX_CLASS_LEN
 
 STREAM_BUF = 1024   # like Microdot's send_file buffer; larger blocks may not exist in a full heap
-MAX_CLASS_LEN = 32  # = labels.MAX_CLASS_LEN (labels is loaded only for label operations)
 MAX_DOWNLOADS = 2
 _STALE_MS = 30000   # a download slot not advanced for this long is taken as dead
 

@@ -7,9 +7,7 @@ from array import array
 
 from label_file import file_version, summary as _summary, write as _write
 
-MAX_SEGMENTS = 256
-MAX_CLASSES = 32
-MAX_CLASS_LEN = 32
+from shared.limits import MAX_CLASS_LEN, MAX_CLASSES, MAX_SEGMENTS
 
 
 class LabelError(ValueError):

@@ -9,11 +9,10 @@ import struct
 
 import session_store as sessions
 from shared import protocol
-from shared.dataset import IMPORT_MAX_RECORD as MAX_RECORD   # the page cuts frames to fit
+from shared.limits import IMPORT_MAX_RECORD as MAX_RECORD   # the page cuts frames to fit
 
 PATH = "/api/sessions/import"
-MAX_NAME = 32
-MAX_CHANNEL_NAME = 32
+from shared.limits import MAX_NAME
 META_SLACK = 2048          # budget kept for the meta and labels of the new session
 FLASH_RESERVE = 16384      # free flash kept for config/meta/labels writes (= recorder's)
 
@@ -37,9 +36,9 @@ def parse_args(args, n_bytes):
     if not 1 <= len(chans) <= protocol.MAX_CHANNELS:
         raise _bad("channels must be 1..%d comma-separated names" % protocol.MAX_CHANNELS)
     for c in chans:
-        if not 1 <= len(c) <= MAX_CHANNEL_NAME or chans.count(c) > 1:
+        if not 1 <= len(c) <= MAX_NAME or chans.count(c) > 1:
             raise _bad("channel names must be 1..%d characters and different"
-                       % MAX_CHANNEL_NAME)
+                       % MAX_NAME)
     s = args.get("samples") or ""
     if not s.isdigit() or len(s) > 9 or int(s) < 1:
         raise _bad("samples must be the recording's sample count (an integer >= 1)")

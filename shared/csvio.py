@@ -9,9 +9,9 @@ from array import array
 
 from shared.counts import scale_for, to_count
 
-MAX_ROWS = 200000
-MAX_CHANNELS = 16
-MAX_LABEL_LEN = 32
+from shared.limits import MAX_CHANNELS, MAX_CLASS_LEN as MAX_LABEL_LEN
+from shared.limits import MAX_CSV_ROWS as MAX_ROWS
+
 MAX_ERRORS = 20
 CHUNK = 2000
 

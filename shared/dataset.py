@@ -12,10 +12,8 @@ from array import array
 from shared import protocol
 from shared.compat import bytes_view
 
-MAX_SEGMENTS = 256    # = the device's labels.MAX_SEGMENTS
-MAX_CLASSES = 32
-MAX_CLASS_LEN = 32
-IMPORT_MAX_RECORD = 2048   # bytes of one record (frame + CRC) of an uploaded import
+from shared.limits import (IMPORT_MAX_RECORD, MAX_CLASS_LEN, MAX_CLASSES,
+                           MAX_SEGMENTS)
 
 
 class DatasetError(ValueError):

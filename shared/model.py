@@ -10,11 +10,7 @@
 # construction, so no cycles); the CSV stores it relative to the parent (see modelformat.py).
 from array import array
 
-MAX_FEATURES = 127      # emlearn: int8 feature index (emlearn.trees: max 127 for 'loadable')
-MAX_CLASSES = 30        # EMTREES_MAX_CLASSES
-MAX_NODES = 32767       # int16 child offsets
-MAX_LEAVES = 32767
-MAX_TREES = 1024
+from shared.limits import MAX_CLASSES, MAX_FEATURES, MAX_LEAVES, MAX_NODES, MAX_TREES
 
 
 class ModelError(ValueError):

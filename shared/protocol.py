@@ -23,14 +23,13 @@ except ImportError:
 import struct
 
 from shared.compat import bytes_view
+from shared.limits import MAX_CHANNELS, MAX_SAMPLES
 
 FORMAT_WINDOW = 0x57
 VERSION = 1
 DTYPE_INT16 = 0
 DTYPE_FLOAT32 = 1
 HEADER_SIZE = 20
-MAX_CHANNELS = 16
-MAX_SAMPLES = 4096
 MAX_CONTROL_BYTES = 1024
 _HEADER = "<BBIIBBHHf"
 _ITEMSIZE = (2, 4)

@@ -10,8 +10,7 @@
 from array import array
 
 from shared.counts import clamp16, scale_for, to_count
-
-_MAX_CHANNELS = 16
+from shared.limits import MAX_CHANNELS as _MAX_CHANNELS
 MAX_SEGMENTS = 256     # label runs kept (= the labels file's limit); more are dropped
 
 

@@ -23,7 +23,7 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/fft.py", "shared/features.py", "shared/quant.py", "shared/model.py",
                 "shared/modelformat.py", "shared/windowing.py", "shared/trainer.py",
                 "shared/evaluate.py", "shared/pipeline.py", "shared/dataset.py",
-                "shared/csvio.py", "shared/counts.py", "shared/tests/__init__.py",
+                "shared/csvio.py", "shared/counts.py", "shared/limits.py", "shared/tests/__init__.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
                 "shared/tests/golden/features.json", "shared/tests/golden/model.csv",
                 "shared/tests/golden/trainer_extra.csv", "shared/tests/golden/trainer_rf.csv")

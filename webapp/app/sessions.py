@@ -13,6 +13,7 @@ from app import dataset as DS
 from shared import csvio
 from shared import dataset as D
 from shared.compat import ticks_diff, ticks_ms
+from shared.limits import MAX_IMPORT_BYTES
 
 
 def now_s():
@@ -27,7 +28,6 @@ IMPORT = "/import.csv"
 MAX_POINTS = 4000            # timeline points per channel before min/max decimation
 UNDO_MAX = 100
 CLASSES_KEY = "motebook.classes"
-MAX_IMPORT_BYTES = 16 * 1024 * 1024
 
 
 class Panel:

@@ -1,0 +1,22 @@
+# Every limit a person can run into, in one place: the page checks against these before it
+# sends anything and the device refuses past them, so the two never disagree (once they said
+# 30 classes in one module and 32 in two others). Memory: a few ints.
+
+# classes and labels
+MAX_CLASSES = 30          # emlearn trees (EMTREES_MAX_CLASSES): more cannot be trained
+MAX_CLASS_LEN = 32        # characters of a class name
+MAX_SEGMENTS = 256        # label segments of one session (a labels PUT fits 16 KB)
+
+# recordings
+MAX_CHANNELS = 16         # channels of a frame, a CSV or a replay file
+MAX_SAMPLES = 4096        # samples per channel of one frame (the window length limit)
+MAX_NAME = 32             # characters of an imported session's (or a channel's) name
+MAX_CSV_ROWS = 200000     # data rows of one CSV import (checked before it is parsed)
+MAX_IMPORT_BYTES = 16 * 1024 * 1024   # bytes of one CSV file the page imports
+IMPORT_MAX_RECORD = 2048  # bytes of one record (frame + CRC) of an import uploaded to the device
+
+# models
+MAX_FEATURES = 127        # emlearn: int8 feature index
+MAX_NODES = 32767         # int16 child offsets
+MAX_LEAVES = 32767
+MAX_TREES = 1024
