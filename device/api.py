@@ -8,6 +8,7 @@ from microdot import Microdot, Request, Response
 from microdot.websocket import websocket_upgrade
 
 import api_model
+import api_notebooks
 import api_sessions
 import auth
 import board
@@ -176,6 +177,8 @@ def create_app(dev):
     api_model.install(app, dev)
 
     api_sessions.install(app, dev, _err, require_token, json_body)
+
+    api_notebooks.install(app, dev, _err, require_token, board.DATA)
 
     @app.get("/ws")
     async def ws(request):

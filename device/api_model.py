@@ -63,6 +63,10 @@ def allow_big_body(app, method, path, limit=_ROUTE_LIMIT):
         async def dispatch(req):
             if req is not None:
                 big = _BIG.get((req.method, req.path))
+                if big is None:          # a prefix ending in "/" (e.g. /api/notebooks/<name>)
+                    for (m, p), v in _BIG.items():
+                        if m == req.method and p[-1] == "/" and req.path.startswith(p):
+                            big = v
                 if big:
                     req.max_content_length = big
             return await orig(req)

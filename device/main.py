@@ -61,7 +61,8 @@ class Device:
         return {"type": "hello", "fw": board.FW_VERSION, "rate": a.rate(),
                 "window": a.cfg["window"], "hop": a.cfg["hop"],
                 "channels": list(a.sensor.channels), "sensor": a.cfg["sensor"],
-                "sensors": list(board.SENSORS), "scale": a.sensor.scale, "seq": a.next_seq()}
+                "sensors": list(board.SENSORS), "scale": a.sensor.scale,
+                "unit": getattr(a.sensor, "unit", ""), "seq": a.next_seq()}
 
     async def apply_config(self, new):
         """Restart acquisition with new; on failure restore the old config. Persist on

@@ -77,6 +77,7 @@ test("imported recordings of another sensor train honestly; the device's live ac
   mark("imported");
 
   // the train panel: sessions by name, classes from the imports
+  await nb.step("train");
   await page.click("#train-refresh");
   await page.waitForSelector(".train-sid");
   assert.equal(await page.locator(".train-sid").count(), 40);
@@ -110,10 +111,11 @@ test("imported recordings of another sensor train honestly; the device's live ac
   mark(`trained: ${(100 * r.accuracy).toFixed(1)}% estimated`);
 
   // the model does not fit the device's window: the page says so and switches it
-  await page.waitForFunction(() => window.motebook.fit && window.motebook.fit.switch.window === 50);
+  await nb.step("deploy");
+  await page.waitForFunction(() => { const d = window.motebook.state().deploy; return d.switch && d.switch.window === 50; });
   assert.match(await page.textContent("#deploy-fit"), /does not fit the device: the device cuts windows of 128 samples; the model needs 50/);
   await page.click("#deploy-switch");
-  await page.waitForFunction(() => window.motebook.fit && window.motebook.fit.problems.length === 0, null, { timeout: 20000 });
+  await page.waitForFunction(() => { const f = window.motebook.state().deploy.fit; return f && f.problems.length === 0; }, null, { timeout: 20000 });
   assert.match(await page.textContent("#deploy-fit"), /fits the device/);
   const cfg = (await device.api("GET", "/api/config")).json;
   assert.equal(cfg.window, 50); assert.equal(cfg.hop, 10);
@@ -125,6 +127,7 @@ test("imported recordings of another sensor train honestly; the device's live ac
 
   // the on-device check: record the replayed, unseen test file while the model runs
   await nb.dsWait();
+  await nb.step("collect");
   await page.click("#rec-start");
   await nb.dsWait("s.recording != null");
   await new Promise((res) => setTimeout(res, CHECK_S * 1000));
@@ -135,11 +138,12 @@ test("imported recordings of another sensor train honestly; the device's live ac
   assert.equal(meta.labels_from, "replay file");
   assert.equal(meta.predictions.hash, r.hash);
   mark("recorded the check session");
-  await page.evaluate(() => { window.motebook.check = null; });
+  await nb.step("deploy");
+  const done = (await nb.pageState())._done;
   await page.click("#check-go");
-  await page.waitForFunction(() => window.motebook.check, null, { timeout: 30000 });
-  const c = await page.evaluate(() => window.motebook.check);
-  assert.ok(!c.error, c.error);
+  const after = await nb.waitState(`s._done > ${done}`, 30000);
+  assert.equal(after.deploy.message, "");
+  const c = after.deploy.check;
   assert.ok(c.n >= 30, `only ${c.n} labelled windows checked`);
   assert.ok(c.accuracy >= 0.9, `device live accuracy ${c.accuracy}`);
   assert.ok(Math.abs(c.accuracy - r.accuracy) <= 0.10,
@@ -169,10 +173,12 @@ test("imported recordings of another sensor train honestly; the device's live ac
   await page.close();
 });
 
-/** Presses Train and returns window.motebook.training. */
+/** Presses Train and returns the training's summary (or {error}). */
 async function train(page) {
-  await page.evaluate(() => { window.motebook.training = null; });
+  const done = await page.evaluate(() => window.motebook.state()._done);
   await page.click("#train-go");
-  await page.waitForFunction(() => window.motebook.training, null, { timeout: 120000 });
-  return page.evaluate(() => window.motebook.training);
+  await page.waitForFunction((d) => { const s = window.motebook.state(); return s._busy === 0 && s._done > d; },
+    done, { timeout: 120000, polling: 100 });
+  const s = await page.evaluate(() => window.motebook.state());
+  return s.train.message ? { error: s.train.message } : s.train.summary;
 }

@@ -98,15 +98,15 @@ test("a wrong token is refused: the page asks for it again and keeps streaming",
   await nb.open(device.url, { token: "not-the-token" });
   await nb.waitBooted();
   await nb.waitWindows(2);
-  assert.equal(await page.isVisible("#token-form"), false, "token taken from #token=");
+  assert.equal(await page.isVisible("#token-bar"), false, "token taken from #token=");
   assert.equal(await nb.setActivity("running"), 401);
-  await page.waitForSelector("#token-form", { state: "visible" });
+  await page.waitForSelector("#token-bar", { state: "visible" });
   assert.match(await page.textContent("#message"), /activity: /);
   const frames = (await nb.state()).frames;
   await page.waitForFunction((f) => window.motebook.frames >= f + 2, frames, { timeout: 10000 });
   // the stored token is the right one again after the form
-  await page.fill("#token-input", device.token);
-  await page.click("#token-form button[type=submit]");
+  await page.fill("#token-bar input[name=token]", device.token);
+  await page.click("#token-bar button[type=submit]");
   assert.equal(await nb.setActivity("idle"), 200);
   const other = errors.filter((e) => !/status of 401/.test(e));
   assert.deepEqual(other, [], "no other console errors");

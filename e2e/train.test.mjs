@@ -91,10 +91,10 @@ test("record, train in the page, send, device follows live; same classes page vs
   await page.evaluate(() => localStorage.setItem("motebook.token", "wrong"));
   const bad = await nb.sendModel();
   assert.equal(bad.status, 401);
-  assert.match(await page.textContent("#train-message"), /refused the token \(401\)/);
-  await page.waitForSelector("#token-form", { state: "visible" });
-  await page.fill("#token-input", device.token);
-  await page.click("#token-form button[type=submit]");
+  assert.match(await page.textContent("#deploy-message"), /refused the token \(401\)/);
+  await page.waitForSelector("#token-bar", { state: "visible" });
+  await page.fill("#token-bar input[name=token]", device.token);
+  await page.click("#token-bar button[type=submit]");
   assert.equal((await device.api("GET", "/api/model")).status, 404);
 
   mark("trained");
@@ -115,7 +115,7 @@ test("record, train in the page, send, device follows live; same classes page vs
     const f = await nb.sendModel();
     await page.unroute("**/api/model");
     assert.equal(f.status, Number(status));
-    assert.match(await page.textContent("#train-message"), re);
+    assert.match(await page.textContent("#deploy-message"), re);
   }
   assert.equal((await device.api("GET", "/api/model")).json.hash, t.hash);
 
@@ -143,7 +143,7 @@ test("record, train in the page, send, device follows live; same classes page vs
   await page.waitForFunction(() => window.motebook.connects >= 2 && window.motebook.conn === "open",
     null, { timeout: 20000 });
   const n0 = (await nb.predictions()).count;      // predictions of the new connection
-  await page.waitForFunction((n) => window.motebook.predictions().count >= n + 3, n0,
+  await page.waitForFunction((n) => window.motebook.state().live.count >= n + 3, n0,
     { timeout: 20000, polling: 100 });
   const st = await device.api("GET", "/api/status");
   assert.equal(st.json.model_hash, t.hash, "model kept across the restart");

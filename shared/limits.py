@@ -20,3 +20,19 @@ MAX_FEATURES = 127        # emlearn: int8 feature index
 MAX_NODES = 32767         # int16 child offsets
 MAX_LEAVES = 32767
 MAX_TREES = 1024
+
+# notebooks (the page's, kept on the device too)
+MAX_NOTEBOOK_BYTES = 64 * 1024      # one notebook (.ipynb)
+NOTEBOOK_BUDGET = 256 * 1024        # all notebooks on the device
+MAX_NOTEBOOKS = 32
+MAX_NOTEBOOK_NAME = 40
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _-."
+
+
+def notebook_name_error(name):
+    """None when name can name a notebook (a file on the device), else why not."""
+    if not 1 <= len(name) <= MAX_NOTEBOOK_NAME or name[0] in " ." or \
+            [c for c in name if c not in _NAME_CHARS]:
+        return ("a notebook name has 1..%d letters, digits, spaces, _ - or . (and does not "
+                "start with a space or a dot)" % MAX_NOTEBOOK_NAME)
+    return None

@@ -41,6 +41,7 @@ class SimAccel:
     name = "sim"
     channels = CHANNELS
     scale = SCALE
+    unit = "g"
     rate = None  # follows the configured sample rate
 
     def __init__(self, rate, activity="idle", seed=12345):

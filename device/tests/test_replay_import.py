@@ -259,3 +259,30 @@ def test_clock_is_set_by_the_page_with_the_token(dev):
     assert st == 201 and abs(m["started"] - time.time() - 3600) < 5 and m["clock"] == "page"
     dev.json("POST", "/api/sessions/%d/stop" % m["id"], token=dev.token)
     dev.json("PUT", "/api/clock", {"time": time.time()}, token=dev.token)
+
+
+def test_notebooks_are_stored_listed_and_bounded(dev):
+    # the page's notebooks on flash: another browser lists and opens them; writes need the token
+    doc = json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    h = {"Content-Type": "application/json"}
+    st, _, b = dev.request("PUT", "/api/notebooks/first%20look", doc, h)
+    assert st == 401
+    h["Authorization"] = "Bearer " + dev.token
+    st, _, b = dev.request("PUT", "/api/notebooks/first%20look", doc, h)
+    assert st == 200 and json.loads(b) == {"name": "first look", "bytes": len(doc)}
+    st, lst = dev.json("GET", "/api/notebooks")
+    assert [n["name"] for n in lst["notebooks"]] == ["first look"]
+    st, _, b = dev.get("/api/notebooks/first%20look")
+    assert st == 200 and b.decode() == doc
+    big = "{" + " " * (70 * 1024) + "}"
+    st, _, b = dev.request("PUT", "/api/notebooks/big", big, h)
+    assert st == 413 and "65536" in json.loads(b)["error"]
+    for name, body, words in ((".hidden", doc, "a notebook name"), ("ok", "[1, 2]", "JSON"),
+                              ("a%2Fb", doc, "a notebook name"), ("x" * 41, doc, "1..40")):
+        st, _, b = dev.request("PUT", "/api/notebooks/" + name, body, h)
+        assert st == 400 and words in json.loads(b)["error"], (name, st, b)
+    st, _, b = dev.request("PUT", "/api/notebooks/../x", doc, h)
+    assert st in (404, 405)                       # not a notebook route at all
+    assert dev.json("GET", "/api/notebooks/ok")[0] == 404          # nothing half stored
+    st, _, b = dev.request("DELETE", "/api/notebooks/first%20look", None, h)
+    assert st == 200 and dev.json("GET", "/api/notebooks")[1]["notebooks"] == []

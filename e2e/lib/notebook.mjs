@@ -1,22 +1,43 @@
-// Page object of the notebook page: opens it, waits for MicroPython, reads the test hooks
-// (window.motebook and the data- attributes of <body>) and drives the activity switcher.
+// Page object of the motebook page: opens it with the test hooks on (?debug), waits for
+// MicroPython, moves between the steps (Collect, Label, Explore, Train, Deploy, Notebook) and
+// drives them through their buttons; reads the page's state as the Python bridge holds it
+// (window.motebook.state()) and runs its actions (window.motebook.act(name, args)).
 export class Notebook {
   constructor(page) { this.page = page; }
 
   async open(url, { token } = {}) {
-    await this.page.goto(token ? `${url}#token=${encodeURIComponent(token)}` : url);
+    await this.page.goto(`${url}?debug=1${token ? `#token=${encodeURIComponent(token)}` : ""}`);
     return this;
   }
 
-  /** Waits until MicroPython has booted and app/main.py attached its handlers. */
+  /** Waits until MicroPython has booted and app/main.py attached the bridge. */
   async waitBooted(timeout = 20000) {
-    await this.page.waitForFunction(() => window.motebook && window.motebook.boot === "ready",
-      null, { timeout });
+    await this.page.waitForFunction(() => window.motebook && window.motebook.boot === "ready"
+      && window.motebook.act && window.motebook.state, null, { timeout });
   }
 
   async waitConnected(timeout = 10000) {
     await this.page.waitForFunction(() => window.motebook && window.motebook.conn === "open",
       null, { timeout });
+  }
+
+  /** Shows a step (its tab). */
+  async step(name) {
+    await this.page.click(`#steps a[data-step="${name}"]`);
+    await this.page.waitForFunction((n) => document.body.dataset.step === n, name);
+  }
+
+  /** The page's state (app/bridge.py): parts device, stream, sessions, train, deploy, live... */
+  async pageState() { return this.page.evaluate(() => window.motebook.state()); }
+
+  /** Runs a bridge action: {result, error, state}. */
+  async act(name, args = {}) { return this.page.evaluate(([n, a]) => window.motebook.act(n, a), [name, args]); }
+
+  /** Waits until no action runs and `fn` (a page-side predicate over the state s) holds. */
+  async waitState(fn = "true", timeout = 20000) {
+    await this.page.waitForFunction(`(() => { const s = window.motebook.state();
+      return s._busy === 0 && (${fn}); })()`, null, { timeout, polling: 50 });
+    return this.pageState();
   }
 
   /** Stats decoded by the page's Python (windows, gaps, first_seq, last_seq, mag_std...). */
@@ -32,18 +53,18 @@ export class Notebook {
 
   /** Waits until the page shows at least n windows (and plotted them). */
   async waitWindows(n, timeout = 30000) {
-    await this.page.waitForFunction((n) => (window.motebook.stats.windows || 0) >= n
+    await this.page.waitForFunction((n) => ((window.motebook.stats || {}).windows || 0) >= n
       && window.motebook.plots > 0, n, { timeout, polling: 100 });
     return this.stats();
   }
 
-  /** Waits until fn(stats) holds; fn is a page-side predicate given as a string body. */
+  /** Waits until predicate(arg) holds in the page. */
   async waitStats(predicate, arg, timeout = 20000) {
     await this.page.waitForFunction(predicate, arg, { timeout, polling: 100 });
     return this.stats();
   }
 
-  /** Number of traces and points per trace in the plot. */
+  /** Number of traces and points per trace in the live plot. */
   async plotShape() {
     return this.page.evaluate(() => {
       const d = document.getElementById("plot").data || [];
@@ -52,18 +73,19 @@ export class Notebook {
     });
   }
 
-  /** Clicks an activity button (PUT /api/sim with the stored token); waits for the reply. */
+  /** Clicks an activity button of the simulated sensor; waits for the device's answer. */
   async setActivity(name) {
+    await this.step("collect");
     const reply = this.page.waitForResponse((r) => r.url().endsWith("/api/sim"));
-    await this.page.click(`#activity button[data-activity="${name}"]`);
+    await this.page.click(`#activity button[data-name="${name}"]`);
     return (await reply).status();
   }
 
-  // ---- train panel and live predictions (issue 6) -------------------------------------
-
-  /** Records a session labelled `cls` at record time through the sessions panel (the class
-   * must exist there), for `ms` milliseconds of the current simulated activity. */
+  // ---- record, train, deploy -----------------------------------------------------------
+  /** Records a session labelled `cls` at record time (Collect), for `ms` milliseconds of
+   * the current simulated activity. */
   async recordLabelled(cls, ms) {
+    await this.step("collect");
     await this.page.selectOption("#rec-class", cls);
     await this.page.click("#rec-start");
     await this.dsWait("s.recording != null");
@@ -72,62 +94,70 @@ export class Notebook {
     return this.dsWait("s.recording == null");
   }
 
-  /** Train panel: lists the sessions, sets the parameters, presses Train and waits for the
-   * result; returns {training: window.motebook.training, stallMs}. */
-  async train(params = {}, timeout = 90000) {
+  /** Train step: lists the sessions, sets the form, presses Train and waits for the result;
+   * returns {training: the summary (or {error}), stallMs}. */
+  async train(params = {}, timeout = 120000) {
+    await this.step("train");
     await this.page.click("#train-refresh");
     await this.page.waitForSelector(".train-sid", { timeout: 20000 });
+    await this.waitState();
     for (const [k, v] of Object.entries(params)) {
       const id = `#train-${k.replace(/_/g, "-")}`;
-      if (k === "method") await this.page.selectOption(id, v); else await this.page.fill(id, String(v));
+      if (k === "method" || k === "validation") await this.page.selectOption(id, v);
+      else await this.page.fill(id, String(v));
     }
-    await this.page.evaluate(() => { window.motebook.training = null; });
+    const done = (await this.pageState())._done;
     await this.page.click("#train-go");
-    await this.page.waitForFunction(() => window.motebook.training, null, { timeout });
-    return this.page.evaluate(() => ({ training: window.motebook.training,
-      stallMs: window.motebook.stallMs }));
+    await this.page.waitForFunction((d) => { const s = window.motebook.state();
+      return s._busy === 0 && s._done > d; }, done, { timeout, polling: 100 });
+    const s = await this.pageState();
+    const training = s.train.message ? { error: s.train.message } : s.train.summary;
+    return { training, stallMs: await this.page.evaluate(() => window.motebook.stallMs) };
   }
 
-  /** Clicks "Send to device"; returns window.motebook.pushed ({status, hash, error, sent}). */
+  /** Deploy step: "Send to device"; returns the device's answer {status, hash, error, sent}. */
   async sendModel(timeout = 30000) {
-    await this.page.evaluate(() => { window.motebook.pushed = null; });
+    await this.step("deploy");
+    const done = (await this.pageState())._done;
     await this.page.click("#train-send");
-    await this.page.waitForFunction(() => window.motebook.pushed, null, { timeout });
-    return this.page.evaluate(() => window.motebook.pushed);
+    await this.page.waitForFunction((d) => { const s = window.motebook.state();
+      return s._busy === 0 && s._done > d; }, done, { timeout, polling: 100 });
+    return (await this.pageState()).deploy.pushed;
   }
 
-  /** Live predictions and the page-vs-device comparison (app/predict.py's hook). */
-  async predictions() { return this.page.evaluate(() => window.motebook.predictions()); }
+  /** Live predictions and the page-vs-device comparison (the "live" part). */
+  async predictions() { return (await this.pageState()).live; }
 
   /** Waits until the device's prediction for a window with seq >= minSeq arrived. */
   async waitPrediction(minSeq, hash, timeout = 30000) {
     await this.page.waitForFunction(([s, h]) => {
-      const p = window.motebook.predictions().last;
+      const p = window.motebook.state().live.last;
       return p && p.seq >= s && (!h || p.hash === h);
     }, [minSeq, hash], { timeout, polling: 100 });
     return this.predictions();
   }
 
-  // ---- sessions panel (issue 5): ops of app/sessions.py through window.motebook.dataset ----
-  /** Waits for the panel, then runs op(args) in the page: {result, error, state}. */
+  // ---- sessions and labels: the bridge's "sessions.*" actions -----------------------------
+  /** Runs sessions op(args): {result, error, state: the "sessions" part}. */
   async dsCall(op, args = {}) {
-    await this.page.waitForFunction(() => window.motebook.dataset && window.motebook.dataset.call,
-      null, { timeout: 20000 });
-    return this.page.evaluate(([op, args]) => window.motebook.dataset.call(op, args), [op, args]);
+    const r = await this.act(`sessions.${op}`, args);
+    return { result: r.result, error: r.error, state: r.state.sessions };
   }
 
-  async dsState() { return this.page.evaluate(() => window.motebook.dataset.state); }
+  async dsState() { return (await this.pageState()).sessions; }
 
-  /** Waits until no op is running and fn(state) holds (fn: a page-side predicate body). */
+  /** Waits until no action runs and fn(state) holds (fn: a page-side predicate over the
+   * "sessions" part, named s). */
   async dsWait(fn = "true", timeout = 15000) {
-    await this.page.waitForFunction(`(() => { const s = window.motebook.dataset.state;
-      return s && window.motebook.dataset.busy === 0 && (${fn}); })()`, null, { timeout, polling: 50 });
+    await this.page.waitForFunction(`(() => { const t = window.motebook.state(), s = t.sessions;
+      return t._busy === 0 && (${fn}); })()`, null, { timeout, polling: 50 });
     return this.dsState();
   }
 
-  /** Opens session sid by its row's button and waits for its timeline. */
+  /** Opens session sid by its row's button (Label) and waits for its timeline. */
   async openSession(sid) {
-    await this.page.click(`#session-list tr[data-sid="${sid}"] button[data-op=open]`);
+    await this.step("label");
+    await this.page.click(`#session-list tr[data-sid="${sid}"] button[data-act="sessions.open"]`);
     return this.dsWait(`s.cur && String(s.cur.sid) === ${JSON.stringify(String(sid))}`);
   }
 
@@ -142,7 +172,7 @@ export class Notebook {
     }, t);
   }
 
-  /** Drags the mouse across the timeline from t0 to t1 seconds (plotly's horizontal select). */
+  /** Drags the mouse across the timeline from t0 to t1 seconds. */
   async dragTimeline(t0, t1) {
     const a = await this.timelineXY(t0), b = await this.timelineXY(t1);
     await this.page.mouse.move(a.x, a.y);
@@ -156,30 +186,36 @@ export class Notebook {
   /** Clicks the timeline at t seconds (selects the window there; shift adds it). */
   async clickTimeline(t, { shift = false } = {}) {
     const a = await this.timelineXY(t);
+    const done = (await this.pageState())._done;
     await this.page.mouse.click(a.x, a.y, { modifiers: shift ? ["Shift"] : [] });
+    await this.page.waitForFunction((d) => window.motebook.state()._done > d, done, { timeout: 10000 });
     return this.dsWait();
   }
 
-  /** Presses a key (e.g. "2", "z", "Control+Shift+Z") and waits for the op it started. */
+  /** Presses a key (e.g. "2", "z", "Control+Shift+Z") and waits for the action it started. */
   async key(k) {
+    const done = (await this.pageState())._done;
     await this.page.keyboard.press(k);
-    await this.page.waitForTimeout(30);
+    await this.page.waitForFunction((d) => window.motebook.state()._done > d, done, { timeout: 10000 });
     return this.dsWait();
   }
 
-  /** Clicks an export button and returns the downloaded file's bytes. */
+  /** Clicks an export button (Label) and returns the downloaded file's bytes. */
   async exportFile(button) {
+    await this.step("label");
     const [dl] = await Promise.all([this.page.waitForEvent("download"), this.page.click(button)]);
     const chunks = [];
     for await (const c of await dl.createReadStream()) chunks.push(c);
     return Buffer.concat(chunks);
   }
 
-  /** Imports a CSV through the file input; resolves when the import op answered. */
+  /** Imports a CSV through the file input (Label); resolves when the import answered. */
   async importCsv(name, buffer) {
-    const before = await this.page.evaluate(() => window.motebook.dataset.seq);
+    await this.step("label");
+    const done = (await this.pageState())._done;
     await this.page.setInputFiles("#import-csv", { name, mimeType: "text/csv", buffer });
-    await this.page.waitForFunction((n) => window.motebook.dataset.seq > n, before, { timeout: 20000 });
-    return this.dsWait();
+    await this.page.waitForFunction((d) => { const s = window.motebook.state();
+      return s._busy === 0 && s._done > d; }, done, { timeout: 60000, polling: 100 });
+    return this.dsState();
   }
 }

@@ -1,7 +1,9 @@
 # Plot buffer: the last N samples of every channel in physical units, appended from decoded
 # windows (only the samples a window adds over the previous one, found from timestamps) and
-# handed to JavaScript as one float32 file in the interpreter FS, never element by element.
-# Memory: one float32 array of n_channels * N, allocated when the channel count changes.
+# handed to plotly as one float32 file in the interpreter FS, never element by element: the
+# time axis (seconds before the newest sample), then each channel.
+# Memory: one float32 array of n_channels * N (made when the channel count changes) and one
+# of N for the time axis (made when the rate changes).
 import array
 
 PLOT = "/plot.bin"
@@ -16,6 +18,8 @@ class PlotBuffer:
         self._ring = None
         self._idx = 0               # next write position (same for every channel)
         self._next_t = None         # device time (ms) just after the last appended sample
+        self.rate = None
+        self._x = None
         self.dirty = False
 
     def _reset(self, nch):
@@ -28,6 +32,9 @@ class PlotBuffer:
         seq, t_ms, nch, dtype, ns, rate, scale = header
         if nch != self.nch:
             self._reset(nch)
+        if rate != self.rate and rate:
+            self.rate = rate
+            self._x = array.array("f", [(i - self.n + 1) / rate for i in range(self.n)])
         # samples this window adds: all of it after a gap or a restart, else the hop
         k = ns
         if self._next_t is not None and not new_connection:
@@ -48,14 +55,16 @@ class PlotBuffer:
         self.dirty = True
 
     def flush(self, path=PLOT):
-        """Write the rings, oldest sample first, to path; returns samples per channel."""
+        """Write the time axis, then the rings oldest sample first, to path; returns samples
+        per channel."""
         self.dirty = False
-        if self._ring is None:
+        if self._ring is None or self._x is None:
             return 0
         mv = memoryview(self._ring)
         n = self.n
         i = self._idx
         with open(path, "wb") as f:
+            f.write(self._x)
             for c in range(self.nch):
                 base = c * n
                 f.write(mv[base + i:base + n])

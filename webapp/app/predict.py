@@ -1,9 +1,10 @@
 # Live predictions in the page: the device's {"type": "prediction"} messages (live class and a
-# history strip), and the same-code check: the page classifies the windows it received over the
-# WebSocket with its trained model (shared.pipeline.Classifier, the device's code path) and
-# compares, window by window (by seq), with the class the device computed ("raw", unsmoothed).
-# Memory: a ring of the last KEEP decoded windows (int16, KEEP x channels x samples), the last
-# HISTORY predictions (small dicts) and at most KEEP pending device predictions.
+# history strip), and the same-code check: once this page trained a model, it classifies the
+# windows it receives over the WebSocket with it (shared.pipeline.Classifier, the device's code
+# path) and compares, window by window (by seq), with the class the device computed ("raw",
+# unsmoothed); the Deploy step shows how many agree. state() is the bridge's "live" part.
+# Memory: with a page model only, a ring of the last KEEP decoded windows (int16, KEEP x
+# channels x samples); the last HISTORY predictions and at most KEEP pending ones.
 import array
 
 try:
@@ -13,7 +14,6 @@ except ImportError:
 
 from shared import protocol
 
-from app.html import esc
 
 KEEP = 64            # windows kept for comparison (a prediction arrives within a few windows)
 HISTORY = 120        # predictions in the history strip / test hook
@@ -144,28 +144,14 @@ class Live:
             if len(self.compare_log) > 200:
                 self.compare_log.pop(0)
 
-    def hook(self):
-        """JSON for window.motebook.predictions (tests)."""
-        return json.dumps({"last": self.last, "count": self.count, "history": self.history,
-                           "classes": self.classes, "compared": self.compared,
-                           "agree": self.agree, "mismatches": self.mismatches,
-                           "compare_log": self.compare_log,
-                           "page_hash": self.classifier[0] if self.classifier else None})
+    def wants_windows(self):
+        """True when the page has its own model to compare with (else nothing is copied)."""
+        return self.classifier is not None
 
-    def html(self):
-        """The live class, the history strip (one coloured cell per prediction, oldest left)
-        and its colour key."""
+    def state(self):
+        """The bridge's "live" part (JSON values)."""
         self.dirty = False
-        if self.last is None:
-            return "", "", ""
-        m = self.last
-        top = '<b class="cls c%d">%s</b> <small>seq %s · model %s</small>' % (
-            m.get("index", 0) % 8, esc(str(m.get("class"))), m.get("seq"),
-            (m.get("hash") or "")[:12])
-        cells = []
-        for seq, idx, h in self.history:
-            name = self.classes[idx] if 0 <= idx < len(self.classes) else "?"
-            cells.append('<i class="c%d" title="%s #%s"></i>' % (idx % 8, esc(name), seq))
-        key = "".join('<span><i class="c%d"></i>%s</span>' % (i % 8, esc(c))
-                      for i, c in enumerate(self.classes) if c)
-        return top, "".join(cells), key
+        return {"last": self.last, "count": self.count, "history": self.history,
+                "classes": self.classes, "compared": self.compared, "agree": self.agree,
+                "mismatches": self.mismatches,
+                "page_hash": self.classifier[0] if self.classifier else None}

@@ -1,7 +1,8 @@
-# Sessions panel: the session list, recording (class chosen first), the labelling timeline
-# (selection, classes by number keys, undo/redo saved to the device with its version), class
-# counts, export (CSV, .npy zip) and CSV import. glue.js draws what state() describes and turns
-# DOM events into ops; every op runs here, one at a time (labels carry a version).
+# Sessions and labels: the session list, recording (class chosen first), the labelling
+# timeline (selection, classes by number keys, undo/redo saved to the device with its
+# version), class counts, export (CSV, .npy zip) and CSV import. Every op_x is the bridge's
+# action "sessions.x" (one at a time: labels carry a version); state() is the "sessions" part
+# app/view.py draws.
 # Memory: the open recording (app/dataset.py) plus the timeline's float32 points (<= ~16k per
 # channel) in the FS; undo/redo keep segment lists (small tuples), at most UNDO_MAX each.
 import asyncio
@@ -22,7 +23,7 @@ def now_s():
     glue.js gives it as text.)"""
     return float(window.motebook.nowS())
 
-TIMELINE = "/timeline.bin"   # float32: x (seconds) then each channel, written for glue.js
+TIMELINE = "/timeline.bin"   # float32: x (seconds) then each channel, drawn by app/view_label
 EXPORT = "/export.out"
 IMPORT = "/import.csv"
 MAX_POINTS = 4000            # timeline points per channel before min/max decimation
@@ -39,11 +40,8 @@ class Panel:
         self.sel = None            # selection [a, b) in samples
         self.undo = []
         self.redo = []
-        self.message = ""
         self.notice = ""           # what a successful op says (e.g. what an import brought)
         self.tl_rev = 0
-        self.busy = False
-        self._lock = asyncio.Lock()
         saved = window.localStorage.getItem(CLASSES_KEY)
         for c in json.loads(saved) if saved else ():
             self._class(c)
@@ -104,8 +102,7 @@ class Panel:
         st = self.ds.status
         return {"sessions": ss, "classes": [{"name": c, "samples": counts.get(c, 0)}
                                             for c in self.classes],
-                "cur": cur, "message": self.message, "notice": self.notice,
-                "online": self.ds.online,
+                "cur": cur, "online": self.ds.online,
                 "recording": st.get("recording"), "storage_used": st.get("storage_used"),
                 "storage_budget": st.get("storage_budget"),
                 "recording_error": st.get("recording_error")}
@@ -172,7 +169,7 @@ class Panel:
                 "timeline_ms": ticks_diff(ticks_ms(), t1)}
 
     async def op_record(self, a):
-        label = a.get("label") or None
+        label = a.get("label") or a.get("rec-class") or None
         body = {"label": label} if label else {}
         body["time"] = a.get("time") or now_s()
         st, js, text = await DS.request("POST", "/api/sessions", json.dumps(body))
@@ -345,7 +342,8 @@ class Panel:
                                                 r.rate, r.scale, lab, classes):
                     f.write(part)
                 rows += r.n_samples
-                await asyncio.sleep(0)
+                await asyncio.sleep_ms(1)
+        window.motebook.saveFile(EXPORT, "motebook.csv", "text/csv")
         return {"path": EXPORT, "rows": rows, "sessions": len(recs), "name": "motebook.csv",
                 "type": "text/csv"}
 
@@ -357,6 +355,7 @@ class Panel:
         def labels(r):
             return D.sample_labels(D.from_names(r.segments, classes), r.n_samples)
         size = write_zip(EXPORT, recs, classes, labels)
+        window.motebook.saveFile(EXPORT, "motebook-dataset.zip", "application/zip")
         return {"path": EXPORT, "bytes": size, "sessions": len(recs),
                 "name": "motebook-dataset.zip", "type": "application/zip"}
 
@@ -421,36 +420,38 @@ class Panel:
         return {"windows": len(lw), "per_class": lw.per_class(len(a["classes"])),
                 "first": list(lw.windows[0]) if len(lw) else None}
 
-    # -- dispatch
-    async def run(self, cid, name, args):
-        out, err = None, ""
-        async with self._lock:
-            self.busy = True
+
+
+OPS = ("refresh", "open", "record", "stop", "delete", "add_class", "select", "click", "move",
+       "label", "set_segments", "undo", "redo", "reload", "export_csv", "export_zip",
+       "import_csv", "samples", "windows")
+
+
+def install(B):
+    """The ops as the bridge's actions "sessions.<op>", one at a time; the "sessions" part is
+    the panel's state() after each (also after a refusal: a 409 reloads the labels)."""
+    panel = Panel()
+    B.part("sessions", notice="", **panel.state())
+
+    def make(fn):
+        async def run(a):
+            panel.notice = ""
             try:
-                fn = getattr(self, "op_" + name, None)
-                if fn is None:
-                    raise ValueError("unknown op %r" % name)
-                self.notice = ""
-                out = await fn(json.loads(args) if args else {})
-                self.message = ""
-            except (DS.DeviceError, D.DatasetError, csvio.CsvError, ValueError, KeyError,
-                    TypeError, OSError) as e:
-                err = str(e) or e.__class__.__name__
-                self.message = err
-            except Exception as e:   # a bug: still answer, and say what it was
-                err = "%s: %s" % (e.__class__.__name__, e)
-                self.message = err
-            self.busy = False
-        window.motebook.dsDone(cid, json.dumps(out), err, json.dumps(self.state()))
+                out = await fn(a)
+            finally:
+                B.update("sessions", **panel.state())
+            B.update("sessions", notice=panel.notice)
+            return out
+        return run
+    for name in OPS:
+        B.action("sessions." + name, part="sessions", lock="sessions")(
+            make(getattr(panel, "op_" + name)))
 
-
-_panel = []
-
-
-def call(cid, name, args):
-    asyncio.create_task(_panel[0].run(cid, name, args))
-
-
-def attach():
-    _panel.append(Panel())
-    window.motebook.attachDataset(call, TIMELINE, EXPORT, IMPORT, MAX_IMPORT_BYTES)
+    async def follow():                # while recording, the list follows the session's growth
+        while True:
+            await asyncio.sleep(2)
+            if B.state["sessions"].get("recording") is not None and not B.busy:
+                await B.act("sessions.refresh")
+    asyncio.create_task(follow())
+    B.fire("sessions.refresh")
+    return panel

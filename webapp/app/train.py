@@ -1,23 +1,18 @@
-# Train panel of the page: the chosen sessions' labelled windows (app.dataset, with the session
-# and scale of each) -> shared.pipeline.Pipeline in small steps (the page yields to the browser
-# whenever a slice of work exceeds SLICE_MS, so it never freezes) -> an honest report
+# Train step: the chosen sessions' labelled windows (app.dataset, with the session and scale
+# of each) -> shared.pipeline.Pipeline in small steps (the page yields to the browser whenever
+# a slice of work exceeds SLICE_MS, so it never freezes) -> an honest report
 # (app.model_report: how it split, sessions per class, baseline, per-session accuracy, or why
-# there is no number). Window and hop are set here in seconds or samples; sending and the
-# on-device check are app.deploy's. Memory: the pipeline's feature rows and quantised features
-# while training; afterwards the result (model + its file text) is kept for sending.
+# there is no number). Actions "train.*" on the bridge's "train" part; the form (window and
+# hop in samples, validation, parameters) arrives as the action's arguments.
+# Memory: the pipeline's feature rows and quantised features while training; afterwards the
+# result (model + its file text) is kept for sending.
 import asyncio
-
-try:
-    import ujson as json
-except ImportError:
-    import json
 
 from shared import dataset as D
 from shared.compat import ticks_diff, ticks_ms
 
 from app import model_report
-from app.dataset import display_name
-from app.html import esc
+from app.dataset import display_name, get as dataset
 
 SLICE_MS = 25        # longest run of pipeline steps between two yields to the browser
 # _yield_note: in the webassembly port's asyncio, `await asyncio.sleep(0)` resumes the task in
@@ -25,221 +20,165 @@ SLICE_MS = 25        # longest run of pipeline steps between two yields to the b
 # chance to run timers, input or rendering, so the page would freeze for the whole training.
 # sleep_ms(1) makes the loop return to JavaScript and come back through setTimeout.
 PARAMS = (("n_trees", 10, 1, 100), ("max_depth", 12, 1, 30), ("min_samples_leaf", 1, 1, 50),
-          ("seed", 1, 0, 2 ** 30), ("folds", 5, 2, 20))
+          ("seed", 1, 0, 2 ** 30))
 
 
-class TrainPanel:
-    def __init__(self, doc, glue, stream, live):
-        self.doc = doc               # pyscript.document (or a fake in tests)
-        self.glue = glue             # window.motebook
-        self.stream = stream
-        self.live = live
-        self.deploy = None           # app.deploy.Deploy (set by main)
+def _int(a, name, default, lo, hi):
+    try:
+        v = int(float(a.get(name)))
+    except (ValueError, TypeError):
+        return default
+    return max(lo, min(hi, v))
+
+
+def params(a):
+    out = dict((name, _int(a, name, d, lo, hi)) for name, d, lo, hi in PARAMS)
+    out["method"] = a.get("method") or "extra"
+    return out
+
+
+def window_hop(a):
+    """(window, hop) in samples from the form: what training cuts (the device's own settings
+    are the default; app.deploy offers to switch the device to these)."""
+    w, h = _int(a, "window", 0, 0, 1 << 20), _int(a, "hop", 0, 0, 1 << 20)
+    if w < 2:
+        raise ValueError("set the window: at least 2 samples")
+    if h < 1:
+        raise ValueError("set the hop: at least 1 sample")
+    if w > 4096:
+        raise ValueError("a window of %d samples is longer than the device can cut (4096): "
+                         "shorten the window" % w)
+    return w, h
+
+
+class Trainer:
+    def __init__(self, B, stream, live):
+        self.B, self.stream, self.live = B, stream, live
         self.result = None           # the shared.pipeline result of the last training
         self.summary = None
         self.busy = False
-        self.dataset = None
         self._pipeline = None        # shared.pipeline once loaded
-        self._names = {}             # session id -> its name in the page
+        self.names = {}              # session id -> its name in the page
+        self.trained = []            # fn() called after each training (app.deploy's fit)
+        B.part("train", sessions=[], picked=[], tests=[], rate=None, defaults={},
+               progress=0, stage="", summary=None, notice="", message="")
 
-    # ---- helpers ---------------------------------------------------------------------
-    def _el(self, i):
-        return self.doc.getElementById(i)
-
-    def _say(self, text, error=False):
-        el = self._el("train-message")
-        el.textContent = text
-        el.className = "err" if error else ""
-
-    def device(self):
-        """The device's acquisition settings from its hello message."""
-        info = self.stream.info
-        if not info.get("rate"):
-            raise ValueError("not connected to the device yet")
-        return info
-
-    def _int(self, name, default, lo, hi):
-        try:
-            v = int(float(self._el(name).value))
-        except (ValueError, TypeError):
-            return default
-        return max(lo, min(hi, v))
-
-    def params(self):
-        out = {}
-        for name, default, lo, hi in PARAMS:
-            if name != "folds":
-                out[name] = self._int("train-" + name.replace("_", "-"), default, lo, hi)
-        out["method"] = self._el("train-method").value or "extra"
-        return out
-
-    def window_hop(self):
-        """(window, hop) in samples from the inputs: what training cuts (the device's own
-        settings are only the default; app.deploy offers to switch the device to these)."""
-        w = self._int("train-window", 0, 0, 1 << 20)
-        h = self._int("train-hop", 0, 0, 1 << 20)
-        if w < 2:
-            raise ValueError("set the window: at least 2 samples")
-        if not 1 <= h:
-            raise ValueError("set the hop: at least 1 sample")
-        if w > 4096:
-            raise ValueError("a window of %d samples is longer than the device can cut "
-                             "(4096): shorten the window" % w)
-        return w, h
-
-    def validation(self):
-        if self._el("train-validation").value == "test":
-            tests = [self._names.get(s, str(s)) for s in self._checked(".train-test")]
+    def validation(self, a):
+        st = self.B.state["train"]
+        if a.get("validation") == "test":
+            tests = [self.names.get(s, str(s)) for s in st["tests"]]
             if not tests:
                 raise ValueError("tick the test sessions (the 'test' boxes), or evaluate with "
                                  "k-fold by session")
             return {"method": "test", "sessions": tests}
-        return {"method": "kfold", "folds": self._int("train-folds", 5, 2, 20)}
+        return {"method": "kfold", "folds": _int(a, "folds", 5, 2, 20)}
 
     # ---- sessions ------------------------------------------------------------------------
-    async def _dataset(self):
-        if self.dataset is None:
-            from app.dataset import get
-            self.dataset = get()     # the sessions panel's Dataset (one shared cache)
-        return self.dataset
-
-    async def refresh_sessions(self):
-        """The sessions to train on, by name (natural order), each with its classes, plus a
-        'test' tick; the classes found in their labels; window/hop defaults."""
-        ds = await self._dataset()
+    async def refresh(self, a=None):
+        """The sessions to train on, by name (natural order), each with its classes; the
+        classes found in their labels; window/hop defaults (the device's)."""
+        ds = dataset()
         await ds.refresh()
         rows, classes, rates = [], [], []
-        self._names = {}
+        self.names = {}
+        st = self.B.state["train"]
+        known = [s["id"] for s in st["sessions"]]
+        picked = set(st["picked"])
         for m in ds.sessions():
             if m.get("recording"):
                 continue
             sid = m["id"]
-            name = display_name(m)
-            self._names[sid] = name
+            self.names[sid] = display_name(m)
             lab = m.get("labels") or {}
             for c in lab.get("classes") or ():
                 if c not in classes:
                     classes.append(c)
             if m.get("rate") not in rates:
                 rates.append(m.get("rate"))
-            counts = lab.get("counts") or {}
-            rows.append('<span class="train-s"><label><input type="checkbox" class="train-sid" '
-                        'value="%d" checked> %s</label> <small>%s</small> <label class="tpick">'
-                        '<input type="checkbox" class="train-test" value="%d">test</label>'
-                        '</span>' % (sid, esc(name), esc(", ".join(D.natural_sorted(counts))
-                                                         or "no labels"), sid))
-        self._el("train-sessions").innerHTML = "".join(rows) or \
-            "(no sessions yet: record some, or import a CSV)"
-        cl = self._el("train-classes")
-        if not cl.value and classes:
-            cl.value = ", ".join(classes)
-        self._defaults(rates[0] if len(rates) == 1 else None)
-
-    def _defaults(self, rate):
-        """Rate for the seconds <-> samples fields (the sessions', else the device's); the
-        device's window and hop when the fields are empty."""
+            rows.append({"id": sid, "name": self.names[sid],
+                         "classes": D.natural_sorted(lab.get("counts") or {})})
+            if sid not in known:
+                picked.add(sid)          # new sessions start chosen
+        ids = [r["id"] for r in rows]
         info = self.stream.info
-        rate = rate or info.get("rate")
-        if not rate:
-            return
-        self._el("train-rate").setAttribute("data-rate", str(rate))
-        self._el("train-rate").textContent = "at %s Hz" % rate
-        for name in ("window", "hop"):
-            el = self._el("train-" + name)
-            if not el.value and info.get(name):
-                el.value = info[name]
-            if el.value:
-                self._el("train-%s-s" % name).value = "%g" % (int(el.value) / rate)
+        self.B.update("train", sessions=rows, picked=[i for i in ids if i in picked],
+                      tests=[i for i in st["tests"] if i in ids],
+                      rate=rates[0] if len(rates) == 1 else info.get("rate"),
+                      defaults={"classes": ", ".join(classes), "window": info.get("window"),
+                                "hop": info.get("hop")})
 
-    def _checked(self, selector):
-        out = []
-        for el in self.doc.querySelectorAll(selector):
-            if el.checked:
-                out.append(int(el.value))
-        return out
+    def pick(self, a):
+        """A session's 'train' or 'test' tick (or all/none)."""
+        st = self.B.state["train"]
+        key = "tests" if a.get("kind") == "test" else "picked"
+        if "sid" in a:
+            sid = int(a["sid"])
+            cur = [s for s in st[key] if s != sid]
+            if a.get("on") in (True, "1", 1, "true"):
+                cur.append(sid)
+            self.B.update("train", **{key: cur})
+        else:
+            on = a.get("on") in (True, "1", 1, "true")
+            self.B.update("train", picked=[s["id"] for s in st["sessions"]] if on else [])
 
-    async def train_from_dataset(self):
-        """The Train button: labelled windows of the chosen sessions -> train()."""
+    # ---- training --------------------------------------------------------------------
+    async def go(self, a):
+        """The Train button: labelled windows of the chosen sessions -> the pipeline."""
         if self.busy:
-            self._say("training is already running", True)
-            return None
-        self.glue.trainStarted()     # the stall probe covers loading the windows too
+            raise ValueError("training is already running")
+        t = self.B.t
+        if getattr(t, "debug", False):
+            t.stallStart()           # the stall probe covers loading the windows too
         t0 = ticks_ms()
+        if not self.B.state["train"]["sessions"]:
+            await self.refresh()
+        classes = [c.strip() for c in (a.get("classes") or "").split(",") if c.strip()]
+        sids = list(self.B.state["train"]["picked"])
         try:
-            ds = await self._dataset()
-            if not self.doc.querySelectorAll(".train-sid").length:
-                await self.refresh_sessions()
-            classes = [c.strip() for c in self._el("train-classes").value.split(",")
-                       if c.strip()]
-            sids = self._checked(".train-sid")
             if not sids:
                 raise ValueError("choose at least one session")
             if len(classes) < 2:
                 raise ValueError("name at least two classes to train")
-            window, hop = self.window_hop()
-            validation = self.validation()
-            self._say("loading labelled windows…")
-            lw = await ds.labelled_windows(sids, classes, window, hop)
-            names = [self._names.get(g, str(g)) for g in lw.groups]
-            settings = {"rate": lw.rate, "window": window, "hop": hop,
-                        "channels": lw.channels}
-        except Exception as e:      # device unreachable, nothing fits...: said in the page
-            self._say("cannot train: %s" % e, True)
-            self.glue.trainDone(json.dumps({"error": str(e)}))
-            return None
-        return await self.train(lw.windows, lw.labels, classes, settings, self.params(),
-                                started=True, load_ms=ticks_diff(ticks_ms(), t0),
-                                groups=names, scales=lw.scales, validation=validation)
+            window, hop = window_hop(a)
+            validation = self.validation(a)
+            self.B.update("train", stage="loading labelled windows…", progress=0)
+            self.B.flush()
+            lw = await dataset().labelled_windows(sids, classes, window, hop)
+        except Exception as e:
+            raise ValueError("cannot train: %s" % e)
+        names = [self.names.get(g, str(g)) for g in lw.groups]
+        settings = {"rate": lw.rate, "window": window, "hop": hop, "channels": lw.channels}
+        return await self.train(lw.windows, lw.labels, classes, settings, params(a),
+                                ticks_diff(ticks_ms(), t0), names, lw.scales, validation)
 
-    async def preload(self):
-        """Compile the training modules while the page is idle, so that pressing Train
-        does not freeze the page for the import."""
-        for _ in range(40):          # after the first live plot (or 10 s)
-            if self.glue.plots:
-                break
-            await asyncio.sleep_ms(250)
-        try:
-            await self._modules()
-        except Exception as e:       # said again when Train is pressed
-            print("train: preload failed: %s" % e)
-        if self.deploy is not None:
-            await self.deploy.show_device_model()
-
-    async def _modules(self):
+    async def modules(self):
         """shared.pipeline, its modules fetched by glue.js into the FS on first use."""
         if self._pipeline is None:
-            await self.glue.loadTrainFiles()
+            await self.B.t.loadFiles(self.B.t.trainFiles)
             from shared import pipeline
             self._pipeline = pipeline
         return self._pipeline
 
-    # ---- training --------------------------------------------------------------------
-    async def train(self, windows, labels, classes, window, params, started=False, load_ms=0,
-                    groups=None, scales=None, validation=None):
+    async def train(self, windows, labels, classes, window, prm, load_ms, groups, scales,
+                    validation):
         """Runs the shared pipeline without freezing the page; returns the summary dict."""
-        if self.busy:
-            self._say("training is already running", True)
-            return None
         self.busy = True
-        if not started:
-            self.glue.trainStarted()
-        bar = self._el("train-progress")
+        B = self.B
         try:
-            pl = await self._modules()
+            pl = await self.modules()
             t0 = ticks_ms()
             p = pl.Pipeline(windows, labels, classes, window, groups=groups, scales=scales,
-                            validation=validation, **params)
-            stall = 0
-            steps = 0
+                            validation=validation, **prm)
+            stall = steps = 0
             start = ticks_ms()
             for prog in p.steps():
                 steps += 1
                 d = ticks_diff(ticks_ms(), start)
                 if d >= SLICE_MS:
                     stall = max(stall, d)
-                    bar.value = prog["fraction"]
-                    self._el("train-stage").textContent = "%s %d/%d" % (
-                        prog["stage"], prog["done"], prog["total"])
+                    B.update("train", progress=prog["fraction"], stage="%s %d/%d" % (
+                        prog["stage"], prog["done"], prog["total"]))
+                    B.flush()
                     await asyncio.sleep_ms(1)   # not sleep(0): see _yield_note
                     start = ticks_ms()
             stall = max(stall, ticks_diff(ticks_ms(), start))
@@ -249,25 +188,42 @@ class TrainPanel:
             n = min(10, len(windows))
             t1 = ticks_ms()
             for i in range(n):
-                clf.classify(windows[i], scales[i] if scales else window["scale"])
+                clf.classify(windows[i], scales[i])
             classify_ms = ticks_diff(ticks_ms(), t1) / n if n else None
             self.result = r
-            self.summary = model_report.summary(r, train_ms, stall, classify_ms)
-            self.summary["steps"] = steps
-            self.summary["load_ms"] = load_ms
+            s = self.summary = model_report.summary(r, train_ms, stall, classify_ms)
+            s["steps"], s["load_ms"] = steps, load_ms
             self.live.use_model(r["hash"], clf)
-            bar.value = 1
-            self._el("train-stage").textContent = "done"
-            self._el("train-result").innerHTML = model_report.render(self.summary)
-            self._el("train-send").disabled = False
-            self._say("")
-            if self.deploy is not None:
-                self.deploy.show_fit()
-            self.glue.trainDone(json.dumps(self.summary))
-            return self.summary
+            B.update("train", summary=s, progress=1, stage="done")
+            for fn in self.trained:
+                fn()
+            return s
         except Exception as e:      # shown in the page (bad labels, too few windows...)
-            self._say("training failed: %s" % e, True)
-            self.glue.trainDone(json.dumps({"error": str(e)}))
-            return None
+            B.update("train", progress=0, stage="")
+            raise ValueError("training failed: %s" % e)
         finally:
             self.busy = False
+            if getattr(B.t, "debug", False):
+                B.t.stallStop()
+
+    async def preload(self):
+        """Compile the training modules while the page is idle, so that pressing Train
+        does not freeze the page for the import."""
+        for _ in range(40):          # after the first live plot (or 10 s)
+            if self.B.t.plots:
+                break
+            await asyncio.sleep_ms(250)
+        try:
+            await self.modules()
+        except Exception as e:       # said again when Train is pressed
+            print("train: preload failed: %s" % e)
+
+
+def install(B, stream, live):
+    tr = Trainer(B, stream, live)
+    B.action("train.sessions", part="train")(tr.refresh)
+    B.action("train.pick", part="train")(tr.pick)
+    B.action("train.pick_all", part="train")(tr.pick)
+    B.action("train.go", part="train", lock="train")(tr.go)
+    asyncio.create_task(tr.preload())
+    return tr

@@ -86,8 +86,10 @@ def test_plot_appends_only_the_hop_of_overlapping_windows_oldest_first():
     assert p.flush(_PLOT) == 16
     with open(_PLOT, "rb") as f:
         data = f.read()
-    vals = struct.unpack("<48f", data)
-    x = vals[:16]
+    vals = struct.unpack("<64f", data)
+    t = vals[:16]                                            # the time axis: seconds
+    assert abs(t[-1]) < 1e-9 and abs(t[0] + 15 / 1000) < 1e-6
+    x = vals[16:32]
     assert all(v != v for v in x[:4])                        # not yet filled: NaN
     assert list(x[4:]) == [0.5 * i for i in range(12)]       # samples 0..11, scaled
     assert not p.dirty
@@ -102,8 +104,8 @@ def test_plot_restarts_after_a_new_connection():
     p.add(out, s.header, False)
     p.flush(_PLOT)
     with open(_PLOT, "rb") as f:
-        vals = struct.unpack("<24f", f.read())
-    assert list(vals[:8]) == [0.5 * i for i in range(8)]
+        vals = struct.unpack("<32f", f.read())
+    assert list(vals[8:16]) == [0.5 * i for i in range(8)]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,127 @@
+# The page's one bridge between Python and the browser: the page state (parts, each a dict of
+# plain JSON values) and the named actions that change it. app/view.py draws the parts an
+# action changed and turns events in the page into actions, so every change goes through
+# act(). Test hooks (window.motebook.act / .state) are attached only with ?debug.
+# Memory: the state dicts (no recordings or models: those stay in their modules).
+import asyncio
+import json
+
+
+class Bridge:
+    def __init__(self, transport=None):
+        self.t = transport          # window.motebook (glue.js), or a fake in tests
+        self.state = {}
+        self._actions = {}          # name -> (fn(args), part, lock name or None)
+        self._locks = {}
+        self._dirty = set()
+        self.drawer = None          # fn(bridge, parts): app/view.py's draw
+        self.busy = 0
+        self.done = 0               # actions finished (tests wait for the next one)
+        self.log = []               # (action, error) of the last failures, for tests
+
+    # -- state
+    def part(self, name, **defaults):
+        p = self.state.get(name)
+        if p is None:
+            p = self.state[name] = {}
+        for k in defaults:
+            if k not in p:
+                p[k] = defaults[k]
+        return p
+
+    def update(self, name, **values):
+        self.part(name).update(values)
+        self._dirty.add(name)
+
+    def touch(self, *names):
+        for n in names:
+            self._dirty.add(n)
+
+    # -- actions
+    def action(self, name, part=None, lock=None):
+        """Decorator: fn(args dict) (or async) is the action `name`; its errors become
+        state[part]["message"]; actions sharing a lock run one at a time."""
+        def deco(fn):
+            self._actions[name] = (fn, part, lock)
+            return fn
+        return deco
+
+    def names(self):
+        return sorted(self._actions)
+
+    async def act(self, name, args=None):
+        """Run action `name`; returns (result, error text or None)."""
+        entry = self._actions.get(name)
+        if entry is None:
+            return None, "unknown action %r" % name
+        fn, part, lock = entry
+        self.busy += 1
+        out, err = None, None
+        try:
+            if lock is not None:
+                lk = self._locks.get(lock)
+                if lk is None:
+                    lk = self._locks[lock] = asyncio.Lock()
+                await lk.acquire()
+            try:
+                if part is not None:
+                    self.update(part, notice="")
+                out = fn(args if args is not None else {})
+                if hasattr(out, "send"):          # a coroutine (async action)
+                    out = await out
+                if part is not None:
+                    self.update(part, message="")
+            finally:
+                if lock is not None:
+                    lk.release()
+        except Exception as e:        # every failure is said in the page, in the part it is about
+            out = None                # (not the coroutine: MicroPython's json would write its repr)
+            err = str(e) or e.__class__.__name__
+            if not isinstance(e, (ValueError, OSError, KeyError, TypeError)) and \
+                    e.__class__.__name__ not in ("DeviceError", "Conflict", "DatasetError",
+                                                 "CsvError", "ModelError"):
+                err = "%s: %s" % (e.__class__.__name__, err)      # a bug: say what it was
+            if part is not None:
+                self.update(part, message=err)
+            self.log.append((name, err))
+            del self.log[:-20]
+        finally:
+            self.busy -= 1
+            self.done += 1
+            self.flush()
+        return out, err
+
+    def fire(self, name, args=None):
+        """act() from an event handler (a task: events do not wait)."""
+        asyncio.create_task(self.act(name, args))
+
+    def flush(self):
+        """Draw what changed (app/view.py), now."""
+        if self._dirty and self.drawer is not None:
+            parts, self._dirty = self._dirty, set()
+            self.drawer(self, parts)
+
+    # -- test hooks
+    def to_json(self):
+        """The state, plus "_busy" (actions running) and "_done" (actions finished)."""
+        s = dict(self.state)
+        s["_busy"], s["_done"] = self.busy, self.done
+        return json.dumps(s)
+
+    def attach_debug(self):
+        """window.motebook.act(name, args) and .state() for the browser tests (?debug)."""
+        from jsffi import create_proxy
+        t = self.t
+
+        async def run(cid, name, args):
+            out, err = await self.act(name, json.loads(args) if args else {})
+            try:
+                text = json.dumps({"result": out, "error": err, "state": self.state})
+            except (TypeError, ValueError):
+                text = json.dumps({"result": None, "error": err, "state": self.state})
+            t.acted(cid, text)
+
+        def act(cid, name, args):
+            asyncio.create_task(run(cid, name, args))
+        self._hooks = (create_proxy(act), create_proxy(self.to_json))
+        t.attachDebug(*self._hooks)

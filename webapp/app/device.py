@@ -1,0 +1,126 @@
+# The device as the page sees it: its hello (sensor, rate, window, channels), connection,
+# status (storage, model, clock; polled every few seconds), the access token (asked for once,
+# kept in this browser), the device's settings and the simulated activity. Actions on the
+# "device", "config" and "page" parts of the bridge. Memory: a few small dicts.
+import asyncio
+import json
+
+from pyscript import window
+
+from app import dataset as DS
+
+TOKEN_KEY = "motebook.token"
+STATUS_S = 5          # status poll period
+
+
+def token():
+    return window.localStorage.getItem(TOKEN_KEY) or ""
+
+
+def drop_token(B):
+    """The device refused the stored token (401/403): forget it, so the page asks again."""
+    window.localStorage.removeItem(TOKEN_KEY)
+    B.update("device", token=False)
+
+
+def _token_from_link():
+    """A link with #token=... (scripts/run prints one) stores the token and is cleaned."""
+    h = window.location.hash
+    if h.startswith("#token="):
+        window.localStorage.setItem(TOKEN_KEY, h[7:].replace("%20", " ").strip())
+        window.history.replaceState(None, "", window.location.pathname +
+                                    window.location.search)
+
+
+def install(B, stream):
+    _token_from_link()
+    dev = B.part("device", conn="idle", conn_text="not connected", token=bool(token()),
+                 info={}, status={})
+    B.part("page", message="", notice="")
+    B.part("config", message="", notice="")
+
+    def on_hello():
+        """A new hello (connected, or the settings changed): the header and forms follow."""
+        dev["info"] = dict(stream.info)
+        B.touch("device", "config-form")
+
+    @B.action("device.token", part="page")
+    def set_token(a):
+        t = (a.get("token") or "").strip()
+        if not t:
+            raise ValueError("enter the device token (printed by scripts/run)")
+        window.localStorage.setItem(TOKEN_KEY, t)
+        B.update("device", token=True)
+        B.fire("device.clock")
+
+    @B.action("device.forget_token", part="page")
+    def forget(a):
+        drop_token(B)
+
+    @B.action("device.activity", part="page")
+    async def activity(a):
+        st, js, text = await DS.request("PUT", "/api/sim", json.dumps({"activity": a["name"]}))
+        refused(st)
+        if st != 200:
+            raise DS.DeviceError(st, "activity: %s" % DS._error(st, js, text))
+        B.update("device", activity=js["activity"])
+
+    @B.action("device.config", part="config")
+    async def config(a):
+        """The device's settings form: sensor, rate, window and hop (samples)."""
+        body = {}
+        for k in ("rate", "window", "hop"):
+            v = a.get(k)
+            if v not in (None, ""):
+                try:
+                    body[k] = int(float(v))
+                except ValueError:
+                    raise ValueError("%s must be a whole number" % k)
+        if a.get("sensor"):
+            body["sensor"] = a["sensor"]
+        st, js, text = await DS.request("PUT", "/api/config", json.dumps(body))
+        refused(st)
+        if st != 200:
+            raise DS.DeviceError(st, "the device refused the settings: %s"
+                                 % DS._error(st, js, text))
+        B.update("config", notice="applied: sensor %s, %s Hz, window %s, hop %s" % (
+            js.get("sensor"), js.get("rate"), js.get("window"), js.get("hop")))
+        await poll_once()
+
+    @B.action("device.status")
+    async def status(a):
+        await poll_once()
+
+    @B.action("device.clock")
+    async def clock(a):
+        """Set the device's clock from the browser's when it has none (an ESP32 without NTP)
+        or is more than 5 s off; needs the token."""
+        now = float(window.motebook.nowS())
+        s = dev.get("status") or {}
+        if token() and (s.get("time") is None or abs(s["time"] - now) > 5):
+            await DS.request("PUT", "/api/clock", json.dumps({"time": now}))
+
+    def refused(st):
+        if st in (401, 403):                 # the stored token is wrong: ask again
+            drop_token(B)
+
+    async def poll_once():
+        st, js, _ = await DS.request("GET", "/api/status")
+        if st == 200 and isinstance(js, dict):
+            B.update("device", status=js)
+
+    async def poll():
+        first = True
+        while True:
+            try:
+                await poll_once()
+                if first and dev["status"]:
+                    first = False
+                    B.fire("device.clock")
+                B.flush()
+            except Exception as e:        # the poll never stops the page
+                print("status: %s" % e)
+            await asyncio.sleep(STATUS_S)
+
+    asyncio.create_task(poll())
+    return on_hello

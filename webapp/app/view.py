@@ -1,0 +1,449 @@
+# The one place that draws the page: each part of the bridge's state has a drawer that fills
+# its regions (innerHTML only when the HTML changed; plotly for plots), and DOM events become
+# the bridge's actions: clicks and submits on [data-act] elements (with the element's data-*
+# and its form's values as arguments), file inputs (the file goes into the FS first), ticks,
+# paired seconds/samples fields, the step tabs; the timeline's mouse and keys are in
+# app/view_label.py. Memory: the last HTML of each region; plot data stays in FS files.
+import json
+
+from pyscript import document, window
+from jsffi import create_proxy
+
+from app import model_report
+from app.html import esc, pct
+
+B = None                      # the bridge (install)
+_last = {}                    # element id -> the HTML drawn there
+_keep = []                    # proxies of the event handlers (kept alive)
+_keys = []                    # extra keydown handlers (the label step, the notebook)
+STEPS = ("collect", "label", "explore", "train", "deploy", "notebook")
+COLORS = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#222222")
+PLOT = "/plot.bin"
+
+
+def el(i):
+    return document.getElementById(i)
+
+
+def put(i, text):
+    """innerHTML of element i, written only when it changed."""
+    if _last.get(i) != text:
+        e = el(i)
+        if e is not None:
+            e.innerHTML = text
+            _last[i] = text
+
+
+def js(obj):
+    """A plain JavaScript object/array of a JSON-able Python value."""
+    return window.JSON.parse(json.dumps(obj))
+
+
+def data(e, key):
+    """The data-<key> attribute of element e, or None (a missing dataset key would raise)."""
+    try:
+        return e.getAttribute("data-" + key)
+    except AttributeError:        # not an element (the document, a text node)
+        return None
+
+
+def has(obj, name):
+    """obj.name is set (not undefined/null) on a JavaScript object."""
+    try:
+        return getattr(obj, name, None) is not None
+    except Exception:
+        return False
+
+
+def on(target, event, fn, capture=False):
+    p = create_proxy(fn)
+    _keep.append(p)
+    target.addEventListener(event, p, capture)
+
+
+def on_key(fn):
+    """fn(ev) -> True when it handled the key (the label step, the notebook)."""
+    _keys.append(fn)
+
+
+# ---- events -> actions ------------------------------------------------------------------
+def form_values(form):
+    out = {}
+    for e in form.querySelectorAll("input, select, textarea"):
+        n = e.name
+        if not n:
+            continue
+        out[n] = bool(e.checked) if e.type == "checkbox" else e.value
+    return out
+
+
+def _args(e):
+    out = {}
+    ds = e.dataset
+    w = ""
+    for k in window.Object.keys(ds):
+        if k == "with":
+            w = getattr(ds, k)
+        elif k != "act":
+            out[k] = getattr(ds, k)
+    for i in w.split(","):
+        if i and el(i) is not None:
+            out[i] = el(i).value
+    return out
+
+
+def _click(ev):
+    try:
+        t = ev.target.closest("[data-act]")
+    except AttributeError:        # not an element
+        return
+    if t is None or t.tagName in ("FORM", "INPUT", "SELECT", "LABEL") or \
+            (t.tagName == "BUTTON" and t.type == "submit"):
+        return
+    ev.preventDefault()
+    a = _args(t)
+    if a.pop("confirm", None) and not window.confirm("%s %s?" % (
+            t.textContent.strip(), a.get("sid", ""))):
+        return
+    B.fire(data(t, "act"), a)
+
+
+def _submit(ev):
+    form = ev.target
+    if not data(form, "act"):
+        return
+    ev.preventDefault()
+    a = form_values(form)
+    if data(form, "form") == "token":
+        form.reset()
+    B.fire(data(form, "act"), a)
+
+
+async def _file(t):
+    f = t.files[0] if t.files.length else None
+    if f is None:
+        return
+    t.value = ""
+    from app.sessions import IMPORT
+    from shared.limits import MAX_IMPORT_BYTES
+    size = f.size
+    if size <= MAX_IMPORT_BYTES:
+        size = await window.motebook.fileToFS(f, data(t, "fs") or IMPORT)
+    await B.act(data(t, "act"), {"size": size, "name": f.name})
+
+
+def _change(ev):
+    t = ev.target
+    act = data(t, "act")
+    if not act or t.tagName == "FORM":
+        return
+    if t.type == "file":
+        import asyncio
+        asyncio.create_task(_file(t))
+    elif t.type == "checkbox":
+        a = _args(t)
+        a["on"] = bool(t.checked)
+        B.fire(act, a)
+    elif t.tagName == "SELECT":
+        a = _args(t)
+        a["value"] = t.value
+        B.fire(act, a)
+
+
+def _input(ev):
+    """Seconds <-> samples: a field with data-pair fills its partner, at the rate in the
+    field (or element) named by data-rate-of."""
+    t = ev.target
+    pair = data(t, "pair")
+    if not pair:
+        return
+    r = el(data(t, "rate-of"))
+    try:
+        rate = float(r.value)
+        v = float(t.value)
+    except (ValueError, TypeError):
+        return
+    if rate <= 0:
+        return
+    other = t.form.elements.namedItem(pair) if t.form else None
+    if other is None:
+        return
+    if t.name.endswith("_s"):
+        other.value = str(max(1, int(v * rate + 0.5)))
+    else:
+        other.value = "%g" % (v / rate)
+
+
+def _keydown(ev):
+    for fn in _keys:
+        if fn(ev):
+            return
+
+
+def _route(ev=None):
+    step = (window.location.hash or "#collect")[1:]
+    if step not in STEPS:
+        step = "collect"
+    document.body.dataset.step = step
+    for a in document.querySelectorAll("#steps a"):
+        a.classList.toggle("on", data(a, "step") == step)
+    B.update("page", step=step)
+    if step == "notebook":
+        B.fire("notebook.open")
+    if has(window, "Plotly"):      # plots drawn while hidden have no size: resize now
+        for i in ("plot", "timeline", "counts-plot"):
+            e = el(i)
+            if e is not None and has(e, "data"):
+                window.Plotly.Plots.resize(e)
+    B.flush()
+
+
+def install(bridge):
+    global B
+    B = bridge
+    B.drawer = draw
+    on(document, "click", _click)
+    on(document, "submit", _submit)
+    on(document, "change", _change)
+    on(document, "input", _input)
+    on(document, "keydown", _keydown)
+    on(window, "hashchange", _route)
+    _route()
+
+
+# ---- drawing ----------------------------------------------------------------------------
+def draw(bridge, parts):
+    for p in parts:
+        fn = DRAW.get(p)
+        if fn is not None:
+            try:
+                fn(bridge.state)
+            except Exception as e:     # a drawing bug must not stop the page: say it
+                window.console.error("draw %s: %s" % (p, e))
+
+
+def _header(st):
+    d = st["device"]
+    info, s = d.get("info") or {}, d.get("status") or {}
+    pills = ['<span class="pill %s">%s</span>' % (esc(d["conn"]), esc(d["conn_text"]))]
+    if info:
+        pills.append('<span class="pill">%s · %s Hz · %s</span>' % (
+            esc(info.get("sensor")), info.get("rate"), esc(",".join(info.get("channels") or ()))))
+        pills.append('<span class="pill">window %s / hop %s</span>' % (
+            info.get("window"), info.get("hop")))
+    if s.get("storage_budget"):
+        pills.append('<span class="pill">storage %d of %d KB</span>' % (
+            s["storage_used"] // 1024, s["storage_budget"] // 1024))
+    if s:
+        pills.append('<span class="pill%s">%s</span>' % (
+            " on" if s.get("model_hash") else "", "model %s" % esc(s["model_hash"][:8])
+            if s.get("model_hash") else "no model"))
+        if s.get("recording") is not None:
+            pills.append('<span class="pill rec">recording #%s</span>' % s["recording"])
+    put("dev-info", "".join(pills))
+    put("dev-name", esc(info.get("fw") and "fw %s" % info["fw"] or ""))
+    document.body.dataset.conn = d["conn"]
+    el("token-bar").hidden = bool(d["token"])
+    act = el("activity")
+    sim = info.get("sensor") == "sim" and d["token"]
+    act.hidden = not sim
+    if sim:
+        put("activity", "<b>simulated activity</b> " + "".join(
+            '<button type="button" data-act="device.activity" data-name="%s"%s>%s</button>'
+            % (a, ' class="on"' if a == s.get("activity") else "", a)
+            for a in ("idle", "walking", "running", "shaking")) +
+            ' <button type="button" data-act="device.forget_token" title="forget the stored '
+            'token">forget token</button>')
+
+
+def _config_form(st):
+    info = st["device"].get("info") or {}
+    if not info:
+        return
+    sel = el("cfg-sensor")
+    sensors = info.get("sensors") or [info.get("sensor")]
+    put("cfg-sensor", "".join('<option%s>%s</option>' % (
+        " selected" if s == info.get("sensor") else "", esc(s)) for s in sensors))
+    if document.activeElement is None or not document.activeElement.closest("#settings"):
+        for k in ("rate", "window", "hop"):
+            el("cfg-" + k).value = str(info.get(k, ""))
+        rate = info.get("rate") or 1
+        f = el("cfg-rate").form
+        f.elements.namedItem("window_s").value = "%g" % (info.get("window", 0) / rate)
+        f.elements.namedItem("hop_s").value = "%g" % (info.get("hop", 0) / rate)
+    sel.disabled = len(sensors) < 2
+
+
+def _msg(i, part):
+    if part.get("message"):
+        put(i, '<span class="err">%s</span>' % esc(part["message"]))
+    else:
+        put(i, esc(part.get("notice") or ""))
+
+
+def _stream(st):
+    s = st["stream"]
+    put("stats", "".join('<span><b>%s</b> %s</span>' % (k, esc(v)) for k, v in (
+        ("windows", s.get("windows", 0)), ("last seq", s.get("last_seq", "–")),
+        ("gaps", s.get("gaps", 0)), ("bad frames", s.get("bad", 0)),
+        ("motion", "%.3f %s (std of |%s|)" % (s.get("mag_std", 0), s.get("unit", ""),
+                                               ",".join(s.get("channels") or ())))
+        if s.get("channels") else ("motion", "–"))))
+    body = document.body.dataset
+    body.windows = s.get("windows", 0)
+    body.gaps = s.get("gaps", 0)
+
+
+def draw_live_plot(n, rate, channels, unit):
+    """The live plot from PLOT (x then each channel, n float32 each): units on the y axis,
+    the legend at the right where it cannot cover an axis title."""
+    if not n or not has(window, "Plotly"):
+        return
+    f = window.motebook.f32(PLOT)
+    traces = js([{"name": c, "mode": "lines", "type": "scatter", "line": {"width": 1.5}}
+                 for c in channels])
+    for c in range(len(channels)):
+        traces[c].x = f.subarray(0, n)
+        traces[c].y = f.subarray((c + 1) * n, (c + 2) * n)
+    layout = js({"margin": {"l": 55, "r": 10, "t": 10, "b": 40}, "uirevision": "live",
+                 "xaxis": {"title": {"text": "time (s)"}},
+                 "yaxis": {"title": {"text": unit}}, "showlegend": True,
+                 "legend": {"orientation": "v", "x": 1.01, "y": 1, "xanchor": "left"}})
+    window.Plotly.react("plot", traces, layout, js({"displayModeBar": False,
+                                                    "responsive": True}))
+    window.motebook.plotted()
+
+
+def _recording(st):
+    s = st["sessions"]
+    rec = s.get("recording")
+    el("rec-start").disabled = rec is not None
+    el("rec-stop").disabled = rec is None
+    sel = el("rec-class")
+    keep = sel.value
+    put("rec-class", '<option value="">(no class)</option>' + "".join(
+        "<option>%s</option>" % esc(c["name"]) for c in s.get("classes") or ()))
+    sel.value = keep
+    put("rec-state", "recording session #%s…" % rec if rec is not None else esc(
+        "recording stopped: %s" % s["recording_error"] if s.get("recording_error") else ""))
+
+
+def _sessions(st):
+    from app import view_label
+    view_label.draw(st)
+    _recording(st)
+
+
+def _train(st):
+    t = st["train"]
+    rows = t["sessions"]
+    picked, tests = set(t["picked"]), set(t["tests"])
+    put("train-sessions", "".join(
+        '<span class="train-s"><label><input type="checkbox" class="train-sid" data-act='
+        '"train.pick" data-sid="%d"%s> %s</label> <small>%s</small> <label class="tpick">'
+        '<input type="checkbox" class="train-test" data-act="train.pick" data-kind="test" '
+        'data-sid="%d"%s>test</label></span>' % (
+            r["id"], " checked" if r["id"] in picked else "", esc(r["name"]),
+            esc(", ".join(r["classes"]) or "no labels"), r["id"],
+            " checked" if r["id"] in tests else "") for r in rows)
+        or "(no sessions yet: record some, or import a CSV)")
+    for e in document.querySelectorAll(".train-sid"):      # (a redraw keeps the HTML: sync)
+        e.checked = int(data(e, "sid")) in picked
+    d = t.get("defaults") or {}
+    for k, i in (("classes", "train-classes"), ("window", "train-window"),
+                 ("hop", "train-hop")):
+        if not el(i).value and d.get(k):
+            el(i).value = str(d[k])
+    if t.get("rate"):
+        el("train-rate").value = str(t["rate"])
+        for k in ("window", "hop"):
+            if el("train-" + k).value:
+                el("train-%s-s" % k).value = "%g" % (int(el("train-" + k).value) / t["rate"])
+    put("train-rate-note", "at %s Hz" % t["rate"] if t.get("rate") else "")
+    el("train-progress").value = t.get("progress") or 0
+    el("train-stage").textContent = t.get("stage") or ""
+    _msg("train-message", t)
+    put("train-result", model_report.render(t["summary"]) if t.get("summary") else "")
+    el("train-send").disabled = not t.get("summary")
+
+
+def _deploy(st):
+    d = st["deploy"]
+    f = d.get("fit")
+    if f is None:
+        put("deploy-fit", "train a model first" if not st["train"].get("summary") else "")
+    elif f["problems"]:
+        put("deploy-fit", '<b class="bad">does not fit the device:</b> %s'
+            % esc("; ".join(f["problems"])))
+    else:
+        put("deploy-fit", '<b class="good">fits the device</b> (%s, %s Hz, window %s)' % (
+            esc(",".join(f.get("channels") or ())), f.get("rate"), f.get("window")))
+    sw = d.get("switch")
+    b = el("deploy-switch")
+    b.hidden = not sw
+    if sw:
+        b.textContent = "switch the device to %s" % ", ".join(
+            "%s %s" % (k, sw[k]) for k in sorted(sw))
+    m = d.get("device_model")
+    if m is None:
+        put("train-device", "")
+    elif m.get("none"):
+        put("train-device", "the device has no model yet")
+    else:
+        put("train-device", "device runs model <code>%s</code> (%s; %s trees, %s nodes)%s" % (
+            esc(m["hash"][:16]), esc(", ".join(m.get("classes") or ())), m.get("trees"),
+            m.get("nodes"), "" if m.get("same") or "same" not in m else
+            " — not the model trained here"))
+    el("train-send").disabled = not st["train"].get("summary")
+    _msg("deploy-message", d)
+    put("check-session", "".join('<option value="%d">%s (%d windows, model %s)</option>' % (
+        c["id"], esc(c["name"]), c["windows"], esc(c["hash"][:8])) for c in d["checks"])
+        or '<option value="">(record a session while the model runs)</option>')
+    put("check-result", render_check(d["check"]) if d.get("check") else "")
+
+
+def render_check(c):
+    if not c["n"]:
+        return ("no labelled window of %s to compare: label the session on the timeline "
+                "(windows must lie wholly inside one label)" % esc(c["session"]))
+    est = ""
+    if "estimate" in c:
+        est = " &middot; offline estimate %s (%s)" % (
+            pct(c["estimate"]) if c["estimate"] is not None else "none",
+            esc(c.get("estimate_how") or ""))
+    extra = []
+    if c["no_prediction"]:
+        extra.append("%d windows without a prediction" % c["no_prediction"])
+    if c["unknown"]:
+        extra.append("%d of classes the model does not know" % c["unknown"])
+    return ('device live accuracy on %s: <b>%s</b> of %d labelled windows%s%s'
+            % (esc(c["session"]), pct(c["accuracy"]), c["n"], est,
+               " (%s)" % ", ".join(extra) if extra else ""))
+
+
+def _live(st):
+    v = st["live"]
+    m = v.get("last")
+    if not m:
+        return
+    put("live-class", '<b class="cls c%d">%s</b> <small>seq %s · model %s</small>' % (
+        m.get("index", 0) % 8, esc(m.get("class")), m.get("seq"), esc((m.get("hash") or "")[:12])))
+    classes = v["classes"]
+    put("live-history", "".join('<i class="c%d" title="%s #%s"></i>' % (
+        idx % 8, esc(classes[idx] if 0 <= idx < len(classes) else "?"), seq)
+        for seq, idx, h in v["history"]))
+    key = "".join('<span><i class="c%d"></i>%s</span>' % (i % 8, esc(c))
+                  for i, c in enumerate(classes) if c)
+    if v.get("compared"):
+        key += ' <small>this page classified %d of the same windows: %d agree with the ' \
+               'device</small>' % (v["compared"], v["agree"])
+    put("live-key", key)
+
+
+def _page(st):
+    _msg("message", st["page"])
+
+
+DRAW = {"device": _header, "config-form": _config_form, "config": lambda st: _msg(
+    "cfg-message", st["config"]), "stream": _stream, "page": _page, "sessions": _sessions,
+    "train": _train, "deploy": _deploy, "live": _live}

@@ -1,0 +1,169 @@
+# Draws the Label step from the bridge's "sessions" part (the session list, storage, the open
+# session's timeline with its label segments and the selection, the class list, the class
+# counts) and turns the timeline's mouse and keys into "sessions.*" actions: a drag selects a
+# time range, a click the window under the pointer (shift adds it), 1-9 label, 0 clears,
+# arrows move, z / ctrl-shift-z undo and redo. Memory: the timeline's traces are rebuilt only
+# when its data changed (tl_rev); the points stay in the FS file app/sessions.py wrote.
+from pyscript import document, window
+
+from app import view
+from app.html import esc
+from app.sessions import TIMELINE
+
+_tl = {"rev": -1, "traces": None}
+_down = [None]
+
+
+def _color(i):
+    return view.COLORS[i % len(view.COLORS)]
+
+
+def draw(st):
+    s = st["sessions"]
+    view.put("storage", "%d of %d KB used" % (s["storage_used"] // 1024,
+                                            s["storage_budget"] // 1024)
+             if s.get("storage_budget") else "")
+    if s.get("message"):
+        view.put("ds-message", '<span class="err">%s</span>' % esc(s["message"]))
+    elif not s.get("online", True):
+        view.put("ds-message", '<span class="err">device unreachable: showing the cached copy; '
+                 'label edits are refused until it is back</span>')
+    else:
+        view.put("ds-message", esc(s.get("notice") or ""))
+    document.body.dataset.dsOnline = "true" if s.get("online", True) else "false"
+    cur = s.get("cur")
+    view.put("session-list", "".join(
+        '<tr data-sid="%s"%s><td>%s</td><td>%s%s</td><td>%.1f s</td><td>%s</td>'
+        '<td>%s labelled</td><td><button type="button" data-act="sessions.open" data-sid="%s">'
+        'open</button> <button type="button" data-act="sessions.delete" data-sid="%s" '
+        'data-confirm="1">delete</button></td></tr>' % (
+            m["id"], ' class="open"' if cur and cur["sid"] == m["id"] else "", esc(m["name"]),
+            _date(m.get("started")), " (imported)" if m.get("source") == "import" else "",
+            m.get("duration_s") or 0, "recording…" if m.get("recording") else
+            esc(m.get("label") or ""), m.get("segments", 0), m["id"], m["id"])
+        for m in s["sessions"]))
+    view.put("class-list", "".join(
+        '<span class="cls-item" data-act="sessions.label" data-cls="%d"><i style="background:'
+        '%s"></i>%d %s <small>%d</small></span>' % (i, _color(i), i + 1, esc(c["name"]),
+                                                    c["samples"])
+        for i, c in enumerate(s["classes"])))
+    view.el("label-pane").hidden = not cur
+    if view.has(window, "Plotly") and s["classes"]:
+        window.Plotly.react("counts-plot", view.js([{
+            "type": "bar", "x": [c["name"] for c in s["classes"]],
+            "y": [c["samples"] for c in s["classes"]],
+            "marker": {"color": [_color(i) for i in range(len(s["classes"]))]}}]),
+            view.js({"margin": {"l": 60, "r": 10, "t": 10, "b": 30},
+                     "yaxis": {"title": {"text": "labelled samples"}}}),
+            view.js({"displayModeBar": False, "responsive": True}))
+    if cur:
+        _timeline(cur)
+
+
+def _date(t):
+    if not t:
+        return "time unknown"
+    return window.Date.new(t * 1000).toLocaleString()
+
+
+def _timeline(c):
+    rate = c["rate"] or 1
+    view.el("label-title").textContent = "session %s: %d samples at %s Hz, labels version %s" % (
+        c["name"], c["n"], c["rate"], c["version"] if c["version"] is not None else "local")
+    sel = c.get("sel")
+    view.el("selection").textContent = "selected %.2f–%.2f s" % (
+        sel[0] / rate, sel[1] / rate) if sel else "drag on the plot or click a window"
+    view.el("lab-undo").disabled = not c["undo"]
+    view.el("lab-redo").disabled = not c["redo"]
+    if not view.has(window, "Plotly"):
+        return
+    if _tl["rev"] != c["tl_rev"]:
+        f = window.motebook.f32(TIMELINE)
+        n = f.length // (len(c["channels"]) + 1)
+        traces = view.js([{"name": ch, "mode": "lines", "type": "scatter",
+                           "line": {"width": 1}, "hoverinfo": "none"} for ch in c["channels"]])
+        for i in range(len(c["channels"])):
+            traces[i].x = f.subarray(0, n)
+            traces[i].y = f.subarray((i + 1) * n, (i + 2) * n)
+        _tl["traces"], _tl["rev"] = traces, c["tl_rev"]
+
+    def rect(a, b, color, op):
+        return {"type": "rect", "xref": "x", "yref": "paper", "x0": a / rate, "x1": b / rate,
+                "y0": 0, "y1": 1, "fillcolor": color, "opacity": op, "line": {"width": 0},
+                "layer": "below"}
+    shapes = [rect(a, b, _color(k), 0.25) for a, b, k in c["segments"]]
+    if sel:
+        r = rect(sel[0], sel[1], "rgba(0,0,0,0)", 1)
+        r["layer"] = "above"
+        r["line"] = {"width": 2, "color": "#000", "dash": "dot"}
+        shapes.append(r)
+    window.Plotly.react("timeline", _tl["traces"], view.js({
+        "margin": {"l": 55, "r": 10, "t": 10, "b": 40}, "dragmode": False, "hovermode": False,
+        "uirevision": c["sid"], "xaxis": {"title": {"text": "time (s)"}}, "showlegend": True,
+        "legend": {"orientation": "v", "x": 1.01, "y": 1, "xanchor": "left"},
+        "shapes": shapes}), view.js({"displayModeBar": False, "responsive": True}))
+    window.motebook.timelineDraws += 1
+
+
+# ---- the timeline's mouse and keys -----------------------------------------------------
+def _sample(ev):
+    gd = view.el("timeline")
+    cur = view.B.state["sessions"].get("cur")
+    if cur is None or not view.has(gd, "_fullLayout"):
+        return None
+    xa = gd._fullLayout.xaxis
+    px = ev.clientX - gd.getBoundingClientRect().left - xa._offset
+    if px < 0 or px > xa._length:
+        return None
+    return int(xa.p2l(px) * cur["rate"] + 0.5)
+
+
+def _mousedown(ev):
+    _down[0] = (ev.clientX, _sample(ev))
+
+
+def _mouseup(ev):
+    d, _down[0] = _down[0], None
+    s = _sample(ev)
+    if d is None or d[1] is None or s is None:
+        return
+    if abs(ev.clientX - d[0]) > 4:
+        view.B.fire("sessions.select", {"start": min(d[1], s), "end": max(d[1], s)})
+    else:
+        view.B.fire("sessions.click", {"x": s, "extend": bool(ev.shiftKey)})
+
+
+def _key(ev):
+    st = view.B.state
+    if st["page"].get("step") != "label" or not st["sessions"].get("cur"):
+        return False
+    if ev.target.tagName in ("INPUT", "SELECT", "TEXTAREA"):
+        return False
+    k = ev.key
+    ctrl = ev.ctrlKey or ev.metaKey
+    op = None
+    if len(k) == 1 and "1" <= k <= "9" and not ctrl:
+        op = ("sessions.label", {"cls": int(k) - 1})
+    elif k in ("0", "Delete", "Backspace"):
+        op = ("sessions.label", {"cls": -1})
+    elif k in ("ArrowLeft", "ArrowRight"):
+        op = ("sessions.move", {"dir": 1 if k == "ArrowRight" else -1,
+                                "extend": bool(ev.shiftKey)})
+    elif k.lower() == "z" and ev.shiftKey and ctrl:
+        op = ("sessions.redo", {})
+    elif k.lower() == "y" and ctrl:
+        op = ("sessions.redo", {})
+    elif k.lower() == "z" and not ev.shiftKey:
+        op = ("sessions.undo", {})
+    if op is None:
+        return False
+    ev.preventDefault()
+    view.B.fire(*op)
+    return True
+
+
+def install():
+    tl = view.el("timeline")
+    view.on(tl, "mousedown", _mousedown, True)
+    view.on(document, "mouseup", _mouseup, True)   # (plotly may cover the page while dragging)
+    view.on_key(_key)

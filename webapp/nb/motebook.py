@@ -1,0 +1,320 @@
+# The `motebook` API of the notebook's cells (in the kernel worker, kernel.js): the device's
+# sessions as arrays, labelled windows, the shared/ features, training and evaluation (the
+# page's very pipeline), the device's status and model, and plot helpers drawn with plotly
+# under the cell. Everything comes from the device over HTTP, with the same shared/ code the
+# page and the device run. Memory: what a cell loads (a recording is one array('h')).
+#
+#   ss = await motebook.sessions()              # [{"id", "name", "rate", "channels", ...}]
+#   rec = await motebook.load(ss[0]["id"])      # .samples, .values("x"), .times(), .segments
+#   lw = await motebook.windows(classes=["idle", "walking"], window=128, hop=64)
+#   t = motebook.features(lw)                   # .names, .rows, .column("mag_std")
+#   r = await motebook.train(lw)                # the page's pipeline: r["metrics"], ...
+#   motebook.plot.line(rec.values("x"), x=rec.times(), title="x")
+import json
+from array import array
+
+import js
+
+from shared import dataset as D
+
+STAGE = "/nb_stage.bin"
+MAX_POINTS = 5000          # a line plot keeps at most this many points (min/max decimated)
+
+
+async def _get(path, fs=None):
+    r = json.loads(await js.mbFetch("GET", path, None, fs))
+    if r["status"] != 200:
+        try:
+            err = json.loads(r.get("text") or "{}").get("error")
+        except ValueError:
+            err = None
+        raise OSError("GET %s: %s" % (path, err or "HTTP %d" % r["status"]))
+    return r if fs else json.loads(r["text"])
+
+
+async def status():
+    """The device's /api/status (sensor, rate, heap, storage, model, ...)."""
+    return await _get("/api/status")
+
+
+async def model():
+    """The model the device runs (/api/model: hash, classes, metadata), or None."""
+    s = await status()
+    return await _get("/api/model") if s.get("model_hash") else None
+
+
+async def sessions():
+    """The device's sessions: [{"id", "name", "rate", "channels", "samples", "classes",
+    "source", "started"}], recorded ones by id, then imports by name."""
+    d = await _get("/api/sessions")
+    out = []
+    for m in d["sessions"]:
+        lab = m.get("labels") or {}
+        out.append({"id": m["id"], "name": m.get("name") or "#%d" % m["id"],
+                    "rate": m["rate"], "channels": m["channels"],
+                    "samples": m.get("samples", m["windows"] * m["hop"]),
+                    "classes": lab.get("classes") or [], "source": m.get("source", "device"),
+                    "started": m.get("started"), "window": m["window"], "hop": m["hop"]})
+    rec = [s for s in out if s["source"] != "import"]
+    imp = D.natural_sorted([s for s in out if s["source"] == "import"], key=lambda s: s["name"])
+    return rec + imp
+
+
+class Recording:
+    """One session: .samples array('h') channel-major (counts; value = count * .scale),
+    .channels, .rate, .scale, .n_samples, .segments [(start, end, class name)], .classes."""
+
+    def __init__(self, meta, samples, n, labels):
+        self.sid, self.name = meta["id"], meta.get("name") or "#%d" % meta["id"]
+        self.meta = meta
+        self.channels, self.rate, self.scale = meta["channels"], meta["rate"], meta["scale"]
+        self.samples, self.n_samples = samples, n
+        self.classes = list(labels.get("classes") or [])
+        self.segments = sorted((s["start"], s["end"], s["label"])
+                               for s in labels.get("segments") or ())
+
+    def values(self, channel=0):
+        """One channel in physical units (array('f')); channel: name or index."""
+        c = self.channels.index(channel) if isinstance(channel, str) else channel
+        n, sc = self.n_samples, self.scale
+        return array("f", [v * sc for v in self.samples[c * n:(c + 1) * n]])
+
+    def times(self):
+        """Seconds from the session's start, one per sample (array('f'))."""
+        return array("f", [k / self.rate for k in range(self.n_samples)])
+
+    def labels(self):
+        """The class name of every sample (None where unlabelled)."""
+        out = [None] * self.n_samples
+        for s, e, c in self.segments:
+            for k in range(s, min(e, self.n_samples)):
+                out[k] = c
+        return out
+
+    def __repr__(self):
+        return "<session %s: %d samples x %d channels (%s) at %s Hz, %d label segments>" % (
+            self.name, self.n_samples, len(self.channels), ",".join(self.channels), self.rate,
+            len(self.segments))
+
+
+async def _find(sid):
+    ss = await sessions()
+    for s in ss:
+        if s["id"] == sid or s["name"] == sid or s["name"] == "#%s" % sid:
+            return s["id"]
+    raise KeyError("no session %r (motebook.sessions() lists them)" % (sid,))
+
+
+async def load(sid):
+    """The Recording of a session (its id, or its name)."""
+    sid = await _find(sid)
+    meta = await _get("/api/sessions/%d" % sid)
+    r = await _get("/api/sessions/%d/windows" % sid, STAGE)
+    n_rec = int(r["headers"].get("x-count") or 0)
+    fs = int(r["headers"].get("x-frame-size") or 1)
+    raw = bytearray(n_rec * fs)
+    with open(STAGE, "rb") as f:
+        f.readinto(raw)
+    samples, nch, n, rate, scale, gaps = D.deblock(raw, n_rec, fs)
+    real = meta.get("samples", n)
+    if real < n:
+        samples = D.cut_window(samples, nch, n, 0, real)
+        n = real
+    labels = await _get("/api/sessions/%d/labels" % sid)
+    return Recording(meta, samples, n, labels)
+
+
+async def windows(sessions_=None, classes=None, window=None, hop=None):
+    """shared.dataset.LabelledWindows of the sessions (ids or names; default all) cut like
+    training cuts them (window and hop in samples; default the device's settings); classes
+    default to every class labelled."""
+    s = await status()
+    window = window or s["window"]
+    hop = hop or s["hop"]
+    ids = [x["id"] for x in await sessions()] if sessions_ is None else \
+        [await _find(x) for x in sessions_]
+    recs = [await load(i) for i in ids]
+    if classes is None:
+        classes = []
+        for r in recs:
+            for _, _, c in r.segments:
+                if c not in classes:
+                    classes.append(c)
+    lw = D.labelled_windows(recs, classes, window, hop)
+    lw.classes, lw.window, lw.hop = classes, window, hop
+    return lw
+
+
+class Table:
+    """Feature rows: .names, .rows (one array('f') per window), .labels, .groups."""
+
+    def __init__(self, names, rows, labels=None, groups=None):
+        self.names, self.rows, self.labels, self.groups = names, rows, labels, groups
+
+    def column(self, name):
+        j = self.names.index(name)
+        return [r[j] for r in self.rows]
+
+    def __repr__(self):
+        return "<%d windows x %d features: %s ...>" % (len(self.rows), len(self.names),
+                                                      ", ".join(self.names[:4]))
+
+
+def features(lw, rate=None):
+    """shared.features of every window of a LabelledWindows (each with its own scale)."""
+    from shared.features import FeatureExtractor
+    nch = len(lw.channels)
+    n = len(lw.windows[0]) // nch if len(lw) else 0
+    fe = FeatureExtractor(nch, n, rate or lw.rate)
+    rows = [fe.compute(lw.windows[i], fe.new_output(), lw.scales[i]) for i in range(len(lw))]
+    classes = getattr(lw, "classes", None)
+    return Table(fe.names, rows, [classes[c] if classes else c for c in lw.labels],
+                 list(lw.groups))
+
+
+async def train(lw, classes=None, validation=None, **params):
+    """The page's pipeline on a LabelledWindows: evaluated by session (k-fold, or
+    validation={"method": "test", "sessions": [...]}); returns its result dict."""
+    from shared.pipeline import Pipeline
+    import asyncio
+    classes = classes or getattr(lw, "classes")
+    n = len(lw.windows[0]) // len(lw.channels)
+    window = {"rate": lw.rate, "window": n, "hop": getattr(lw, "hop", n),
+              "channels": lw.channels}
+    p = Pipeline(lw.windows, lw.labels, classes, window, groups=[str(g) for g in lw.groups],
+                 scales=lw.scales, validation=validation, **params)
+    for _ in p.steps():
+        await asyncio.sleep_ms(0)
+    return p.result
+
+
+def show(obj):
+    """Display obj under the cell (a figure as a plot, HTML, or text)."""
+    import kernel
+    kernel.show(obj)
+
+
+# ---- plots (plotly figures drawn under the cell) ------------------------------------------
+def _list(v):
+    return [float(x) for x in v] if not isinstance(v, list) else v
+
+
+def _decimate(x, y):
+    n = len(y)
+    if n <= MAX_POINTS:
+        return x, y
+    step = (n + MAX_POINTS - 1) // MAX_POINTS
+    return x[::step], y[::step]
+
+
+class Figure:
+    def __init__(self, data, layout):
+        self.data, self.layout = data, layout
+
+    def figure(self):
+        return {"data": self.data, "layout": self.layout}
+
+    def __repr__(self):
+        return "<figure: %d traces>" % len(self.data)
+
+
+def _layout(title, xlabel, ylabel):
+    lay = {"margin": {"l": 55, "r": 10, "t": 30 if title else 10, "b": 40},
+           "xaxis": {"title": {"text": xlabel or ""}}, "yaxis": {"title": {"text": ylabel or ""}},
+           "legend": {"orientation": "v", "x": 1.01, "y": 1, "xanchor": "left"}}
+    if title:
+        lay["title"] = {"text": title, "font": {"size": 14}}
+    return lay
+
+
+class _Plot:
+    """motebook.plot.line/scatter/hist/heatmap: draw under the cell (and return None)."""
+
+    def line(self, y, x=None, names=None, title=None, xlabel=None, ylabel=None):
+        ys = y if isinstance(y, (list, tuple)) and y and not isinstance(y[0], (int, float)) \
+            else [y]
+        data = []
+        for i, yy in enumerate(ys):
+            yy = _list(yy)
+            xx = _list(x) if x is not None else list(range(len(yy)))
+            xx, yy = _decimate(xx, yy)
+            data.append({"type": "scatter", "mode": "lines", "x": xx, "y": yy,
+                         "name": names[i] if names else "y%d" % i})
+        show(Figure(data, _layout(title, xlabel, ylabel)))
+
+    def scatter(self, x, y, color=None, text=None, title=None, xlabel=None, ylabel=None):
+        """color: one label per point (a trace per label) or None."""
+        x, y = _list(x), _list(y)
+        groups = {}
+        order = []
+        for i in range(len(x)):
+            k = color[i] if color is not None else ""
+            if k not in groups:
+                groups[k] = []
+                order.append(k)
+            groups[k].append(i)
+        data = [{"type": "scatter", "mode": "markers", "name": str(k) if k != "" else "points",
+                 "x": [x[i] for i in groups[k]], "y": [y[i] for i in groups[k]],
+                 "text": [str(text[i]) for i in groups[k]] if text is not None else None,
+                 "marker": {"size": 6}} for k in order]
+        show(Figure(data, _layout(title, xlabel, ylabel)))
+
+    def hist(self, values, bins=20, title=None, xlabel=None):
+        """values: a list, or a dict {name: list} (one histogram each, overlaid); counted
+        here into equal bins over the range of all values (bars: the page's plotly bundle
+        has no histogram trace)."""
+        sets = values if isinstance(values, dict) else {"": values}
+        every = [float(v) for vs in sets.values() for v in vs]
+        if not every:
+            raise ValueError("nothing to count")
+        lo, hi = min(every), max(every)
+        w = (hi - lo) / bins or 1.0
+        data = []
+        for k, vs in sets.items():
+            counts = [0] * bins
+            for v in vs:
+                counts[min(bins - 1, int((float(v) - lo) / w))] += 1
+            data.append({"type": "bar", "x": [lo + (i + 0.5) * w for i in range(bins)],
+                         "y": counts, "width": w, "opacity": 0.7, "name": str(k) or "values"})
+        lay = _layout(title, xlabel, "count")
+        lay["barmode"] = "overlay"
+        show(Figure(data, lay))
+
+    def heatmap(self, z, x=None, y=None, title=None):
+        """A table of coloured cells (white to blue over z's range), e.g. a confusion
+        matrix; x: column names, y: row names."""
+        flat = [float(v) for r in z for v in r]
+        lo, hi = min(flat), max(flat)
+        span = (hi - lo) or 1.0
+        out = ['<table class="heat">']
+        if title:
+            out.append("<caption>%s</caption>" % _esc(title))
+        if x is not None:
+            out.append("<tr><th></th>%s</tr>" % "".join("<th>%s</th>" % _esc(c) for c in x))
+        for i, r in enumerate(z):
+            out.append("<tr><th>%s</th>" % _esc(y[i] if y is not None else i))
+            for v in r:
+                f = (float(v) - lo) / span
+                out.append('<td style="background:hsl(212,70%%,%d%%);color:%s">%s</td>' % (
+                    int(97 - 55 * f), "#fff" if f > 0.55 else "#222", _fmt(v)))
+            out.append("</tr>")
+        show(_Html("".join(out) + "</table>"))
+
+
+class _Html:
+    def __init__(self, html):
+        self.html = html
+
+    def _repr_html_(self):
+        return self.html
+
+
+def _esc(s):
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _fmt(v):
+    return "%d" % v if isinstance(v, int) else "%.3g" % v
+
+
+plot = _Plot()
