@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { launch, watchErrors } from "./lib/browser.mjs";
 import { Device, ROOT } from "./lib/device.mjs";
+import { shoot } from "./lib/layout.mjs";
 import { Notebook } from "./lib/notebook.mjs";
 
 const ACTIVITIES = ["idle", "walking", "running", "shaking"];
@@ -74,8 +75,21 @@ test("record, train in the page, send, device follows live; same classes page vs
     await nb.recordLabelled(act, RECORD_MS);
   }
   mark("recorded");
+  await nb.step("collect");
+  const layout = { collect: await shoot(page, "step-collect") };
+
+  // Label: the first session on the timeline; a window is cleared with 0, then undone
+  let s = await nb.openSession((await nb.dsState()).sessions[0].id);
+  const segsBefore = JSON.stringify(s.cur.segments);
+  await nb.clickTimeline(0.5);
+  s = await nb.key("0");
+  assert.notEqual(JSON.stringify(s.cur.segments), segsBefore, "the window was cleared");
+  s = await nb.key("z");
+  assert.equal(JSON.stringify(s.cur.segments), segsBefore, "undone");
+  layout.label = await shoot(page, "step-label");
 
   const { training: t, stallMs } = await nb.train({ n_trees: 10, max_depth: 12, seed: 1 });
+  layout.train = await shoot(page, "step-train");
   const windows = t.n_windows;
   assert.ok(!t.error, `training failed: ${t.error}`);
   assert.ok(windows >= ACTIVITIES.length * 30, `${windows} labelled windows`);
@@ -100,6 +114,11 @@ test("record, train in the page, send, device follows live; same classes page vs
   mark("trained");
   const pushed = await nb.sendModel();
   assert.equal(pushed.status, 200, `push: ${pushed.error}`);
+  await nb.waitPrediction(0, t.hash);
+  layout.deploy = await shoot(page, "step-deploy");
+  for (const [step, byWidth] of Object.entries(layout))
+    for (const [w, found] of Object.entries(byWidth))
+      assert.deepEqual(found, [], `overlapping text in ${step} at ${w} px`);
   assert.equal(pushed.hash, t.hash, "the device runs the hash the page computed");
   assert.match(await page.textContent("#train-device"), new RegExp(t.hash.slice(0, 16)));
   const gm = await device.api("GET", "/api/model");

@@ -209,6 +209,10 @@ class Pipeline:
         runs, rep = self._runs(n)
         cm = None
         base_ok = tested = 0
+        # the baseline: always the most common class of all windows (chance level; the
+        # training fold's own majority would be wrong by construction when the held-out
+        # session is the one that made its class the largest)
+        most = E.majority(y, range(n), nc)
         truth, pred, where = bytearray(), bytearray(), []
         X = zeros_h(n * fe.n_features)     # refilled by every run (no n x features list)
         for r in range(len(runs)):
@@ -228,7 +232,6 @@ class Pipeline:
                 got = E.predict_rows(model, X, test, fe.n_features)
                 c = E.confusion(bytearray(y[i] for i in test), got, nc)
                 cm = c if cm is None else E.add_confusion(cm, c)
-                most = E.majority(y, train, nc)
                 for k in range(len(test)):
                     i = test[k]
                     base_ok += y[i] == most
@@ -251,7 +254,7 @@ class Pipeline:
         self.result = {"text": text, "hash": model_hash(text), "model": model,
                        "metrics": E.metrics(cm, self.classes) if cm is not None else None,
                        "validation": rep,
-                       "baseline": {"class": self.classes[E.majority(y, range(n), nc)],
+                       "baseline": {"class": self.classes[most],
                                     "accuracy": base_ok / tested if tested else None},
                        "per_session": E.per_group(truth, pred, where)
                        if groups is not None and tested else [],

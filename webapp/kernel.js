@@ -38,7 +38,7 @@ async function init(files) {
     if (dir) mp.FS.mkdirTree(dir);
     mp.FS.writeFile(path, new Uint8Array(await r.arrayBuffer()));
   }));
-  mp.runPython("import sys\nsys.path.insert(0, '/')\nimport kernel\nimport motebook\n");
+  mp.runPython("import kernel\nimport motebook\n");
 }
 
 async function run(id, code) {

@@ -20,18 +20,18 @@ class Bridge:
         self.log = []               # (action, error) of the last failures, for tests
 
     # -- state
-    def part(self, name, **defaults):
-        p = self.state.get(name)
+    def part(self, _part, **defaults):
+        p = self.state.get(_part)
         if p is None:
-            p = self.state[name] = {}
+            p = self.state[_part] = {}
         for k in defaults:
             if k not in p:
                 p[k] = defaults[k]
         return p
 
-    def update(self, name, **values):
-        self.part(name).update(values)
-        self._dirty.add(name)
+    def update(self, _part, **values):
+        self.part(_part).update(values)
+        self._dirty.add(_part)
 
     def touch(self, *names):
         for n in names:

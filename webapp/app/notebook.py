@@ -26,16 +26,20 @@ STARTER = [
                  "labelled windows, the same features and training the page uses, and plots."),
     ("code", "ss = await motebook.sessions()\nprint(len(ss), \"sessions\")\n"
              "[(s[\"name\"], s[\"samples\"], s[\"classes\"]) for s in ss]"),
-    ("code", "rec = await motebook.load(ss[0][\"id\"])\n"
+    ("code", "if not ss:\n    raise ValueError(\"record a session first (Collect)\")\n"
+             "rec = await motebook.load(ss[-1][\"id\"])\n"
              "motebook.plot.line([rec.values(c) for c in rec.channels], x=rec.times(),\n"
              "                   names=rec.channels, title=rec.name, xlabel=\"s\")\nrec"),
     ("markdown", "## Features of labelled windows\nWindows are cut as training cuts them (the "
                  "device's window and hop unless you say otherwise)."),
-    ("code", "lw = await motebook.windows()\nt = motebook.features(lw)\n"
-             "motebook.plot.scatter(t.column(t.names[1]), t.column(t.names[-5]), color=t.labels,"
-             "\n                      xlabel=t.names[1], ylabel=t.names[-5])\nt"),
-    ("code", "r = await motebook.train(lw)\nr[\"validation\"][\"description\"], "
-             "r[\"metrics\"] and r[\"metrics\"][\"accuracy\"]"),
+    ("code", "lw = await motebook.windows()\nprint(len(lw), \"labelled windows\")\n"
+             "if len(lw):\n    t = motebook.features(lw)\n"
+             "    motebook.plot.scatter(t.column(t.names[1]), t.column(t.names[-5]),\n"
+             "                          color=t.labels, xlabel=t.names[1], ylabel=t.names[-5])"),
+    ("code", "if len(set(lw.labels)) < 2:\n    print(\"label windows of two classes to train\")\n"
+             "else:\n    r = await motebook.train(lw)\n"
+             "    print(r[\"validation\"][\"description\"], r[\"metrics\"] and "
+             "r[\"metrics\"][\"accuracy\"])"),
 ]
 
 

@@ -65,8 +65,8 @@ def _bar(st):
         '<div class="nb-bar"><button type="button" data-act="notebook.add" data-type="code">'
         '+ code</button><button type="button" data-act="notebook.add" data-type="markdown">'
         '+ text</button></div>'
-        % (opts, "on" if k == "ready" else ("rec" if k == "busy" else ""), esc(k),
-           IMPORT, esc(st.get("saved") or "")))
+        % (opts, IMPORT, "on" if k == "ready" else ("rec" if k == "busy" else ""), esc(k),
+           esc(st.get("saved") or "")))
 
 
 def _cell(c):

@@ -131,9 +131,16 @@ async def windows(sessions_=None, classes=None, window=None, hop=None):
     s = await status()
     window = window or s["window"]
     hop = hop or s["hop"]
-    ids = [x["id"] for x in await sessions()] if sessions_ is None else \
-        [await _find(x) for x in sessions_]
-    recs = [await load(i) for i in ids]
+    ids = []
+    if sessions_ is None:
+        for x in await sessions():
+            ids.append(x["id"])
+    else:
+        for x in sessions_:           # (MicroPython: no await inside a comprehension)
+            ids.append(await _find(x))
+    recs = []
+    for i in ids:
+        recs.append(await load(i))
     if classes is None:
         classes = []
         for r in recs:

@@ -1,0 +1,161 @@
+// The Notebook step in Chromium against the simulated device: the starter notebook runs (its
+// cells reach the device's sessions through the motebook API in a worker interpreter) and
+// draws a plot; an error shows its traceback with the cell's line; an endless loop is stopped
+// and the next cell runs; edits survive a reload and appear in a second browser (the device
+// keeps notebooks); the .ipynb export passes nbformat.validate and imports back unchanged.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { launch, watchErrors } from "./lib/browser.mjs";
+import { Device, ROOT } from "./lib/device.mjs";
+import { shoot } from "./lib/layout.mjs";
+import { Notebook } from "./lib/notebook.mjs";
+
+let device, browser, dir;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "motebook-nb-"));
+  device = await new Device().start();
+  await device.configure({ hop: 32 });
+  for (const act of ["idle", "shaking"]) {          // two labelled sessions to look at
+    await device.api("PUT", "/api/sim", { activity: act });
+    const r = await device.api("POST", "/api/sessions", { label: act });
+    await sleep(2500);
+    await device.api("POST", `/api/sessions/${r.json.id}/stop`);
+  }
+  browser = await launch();
+});
+
+after(async () => {
+  device?.report();
+  await browser?.close();
+  await device?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The notebook part of the page's state. */
+const nbState = async (nb) => (await nb.pageState()).notebook;
+
+/** Waits until the kernel is ready and no cell runs or waits. */
+async function idle(page, timeout = 60000) {
+  await page.waitForFunction(() => { const n = window.motebook.state().notebook;
+    return n && n.kernel === "ready" && !n.cells.some((c) => c.running || (c.outputs || []).some((o) => o.text === "(queued)\n")); },
+  null, { timeout, polling: 100 });
+}
+
+/** Adds a code cell at the end with `code` and runs it with Shift-Enter; returns the cell. */
+async function runNew(page, nb, code) {
+  const before = (await nbState(nb)).cells.length;
+  await page.click('#nb-root > .nb-bar button[data-type="code"]');
+  await page.waitForFunction((n) => window.motebook.state().notebook.cells.length > n, before);
+  const cell = (await nbState(nb)).cells.at(-1);
+  await page.fill(`#src-${cell.id}`, code);
+  await page.focus(`#src-${cell.id}`);
+  await page.keyboard.press("Shift+Enter");
+  await page.waitForFunction((id) => window.motebook.state().notebook.cells.find((c) => c.id === id).count > 0, cell.id);
+  return cell.id;
+}
+
+const outputsOf = async (nb, id) => (await nbState(nb)).cells.find((c) => c.id === id).outputs;
+
+test("notebook: starter with a plot, traceback lines, stop an endless loop, saved on the device, .ipynb round trip", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  const t0 = Date.now();
+  await nb.step("notebook");
+  await page.waitForFunction(() => { const n = window.motebook.state().notebook;
+    return n && n.kernel === "ready" && n.cells.length > 0; }, null, { timeout: 30000 });
+  const readyMs = Date.now() - t0;
+  let n = await nbState(nb);
+  assert.equal(n.name, "starter");
+
+  // the starter notebook: every cell runs; the recording is plotted under its cell
+  await page.click("#nb-run-all");
+  await page.waitForFunction(() => window.motebook.state().notebook.cells.every((c) => c.type !== "code" || c.count > 0),
+    null, { timeout: 60000 });
+  await idle(page);
+  n = await nbState(nb);
+  const code = n.cells.filter((c) => c.type === "code");
+  for (const c of code) {
+    assert.ok(c.count > 0, `cell ${c.id} ran`);
+    assert.deepEqual(c.outputs.filter((o) => o.kind === "error"), [], `cell ${c.id}: ${JSON.stringify(c.outputs).slice(0, 400)}`);
+  }
+  assert.match(code[0].outputs.map((o) => o.text).join(""), /2 sessions/);
+  const plots = code.flatMap((c) => c.outputs.filter((o) => o.kind === "plot"));
+  assert.ok(plots.length >= 2, "the recording and the feature scatter are plotted");
+  assert.ok(await page.locator("#nb-cells .out .js-plotly-plot").count() >= 2, "drawn by plotly");
+  assert.match(code.at(-1).outputs.map((o) => o.text).join(""), /by session|no estimate|label windows/);
+
+  // an error: the traceback names the cell's line
+  let id = await runNew(page, nb, "x = 1\ny = 0\nx / y");
+  await idle(page);
+  let out = (await outputsOf(nb, id)).map((o) => o.text).join("");
+  assert.match(out, /File "cell", line 3/);
+  assert.match(out, /ZeroDivisionError/);
+
+  // an endless loop: stopped (the kernel restarts), and the next cell runs
+  id = await runNew(page, nb, "while True:\n    pass");
+  await page.waitForFunction(() => window.motebook.state().notebook.kernel === "busy");
+  await sleep(1000);
+  await page.click("#nb-stop");
+  await page.waitForFunction(() => window.motebook.state().notebook.kernel === "ready", null, { timeout: 30000 });
+  assert.match((await outputsOf(nb, id)).map((o) => o.text).join(""), /stopped: the kernel was restarted/);
+  id = await runNew(page, nb, "import motebook\nprint('after the loop')\n(await motebook.status())['rate']");
+  await idle(page);
+  out = await outputsOf(nb, id);
+  assert.equal(out[0].text, "after the loop\n");
+  assert.equal(out[1].text, "100");
+  await shoot(page, "step-notebook");
+
+  // saved: in this browser and on the device, so a reload and a second browser see the edits
+  await page.waitForFunction(() => /saved in this browser and on the device/.test(
+    window.motebook.state().notebook.saved || ""), null, { timeout: 20000 });
+  await sleep(2500);                                   // (the autosave after the last run)
+  const sources = (await nbState(nb)).cells.map((c) => c.source);
+  assert.ok(sources.some((s) => s.startsWith("while True")));
+  await page.reload();
+  await nb.waitBooted();
+  await nb.step("notebook");
+  await page.waitForFunction(() => (window.motebook.state().notebook || {}).cells?.length > 0, null, { timeout: 30000 });
+  assert.deepEqual((await nbState(nb)).cells.map((c) => c.source), sources, "edits survive a reload");
+  const other = await launch();
+  try {
+    const p2 = await other.context.newPage();
+    const nb2 = new Notebook(p2);
+    await nb2.open(device.url, { token: device.token });
+    await nb2.waitBooted();
+    await nb2.step("notebook");
+    await p2.waitForFunction(() => (window.motebook.state().notebook || {}).cells?.length > 0, null, { timeout: 30000 });
+    assert.deepEqual((await nbState(nb2)).cells.map((c) => c.source), sources, "a second browser sees them");
+  } finally { await other.close(); }
+
+  // .ipynb: export validates with nbformat, imports back as the same notebook
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click('#nb-root button[data-act="notebook.export"]')]);
+  const file = join(dir, "starter.ipynb");
+  await dl.saveAs(file);
+  execFileSync(join(ROOT, ".venv", "bin", "python"), ["-c",
+    "import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))", file]);
+  const exported = JSON.parse(readFileSync(file, "utf8"));
+  assert.equal(exported.cells.length, sources.length);
+  await page.setInputFiles("#nb-import", { name: "again.ipynb", mimeType: "application/json", buffer: readFileSync(file) });
+  await page.waitForFunction(() => /^imported /.test(window.motebook.state().notebook.notice || ""), null, { timeout: 20000 });
+  const [dl2] = await Promise.all([page.waitForEvent("download"), page.click('#nb-root button[data-act="notebook.export"]')]);
+  const file2 = join(dir, "again.ipynb");
+  await dl2.saveAs(file2);
+  const again = JSON.parse(readFileSync(file2, "utf8"));
+  assert.notEqual(again.metadata.motebook.name, exported.metadata.motebook.name);
+  again.metadata.motebook.name = exported.metadata.motebook.name;
+  assert.deepEqual(again, exported, "imported back unchanged");
+  writeFileSync(join(ROOT, "e2e", "results", "notebook.json"), JSON.stringify({ ready_ms: readyMs }));
+  console.log(`# notebook ready ${readyMs} ms after opening the step`);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(browser.offsite, []);
+  await page.close();
+});
