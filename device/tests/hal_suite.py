@@ -25,10 +25,7 @@ import fake_mpu as M                               # noqa: E402
 from hal import imu                                # noqa: E402
 from hal.fifo_accel import SensorError             # noqa: E402
 from shared.windowing import Ring                  # noqa: E402
-
-
-class Skip(Exception):
-    pass
+from suiterun import Skip, run                     # noqa: E402
 
 
 def _open(kind, chip, rate=100):
@@ -281,20 +278,5 @@ def test_drain_allocates_nothing():
         assert ring.count == 261
 
 
-def run():
-    import json
-    names = sorted(n for n in globals() if n.startswith("test_"))
-    out = {}
-    for n in names:
-        try:
-            globals()[n]()
-            out[n] = "ok"
-        except Skip as e:
-            out[n] = "skip: %s" % e
-        except Exception as e:   # report every failure, keep going
-            out[n] = "%s: %s" % (type(e).__name__, e)
-    print(json.dumps(out))
-
-
 if __name__ == "__main__":
-    run()
+    run(globals())
