@@ -26,6 +26,7 @@ class Acquisition:
         self._windows = 0            # windows built by earlier configurations
         self._dropped = 0
         self._overflows = 0          # sensor FIFOs found full by earlier configurations
+        self.error = None            # the last failure of the sampler or framer loop
         self.mem_free_min = gc.mem_free()
 
     def rate(self):
@@ -52,6 +53,7 @@ class Acquisition:
             except Exception as e:   # log and carry on with the next configuration
                 print("motebook: %s failed:" % attr)
                 sys.print_exception(e)
+                self.error = "%s failed: %r" % (attr, e)
                 part.stopped = True
             finally:
                 self._busy -= 1

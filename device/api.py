@@ -9,6 +9,7 @@ from microdot.websocket import websocket_upgrade
 
 import api_model
 import api_sessions
+import api_wifi
 import auth
 import board
 import config
@@ -106,6 +107,7 @@ def create_app(dev):
             "max_clients": wshub.MAX_CLIENTS,
         }
         s.update(dev.infer.status())
+        s.update(dev.hw_status())
         return s
 
     @app.get("/api/config")
@@ -158,6 +160,8 @@ def create_app(dev):
     api_model.install(app, dev)
 
     api_sessions.install(app, dev, _err, require_token, json_body)
+
+    api_wifi.install(app, dev, _err, json_body)
 
     @app.get("/ws")
     async def ws(request):

@@ -35,6 +35,8 @@ class Device:
         self.infer = Inference(self.acq, self.model, self.hub.broadcast)
         self.rec = Recorder(self, board.DATA)   # recovers sessions cut by a restart
         self.mem_after_imports = _MEM_AFTER_IMPORTS
+        self.wifi = None          # wifi.WiFi on a board
+        self.sensor_error = None  # why the board's sensor is not used
 
     def uptime_s(self):
         # ticks_ms wraps (about 12 days on the ESP32): accumulate differences instead; the
@@ -62,6 +64,22 @@ class Device:
                 "channels": list(a.sensor.channels), "sensor": a.cfg["sensor"],
                 "scale": a.sensor.scale, "seq": a.next_seq()}
 
+    def hw_status(self):
+        """Board, sensor and Wi-Fi fields of /api/status (none on the plain simulator)."""
+        s = {}
+        if board.HW:
+            s["board"] = board.HW["board"]
+            s["sensor_chip"] = board.HW["sensor"]
+            s["sensor_overflows"] = self.acq.overflows()
+        if board.PROBLEM:
+            s["board_problem"] = board.PROBLEM
+        err = self.acq.error or self.sensor_error
+        if err:
+            s["sensor_error"] = err
+        if self.wifi is not None:
+            s["wifi"] = self.wifi.status()
+        return s
+
     async def apply_config(self, new):
         """Restart acquisition with new; on failure restore the old config. Persist on
         success. Returns None or an error message."""
@@ -75,6 +93,14 @@ class Device:
         config.save(board.DATA, new)
         self.hub.hello_all()
         return None
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
 
 
 def _on_exception(loop, context):
@@ -96,13 +122,27 @@ async def main():
     cfg, warning = config.load(board.DATA, board.SENSORS)
     if warning:
         print("motebook:", warning)
+    if board.PROBLEM:
+        print("motebook: board:", board.PROBLEM)
     if board.REPLAY:
         cfg["sensor"] = "replay"   # --replay FILE: play the recording (not persisted)
+    elif not _exists(board.path(config.FILE)):
+        cfg["sensor"] = board.DEFAULT_SENSOR   # first boot: the board's own sensor
     try:
         await dev.acq.apply(cfg)
-    except ValueError as e:
-        print("motebook: error:", e)
-        sys.exit(2)
+    except (ValueError, OSError) as e:
+        if cfg["sensor"] != "imu":
+            print("motebook: error:", e)
+            sys.exit(2)
+        # a board whose sensor does not answer still serves the page and says why
+        dev.sensor_error = str(e)
+        print("motebook: sensor:", e, "- using the simulated sensor")
+        cfg["sensor"] = "sim"
+        await dev.acq.apply(cfg)
+    if board.WIFI:
+        import wifi
+        dev.wifi = wifi.WiFi(board.DATA)
+        asyncio.create_task(dev.wifi.run())
     await dev.model.boot()
     app = create_app(dev)
     asyncio.create_task(dev.clock())

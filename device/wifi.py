@@ -93,7 +93,7 @@ class WiFi:
             return err
         self._store({"ssid": ssid, "password": password, "joined": False})
         self._changed = True
-        self.error = None
+        self.mode, self.ssid, self.error = "joining", ssid, None
         self._wake.set()
         return None
 
