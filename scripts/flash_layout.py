@@ -4,7 +4,9 @@ firmware partition (our image, estimated here, measured in CI with --image) and 
 LittleFS filesystem (the deployed files, two model files, the recordings' storage budget
 with the files and folders sessions add, and a reserve). Used by scripts/deploy, the firmware
 CI job and the tests.
-Usage: flash_layout.py [--board NAME ...] [--image firmware.bin]   (exit 1 when over)"""
+Usage: flash_layout.py [--board NAME ...]      (the file sets, staged by scripts/deploy)
+       flash_layout.py --image micropython.bin   (a built image: firmware/build.sh, CI)
+Exit status 1 when anything is over."""
 import argparse
 import ast
 import importlib.util
@@ -143,18 +145,35 @@ def describe(r):
     return "\n".join(lines)
 
 
+def check_image(path):
+    """Does a built image (the app binary, micropython.bin) fit the factory partition of
+    every layout that runs our image? (The CI job's check.)"""
+    size = os.path.getsize(path)
+    ok = True
+    for name in sorted(LAYOUTS):
+        lay = LAYOUTS[name]
+        if lay["firmware"] == "image":
+            fits = size <= lay["app"]
+            print("%s: image %d KB in the %d KB factory partition: %s"
+                  % (name, size // 1024, lay["app"] // 1024, "fits" if fits else "TOO BIG"))
+            ok = ok and fits
+    return ok
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--board", action="append", help="board name (default: all)")
-    ap.add_argument("--image", help="a built firmware image to measure (firmware boards)")
+    ap.add_argument("--image", help="only check a built image (micropython.bin) against the "
+                    "firmware partition")
     args = ap.parse_args(argv)
+    if args.image:
+        return 0 if check_image(args.image) else 1
     sys.path.insert(0, str(ROOT / "scripts"))
     import deploy
     ok = True
     for name in args.board or names():
         fs, lib = deploy.file_set(name)
-        image = os.path.getsize(args.image) if args.image else None
-        r = fit(name, fs, lib, image if layout(name)["firmware"] == "image" else None)
+        r = fit(name, fs, lib)
         print(describe(r))
         ok = ok and r["ok"]
     return 0 if ok else 1
