@@ -22,7 +22,6 @@ def _env(name, default):
 def _hardware():
     """(hardware dict or None, problem message or None) from board.json."""
     import json
-    import boards
     try:
         with open(SETTINGS) as f:
             settings = json.load(f)
@@ -30,6 +29,7 @@ def _hardware():
         return None, None if UNIX else "no %s: run scripts/deploy --board NAME" % SETTINGS
     except ValueError as e:
         return None, "%s is not JSON (%s)" % (SETTINGS, e)
+    import boards
     try:
         return boards.hardware(settings), None
     except ValueError as e:
