@@ -5,6 +5,6 @@
 import sys
 
 sys.path.pop(0)
-import main  # noqa: E402
+import main
 
 main.run()

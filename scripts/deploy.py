@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-import flash_layout  # noqa: E402
+import flash_layout
 
 LIB = ROOT / "build" / "fw" / "lib"
 WWW = ROOT / "build" / "fw" / "www"

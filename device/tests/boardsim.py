@@ -16,8 +16,8 @@ from pathlib import Path
 from device.tests.simdev import ROOT, SimDevice, free_port
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import deploy as deploy_script  # noqa: E402
-import flash_layout  # noqa: E402
+import deploy as deploy_script
+import flash_layout
 
 FAKES = ROOT / "device" / "tests" / "hostfakes"
 MICROPYTHON = ROOT / ".venv" / "bin" / "micropython"

@@ -17,15 +17,15 @@ if not _MP:   # CPython: the sources and the fakes on the path
     for p in (os.path.join(_here, "hostfakes"), os.path.join(_root, "device"), _root):
         sys.path.insert(0, p)
 
-from fake_i2c import FakeI2C                      # noqa: E402
-from fake_lis3dh import FakeLIS3DH                 # noqa: E402
-import fake_lis3dh as L                            # noqa: E402
-from fake_mpu import FakeMPU                       # noqa: E402
-import fake_mpu as M                               # noqa: E402
-from hal import imu                                # noqa: E402
-from hal.fifo_accel import SensorError             # noqa: E402
-from shared.windowing import Ring                  # noqa: E402
-from suiterun import Skip, run                     # noqa: E402
+from fake_i2c import FakeI2C
+from fake_lis3dh import FakeLIS3DH
+import fake_lis3dh as L
+from fake_mpu import FakeMPU
+import fake_mpu as M
+from hal import imu
+from hal.fifo_accel import SensorError
+from shared.windowing import Ring
+from suiterun import Skip, run
 
 
 def _open(kind, chip, rate=100):

@@ -16,8 +16,8 @@ from device.tests import boardsim
 from device.tests.simdev import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import deploy  # noqa: E402
-import flash_layout  # noqa: E402
+import deploy
+import flash_layout
 
 BOARDS = flash_layout.names()
 STOCK = [b for b in BOARDS if flash_layout.layout(b)["firmware"] == "stock"]

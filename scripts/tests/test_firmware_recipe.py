@@ -15,9 +15,9 @@ import yaml
 from device.tests.simdev import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import build_fw  # noqa: E402
-import deploy  # noqa: E402
-import flash_layout  # noqa: E402
+import build_fw
+import deploy
+import flash_layout
 
 MP_TREES = sorted((ROOT / "build" / "wasm").glob("micropython-*/tools/manifestfile.py"))
 BOARD = ROOT / "firmware" / "boards" / "MOTEBOOK_ESP32"
