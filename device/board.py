@@ -67,7 +67,6 @@ elif HW:
     SENSORS = ("imu", "sim")
 else:
     SENSORS = ("sim",)
-DEFAULT_SENSOR = "imu" if HW and not REPLAY else "sim"   # before a config is stored
 _bus = None
 
 

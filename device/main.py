@@ -95,14 +95,6 @@ class Device:
         return None
 
 
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
 def _on_exception(loop, context):
     print("motebook: unhandled exception in a task:")
     e = context.get("exception")
@@ -126,8 +118,11 @@ async def main():
         print("motebook: board:", board.PROBLEM)
     if board.REPLAY:
         cfg["sensor"] = "replay"   # --replay FILE: play the recording (not persisted)
-    elif not _exists(board.path(config.FILE)):
-        cfg["sensor"] = board.DEFAULT_SENSOR   # first boot: the board's own sensor
+    elif board.HW:
+        try:
+            os.stat(board.path(config.FILE))
+        except OSError:   # no config stored yet: the board's own sensor
+            cfg["sensor"] = "imu"
     try:
         await dev.acq.apply(cfg)
     except (ValueError, OSError) as e:

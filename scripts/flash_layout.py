@@ -64,15 +64,18 @@ MODEL_BYTES = _const(DEVICE / "model_store.py", "MAX_BYTES")
 
 
 def board(name):
-    """The board module device/boards/<name>.py (constants only), read on the host."""
-    mod = name.replace("-", "_")
-    path = DEVICE / "boards" / (mod + ".py")
-    if not path.exists():
+    """The board module device/boards/<name>.py (constants only), read on the host as the
+    package "boards" (device/ itself stays off sys.path: its modules would shadow others)."""
+    if name not in names():
         raise SystemExit("unknown board %r; known: %s" % (name, ", ".join(names())))
-    spec = importlib.util.spec_from_file_location("_board_" + mod, path)
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
-    return m
+    if "boards" not in sys.modules:
+        pkg = DEVICE / "boards"
+        spec = importlib.util.spec_from_file_location(
+            "boards", pkg / "__init__.py", submodule_search_locations=[str(pkg)])
+        m = importlib.util.module_from_spec(spec)
+        sys.modules["boards"] = m
+        spec.loader.exec_module(m)
+    return importlib.import_module("boards." + name.replace("-", "_"))
 
 
 def names():
