@@ -1,7 +1,7 @@
-# /api/wifi: GET the Wi-Fi state (never the password); PUT {"ssid": ..., "password": ...}
-# stores a network and joins it (202: the page polls GET for the outcome). Before the device
-# has ever joined a network, whoever is on its access point may set one; after that the
-# access token is needed. Memory: no state of its own.
+# /api/wifi: GET the Wi-Fi state (never the password; {"mode": "none"} on the simulator);
+# PUT {"ssid": ..., "password": ...} stores a network and joins it (202: the page polls GET
+# for the outcome). Before the device has ever joined a network, whoever is on its access
+# point may set one; after that the access token is needed. Memory: no state of its own.
 import auth
 
 PATH = "/api/wifi"
@@ -14,7 +14,7 @@ def install(app, dev, err, json_body):
     @app.get(PATH)
     def get_wifi(request):
         if dev.wifi is None:
-            return no_wifi()
+            return {"mode": "none"}   # not an error: the page asks every device
         return dev.wifi.status()
 
     @app.put(PATH)

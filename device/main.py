@@ -71,6 +71,7 @@ class Device:
             s["board"] = board.HW["board"]
             s["sensor_chip"] = board.HW["sensor"]
             s["sensor_overflows"] = self.acq.overflows()
+            s["sensor_bus_errors"] = getattr(self.acq.sensor, "bus_errors", 0)
         if board.PROBLEM:
             s["board_problem"] = board.PROBLEM
         err = self.acq.error or self.sensor_error

@@ -20,7 +20,8 @@ function show(s, note) {
 async function status() {
   try {
     const r = await fetch("/api/wifi", { cache: "no-store" });
-    return r.ok ? await r.json() : null;        // 404: a simulated device, no Wi-Fi
+    const s = r.ok ? await r.json() : null;
+    return s && s.mode !== "none" ? s : null;   // "none": a simulated device, no Wi-Fi
   } catch { return null; }
 }
 

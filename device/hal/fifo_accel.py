@@ -13,6 +13,7 @@ except ImportError:   # CPython (host tests)
         _sleep(ms / 1000)
 
 POLL_MS = const(50)   # a burst holds about this much time of samples (bounded by the FIFO)
+_MAX_FAILS = const(10)   # bus errors in a row before the sensor counts as gone
 
 # WHO_AM_I values of chips people wire up by mistake, to say what was found instead
 KNOWN_IDS = {0x68: "an MPU-6050", 0x19: "an MPU-6886", 0x70: "an MPU-6500",
@@ -50,6 +51,8 @@ class FifoAccel:
         self._b2 = bytearray(2)
         self.overflows = 0        # times the FIFO was found full (samples may be lost)
         self.samples = 0          # samples moved into the ring
+        self.bus_errors = 0       # I2C transfers that failed (retried at the next poll)
+        self._fails = 0
         self._check_id()
         self._configure(rate)     # sets self.rate and self.scale
         b = self.rate * POLL_MS // 1000
@@ -81,22 +84,36 @@ class FifoAccel:
     # -- sampling
     def drain(self, ring, limit):
         """Move up to limit waiting samples into ring (int16 counts, x y z); returns how many.
-        A FIFO found full counts in self.overflows (the chip driver recovers from it)."""
-        n = self._level()
-        if n > limit:
-            n = limit
-        got = n
-        b = self.burst
-        while n >= b:
-            self._read_fifo(self._buf)
-            self._store(self._buf, b, ring)
-            n -= b
-        while n:
-            self._read_fifo(self._one)
-            self._store(self._one, 1, ring)
-            n -= 1
+        A FIFO found full counts in self.overflows (the chip driver recovers from it); a
+        failed I2C transfer in self.bus_errors (raised after _MAX_FAILS in a row)."""
+        got = 0
+        try:
+            n = self._level()
+            if n > limit:
+                n = limit
+            b = self.burst
+            while n >= b:
+                self._read_fifo(self._buf)
+                self._store(self._buf, b, ring)
+                got += b
+                n -= b
+            while n:
+                self._read_fifo(self._one)
+                self._store(self._one, 1, ring)
+                got += 1
+                n -= 1
+            self._fails = 0
+        except OSError:
+            self.bus_errors += 1
+            self._fails += 1
+            if self._fails >= _MAX_FAILS:
+                raise
+            self._recover()
         self.samples += got
         return got
+
+    def _recover(self):
+        """After a failed transfer (the FIFO may be partly read): nothing by default."""
 
     def _store(self, b, k, ring):
         out = ring.buf

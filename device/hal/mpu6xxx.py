@@ -82,6 +82,13 @@ class _MPU(FifoAccel):
     def _read_fifo(self, buf):
         self._bus.readfrom_mem_into(self.addr, _FIFO_R_W, buf)
 
+    def _recover(self):
+        # a burst cut short leaves the next packet anywhere: start from an empty FIFO
+        try:
+            self._w8(_USER_CTRL, _FIFO_ON | _FIFO_RESET)
+        except OSError:
+            pass
+
     def close(self):
         self._w8(_FIFO_EN, 0)
         self._w8(_USER_CTRL, 0)

@@ -222,6 +222,50 @@ def test_lis3dh_close_powers_down():
 
 
 # -- errors
+def test_mpu_bus_error_mid_burst_is_counted_and_the_fifo_restarts_aligned():
+    chip = FakeMPU("mpu6050")
+    bus, s = _open("mpu6050", chip, 100)
+    s.start()
+    chip.tick(12)
+    bus.fail(2, 1)              # INT_STATUS and FIFO count pass, the first burst fails
+    ring = Ring(3, 64)
+    assert s.drain(ring, 64) == 0 and s.bus_errors == 1 and chip.count == 0
+    chip.tick(6)
+    assert s.drain(ring, 64) == 6 and s.bus_errors == 1
+    got = _samples(ring)
+    assert [x for x, _, _ in got] == list(range(12, 18))
+    assert all(abs(z * s.scale - 1.0) < 1e-6 for _, _, z in got)
+
+
+def test_lis3dh_bus_error_loses_nothing_the_fifo_still_holds():
+    chip = FakeLIS3DH()
+    bus, s = _open("lis3dh", chip, 100)
+    s.start()
+    chip.tick(7)
+    bus.fail(1, 1)              # FIFO_SRC passes, the burst read fails before any byte
+    ring = Ring(3, 64)
+    assert s.drain(ring, 64) == 0 and s.bus_errors == 1
+    assert s.drain(ring, 64) == 7
+    assert [_x_index("lis3dh", x) for x, _, _ in _samples(ring)] == list(range(7))
+
+
+def test_a_sensor_that_stops_answering_raises_after_ten_failed_polls():
+    chip = FakeMPU("mpu6886")
+    bus, s = _open("mpu6886", chip, 100)
+    s.start()
+    bus.fail(0, 1000)
+    ring = Ring(3, 64)
+    for _ in range(9):
+        assert s.drain(ring, 64) == 0
+    try:
+        s.drain(ring, 64)
+    except OSError:
+        pass
+    else:
+        raise AssertionError("a dead bus was retried for ever")
+    assert s.bus_errors == 10
+
+
 def test_wrong_who_am_i_names_the_chip_that_answered():
     try:
         _open("mpu6050", FakeMPU("mpu6886"))

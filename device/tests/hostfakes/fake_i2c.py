@@ -22,6 +22,21 @@ class FakeI2C:
         for c in chips:
             self._chips[c.addr] = c
         self.log = None           # set to a list to record (op, addr, reg, nbytes)
+        self._skip = 0
+        self._failing = 0
+
+    def fail(self, after, count):
+        """Let `after` transfers pass, then fail `count` (OSError ETIMEDOUT, as the ESP32
+        port raises for a stretched or stuck bus)."""
+        self._skip, self._failing = after, count
+
+    def _transfer(self):
+        if self._failing:
+            if self._skip:
+                self._skip -= 1
+            else:
+                self._failing -= 1
+                raise OSError(116)
 
     def chip(self, addr):
         return self._chips[addr]
@@ -36,6 +51,7 @@ class FakeI2C:
         return sorted(self._chips)
 
     def readfrom_mem_into(self, addr, reg, buf):
+        self._transfer()
         c = self._get(addr)
         if self.log is not None:
             self.log.append(("r", addr, reg, len(buf)))
@@ -47,6 +63,7 @@ class FakeI2C:
         return bytes(buf)
 
     def writeto_mem(self, addr, reg, buf):
+        self._transfer()
         c = self._get(addr)
         if self.log is not None:
             self.log.append(("w", addr, reg, len(buf)))
