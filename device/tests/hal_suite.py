@@ -47,6 +47,15 @@ def _samples(ring):
     return out
 
 
+def _resumes_aligned(s, chip, ring, first, n):
+    """After an MPU FIFO restart: the next n samples arrive whole (x = index, z = 1 g)."""
+    chip.tick(n)
+    assert s.drain(ring, 64) == n
+    got = _samples(ring)
+    assert [x for x, _, _ in got] == list(range(first, first + n))
+    assert all(abs(z * s.scale - 1.0) < 1e-6 for _, _, z in got)
+
+
 def _fifo_reads(bus, reg):
     return [e[3] for e in bus.log if e[0] == "r" and e[2] == reg]
 
@@ -111,11 +120,8 @@ def test_mpu6050_overflow_is_counted_and_the_fifo_restarts_aligned():
     assert chip.overflows > 0
     ring = Ring(3, 64)
     assert s.drain(ring, 64) == 0 and s.overflows == 1 and chip.count == 0
-    chip.tick(7)
-    assert s.drain(ring, 64) == 7 and s.overflows == 1
-    got = _samples(ring)
-    assert [x for x, _, _ in got] == list(range(200, 207))
-    assert all(abs(z * s.scale - 1.0) < 1e-6 for _, _, z in got)   # whole packets again
+    _resumes_aligned(s, chip, ring, 200, 7)
+    assert s.overflows == 1
 
 
 def test_mpu6050_close_stops_the_fifo_and_sleeps():
@@ -230,11 +236,8 @@ def test_mpu_bus_error_mid_burst_is_counted_and_the_fifo_restarts_aligned():
     bus.fail(2, 1)              # INT_STATUS and FIFO count pass, the first burst fails
     ring = Ring(3, 64)
     assert s.drain(ring, 64) == 0 and s.bus_errors == 1 and chip.count == 0
-    chip.tick(6)
-    assert s.drain(ring, 64) == 6 and s.bus_errors == 1
-    got = _samples(ring)
-    assert [x for x, _, _ in got] == list(range(12, 18))
-    assert all(abs(z * s.scale - 1.0) < 1e-6 for _, _, z in got)
+    _resumes_aligned(s, chip, ring, 12, 6)
+    assert s.bus_errors == 1
 
 
 def test_lis3dh_bus_error_loses_nothing_the_fifo_still_holds():
