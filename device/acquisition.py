@@ -25,6 +25,8 @@ class Acquisition:
         self._seq = 0                # next sequence number after a restart
         self._windows = 0            # windows built by earlier configurations
         self._dropped = 0
+        self._overflows = 0          # sensor FIFOs found full by earlier configurations
+        self.error = None            # the last failure of the sampler or framer loop
         self.mem_free_min = gc.mem_free()
 
     def rate(self):
@@ -33,7 +35,7 @@ class Acquisition:
     def channels_of(self, kind):
         if kind == "sim":
             return 3
-        if kind == "replay" and self.sensor is not None and self.sensor.name == "replay":
+        if self.sensor is not None and self.sensor.name == kind:   # never reopen a running one
             return len(self.sensor.channels)
         return len(board.make_sensor(kind, 100).channels)
 
@@ -51,6 +53,7 @@ class Acquisition:
             except Exception as e:   # log and carry on with the next configuration
                 print("motebook: %s failed:" % attr)
                 sys.print_exception(e)
+                self.error = "%s failed: %r" % (attr, e)
                 part.stopped = True
             finally:
                 self._busy -= 1
@@ -67,6 +70,7 @@ class Acquisition:
             self._seq = self.windower.next_seq()
             self._windows += self.windower.windows
             self._dropped += self.windower.dropped
+        self._overflows += getattr(self.sensor, "overflows", 0)
         if self.sensor is not None and hasattr(self.sensor, "close"):
             self.sensor.close()
         self.sampler = self.framer = self.windower = self.sensor = None
@@ -87,7 +91,7 @@ class Acquisition:
         ring = Ring(nch, window + max(hop, rate // 2))
         windower = Windower(ring, window, hop, self._seq)
         ready = asyncio.Event()
-        sampler = Sampler(sensor, ring, rate, ready, windower.ready)
+        sampler = Sampler(sensor, ring, rate, ready, windower.ready, window)
         framer = Framer(windower, rate, sensor.scale, ready, self._publish,
                         lambda: sampler.t0_ms)
         self.sensor, self.windower, self.sampler, self.framer = sensor, windower, sampler, framer
@@ -106,6 +110,9 @@ class Acquisition:
 
     def dropped(self):
         return self._dropped + (self.windower.dropped if self.windower else 0)
+
+    def overflows(self):
+        return self._overflows + getattr(self.sensor, "overflows", 0)
 
     def next_seq(self):
         return self.windower.next_seq() if self.windower else self._seq

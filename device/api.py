@@ -10,6 +10,7 @@ from microdot.websocket import websocket_upgrade
 import api_model
 import api_notebooks
 import api_sessions
+import api_wifi
 import auth
 import board
 import clock
@@ -109,6 +110,7 @@ def create_app(dev):
         }
         s.update(dev.infer.status())
         s.update(clock.status())
+        s.update(dev.hw_status())
         return s
 
     @app.put("/api/clock")
@@ -179,6 +181,7 @@ def create_app(dev):
     api_sessions.install(app, dev, _err, require_token, json_body)
 
     api_notebooks.install(app, dev, _err, require_token, board.DATA)
+    api_wifi.install(app, dev, _err, json_body)
 
     @app.get("/ws")
     async def ws(request):

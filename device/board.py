@@ -1,11 +1,14 @@
-# Chooses the hardware: on the unix port the simulator (settings from MOTEBOOK_* environment
-# variables set by scripts/sim.py), on an ESP32 the real board. Memory: a few strings only;
-# sensors are created on demand by make_sensor().
+# Chooses the hardware. board.json beside main.py (written by scripts/deploy) names the board
+# module (boards/) holding its pins and sensor; without it: on an ESP32 the simulated sensor
+# and a message, on the unix port the simulator (settings from MOTEBOOK_* environment
+# variables set by scripts/sim.py). Memory: a few strings, the board's small dict; the I2C bus
+# is made on first use, sensors by make_sensor().
 import os
 import sys
 
 FW_VERSION = "0.1.0"
 UNIX = sys.platform in ("linux", "darwin")
+SETTINGS = "board.json"   # in the working directory: "/" on a board
 
 
 def _env(name, default):
@@ -14,6 +17,23 @@ def _env(name, default):
         if v:
             return v
     return default
+
+
+def _hardware():
+    """(hardware dict or None, problem message or None) from board.json."""
+    import json
+    try:
+        with open(SETTINGS) as f:
+            settings = json.load(f)
+    except OSError:
+        return None, None if UNIX else "no %s: run scripts/deploy --board NAME" % SETTINGS
+    except ValueError as e:
+        return None, "%s is not JSON (%s)" % (SETTINGS, e)
+    import boards
+    try:
+        return boards.hardware(settings), None
+    except ValueError as e:
+        return None, str(e)
 
 
 if UNIX:
@@ -26,7 +46,7 @@ if UNIX:
     SO_SNDBUF = 7       # Linux value; the unix port's socket module lacks the constant
     WS_STALL_MS = int(_env("MOTEBOOK_WS_STALL_MS", "20000"))
     MODEL_IMPL = _env("MOTEBOOK_MODEL_IMPL", "auto")   # trees: auto (C if present)/c/python
-else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by boot.py
+else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by main.py (wifi.py)
     DATA = "/data"
     WWW = "/www"
     HOST = "0.0.0.0"
@@ -37,12 +57,34 @@ else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by boot.py
     WS_STALL_MS = 20000   # a WebSocket client taking nothing this long is dropped
     MODEL_IMPL = "auto"
 
-SENSORS = ("sim", "replay") if REPLAY else ("sim",)
+HW, PROBLEM = _hardware()   # PROBLEM: why there is no board (shown in /api/status)
+# A board has Wi-Fi (on the unix port only with host fakes of network, for tests)
+WIFI = HW is not None or not UNIX
+STORAGE_BUDGET = HW["storage_budget"] if HW else 1536 * 1024   # default for recordings
+if REPLAY:
+    SENSORS = ("sim", "replay")
+elif HW:
+    SENSORS = ("imu", "sim")
+else:
+    SENSORS = ("sim",)
+_bus = None
+
+
+def i2c():
+    """The board's I2C bus (machine.I2C), made once."""
+    global _bus
+    if _bus is None:
+        try:
+            from machine import I2C, Pin
+        except ImportError:
+            raise ValueError("this MicroPython has no machine.I2C")
+        _bus = I2C(HW["i2c"], scl=Pin(HW["scl"]), sda=Pin(HW["sda"]), freq=HW["freq"])
+    return _bus
 
 
 def make_sensor(kind, rate, activity="idle"):
-    """Create the sensor named kind ('sim' or 'replay'). On the ESP32 the IMU driver (later)
-    will be added here, taking its I2C bus as a constructor argument."""
+    """Create the sensor named kind: 'sim', 'replay' (a recording), 'imu' (the board's
+    accelerometer, hal/imu.py; raises hal.fifo_accel.SensorError when it does not answer)."""
     if kind == "replay":
         if not REPLAY:
             raise ValueError("sensor 'replay' needs a recording (start with --replay FILE)")
@@ -51,9 +93,9 @@ def make_sensor(kind, rate, activity="idle"):
     if kind == "sim":
         from hal.sim_accel import SimAccel
         return SimAccel(rate, activity)
-    # ESP32 placeholder: kind "imu" -> hal/imu.py (I2C IMU driver taking its machine.I2C bus
-    # as a constructor argument, scratch buffers filled with readfrom_mem_into) comes later,
-    # and will be added to SENSORS on the board.
+    if kind == "imu" and HW:
+        from hal import imu
+        return imu.make(HW["sensor"], i2c(), rate, HW["addr"])
     raise ValueError("unknown sensor %r" % kind)
 
 

@@ -37,5 +37,12 @@ def set_time(t, src="page"):
     source = src
 
 
+def mark_set(src):
+    """The RTC was set by someone else (ntptime): the clock is known, from src."""
+    global _offset, source
+    _offset = 0.0
+    source = src
+
+
 def status():
     return {"time": now(), "clock": source}

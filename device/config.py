@@ -10,6 +10,7 @@ DEFAULTS = {"rate": 100, "window": 128, "hop": 64, "sensor": "sim"}
 LIMITS = {"rate": (1, 1000), "window": (2, 4096)}
 MAX_VALUES = 8192      # window * channels
 _FILE = "config.json"
+FILE = _FILE           # its name in the data dir (main.py: is a config stored?)
 # Optional fields: absent until set (default in the module using them), same integer rules.
 # storage_budget: bytes for recorded sessions (device/recorder.py, device/SESSIONS.md).
 OPTIONAL = {"storage_budget": (4096, 1 << 26)}

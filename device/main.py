@@ -36,6 +36,8 @@ class Device:
         self.rec = Recorder(self, board.DATA)   # recovers sessions cut by a restart
         self.infer.on_prediction = self.rec.on_prediction
         self.mem_after_imports = _MEM_AFTER_IMPORTS
+        self.wifi = None          # wifi.WiFi on a board
+        self.sensor_error = None  # why the board's sensor is not used
 
     def uptime_s(self):
         # ticks_ms wraps (about 12 days on the ESP32): accumulate differences instead; the
@@ -63,6 +65,23 @@ class Device:
                 "channels": list(a.sensor.channels), "sensor": a.cfg["sensor"],
                 "sensors": list(board.SENSORS), "scale": a.sensor.scale,
                 "unit": getattr(a.sensor, "unit", ""), "seq": a.next_seq()}
+
+    def hw_status(self):
+        """Board, sensor and Wi-Fi fields of /api/status (none on the plain simulator)."""
+        s = {}
+        if board.HW:
+            s["board"] = board.HW["board"]
+            s["sensor_chip"] = board.HW["sensor"]
+            s["sensor_overflows"] = self.acq.overflows()
+            s["sensor_bus_errors"] = getattr(self.acq.sensor, "bus_errors", 0)
+        if board.PROBLEM:
+            s["board_problem"] = board.PROBLEM
+        err = self.acq.error or self.sensor_error
+        if err:
+            s["sensor_error"] = err
+        if self.wifi is not None:
+            s["wifi"] = self.wifi.status()
+        return s
 
     async def apply_config(self, new):
         """Restart acquisition with new; on failure restore the old config. Persist on
@@ -98,13 +117,30 @@ async def main():
     cfg, warning = config.load(board.DATA, board.SENSORS)
     if warning:
         print("motebook:", warning)
+    if board.PROBLEM:
+        print("motebook: board:", board.PROBLEM)
     if board.REPLAY:
         cfg["sensor"] = "replay"   # --replay FILE: play the recording (not persisted)
+    elif board.HW:
+        try:
+            os.stat(board.path(config.FILE))
+        except OSError:   # no config stored yet: the board's own sensor
+            cfg["sensor"] = "imu"
     try:
         await dev.acq.apply(cfg)
-    except ValueError as e:
-        print("motebook: error:", e)
-        sys.exit(2)
+    except (ValueError, OSError) as e:
+        if cfg["sensor"] != "imu":
+            print("motebook: error:", e)
+            sys.exit(2)
+        # a board whose sensor does not answer still serves the page and says why
+        dev.sensor_error = str(e)
+        print("motebook: sensor:", e, "- using the simulated sensor")
+        cfg["sensor"] = "sim"
+        await dev.acq.apply(cfg)
+    if board.WIFI:
+        import wifi
+        dev.wifi = wifi.WiFi(board.DATA)
+        asyncio.create_task(dev.wifi.run())
     await dev.model.boot()
     app = create_app(dev)
     asyncio.create_task(dev.clock())

@@ -9,6 +9,7 @@ import struct
 import sys
 import time
 
+import board
 import clock
 import framer
 import label_file
@@ -16,7 +17,7 @@ import session_store as sessions
 from pred_log import PredLog
 from shared import protocol
 
-DEFAULT_BUDGET = 1536 * 1024   # bytes under <data>/sessions (4 MB ESP32 flash)
+DEFAULT_BUDGET = board.STORAGE_BUDGET   # bytes under <data>/sessions (the board's flash)
 BUF_BYTES = 2048               # made at boot (a heap this full may lack 4 KB later); records
                                # are flushed when it fills ...
 FLUSH_MS = 2000                # ... or when the oldest buffered one is this old

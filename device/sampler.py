@@ -1,6 +1,7 @@
 # Sampling task: reads the sensor at a fixed rate into a preallocated int16 Ring.
 # A timer loop paced by ticks_us catches up missed ticks, so the long-run rate is exact even
-# when asyncio wakes late (unix port). Memory: no allocation per sample (small ints only).
+# when asyncio wakes late (unix port). A sensor with its own FIFO (fifo=True) keeps time
+# itself: the task drains it every poll_ms instead. Memory: no allocation per sample.
 import asyncio
 import time
 
@@ -8,10 +9,11 @@ _MAX_CATCHUP_S = 1  # further behind than this (e.g. process stopped): resync, c
 
 
 class Sampler:
-    def __init__(self, sensor, ring, rate, ready_event, want_window):
+    def __init__(self, sensor, ring, rate, ready_event, want_window, window=1):
         self.sensor = sensor
         self.ring = ring
         self.rate = rate
+        self._window = min(window, ring.capacity - 1)
         self._ready = ready_event
         self._want = want_window   # callable: True when a window can be cut
         self.resyncs = 0
@@ -19,6 +21,9 @@ class Sampler:
         self.t0_ms = time.ticks_ms()
 
     async def run(self):
+        if getattr(self.sensor, "fifo", False):
+            await self._run_fifo()
+            return
         sensor, ring, rate = self.sensor, self.ring, self.rate
         buf = ring.buf
         t0 = time.ticks_us()
@@ -46,3 +51,24 @@ class Sampler:
                 self._ready.set()
             wait_us = time.ticks_diff(due, time.ticks_us())
             await asyncio.sleep_ms((wait_us + 999) // 1000 if wait_us > 0 else 0)
+
+    async def _run_fifo(self):
+        # Timestamps follow the chip: sample k is at t0_ms + k / rate. A FIFO found full lost
+        # samples, so t0_ms moves on to put the newest sample at "now" again.
+        sensor, ring, rate = self.sensor, self.ring, self.rate
+        limit = ring.capacity - self._window   # one drain never overwrites an uncut window
+        sensor.start()
+        self.t0_ms = time.ticks_ms()
+        first = ring.count
+        overflows = sensor.overflows
+        while not self.stopped:
+            n = sensor.drain(ring, limit)
+            if sensor.overflows != overflows:
+                overflows = sensor.overflows
+                self.resyncs += 1
+                self.t0_ms = time.ticks_add(
+                    time.ticks_ms(), -((ring.count - first) * 1000 // rate))
+            if n and self._want():
+                self._ready.set()
+            # more waiting: let the framer cut windows, then drain again
+            await asyncio.sleep_ms(0 if n == limit else sensor.poll_ms)

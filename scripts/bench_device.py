@@ -4,7 +4,10 @@ streams to a WebSocket client for a few seconds per configuration and prints the
 after imports and the heap high-water mark while streaming (from /api/status: mem_free_min
 is the lowest free heap right after the scheduled garbage collections since the last
 configuration change).
-Usage: scripts/bench_device.py [--seconds N]"""
+--board NAME: the same on a board simulated from its deployed files (device/tests/boardsim.py:
+our frozen firmware for boards without PSRAM, .mpy files and the PSRAM heap for the others),
+with its IMU and Wi-Fi; the host fakes of the chip and the radio take heap a board does not.
+Usage: scripts/bench_device.py [--seconds N] [--board NAME]"""
 import argparse
 import sys
 import tempfile
@@ -26,15 +29,27 @@ CONFIGS = [
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=4)
+    ap.add_argument("--board", help="a board simulated from its deployed files")
     args = ap.parse_args()
+    heap = HEAP
     with tempfile.TemporaryDirectory() as tmp:
-        dev = SimDevice(Path(tmp) / "data").start()
+        if args.board:
+            from device.tests import boardsim
+            root = Path(tmp) / "board"
+            boardsim.deploy_to(args.board, root)
+            dev = boardsim.BoardSim(args.board, root)
+            heap = int(dev.heap[:-1]) * 1024
+            dev.start(timeout=30)
+        else:
+            dev = SimDevice(Path(tmp) / "data").start()
         try:
             _, s = dev.json("GET", "/api/status")
-            print("heap size:                     %7d bytes" % HEAP)
+            print("heap size:                     %7d bytes" % heap)
             print("free heap after imports:       %7d bytes" % s["mem_after_imports"])
             print("free heap idle (no client):    %7d bytes" % s["mem_free"])
             for label, cfg in CONFIGS:
+                if args.board:
+                    cfg = dict(cfg, sensor="imu")
                 st, body = dev.put("/api/config", cfg)
                 assert st == 200, body
                 ws = dev.ws()
@@ -49,12 +64,14 @@ def main():
                 ws.close()
                 dt = time.monotonic() - t0
                 print("%s:" % label)
-                print("  frames/s received %7.1f   (%d bytes each), dropped %d"
-                      % (frames / dt, nbytes // max(frames, 1), s["dropped"]))
+                print("  frames/s received %7.1f   (%d bytes each), dropped %d%s"
+                      % (frames / dt, nbytes // max(frames, 1), s["dropped"],
+                         ", rate %d Hz, FIFO overflows %d" % (s["rate"], s["sensor_overflows"])
+                         if args.board else ""))
                 print("  free heap now     %7d bytes   min while streaming %7d bytes"
                       % (s["mem_free"], s["mem_free_min"]))
                 print("  heap high-water   %7d bytes   (%.0f%% of the heap)"
-                      % (HEAP - s["mem_free_min"], 100 * (HEAP - s["mem_free_min"]) / HEAP))
+                      % (heap - s["mem_free_min"], 100 * (heap - s["mem_free_min"]) / heap))
         finally:
             dev.stop()
 

@@ -32,8 +32,8 @@ class SimDevice:
         self.extra_env = env or {}
         self.log = self.data.parent / ("device-%d.log" % self.port)
 
-    def start(self, timeout=15):
-        self.data.mkdir(parents=True, exist_ok=True)
+    def command(self):
+        """(argv, environment, working directory) of the device process."""
         cmd = [sys.executable, str(ROOT / "scripts" / "sim.py"), "--data", str(self.data),
                "--port", str(self.port), "--quiet"]
         if self.replay:
@@ -43,8 +43,14 @@ class SimDevice:
         env = dict(os.environ)
         env.pop("PORT", None)
         env.update(self.extra_env)
+        return cmd, env, None
+
+    def start(self, timeout=15):
+        self.data.mkdir(parents=True, exist_ok=True)
+        cmd, env, cwd = self.command()
         self._logf = open(self.log, "ab")
-        self.proc = subprocess.Popen(cmd, stdout=self._logf, stderr=subprocess.STDOUT, env=env)
+        self.proc = subprocess.Popen(cmd, stdout=self._logf, stderr=subprocess.STDOUT, env=env,
+                                     cwd=cwd)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

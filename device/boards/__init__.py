@@ -1,0 +1,38 @@
+# Supported boards: one module each (pins, sensor, flash layout name, storage budget), chosen
+# by board.json on the device ({"board": NAME, ...}); board.json may override the sensor, its
+# address and the I2C pins for boards wired by hand. Memory: only the chosen module is loaded.
+NAMES = ("m5stickc", "esp32-mpu6050", "esp32-lis3dh", "esp32s3-psram")
+SENSORS = ("mpu6050", "mpu6886", "lis3dh")
+_INTS = ("addr", "i2c", "scl", "sda", "freq")
+
+
+def load(name):
+    """The board module called name (a member of NAMES)."""
+    if name not in NAMES:
+        raise ValueError("unknown board %r; known: %s" % (name, ", ".join(NAMES)))
+    mod = name.replace("-", "_")
+    return __import__("boards." + mod, None, None, [mod])
+
+
+def hardware(settings):
+    """The board's hardware as a dict (board module defaults, then the overrides in
+    settings, the parsed board.json). Raises ValueError naming the bad field."""
+    if not isinstance(settings, dict) or not isinstance(settings.get("board"), str):
+        raise ValueError('board.json must be an object like {"board": "%s"}' % NAMES[0])
+    b = load(settings["board"])
+    hw = {"board": settings["board"], "sensor": b.SENSOR, "addr": b.ADDR, "i2c": b.I2C,
+          "scl": b.SCL, "sda": b.SDA, "freq": b.FREQ, "storage_budget": b.STORAGE_BUDGET}
+    for k in settings:
+        v = settings[k]
+        if k == "sensor":
+            if v not in SENSORS:
+                raise ValueError("board.json: sensor must be one of %s, got %r"
+                                 % (", ".join(SENSORS), v))
+        elif k in _INTS:
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError("board.json: %s must be a non-negative integer, got %r" % (k, v))
+        elif k != "board":
+            raise ValueError("board.json: unknown field %r; valid: board, sensor, %s"
+                             % (k, ", ".join(_INTS)))
+        hw[k] = v
+    return hw

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# motebook: build our ESP32 firmware image (boards without PSRAM: m5stickc, esp32-mpu6050,
+# esp32-lis3dh) with ESP-IDF: MicroPython's esp32 port at the pinned tag, our board definition
+# (boards/MOTEBOOK_ESP32: no Bluetooth), our emlearn bindings as user C modules
+# (usermods.cmake) and the firmware frozen (device/, shared/, Microdot: scripts/build_fw.py
+# --esp32-manifest, on top of manifest_base.py).
+#   firmware/build.sh          inside Espressif's container (see firmware/README.md), or
+#                              wherever ESP-IDF's export.sh has been sourced
+# Output: build/firmware/MOTEBOOK_ESP32/{firmware.bin (flash at 0x1000), micropython.bin}
+# Needs network access (git clone, PyPI) and ESP-IDF; nothing here runs without them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+. firmware/pins.sh
+. wasm/pins.sh          # EMLEARN_VERSION, EMLEARN_WHEEL(_SHA256): the headers we build with
+say() { printf '[firmware] %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+[ -n "${IDF_PATH:-}" ] && command -v idf.py >/dev/null \
+    || die "ESP-IDF is not set up: run in $IDF_IMAGE (firmware/README.md) or source export.sh"
+B=$ROOT/build/firmware
+OUT=$B/MOTEBOOK_ESP32
+MP=$B/micropython-$MICROPYTHON_TAG
+mkdir -p "$B/wheels" "$OUT"
+
+# 1. MicroPython at the pinned commit, with the submodules the esp32 port needs
+if [ ! -d "$MP/.git" ]; then
+    git clone --depth 1 --branch "$MICROPYTHON_TAG" https://github.com/micropython/micropython "$MP"
+fi
+[ "$(git -C "$MP" rev-parse HEAD)" = "$MICROPYTHON_COMMIT" ] \
+    || die "$MP is not MicroPython $MICROPYTHON_TAG ($MICROPYTHON_COMMIT)"
+make -C "$MP/ports/esp32" BOARD_DIR="$ROOT/firmware/boards/MOTEBOOK_ESP32" submodules
+make -C "$MP/mpy-cross" -j"$(nproc)"
+
+# 2. Microdot's sources and emlearn's headers, from their pinned wheels
+fetch_wheel() { # $1 = pip spec, $2 = wheel file, $3 = sha256, $4 = unpack dir
+    [ -f "$B/wheels/$2" ] || python3 -m pip download -q --no-deps "$1" -d "$B/wheels"
+    echo "$3  $B/wheels/$2" | sha256sum -c --quiet - || die "$2: checksum mismatch"
+    rm -rf "$4" && mkdir -p "$4" && python3 -m zipfile -e "$B/wheels/$2" "$4"
+}
+fetch_wheel "microdot==$MICRODOT_VERSION" "$MICRODOT_WHEEL" "$MICRODOT_WHEEL_SHA256" "$B/microdot"
+fetch_wheel "emlearn==$EMLEARN_VERSION" "$EMLEARN_WHEEL" "$EMLEARN_WHEEL_SHA256" "$B/emlearn"
+
+# 3. The manifest: manifest_base.py + every firmware module (the simulator's list)
+PYTHONPATH="$B/microdot" python3 scripts/build_fw.py --esp32-manifest "$B/manifest.py"
+
+# 4. The image
+EMLEARN_INCLUDE="$B/emlearn/emlearn" make -C "$MP/ports/esp32" -j"$(nproc)" \
+    BOARD_DIR="$ROOT/firmware/boards/MOTEBOOK_ESP32" BUILD="$B/build-MOTEBOOK_ESP32" \
+    USER_C_MODULES="$ROOT/firmware/usermods.cmake" FROZEN_MANIFEST="$B/manifest.py"
+cp "$B/build-MOTEBOOK_ESP32/firmware.bin" "$B/build-MOTEBOOK_ESP32/micropython.bin" "$OUT/"
+
+# 5. It must fit the factory partition of the boards that take it
+python3 scripts/flash_layout.py --image "$OUT/micropython.bin"
+say "done: $OUT/firmware.bin (scripts/deploy --board m5stickc --port ... flashes it)"
