@@ -83,12 +83,18 @@ class Moments:
         total = self._sum
         for r in range(start, end, step):
             b = r * d
-            for j in range(d):
-                v = (X[b + j] - lo[j]) * f[j]
-                if v > 0.0:      # (False for NaN)
-                    u[j] = int(v + 0.5) if v < LEVELS else LEVELS
-                else:
-                    u[j] = 0
+            try:                 # values inside [lo, hi]: no clamping needed
+                for j in range(d):
+                    u[j] = int((X[b + j] - lo[j]) * f[j] + 0.5)
+                if max(u) > LEVELS:
+                    raise OverflowError
+            except (ValueError, OverflowError):   # NaN (int() refuses), below lo, above hi
+                for j in range(d):
+                    v = (X[b + j] - lo[j]) * f[j]
+                    if v > 0.0:      # (False for NaN)
+                        u[j] = int(v + 0.5) if v < LEVELS else LEVELS
+                    else:
+                        u[j] = 0
             p = int.from_bytes(u, "little")
             total += p
             for i in range(d):       # accumulator i holds sum(u_i * u_j) for j >= i

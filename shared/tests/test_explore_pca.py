@@ -97,3 +97,16 @@ def test_pca_all_components_by_jacobi_path():
 
 def test_pca_rejects_one_row():
     raises(ValueError, PCA(2).fit, f32([1.0, 2.0]), 2)
+
+
+def test_moments_clamp_values_outside_the_range_and_nan_to_lo():
+    # the same statistics as the table clamped by hand (NaN counts as lo)
+    nan = float("nan")
+    X = f32([1.0, 2.0, nan, 4.0, 3.0, 1.0, -5.0, 100.0, 2.5, 3.5])
+    lo, hi = [0.0, 1.0], [3.0, 4.0]
+    clamped = f32([1.0, 2.0, 0.0, 4.0, 3.0, 1.0, 0.0, 4.0, 2.5, 3.5])
+    a, b = Moments(lo, hi), Moments(lo, hi)
+    a.add_rows(X, 0, 5)
+    b.add_rows(clamped, 0, 5)
+    assert a.mean() == b.mean() and a.std() == b.std()
+    assert list(a.correlation()) == list(b.correlation())
