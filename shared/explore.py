@@ -11,6 +11,10 @@
 #   for p in ex.steps():                 # {"stage", "done", "total", "fraction"}
 #       await asyncio.sleep_ms(1)        # each step takes about budget_ms (default 50 ms)
 #   ex.xy, ex.explained, ex.clusters, ex.names       # projection, ratios, cluster per window
+#   ex.summary(), ex.column(j)                        # facts for the page; feature j per window
+#   then, each a generator of progress dicts (or the object's .run()):
+#   ex.cluster_steps(k)    ex.choose_k(ks)    ex.int16_steps()
+#   ex.proposer(labelled, labels).steps()    ex.outliers().steps()
 #
 # Rows for the PCA fit: all windows up to pca_rows, else every s-th window (s = ceil(n /
 # pca_rows)); the projection, z-scores and clusters always cover every window.
@@ -20,6 +24,7 @@ from shared.clustering import KMeans
 from shared.cluster_metrics import Silhouette
 from shared.compat import ticks_ms, ticks_diff
 from shared.fewshot import Proposer
+from shared.model import zeros_h
 from shared.moments import Moments, ranges
 from shared.outliers import Outliers
 from shared.pca import PCA
@@ -34,10 +39,11 @@ _SPAN = (("features", 0.0, 0.7), ("ranges", 0.7, 0.74), ("moments", 0.74, 0.84),
 
 
 def _fraction(stage, done, total):
+    part = done / total if total else 1.0
     for name, a, b in _SPAN:
         if name == stage:
-            return a + (b - a) * (done / total if total else 1.0)
-    return 1.0
+            return a + (b - a) * part
+    return part                 # a follow-up (int16, ...): its own 0..1
 
 
 class Explore:
@@ -46,7 +52,7 @@ class Explore:
     window["scale"]); k: clusters (0: no k-means); budget_ms: the longest a step should take."""
 
     def __init__(self, windows, window, scales=None, k=4, n_components=2, seed=1,
-                 pca_rows=4096, budget_ms=50, fft="auto", n_init=3):
+                 pca_rows=2048, budget_ms=50, fft="auto", n_init=3):
         if scales is None and not window.get("scale"):
             raise ValueError("give the windows' scales (or window['scale'])")
         if scales is not None and len(scales) != len(windows):
@@ -148,6 +154,23 @@ class Explore:
             pass
         return self
 
+    def column(self, j):
+        """Feature j of every window, array('f') of n (e.g. a scatter axis or a per-class
+        distribution)."""
+        d, X = self.d, self.X
+        return array("f", [X[i * d + j] for i in range(self.n)])
+
+    def summary(self):
+        """JSON-ready facts for a page or notebook (the per-window arrays stay in .xy,
+        .clusters)."""
+        out = {"n": self.n, "features": self.names, "explained": self.explained,
+               "pca_rows": len(range(0, self.n, (self.n + self.pca_rows - 1) // self.pca_rows)),
+               "k": self.k if self.kmeans else 0}
+        if self.kmeans:
+            out["sizes"] = self.kmeans.sizes()
+            out["inertia"] = self.kmeans.inertia / (32.0 * 32.0)
+        return out
+
     def cluster_steps(self, k, seed=None):
         """(Re)cluster into k clusters; sets .kmeans and .clusters when done."""
         km = KMeans(self.u8, self.d, k, seed=self.seed if seed is None else seed,
@@ -173,8 +196,9 @@ class Explore:
             if k > min(self.n - 1, sil.m - 1):
                 continue
             km = KMeans(self.u8, self.d, k, seed=self.seed, n_init=self.n_init)
-            for _ in km.steps():
-                pass
+            for p in km.steps():
+                yield {"stage": "choose_k", "done": len(table) + p["done"] / p["total"],
+                       "total": len(ks)}
             table.append({"k": k, "inertia": km.inertia / unit,
                           "silhouette": sil.score(km.assignments)})
             yield {"stage": "choose_k", "done": len(table), "total": len(ks)}
@@ -185,10 +209,24 @@ class Explore:
         yield {"stage": "done", "done": 1, "total": 1, "table": table,
                "best": best["k"] if best else None}
 
+    def int16_steps(self):
+        """Make the standardised int16 rows (for neighbours) in steps; .int16() is then free."""
+        if self._q is not None:
+            return
+        q = zeros_h(self.n * self.d)
+        z, X = self.zscore, self.X
+
+        def fill(a, b):
+            z.i16_rows(X, a, b, q)
+        for p in self._rows("int16", self.n, fill):
+            yield p
+        self._q = q
+
     def int16(self):
-        """Standardised int16 rows (for neighbours), made on first use."""
-        if self._q is None:
-            self._q = self.zscore.i16(self.X)
+        """Standardised int16 rows (for neighbours), made on first use (in one go: run
+        int16_steps() first in a page)."""
+        for _ in self.int16_steps():
+            pass
         return self._q
 
     def proposer(self, labelled, labels, k=3):

@@ -78,3 +78,16 @@ def test_the_odd_window_is_the_most_unusual():
     ex, windows, _, _ = _explore()
     o = ex.outliers(k=3).run()
     assert o.worst(1)[0][0] == len(windows) - 1
+
+
+def test_summary_column_and_int16_steps():
+    ex, _, _, _ = _explore()
+    s = ex.summary()
+    assert s["n"] == ex.n and s["k"] == 3 and sum(s["sizes"]) == ex.n
+    assert s["pca_rows"] == ex.n and s["features"] == ex.names
+    col = ex.column(4)
+    assert len(col) == ex.n and col[7] == ex.X[7 * ex.d + 4]
+    ex._q = None                                   # (other tests may have made it)
+    progress = list(ex.int16_steps())
+    assert progress[-1]["done"] == ex.n and progress[-1]["stage"] == "int16"
+    assert ex.int16() == ex.zscore.i16(ex.X)
