@@ -31,21 +31,24 @@ def _row(values, d, s):
     return memoryview(values)[s * d:(s + 1) * d]
 
 
-def init_plus_plus(values, d, k, rng, km=None):
-    """k-means++ start: the first centroid a random row, each next one a row drawn with
-    probability proportional to its squared distance to the nearest centroid so far (exact
-    integers, so every runtime draws the same rows). Returns (bytearray k * d, chosen rows)."""
+def plus_plus_steps(values, d, k, rng, km=None, out=None):
+    """k-means++ start in steps (one per centroid, each one pass over the rows): the first
+    centroid a random row, each next one a row drawn with probability proportional to its
+    squared distance to the nearest centroid so far (exact integers, so every runtime draws the
+    same rows). Fills out (bytearray k * d, made when None) and yields the rows chosen so far;
+    the last list yielded has k rows."""
     km = km or _pure.module()
     n = len(values) // d
     if not 1 <= k <= n:
         raise ValueError("k must be in 1..%d (the number of rows)" % n)
-    centroids = bytearray(k * d)
+    centroids = out if out is not None else bytearray(k * d)
     first = rng.randbelow(n)
     chosen = [first]
     centroids[0:d] = values[first * d:(first + 1) * d]
     dist = array("I", [0] * n)
     for s in range(n):
         dist[s] = km.euclidean_argmin(_row(centroids, d, 0), _row(values, d, s))[1]
+    yield chosen
     for c in range(1, k):
         total = 0
         for s in range(n):
@@ -65,6 +68,14 @@ def init_plus_plus(values, d, k, rng, km=None):
             e = km.euclidean_argmin(new, _row(values, d, s))[1]
             if e < dist[s]:
                 dist[s] = e
+        yield chosen
+
+
+def init_plus_plus(values, d, k, rng, km=None):
+    """plus_plus_steps in one go: (bytearray k * d of centroids, the rows chosen)."""
+    centroids = bytearray(k * d)
+    for chosen in plus_plus_steps(values, d, k, rng, km, centroids):
+        pass
     return centroids, chosen
 
 
@@ -124,9 +135,11 @@ class KMeans:
         n = len(values) // d
         for i in range(self.n_init):
             seed = self.seed + i
-            centroids, _ = init_plus_plus(values, d, k, Rng(seed), km)
-            yield {"stage": "init", "done": i, "total": self.n_init}   # done: runs, counted
-            # in fractions that only grow (the number of iterations is not known in advance)
+            centroids = bytearray(k * d)
+            for _ in plus_plus_steps(values, d, k, Rng(seed), km, centroids):
+                # done: runs, counted in fractions that only grow (the number of iterations
+                # is not known in advance)
+                yield {"stage": "init", "done": i, "total": self.n_init}
             assignments = array("B", b"\xff" * n)
             it = 0
             for _changes in km.cluster_iter(values, centroids, assignments, d,
