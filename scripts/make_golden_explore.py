@@ -13,6 +13,7 @@ Usage: .venv/bin/python scripts/make_golden_explore.py
 """
 import json
 import os
+from collections import Counter
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -200,18 +201,12 @@ def neighbours_case(rs):
         if r in labelled:
             continue
         near = sorted((knn_dist(Q[r], Q[i]), j) for j, i in enumerate(labelled))[:k]
-        votes, met = {}, []
-        for dist, j in near:
-            c = labels[j]
-            if c not in votes:
-                votes[c] = 0
-                met.append((c, dist))
-            votes[c] += 1
-        best, best_d = met[0]
-        for c, dist in met:
-            if votes[c] > votes[best]:
-                best, best_d = c, dist
-        props.append({"row": r, "label": best, "share": votes[best] / k, "distance": best_d})
+        classes = [labels[j] for _, j in near]
+        count = Counter(classes)
+        top = max(count.values())
+        best = min((c for c in count if count[c] == top), key=classes.index)  # met first
+        best_d = near[classes.index(best)][0]
+        props.append({"row": r, "label": best, "share": top / k, "distance": best_d})
     ko = 4
     scores = []
     for r in range(n):

@@ -16,24 +16,6 @@ from shared.compat import ticks_ms, ticks_diff
 from shared.dataset import cut_window
 from shared.explore import Explore
 
-try:
-    from time import ticks_us
-
-    def _us():
-        return ticks_us()
-
-    def _since(t0):
-        return ticks_diff(ticks_us(), t0)
-except ImportError:   # CPython
-    from time import perf_counter
-
-    def _us():
-        return perf_counter()
-
-    def _since(t0):
-        return (perf_counter() - t0) * 1e6
-
-
 class _Windows:
     """Windows of `window` samples every `hop` of a channel-major recording, cut on demand into
     one shared buffer (as the page's session reader does)."""
@@ -59,22 +41,21 @@ def main(path, channels=3, rate=100, window=128, hop=64, scale=1.0 / 4096, k=4,
     windows = _Windows(samples, channels, n, window, hop)
     ex = Explore(windows, {"rate": rate, "window": window, "channels": channels, "scale": scale},
                  k=k, budget_ms=budget_ms)
-    stage_us = {}
+    stage_ms = {}
     longest, longest_stage = 0, None
-    t_all = _us()
+    t_all = ticks_ms()             # (the WASM clock ticks in whole ms anyway)
     t0 = t_all
     for p in ex.steps():
-        dt = _since(t0)
-        stage_us[p["stage"]] = stage_us.get(p["stage"], 0) + dt
+        dt = ticks_diff(ticks_ms(), t0)
+        stage_ms[p["stage"]] = stage_ms.get(p["stage"], 0) + dt
         if dt > longest:
             longest, longest_stage = dt, p["stage"]
-        t0 = _us()
-    total = _since(t_all)
+        t0 = ticks_ms()
+    total = ticks_diff(ticks_ms(), t_all)
     truth = [((s + window // 2) // activity_samples) % n_activities for s in windows.starts]
     out = {"runtime": "%s-%s" % (sys.implementation.name, sys.platform), "windows": len(windows),
-           "features": ex.d, "total_ms": round(total / 1000), "longest_step_ms":
-           round(longest / 1000), "longest_stage": longest_stage,
-           "stages_ms": dict((s, round(stage_us[s] / 1000)) for s in stage_us),
+           "features": ex.d, "total_ms": total, "longest_step_ms": longest,
+           "longest_stage": longest_stage, "stages_ms": stage_ms,
            "explained": [round(v, 4) for v in ex.explained], "ari": round(
                adjusted_rand_index(truth, ex.clusters), 4),
            "kmeans_iterations": ex.kmeans.iterations, "pca_iterations": ex.pca.iterations}
