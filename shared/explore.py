@@ -232,9 +232,9 @@ class Explore:
     def proposer(self, labelled, labels, k=3):
         """A shared.fewshot.Proposer for every window not in `labelled`."""
         return Proposer(self.int16(), self.d, labelled, labels, k=k,
-                        unit=self.zscore.unit16())
+                        unit=self.zscore.scale16)
 
     def outliers(self, k=5):
         """A shared.outliers.Outliers over every window."""
-        return Outliers(self.int16(), self.d, k=k, unit=self.zscore.unit16(), seed=self.seed)
+        return Outliers(self.int16(), self.d, k=k, unit=self.zscore.scale16, seed=self.seed)
 

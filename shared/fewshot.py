@@ -5,7 +5,7 @@
 # class. Memory: the model holds the labelled rows (2 * d bytes each); the proposals one byte
 # and two floats per window.
 #
-#   p = Proposer(Q, d, labelled=[3, 40, 77], labels=[0, 1, 1], k=3, unit=z.unit16())
+#   p = Proposer(Q, d, labelled=[3, 40, 77], labels=[0, 1, 1], k=3, unit=z.scale16)
 #   for _ in p.steps(): ...              # or p.run()
 #   p.rows, p.labels, p.share, p.distance            # one entry per proposed window
 #   p.accepted(min_share=1.0, max_distance=3.0)      # [(row, label)] to apply in bulk

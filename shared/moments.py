@@ -135,16 +135,6 @@ class Moments:
         d, n = self.d, self.n
         return [math.sqrt(cov[j * d + j]) * self.step[j] / n for j in range(d)]
 
-    def covariance(self):
-        """Population covariance matrix, flat d*d array('f')."""
-        cov = self._ints()[1]
-        d, n, s = self.d, self.n, self.step
-        out = array("f", [0.0] * (d * d))
-        for i in range(d):
-            for j in range(d):
-                out[i * d + j] = cov[i * d + j] * (s[i] / n) * (s[j] / n)
-        return out
-
     def correlation(self):
         """Correlation matrix (the covariance of the standardised features), flat d*d
         array('f'); rows and columns of constant features are 0, their diagonal too."""

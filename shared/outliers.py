@@ -5,7 +5,7 @@
 # reference rows (2 * d bytes each, at most max_reference of them, sampled by Rng when there are
 # more); one float score per window.
 #
-#   o = Outliers(Q, d, k=5, unit=z.unit16())
+#   o = Outliers(Q, d, k=5, unit=z.scale16)
 #   for _ in o.steps(): ...              # or o.run()
 #   o.scores                             # array('f'), one per row
 #   o.worst(20)                          # [(row, score)] highest first

@@ -23,7 +23,7 @@ class ZScore:
         self.mean = list(mean)
         self.inv = [1.0 / s if s > 0 else 0.0 for s in std]
         self.limit = min(32767, int(math.sqrt((2 ** 31 - 1) / self.d) / 2))
-        self.scale16 = self.limit / I16_STDS
+        self.scale16 = self.limit / I16_STDS     # int16 steps per standard deviation
 
     def u8_rows(self, X, start, end, out):
         """Rows start..end of the flat float table X into out (bytearray or array('B'),
@@ -64,8 +64,4 @@ class ZScore:
         """The whole table as array('h') of n * d."""
         n = len(X) // self.d
         return self.i16_rows(X, 0, n, zeros_h(n * self.d))
-
-    def unit16(self):
-        """One standard deviation in int16 steps (to turn distances back into std units)."""
-        return self.scale16
 
