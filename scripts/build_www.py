@@ -9,11 +9,12 @@ npm) and plotly-basic. Caching: every asset but index.html is served under a ver
 to each other) and is immutable for a year; index.html (rewritten to those URLs) is
 `no-cache` with an ETag, so a reload is one 304. Chosen over ETag revalidation of every file
 because Chromium does not revalidate fetch()ed files (the .wasm, the .py files) against
-Microdot's HTTP/1.0 responses: it downloads them again. Incremental (unchanged outputs are not rewritten)
-and quiet: prints one line with the totals; exits non-zero above a budget: every asset on the
-device's flash (1 MB gzipped), and the first load of the live view (700 KB gzipped: what
-index.html references, PyScript and MicroPython; the training, notebook and kernel files glue.js
-loads later are not in it).
+Microdot's HTTP/1.0 responses: it downloads them again. Python files lose their comments and
+docstrings and most of their indentation (flash is scarce; lines stay put). Incremental
+(unchanged outputs are not rewritten) and quiet: prints one line with the totals; exits
+non-zero above a budget: every asset on the device's flash (1 MB gzipped), and the first load
+of the live view (700 KB gzipped: what index.html references, PyScript and MicroPython; the
+training, notebook and kernel files glue.js loads later are not in it).
 Usage: build_www.py [--out DIR] [--budget KB] [--first-load KB] [--verbose]
 """
 import argparse
@@ -92,8 +93,21 @@ def _read(path):
     if path.endswith(".js"):        # source maps are not shipped: drop the reference
         data = _SOURCEMAP.sub(b"\n", data)
     if path.endswith(".py"):
-        data = strip_comments(data)
+        data = compact_python(data)
     return data
+
+
+def compact_python(src):
+    """The served form of a Python file: no comments, no docstrings, one space per indentation
+    level (flash is scarce; lines stay put, so tracebacks point at the checkout's lines). A file
+    the compacted form would not compile is served with only its comments stripped."""
+    plain = strip_comments(src)
+    try:
+        out = compact_indent(strip_docstrings(plain))
+        compile(out, "<served>", "exec")
+        return out
+    except SyntaxError:
+        return plain
 
 
 def strip_comments(src):
@@ -109,6 +123,48 @@ def strip_comments(src):
     for i, col in cuts.items():
         end = "\n" if lines[i].endswith("\n") else ""
         lines[i] = lines[i][:col].rstrip() + end
+    return "".join(lines).encode("utf-8")
+
+
+def strip_docstrings(src):
+    """Python source with every statement that is only a string literal (docstrings; not
+    f-strings) emptied to "", keeping its lines, so line numbers do not move. The browser's
+    MicroPython keeps no docstrings anyway (no __doc__), so this only saves flash."""
+    import io
+    import tokenize
+    lines = src.decode("utf-8").splitlines(True)
+    toks = [t for t in tokenize.tokenize(io.BytesIO(src).readline)
+            if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    starts = (tokenize.ENCODING, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+    cuts = []
+    for i in range(1, len(toks) - 1):
+        t = toks[i]
+        if t.type == tokenize.STRING and toks[i - 1].type in starts and \
+                toks[i + 1].type == tokenize.NEWLINE and \
+                "f" not in t.string[:t.string.find(t.string[-1])].lower():
+            cuts.append((t.start, t.end))
+    for (sl, sc), (el, ec) in reversed(cuts):
+        first, last = lines[sl - 1][:sc], lines[el - 1][ec:]
+        lines[sl - 1:el] = [first + '""' + last] if sl == el else \
+            [first + '""\n'] + ["\n"] * (el - sl - 1) + [last if last.strip() else "\n"]
+    return "".join(lines).encode("utf-8")
+
+
+def compact_indent(src):
+    """Leading indentation of 4n spaces becomes n spaces (other lines and the inside of
+    multi-line strings are left alone)."""
+    import io
+    import tokenize
+    inside = set()
+    for t in tokenize.tokenize(io.BytesIO(src).readline):
+        if t.type == tokenize.STRING and t.end[0] > t.start[0]:
+            inside.update(range(t.start[0], t.end[0]))     # 0-based: its 2nd..last lines
+    lines = src.decode("utf-8").splitlines(True)
+    for i in range(len(lines)):
+        line = lines[i]
+        n = len(line) - len(line.lstrip(" "))
+        if n and n % 4 == 0 and i not in inside:
+            lines[i] = line[n - n // 4:]
     return "".join(lines).encode("utf-8")
 
 

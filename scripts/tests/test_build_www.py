@@ -58,8 +58,8 @@ def test_served_python_is_the_checkout(built):
     proto = [u for u in manifest if re.match(r"/shared/protocol\.[0-9a-f]+\.py$", u)]
     assert len(proto) == 1
     with open(os.path.join(ROOT, "shared", "protocol.py"), "rb") as f:
-        # the checkout's file, less its comments (see strip_comments)
-        assert _body(out, manifest[proto[0]]) == bw.strip_comments(f.read())
+        # the checkout's file, less its comments, docstrings and indentation (compact_python)
+        assert _body(out, manifest[proto[0]]) == bw.compact_python(f.read())
     assert not any("/tests/" in u for u in manifest)
 
 
@@ -80,3 +80,23 @@ def test_served_python_loses_comments_but_not_lines_or_strings():
     ns = {}
     exec(compile(out, "t", "exec"), ns)
     assert ns["f"]() == "a # not a comment"
+
+
+def test_served_python_loses_docstrings_and_indentation_but_not_lines_or_behaviour():
+    src = (b'"""Module doc\n  on two lines."""\nimport sys\n\n\nclass K:\n    """Doc."""\n\n'
+           b'    def f(self, x):\n        """Doc\n        more."""\n        t = """keep\n    this"""\n'
+           b'        f"{sys.path.append(x)}"\n        if x:\n            return t + \\\n'
+           b'                "!"\n        return "no"\n')
+    out = bw.compact_python(src)
+    assert out.count(b"\n") == src.count(b"\n")           # every line where it was
+    assert b"Doc" not in out and b"Module doc" not in out
+    assert b'"""keep\n    this"""' in out                   # a string's inside is untouched
+    assert b'f"{sys.path.append(x)}"' in out                # an f-string statement may act
+    assert b"\n  if x:\n   return t" in out                 # one space per level
+    assert len(out) < len(src)
+    ns = {}
+    exec(compile(out, "t", "exec"), ns)
+    assert ns["K"]().f("z") == "keep\n    this!" and ns["K"]().f("") == "no"
+    # a file whose compact form would not compile is served with only its comments stripped
+    odd = b"if 1:  # two-space levels\n  x = 1\n  if x:\n    y = 2\n"   # 4 -> 1 breaks it
+    assert bw.compact_python(odd) == bw.strip_comments(odd)

@@ -460,6 +460,79 @@ def test_neighbors_bad_input():
     _raises(ValueError, model.getitem, 0, array.array("f", [0.0, 0.0]))
 
 
+# ---- emlearn_kmeans ---------------------------------------------------------------------
+
+def _kmeans_reference(values, centroids, d, max_iter):
+    """emlearn-micropython's k-means in plain Python: assign (ties to the lowest index), stop
+    when nothing changed, else centroid = floor of the mean of its rows (empty: unchanged)."""
+    n, k = len(values) // d, len(centroids) // d
+    c = list(centroids)
+    a = [255] * n
+    for _ in range(max_iter):
+        changes = 0
+        for s in range(n):
+            best, best_d = 0, None
+            for j in range(k):
+                e = sum((values[s * d + i] - c[j * d + i]) ** 2 for i in range(d))
+                if best_d is None or e < best_d:
+                    best, best_d = j, e
+            if a[s] != best:
+                changes += 1
+                a[s] = best
+        if changes == 0:
+            break
+        for j in range(k):
+            rows = [s for s in range(n) if a[s] == j]
+            for i in range(d):
+                if rows:
+                    c[j * d + i] = sum(values[s * d + i] for s in rows) // len(rows)
+    return a, c
+
+
+def test_kmeans_matches_reference():
+    import emlearn_kmeans
+    rng = _Rng(9)
+    for d, k, n in ((3, 2, 40), (6, 4, 90), (1, 3, 25)):
+        values = bytearray(rng.randint(0, 255) for _ in range(n * d))
+        init = bytearray(values[:k * d])
+        want_a, want_c = _kmeans_reference(values, init, d, 30)
+        cent = bytearray(init)
+        got = emlearn_kmeans.cluster(values, cent, features=d, max_iter=30)
+        assert list(got) == want_a and list(cent) == want_c, (d, k, n)
+        idx, dist = emlearn_kmeans.euclidean_argmin(cent, values[0:d])
+        assert idx == want_a[0]
+        assert dist == sum((values[i] - cent[idx * d + i]) ** 2 for i in range(d))
+    # upstream's own example (tests/test_kmeans.py): array('B') works as well as bytearray
+    vals = array.array("B", [0, 0, 0, 10, 5, 2, 200, 50, 100, 255, 255, 255])
+    cent = array.array("B", [0, 0, 0, 200, 200, 200])
+    assert list(emlearn_kmeans.cluster(vals, cent, features=3)) == [0, 0, 1, 1]
+    steps = list(emlearn_kmeans.cluster_iter(vals, array.array("B", [0, 0, 0, 200, 200, 200]),
+                                             array.array("B", [255] * 4), 3, max_iter=5))
+    assert steps[0] == 4 and steps[-1] == 0, steps
+
+
+def test_kmeans_bad_input():
+    import emlearn_kmeans
+    import emlearn_kmeans_c as c
+    b6 = bytearray(6)
+    _raises(ValueError, emlearn_kmeans.euclidean_argmin, bytearray(5), bytearray(2))
+    _raises(ValueError, emlearn_kmeans.euclidean_argmin, bytearray(0), bytearray(2))
+    _raises(ValueError, emlearn_kmeans.euclidean_argmin, array.array("h", [0, 0]), bytearray(2))
+    _raises(TypeError, emlearn_kmeans.euclidean_argmin, [0, 0], bytearray(2))
+    _raises(ValueError, emlearn_kmeans.cluster, b6, b6, 0)
+    _raises(ValueError, emlearn_kmeans.cluster, b6, b6, 255)
+    _raises(ValueError, emlearn_kmeans.cluster, bytearray(7), b6, 3)
+    _raises(ValueError, emlearn_kmeans.cluster, b6, bytearray(0), 3)
+    _raises(ValueError, emlearn_kmeans.cluster, b6, bytearray(255 * 3), 3)
+    _raises(ValueError, emlearn_kmeans.cluster, bytearray(65535), bytearray(1), 1)
+    _raises(ValueError, c.assign, b6, b6, bytearray(1), 3)          # assignments too short
+    _raises(TypeError, c.assign, b6, b6, b"\x00\x00", 3)            # read-only assignments
+    cent = bytearray([1, 2, 3, 4, 5, 6])
+    _raises(ValueError, c.update, b6, cent, bytearray([0, 2]), 3)   # 2 is no centroid
+    assert list(cent) == [1, 2, 3, 4, 5, 6]
+    _raises(TypeError, c.update, b6, b"\x00" * 6, bytearray(2), 3)   # read-only centroids
+
+
 # ---- emlearn_arrayutils -----------------------------------------------------------------
 
 def test_arrayutils_linear_map():

@@ -12,6 +12,7 @@ import asyncio
 import emlearn_arrayutils
 import emlearn_fft
 import emlearn_iir
+import emlearn_kmeans
 import emlearn_neighbors
 import emlearn_trees
 
@@ -43,6 +44,7 @@ m.addroot(0)
 m.addnode(-1, -2, 0, 10)
 m.addleaf(0)
 m.addleaf(1)
+assert list(emlearn_kmeans.cluster(bytearray([0, 1, 9, 10]), bytearray([0, 10]), features=1)) == [0, 0, 1, 1]
 out = array.array("f", [0.0, 0.0])
 m.predict(array.array("h", [20]), out)
 assert list(out) == [0.0, 1.0], out

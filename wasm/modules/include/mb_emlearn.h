@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include "py/runtime.h"
+#include "py/binary.h"
 
 // emlearn's headers define non-static helpers and mix float/double; our ports build with
 // -Wall -Werror -Wdouble-promotion -Wfloat-conversion, so silence those around the includes.
@@ -57,6 +58,25 @@ static inline int16_t *mb_get_int16_array(mp_obj_t obj, mp_int_t expect_len, siz
         *len_out = n;
     }
     return (int16_t *)info.buf;
+}
+
+// A uint8 buffer: array('B'), bytearray or bytes (writable when `writable`); expect_len < 0
+// accepts any length. ValueError for another typecode (as emlearn-micropython's kmeans).
+static inline uint8_t *mb_get_uint8_array(mp_obj_t obj, mp_int_t expect_len, size_t *len_out,
+    bool writable, const char *what) {
+    mp_buffer_info_t info;
+    mp_get_buffer_raise(obj, &info, writable ? MP_BUFFER_RW : MP_BUFFER_READ);
+    if (info.typecode != 'B' && info.typecode != BYTEARRAY_TYPECODE) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: expecting array('B') or bytearray"), what);
+    }
+    if (expect_len >= 0 && info.len != (size_t)expect_len) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s: expected length %d, got %d"),
+            what, (int)expect_len, (int)info.len);
+    }
+    if (len_out) {
+        *len_out = info.len;
+    }
+    return (uint8_t *)info.buf;
 }
 
 // Raise ValueError if any value is NaN or infinite.
