@@ -46,6 +46,7 @@ if UNIX:
     SO_SNDBUF = 7       # Linux value; the unix port's socket module lacks the constant
     WS_STALL_MS = int(_env("MOTEBOOK_WS_STALL_MS", "20000"))
     MODEL_IMPL = _env("MOTEBOOK_MODEL_IMPL", "auto")   # trees: auto (C if present)/c/python
+    HISTORY_CHUNK = int(_env("MOTEBOOK_HISTORY_CHUNK", "16384"))   # (tests: a small ring)
 else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by main.py (wifi.py)
     DATA = "/data"
     WWW = "/www"
@@ -56,6 +57,7 @@ else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by main.py (wifi.py
     SO_SNDBUF = 0
     WS_STALL_MS = 20000   # a WebSocket client taking nothing this long is dropped
     MODEL_IMPL = "auto"
+    HISTORY_CHUNK = 16384   # bytes per history chunk file (node.py, history_store.py)
 
 HW, PROBLEM = _hardware()   # PROBLEM: why there is no board (shown in /api/status)
 # A board has Wi-Fi (on the unix port only with host fakes of network, for tests)

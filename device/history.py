@@ -1,0 +1,163 @@
+# What the model saw, kept while it runs: each classified window's class and confidence go
+# into the open block (one history_store record: up to 48 consecutive windows, the block's
+# mean RMS per channel), which is appended to flash when full, after a gap, on another model
+# or configuration, or when it is MAX_OPEN_MS old. Contexts (model hash, classes, channels,
+# scale, timing) are numbered and kept in <data>/history/ctx.json so a record stays readable.
+# Memory: the open record (78 bytes) and 6 float sums made once; contexts: a small list.
+import json
+import os
+import struct
+import time
+from array import array
+
+import clock
+import history_store as HS
+
+MAX_OPEN_MS = 60000      # an open block older than this is written (slow window rates)
+MAX_CONTEXTS = 16        # contexts kept in ctx.json (older records show classes as "?")
+
+
+def _conf(top):
+    """Confidence code 0..7 = round(7 x top score); read back as code / 7."""
+    k = int(top * 7 + 0.5)
+    return 0 if k < 0 else 7 if k > 7 else k
+
+
+class History:
+    def __init__(self, data_dir, budget, chunk_bytes):
+        self.root = data_dir + "/history"
+        self.store = HS.Store(self.root, budget, chunk_bytes)
+        self.contexts = self._load_ctx()
+        self._ctx_key = None
+        self._ctx = None           # current context entry
+        self._rec = bytearray(HS.REC)
+        self._rms = array("f", [0.0] * HS.N_RMS)
+        self._n = 0                # windows in the open block
+        self._seq0 = 0
+        self._opened = 0
+        self.windows = 0           # windows logged since boot
+        self.error = None          # last write error (flash), or None
+
+    # -- contexts
+    def _load_ctx(self):
+        try:
+            with open(self.root + "/ctx.json") as f:
+                v = json.load(f)
+            if isinstance(v, list):
+                return v
+        except (OSError, ValueError):
+            pass
+        return []
+
+    def _save_ctx(self):
+        p = self.root + "/ctx.json"
+        with open(p + ".tmp", "w") as f:
+            f.write(json.dumps(self.contexts))
+        os.rename(p + ".tmp", p)
+
+    def ctx(self, cid):
+        for c in self.contexts:
+            if c["id"] == cid:
+                return c
+        return None
+
+    def _context(self, model, acq):
+        """The context entry of this model and configuration, made (and saved) if new."""
+        cfg = acq.cfg
+        rate = acq.rate()
+        key = (model.hash, rate, cfg["window"], cfg["hop"], acq.sensor.scale)
+        if key == self._ctx_key:
+            return self._ctx
+        chans = list(acq.sensor.channels)
+        for c in self.contexts:
+            if (c["hash"], c["rate"], c["window"], c["hop"], c["scale"]) == key and \
+                    c["channels"] == chans:
+                break
+        else:
+            cid = (self.contexts[-1]["id"] + 1) % 255 if self.contexts else 0
+            self.contexts = [c for c in self.contexts if c["id"] != cid][-(MAX_CONTEXTS - 1):]
+            c = {"id": cid, "hash": model.hash, "classes": list(model.classes),
+                 "channels": chans, "scale": acq.sensor.scale, "rate": rate,
+                 "window": cfg["window"], "hop": cfg["hop"]}
+            self.contexts.append(c)
+            self._save_ctx()
+        self._ctx_key, self._ctx = key, c
+        return c
+
+    # -- logging (the inference task)
+    def add(self, seq, idx, top, feat, per_axis, model, acq):
+        """Window seq was classified as class idx with top score top; feat holds its features
+        (RMS of channel c at c * per_axis + 4, physical units)."""
+        ctx = self._context(model, acq)
+        rec = self._rec
+        gap = (seq - self._seq0 - self._n) & 0xFFFFFFFF
+        if self._n and (rec[13] != ctx["id"] or gap >= HS.BLOCK - self._n):
+            self.flush()
+        elif self._n:
+            for _ in range(gap):                  # windows not classified (skipped)
+                rec[HS.CLS_OFF + self._n] = HS.NONE
+                self._n += 1
+        if not self._n:
+            self._open(seq, ctx)
+        rec[HS.CLS_OFF + self._n] = (idx if 0 <= idx < HS.NONE else HS.NONE) | (_conf(top) << 5)
+        self._n += 1
+        scale = ctx["scale"]
+        rms = self._rms
+        for c in range(min(len(ctx["channels"]), HS.N_RMS)):
+            rms[c] += feat[c * per_axis + 4] / scale
+        self.windows += 1
+        if self._n >= HS.BLOCK:
+            self.flush()
+
+    def _open(self, seq, ctx):
+        rec = self._rec
+        t = clock.now()
+        t0 = int(t) if t else 0
+        period = ctx["hop"] * 1000 // ctx["rate"]
+        struct.pack_into(HS.HEAD, rec, 0, seq & 0xFFFFFFFF, t0,
+                         int((t - t0) * 1000) if t else 0, min(period, 65535), 0, ctx["id"])
+        for i in range(HS.N_RMS):
+            self._rms[i] = 0.0
+        self._seq0 = seq
+        self._opened = time.ticks_ms()
+
+    def tick(self):
+        """Write the open block when it is MAX_OPEN_MS old (called every few seconds)."""
+        if self._n and time.ticks_diff(time.ticks_ms(), self._opened) >= MAX_OPEN_MS:
+            self.flush()
+
+    def _finish(self, rec):
+        """Count, unused slots, mean RMS and CRC of the open block into rec."""
+        n = self._n
+        rec[12] = n
+        for i in range(n, HS.BLOCK):
+            rec[HS.CLS_OFF + i] = HS.NONE
+        for c in range(HS.N_RMS):
+            v = int(self._rms[c] / n + 0.5)
+            struct.pack_into("<H", rec, HS.RMS_OFF + 2 * c, v if v < 65535 else 65535)
+        HS.seal(rec)
+
+    def flush(self):
+        if not self._n:
+            return
+        self._finish(self._rec)
+        self._n = 0
+        try:
+            self.store.append(self._rec)
+            self.error = None
+        except OSError as e:      # flash full or failing: the block is lost, logging goes on
+            self.error = "history write failed (%s)" % e
+
+    def open_record(self):
+        """A sealed copy of the open block (readers see the newest windows), or None."""
+        if not self._n:
+            return None
+        b = bytearray(self._rec)
+        self._finish(b)
+        return b
+
+    def status(self):
+        s = self.store
+        return {"history_windows": self.windows, "history_records": s.records() +
+                (1 if self._n else 0), "history_bytes": s.bytes(),
+                "history_budget": s.budget, "history_error": self.error}
