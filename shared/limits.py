@@ -36,3 +36,14 @@ def notebook_name_error(name):
         return ("a notebook name has 1..%d letters, digits, spaces, _ - or . (and does not "
                 "start with a space or a dot)" % MAX_NOTEBOOK_NAME)
     return None
+
+# the node on its own (history, flagged windows, MQTT, webhooks: shared/node_settings.py)
+HISTORY_BUDGET = (64 * 1024, 16 * 1024 * 1024)   # bytes of prediction history on flash
+HISTORY_BUDGET_DEFAULT = 1024 * 1024              # >= 7 days at one window per second
+MAX_FLAGGED = 64                                  # unsure windows kept with their samples
+MAX_WEBHOOKS = 4
+MAX_URL = 200                                     # characters of a webhook URL
+MAX_SECRET = 128                                  # characters of a password or token
+MAX_HOST = 64                                     # characters of a broker's host name
+MAX_TOPIC = 64                                    # characters of an MQTT base topic
+QUEUE = (1, 64)                                   # messages waiting per MQTT/webhook sender
