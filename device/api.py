@@ -7,6 +7,8 @@ import json
 from microdot import Microdot, Request, Response
 from microdot.websocket import websocket_upgrade
 
+import api_history
+import api_integrations
 import api_model
 import api_notebooks
 import api_sessions
@@ -109,6 +111,9 @@ def create_app(dev):
             "max_clients": wshub.MAX_CLIENTS,
         }
         s.update(dev.infer.status())
+        n = s["node"] = dev.node.status()
+        s["mqtt_dropped"] = n["mqtt"]["dropped"] if n["mqtt"] else 0
+        s["webhooks_dropped"] = n["webhooks"]["dropped"] if n["webhooks"] else 0
         s.update(clock.status())
         s.update(dev.hw_status())
         return s
@@ -182,6 +187,8 @@ def create_app(dev):
 
     api_notebooks.install(app, dev, _err, require_token, board.DATA)
     api_wifi.install(app, dev, _err, json_body)
+    api_history.install(app, dev, _err, require_token, json_body)
+    api_integrations.install(app, dev, _err, require_token, json_body)
 
     @app.get("/ws")
     async def ws(request):

@@ -38,6 +38,7 @@ class Inference:
         self.ms_max = 0.0
         self.problem = None           # why the model is not classifying, or None
         self.on_prediction = None     # fn(seq, raw class, model): the recorder's log
+        self.node = None              # node.Node: history, flagged windows, MQTT, webhooks
 
     def notify(self, seq):
         """Called by the framer for each new window (in its task): copy and wake up."""
@@ -121,6 +122,8 @@ class Inference:
         if self.on_prediction is not None:
             self.on_prediction(seq, raw, m)
         self._broadcast(self.last)
+        if self.node is not None:
+            self.node.on_window(seq, idx, scores, self)
 
     def _smooth(self, raw, n):
         if n <= 1:

@@ -14,6 +14,7 @@ from acquisition import Acquisition
 from api import create_app
 from inference import Inference
 from model_store import Store
+from node import Node
 from recorder import Recorder
 from static import Static
 from wshub import Hub
@@ -35,6 +36,8 @@ class Device:
         self.infer = Inference(self.acq, self.model, self.hub.broadcast)
         self.rec = Recorder(self, board.DATA)   # recovers sessions cut by a restart
         self.infer.on_prediction = self.rec.on_prediction
+        self.node = Node(self, board.DATA)   # history, flagged windows, MQTT, webhooks
+        self.infer.node = self.node
         self.mem_after_imports = _MEM_AFTER_IMPORTS
         self.wifi = None          # wifi.WiFi on a board
         self.sensor_error = None  # why the board's sensor is not used
@@ -141,6 +144,9 @@ async def main():
         import wifi
         dev.wifi = wifi.WiFi(board.DATA)
         asyncio.create_task(dev.wifi.run())
+    dev.node.start()
+    if dev.node.warning:
+        print("motebook:", dev.node.warning)
     await dev.model.boot()
     app = create_app(dev)
     asyncio.create_task(dev.clock())

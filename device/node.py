@@ -1,0 +1,176 @@
+# The node on its own: for every window the model classifies (inference's hook) the history
+# logs it, an unsure one may be flagged, and a class change is queued for MQTT and webhooks;
+# a task writes old history blocks and queues the periodic summary. Settings (validated by
+# shared.node_settings) live in <data>/integrations.json; applying them restarts the senders.
+# Memory: the history's open block, a count per class for the summary, the senders' queues.
+import binascii
+import gc
+import json
+import os
+import time
+from array import array
+
+import asyncio
+
+import board
+import clock
+from flagged import Flagged
+from history import History
+from shared import node_settings as NS
+
+FILE = "integrations.json"
+TICK_S = 5
+
+
+def _name(dev, data_dir):
+    """motebook-xxxx: the Wi-Fi name on a board, else a random id made on first boot."""
+    if dev.wifi is not None:
+        return dev.wifi.name
+    p = data_dir + "/node_id"
+    try:
+        with open(p) as f:
+            v = f.read().strip()
+        if len(v) == 4:
+            return "motebook-" + v
+    except OSError:
+        pass
+    v = binascii.hexlify(os.urandom(2)).decode()
+    with open(p, "w") as f:
+        f.write(v)
+    return "motebook-" + v
+
+
+class Node:
+    def __init__(self, dev, data_dir):
+        self.dev = dev
+        self.data = data_dir
+        self.settings, self.warning = self._load()
+        self.name = None
+        h = self.settings["history"]
+        self.hist = History(data_dir, h["budget"], board.HISTORY_CHUNK)
+        self.flagged = Flagged(data_dir, self.settings["flagged"])
+        self.mqtt = self.hooks = None
+        self._tasks = []
+        self._cls = None           # (model hash, class index) last published
+        self._counts = array("I", [0] * 31)
+        self._top = 0.0
+        self._n = 0
+        self._sum_at = time.ticks_ms()
+
+    def _load(self):
+        try:
+            with open(self.data + "/" + FILE) as f:
+                return NS.validate(NS.defaults(), json.load(f)), None
+        except OSError:
+            return NS.defaults(), None
+        except ValueError as e:
+            return NS.defaults(), "stored integrations ignored: %s" % e
+
+    def save(self, new):
+        p = self.data + "/" + FILE
+        with open(p + ".tmp", "w") as f:
+            f.write(json.dumps(new))
+        os.rename(p + ".tmp", p)
+
+    def start(self):
+        """After Wi-Fi is known (the name): start the senders the settings enable."""
+        self.name = _name(self.dev, self.data)
+        self._tasks.append(asyncio.create_task(self._tick()))
+        self._senders()
+
+    def _senders(self):
+        for t in self._tasks[1:]:
+            t.cancel()
+        del self._tasks[1:]
+        self.mqtt = self.hooks = None
+        gc.collect()
+        s = self.settings
+        if s["mqtt"]["enabled"]:
+            from mqtt_pub import MqttPub
+            self.mqtt = MqttPub(s["mqtt"], self.name)
+            self._tasks.append(asyncio.create_task(self.mqtt.run()))
+        if s["webhooks"]["enabled"]:
+            from webhooks import Webhooks
+            self.hooks = Webhooks(s["webhooks"], self.name)
+            self._tasks.append(asyncio.create_task(self.hooks.run()))
+
+    def apply(self, new):
+        """Store and use new settings (validated); OSError when they cannot be stored."""
+        self.save(new)
+        old, self.settings = self.settings, new
+        self.hist.store.budget = new["history"]["budget"]
+        while len(self.hist.store.chunks) > self.hist.store.max_chunks():
+            self.hist.store.drop_oldest()
+        self.flagged.s = new["flagged"]
+        if old["mqtt"] != new["mqtt"] or old["webhooks"] != new["webhooks"]:
+            self._senders()
+
+    # -- the inference hook
+    def on_window(self, seq, idx, scores, inf):
+        m = inf.store.current
+        top = 0.0
+        for c in range(len(scores)):
+            if scores[c] > top:
+                top = scores[c]
+        if self.settings["history"]["enabled"]:
+            self.hist.add(seq, idx, top, inf._feat, inf.fe.per_axis, m, inf.acq)
+        self.flagged.check(seq, idx, top, scores, inf._cur, m, inf.acq)
+        if idx < 31:
+            self._counts[idx] += 1
+        self._top += top
+        self._n += 1
+        key = (m.hash, idx)
+        if key != self._cls:
+            self._cls = key
+            if self.mqtt or self.hooks:
+                self._emit("class", {"t": clock.now(), "seq": seq, "class": m.classes[idx],
+                                     "index": idx, "confidence": round(top, 4),
+                                     "scores": [round(scores[c], 4)
+                                                for c in range(len(scores))],
+                                     "hash": m.hash})
+
+    def _emit(self, kind, msg):
+        if self.mqtt:
+            self.mqtt.put(kind, msg)
+        if self.hooks:
+            self.hooks.put(kind, msg)
+
+    async def _tick(self):
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                self.hist.tick()
+                every = self.settings["mqtt"]["summary_s"]
+                if every and time.ticks_diff(time.ticks_ms(), self._sum_at) >= every * 1000:
+                    self._summary(every)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                print("motebook: node tick failed: %r" % (e,))
+
+    def _summary(self, every):
+        self._sum_at = time.ticks_ms()
+        m = self.dev.model.current
+        n = self._n
+        if m is None or not n:
+            return
+        counts = {}
+        for i in range(min(len(m.classes), 31)):
+            if self._counts[i]:
+                counts[m.classes[i]] = self._counts[i]
+            self._counts[i] = 0
+        msg = {"t": clock.now(), "period_s": every, "windows": n, "counts": counts,
+               "class": m.classes[self._cls[1]] if self._cls else None,
+               "confidence": round(self._top / n, 4), "hash": m.hash}
+        self._top, self._n = 0.0, 0
+        self._emit("summary", msg)
+
+    def status(self):
+        s = {"name": self.name, "history": self.hist.status(),
+             "flagged": {"kept": len(self.flagged.ids), "since_boot": self.flagged.count,
+                         "error": self.flagged.error},
+             "mqtt": self.mqtt.status() if self.mqtt else None,
+             "webhooks": self.hooks.status() if self.hooks else None}
+        if self.warning:
+            s["warning"] = self.warning
+        return s
