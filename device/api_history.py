@@ -12,22 +12,22 @@ from recorder import _flash_free
 
 MAX_READS = 2
 MAX_BUCKETS = 20000
+FOREVER = 10 ** 13       # ms: "to" left out
 _TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
           "npy": "application/octet-stream"}
 
 
-def _num_arg(request, name, default):
+def ms_arg(request, name, default):
+    """A time in seconds (decimal text, e.g. "1763770000.25") as integer ms, parsed without
+    floats (an ESP32's 32-bit floats cannot hold seconds since 1970); ValueError if bad."""
     v = request.args.get(name)
     if v is None or v == "":
         return default
-    try:
-        f = float(v)
-    except ValueError:
-        f = -1.0
-    if not 0 <= f < 1e11:
-        raise ValueError("%s must be a time in seconds since 1970 (or a positive number), "
+    whole, _, frac = v.partition(".")
+    if not whole.isdigit() or len(whole) > 11 or (frac and not frac.isdigit()):
+        raise ValueError("%s must be seconds since 1970 (digits, optionally a fraction), "
                          "got %r" % (name, v[:40]))
-    return f
+    return int(whole) * 1000 + int((frac + "000")[:3])
 
 
 def install(app, dev, err, require_token, json_body):
@@ -37,8 +37,8 @@ def install(app, dev, err, require_token, json_body):
     def query(request):
         """(Query, None) or (None, error response)."""
         try:
-            t_from = _num_arg(request, "from", 0.0)
-            t_to = _num_arg(request, "to", 1e10)
+            t_from = ms_arg(request, "from", 0)
+            t_to = ms_arg(request, "to", FOREVER)
         except ValueError as e:
             return None, err(400, str(e))
         if t_to <= t_from:
@@ -87,12 +87,12 @@ def install(app, dev, err, require_token, json_body):
         if e:
             return e
         try:
-            bucket = _num_arg(request, "bucket", 3600.0)
+            bucket = ms_arg(request, "bucket", 3600000)
         except ValueError as ex:
             return err(400, str(ex))
-        if bucket < 1:
+        if bucket < 1000:
             return err(400, "bucket must be at least 1 second", field="bucket")
-        if q.t_to < 1e10 and (q.t_to - q.t_from) / bucket > MAX_BUCKETS:
+        if q.t_to < FOREVER and (q.t_to - q.t_from) // bucket > MAX_BUCKETS:
             return err(400, "at most %d buckets: a larger bucket or a shorter range"
                        % MAX_BUCKETS, field="bucket")
         return streamed(q.summary(bucket), "application/json")
@@ -102,8 +102,8 @@ def install(app, dev, err, require_token, json_body):
         h = node.hist
         s = h.status()
         ch = h.store.chunks
-        s["first"] = min(c[2] for c in ch) if ch else None
-        s["last"] = max(c[3] for c in ch) if ch else None
+        s["first_ms"] = min(c[2] for c in ch) if ch else None   # (on flash; ints: exact)
+        s["last_ms"] = max(c[3] for c in ch) if ch else None
         s["contexts"] = h.contexts
         s["chunks"] = len(ch)
         s["record_bytes"] = 78

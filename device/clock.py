@@ -24,6 +24,14 @@ def now():
     return None if source is None else _raw() + _offset
 
 
+def now_ms():
+    """Milliseconds since 1970 as an int (exact on an ESP32, whose floats are 32-bit and
+    cannot hold seconds since 1970), or None while the time is unknown."""
+    if now() is None:
+        return None
+    return time.time_ns() // 1000000 + _EPOCH * 1000 + int(_offset * 1000)
+
+
 def set_time(t, src="page"):
     """Set the clock to t seconds since 1970 (from the page or NTP)."""
     global _offset, source

@@ -1,8 +1,9 @@
 # Reading the history back: every logged window with from <= t < to, as JSON, CSV or a .npy
 # structured array, and per-bucket summaries (windows per class, mean confidence and RMS) for
 # the page's timeline and the counts per hour. Everything streams: rows are generated from
-# one record at a time and sent in pieces of about PIECE bytes. Memory: one record buffer,
-# one piece of text, the class table (<= 16 contexts).
+# one record at a time and sent in pieces of at most PIECE bytes from one buffer made when the
+# query starts (joining strings of 1 KB failed on a fragmented heap). Memory: that buffer,
+# one record buffer, the class table (<= 16 contexts).
 import json
 import struct
 from array import array
@@ -15,6 +16,7 @@ PIECE = 1024
 
 class Query:
     def __init__(self, hist, t_from, t_to):
+        """t_from, t_to: ms since 1970 (ints)."""
         self.h, self.t_from, self.t_to = hist, t_from, t_to
         self.classes = []            # classes of every known context, each name once
         self._map = {}               # context id -> list: its class index -> union index
@@ -31,6 +33,22 @@ class Query:
         self.n_rms = len(self.channels)
         self._scale = {c["id"]: c["scale"] for c in hist.contexts}
         self._rms = array("f", [0.0] * HS.N_RMS)
+        self._piece = bytearray(PIECE)      # MemoryError here: the route answers 503
+        self._mv = memoryview(self._piece)
+        self._k = 0
+
+    def _full(self, n):
+        """True when n more bytes do not fit: the caller yields _take() first (the piece is
+        sent before it is written again)."""
+        return self._k + n > PIECE
+
+    def _put(self, b):
+        self._mv[self._k:self._k + len(b)] = b
+        self._k += len(b)
+
+    def _take(self):
+        k, self._k = self._k, 0
+        return self._mv[:k]
 
     def _records(self):
         for r in self.h.store.read(self.t_from, self.t_to):
@@ -40,18 +58,19 @@ class Query:
             yield r
 
     def windows(self):
-        """Generator of (t, seq, union class or None, confidence) per window in range; the
-        record's mean RMS (physical units) is in self._rms while its windows are yielded."""
+        """Generator of (t in ms, seq, union class or None, confidence) per window in range;
+        the record's mean RMS (physical units) is in self._rms while its windows are
+        yielded."""
         rms = self._rms
         for rec in self._records():
             seq0, t0, ms, period, n, cid = struct.unpack_from(HS.HEAD, rec, 0)
-            base = t0 + ms / 1000
+            base = t0 * 1000 + ms
             m = self._map.get(cid)
             scale = self._scale.get(cid, 1.0)
             for c in range(HS.N_RMS):
                 rms[c] = struct.unpack_from("<H", rec, HS.RMS_OFF + 2 * c)[0] * scale
             for i in range(n):
-                t = base + i * period / 1000
+                t = base + i * period
                 if not self.t_from <= t < self.t_to:
                     continue
                 code = rec[HS.CLS_OFF + i]
@@ -69,41 +88,37 @@ class Query:
     def json_rows(self):
         yield ('{"from": %s, "to": %s, "classes": %s, "channels": %s, "columns": '
                '["t", "seq", "class", "confidence", "rms"], "rows": [' % (
-                   _num(self.t_from), _num(self.t_to), json.dumps(self.classes),
+                   _sec(self.t_from), _sec(self.t_to), json.dumps(self.classes),
                    json.dumps(self.channels)))
-        out, size, n = [], 0, 0
+        n = 0
         rms = self._rms
         for t, seq, cls, conf in self.windows():
-            s = '%s[%.3f, %d, %s, %.3f, [%s]]' % (
-                ", " if n else "", t, seq, "null" if cls is None else cls, conf,
-                ", ".join("%.5g" % rms[c] for c in range(self.n_rms)))
+            b = ('%s[%s, %d, %s, %.3f, [%s]]' % (
+                ", " if n else "", _sec(t), seq, "null" if cls is None else cls, conf,
+                ", ".join("%.5g" % rms[c] for c in range(self.n_rms)))).encode()
             n += 1
-            out.append(s)
-            size += len(s)
-            if size >= PIECE:
-                yield "".join(out)
-                out, size = [], 0
-        out.append('], "count": %d}' % n)
-        yield "".join(out)
+            if self._full(len(b)):
+                yield self._take()
+            self._put(b)
+        yield self._take()
+        yield '], "count": %d}' % n
 
     def csv_rows(self):
         yield "t,seq,class,confidence%s\n" % "".join(",rms_" + c for c in self.channels)
-        out, size = [], 0
         names = self.classes
         rms = self._rms
         for t, seq, cls, conf in self.windows():
-            s = "%.3f,%d,%s,%.3f%s\n" % (t, seq, "" if cls is None else names[cls], conf,
-                                        "".join(",%.5g" % rms[c] for c in range(self.n_rms)))
-            out.append(s)
-            size += len(s)
-            if size >= PIECE:
-                yield "".join(out)
-                out, size = [], 0
-        if out:
-            yield "".join(out)
+            b = ("%s,%d,%s,%.3f%s\n" % (
+                _sec(t), seq, "" if cls is None else names[cls], conf,
+                "".join(",%.5g" % rms[c] for c in range(self.n_rms)))).encode()
+            if self._full(len(b)):
+                yield self._take()
+            self._put(b)
+        if self._k:
+            yield self._take()
 
     def npy_descr(self):
-        return ("[('t', '<f8'), ('seq', '<u4'), ('class', '<i2'), ('confidence', '<f4'), "
+        return ("[('t_ms', '<i8'), ('seq', '<u4'), ('class', '<i2'), ('confidence', '<f4'), "
                 "('rms', '<f4', (%d,))]" % max(1, self.n_rms))
 
     def npy_bytes(self, n):
@@ -113,10 +128,10 @@ class Query:
         k = max(1, self.n_rms)
         row = 8 + 4 + 2 + 4 + 4 * k
         per = max(1, PIECE // row)
-        buf = bytearray(per * row)
+        buf = self._piece
         rms = self._rms
         i = 0
-        fmt = "<dIhf%df" % k
+        fmt = "<qIhf%df" % k
         for t, seq, cls, conf in self.windows():
             if n <= 0:
                 break
@@ -125,17 +140,17 @@ class Query:
                              *[rms[c] for c in range(k)])
             i += 1
             if i == per:
-                yield bytes(buf)
+                yield self._mv[:per * row]
                 i = 0
         if i:
-            yield bytes(buf[:i * row])
+            yield self._mv[:i * row]
 
     def summary(self, bucket):
-        """JSON pieces: per bucket [start, windows, [count per class], no prediction,
+        """bucket: ms. JSON pieces: per bucket [start, windows, [count per class], no prediction,
         mean confidence, [mean RMS per channel]]; buckets without windows are left out."""
         yield ('{"from": %s, "to": %s, "bucket": %s, "classes": %s, "channels": %s, '
                '"columns": ["t", "windows", "counts", "none", "confidence", "rms"], "rows": ['
-               % (_num(self.t_from), _num(self.t_to), _num(bucket), json.dumps(self.classes),
+               % (_sec(self.t_from), _sec(self.t_to), _sec(bucket), json.dumps(self.classes),
                   json.dumps(self.channels)))
         nc = len(self.classes)
         counts = array("I", [0] * (nc + 1))
@@ -146,8 +161,11 @@ class Query:
             b = int((t - self.t_from) // bucket)
             if b != cur:
                 if n:
-                    yield self._bucket_row(rows, cur, bucket, n, counts, sums)
+                    row = self._bucket_row(rows, cur, bucket, n, counts, sums).encode()
                     rows += 1
+                    if self._full(len(row)):
+                        yield self._take()
+                    self._put(row)
                 cur, n = b, 0
                 for i in range(nc + 1):
                     counts[i] = 0
@@ -159,16 +177,22 @@ class Query:
             for c in range(self.n_rms):
                 sums[c] += rms[c]
         if n:
-            yield self._bucket_row(rows, cur, bucket, n, counts, sums)
+            row = self._bucket_row(rows, cur, bucket, n, counts, sums).encode()
+            if self._full(len(row)):
+                yield self._take()
+            self._put(row)
+        if self._k:
+            yield self._take()
         yield "]}"
 
     def _bucket_row(self, rows, b, bucket, n, counts, sums):
         nc = len(self.classes)
         return "%s[%s, %d, [%s], %d, %.3f, [%s]]" % (
-            ", " if rows else "", _num(self.t_from + b * bucket), n,
+            ", " if rows else "", _sec(self.t_from + b * bucket), n,
             ", ".join(str(counts[i]) for i in range(nc)), counts[nc], sums[HS.N_RMS] / n,
             ", ".join("%.5g" % (sums[c] / n) for c in range(self.n_rms)))
 
 
-def _num(v):
-    return "%d" % v if v == int(v) else "%.3f" % v
+def _sec(ms):
+    """ms since 1970 as seconds with 3 decimals, from ints (exact on every port)."""
+    return "%d.%03d" % (ms // 1000, ms % 1000)

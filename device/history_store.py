@@ -35,10 +35,11 @@ def seal(buf):
 
 
 def span(buf):
-    """(start, end) seconds of the record's first and last window (start 0: clock unknown)."""
+    """(start, end) in ms since 1970 of the record's first and last window (integers: an
+    ESP32's 32-bit floats cannot hold them; start < 1000 s: the clock was unknown)."""
     seq0, t0, ms, period, n, ctx = struct.unpack_from(HEAD, buf, 0)
-    t = t0 + ms / 1000
-    return t, t + (n - 1) * period / 1000
+    t = t0 * 1000 + ms
+    return t, t + (n - 1) * period
 
 
 class Store:
@@ -172,8 +173,8 @@ class Store:
 
     # -- reading
     def read(self, t_from=None, t_to=None):
-        """Generator over the CRC-valid records (a memoryview of one buffer, reused) of the
-        chunks whose span meets [t_from, t_to), oldest chunk first. A chunk deleted by the
+        """Generator over the CRC-valid records (one buffer, reused) of the chunks whose span
+        meets [t_from, t_to) (ms), oldest chunk first. A chunk deleted by the
         ring meanwhile is skipped."""
         buf = bytearray(REC)
         for c in list(self.chunks):

@@ -14,8 +14,8 @@ import asyncio
 
 import board
 import clock
-from flagged import Flagged
-from history import History
+from flagged_store import Flagged
+from history_log import History
 from shared import node_settings as NS
 
 FILE = "integrations.json"

@@ -38,7 +38,7 @@ def notebook_name_error(name):
     return None
 
 # the node on its own (history, flagged windows, MQTT, webhooks: shared/node_settings.py)
-HISTORY_BUDGET = (64 * 1024, 16 * 1024 * 1024)   # bytes of prediction history on flash
+HISTORY_BUDGET = (4096, 16 * 1024 * 1024)        # bytes of prediction history on flash
 HISTORY_BUDGET_DEFAULT = 1024 * 1024              # >= 7 days at one window per second
 MAX_FLAGGED = 64                                  # unsure windows kept with their samples
 MAX_WEBHOOKS = 4

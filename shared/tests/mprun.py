@@ -15,7 +15,7 @@ except ImportError:
 # every test_*.py beside this file except HOST_ONLY (CPython-only drivers and interop tests).
 MODULES = ("test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
            "test_explore_kmeans", "test_explore_metrics", "test_explore_neighbours",
-           "test_explore_pca", "test_features", "test_golden", "test_model", "test_protocol",
+           "test_explore_pca", "test_features", "test_golden", "test_model", "test_node_settings", "test_protocol",
            "test_quant", "test_trainer", "test_validation", "test_window_labels",
            "test_windowing")
 HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_explore_sklearn")
@@ -29,7 +29,7 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/pca.py", "shared/zscore.py", "shared/kmeans.py", "shared/clustering.py",
                 "shared/cluster_metrics.py", "shared/knn.py", "shared/fewshot.py",
                 "shared/outliers.py", "shared/insight.py", "shared/explore.py",
-                "shared/window_labels.py",
+                "shared/window_labels.py", "shared/node_settings.py",
                 "shared/tests/__init__.py", "shared/tests/explore_data.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
                 "shared/tests/golden/features.json", "shared/tests/golden/model.csv",

@@ -4,6 +4,7 @@
 # at most one per min_interval_s. Labelled (to_session), a window becomes a recorded session
 # labelled with that class: the way from deployment back to the training data.
 # Memory: nothing kept but the list of ids; a window is written from the inference's buffer.
+# (Not flagged.py: the data folder's flagged/ directory would shadow it in the simulator.)
 import json
 import os
 import time

@@ -4,6 +4,8 @@
 # or configuration, or when it is MAX_OPEN_MS old. Contexts (model hash, classes, channels,
 # scale, timing) are numbered and kept in <data>/history/ctx.json so a record stays readable.
 # Memory: the open record (78 bytes) and 6 float sums made once; contexts: a small list.
+# (Not named history.py: the simulator runs in the data folder, whose history/ directory
+# would shadow a module of that name.)
 import json
 import os
 import struct
@@ -111,11 +113,10 @@ class History:
 
     def _open(self, seq, ctx):
         rec = self._rec
-        t = clock.now()
-        t0 = int(t) if t else 0
+        t = clock.now_ms() or 0
         period = ctx["hop"] * 1000 // ctx["rate"]
-        struct.pack_into(HS.HEAD, rec, 0, seq & 0xFFFFFFFF, t0,
-                         int((t - t0) * 1000) if t else 0, min(period, 65535), 0, ctx["id"])
+        struct.pack_into(HS.HEAD, rec, 0, seq & 0xFFFFFFFF, t // 1000, t % 1000,
+                         min(period, 65535), 0, ctx["id"])
         for i in range(HS.N_RMS):
             self._rms[i] = 0.0
         self._seq0 = seq

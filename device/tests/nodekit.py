@@ -1,0 +1,81 @@
+"""Test helpers (CPython) for the node on its own: a simulated device running a model trained
+on its own simulated sensor (any window settings), kill -9 of the MicroPython process, and an
+independent reader of the history files (format in device/NODE.md)."""
+import os
+import signal
+import struct
+import time
+import zlib
+
+from device.tests import models as M
+from device.tests.simdev import SimDevice
+
+REC = 78
+FAST = {"rate": 1000, "window": 32, "hop": 4, "channels": 3, "scale": 1 / 4096}
+_MODELS = {}
+
+
+def model_for(window):
+    key = tuple(sorted(window.items()))
+    if key not in _MODELS:
+        _MODELS[key] = M.trained(n_trees=3, seed=4, per_class=12, window=window)
+    return _MODELS[key]
+
+
+def start(data, window=None, env=None, **kw):
+    """A started SimDevice configured for window (dict as models.WINDOW) with its model."""
+    dev = SimDevice(data, env=env, **kw).start()
+    if window is not None:
+        install(dev, window)
+    return dev
+
+
+def install(dev, window):
+    cfg = {k: window[k] for k in ("rate", "window", "hop")}
+    st, body = dev.put("/api/config", cfg)
+    assert st == 200, body
+    m = model_for(window)
+    st, h, b = dev.request("PUT", "/api/model", m["text"], {
+        "Authorization": "Bearer " + dev.token, "Content-Type": "text/csv"})
+    assert st == 200, b
+    return m
+
+
+def kill9(dev):
+    """SIGKILL the MicroPython process (the firmware) under scripts/sim.py, then reap both."""
+    pid = dev.proc.pid
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        kids = [int(k) for k in f.read().split()]
+    for k in kids:
+        os.kill(k, signal.SIGKILL)
+    dev.proc.wait(10)
+    dev._logf.close()
+
+
+def records(path):
+    """(records, tail bytes) of one chunk file: each record (seq0, t, n, ctx, codes, rms,
+    crc_ok); tail = bytes after the last whole record."""
+    data = path.read_bytes()
+    out = []
+    for i in range(len(data) // REC):
+        r = data[i * REC:(i + 1) * REC]
+        seq0, t0, ms, period, n, ctx = struct.unpack_from("<IIHHBB", r, 0)
+        ok = zlib.crc32(r[:74]) == struct.unpack_from("<I", r, 74)[0]
+        out.append((seq0, t0 + ms / 1000, period, n, ctx, r[14:14 + 48],
+                    struct.unpack_from("<6H", r, 62), ok))
+    return out, len(data) % REC
+
+
+def chunks(data):
+    d = data / "history"
+    return sorted((p for p in d.glob("*.hr")), key=lambda p: int(p.stem))
+
+
+def wait_for(pred, timeout=20, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting")
