@@ -2,6 +2,7 @@
 or with a password file; in-memory persistence of QoS 1 sessions across a restart on the same
 port), a paho-mqtt subscriber that records every message, and a local HTTP receiver for
 webhooks that can answer errors, stall or be down."""
+import getpass
 import json
 import shutil
 import subprocess
@@ -25,7 +26,8 @@ class Broker:
         self.proc = None
         conf = ["listener %d 127.0.0.1" % self.port, "persistence true",
                 "persistence_location %s/" % self.dir, "autosave_interval 1",
-                "log_dest stderr", "log_type error"]
+                "log_dest stderr", "log_type error",
+                "user %s" % getpass.getuser()]   # (as root it would switch to "mosquitto")
         if users:
             pw = self.dir / "passwd"
             pw.write_text("".join("%s:%s\n" % kv for kv in users.items()))
