@@ -49,9 +49,10 @@ def _enable(dev, port, **extra):
 def test_class_changes_in_order_across_a_broker_restart(tmp_path):
     br = Broker(tmp_path / "broker").start()
     sub = Subscriber(br.port, "node1/#", "sub-order")
-    dev = K.start(tmp_path / "dev", WIN)
+    dev = K.start(tmp_path / "dev")
     try:
         _enable(dev, br.port, topic="node1")
+        K.install(dev, WIN)                    # (after: every class change is an event)
         K.wait_for(lambda: _mqtt(dev)["state"] == "connected")
         for i, act in enumerate(ACTS):
             if i == 3:
@@ -84,11 +85,12 @@ def test_five_devices_on_one_broker_all_deliver(tmp_path):
     devs = []
     try:
         for i in range(5):
-            devs.append(K.start(tmp_path / ("dev%d" % i), WIN))
+            devs.append(K.start(tmp_path / ("dev%d" % i)))
         names = set()
         for d in devs:
             body = _enable(d, br.port)
             names.add(body["status"]["name"])
+            K.install(d, WIN)
         assert len(names) == 5, names          # each device its own client id and topic
         for i, d in enumerate(devs):
             d.put("/api/sim", {"activity": ("walking", "shaking", "running")[i % 3]})
