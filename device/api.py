@@ -10,6 +10,7 @@ from microdot.websocket import websocket_upgrade
 import api_history
 import api_integrations
 import api_model
+import api_npy
 import api_notebooks
 import api_sessions
 import api_wifi
@@ -189,6 +190,7 @@ def create_app(dev):
     api_wifi.install(app, dev, _err, json_body)
     api_history.install(app, dev, _err, require_token, json_body)
     api_integrations.install(app, dev, _err, require_token, json_body)
+    api_npy.install(app, dev, _err)
 
     @app.get("/ws")
     async def ws(request):

@@ -30,11 +30,12 @@ def start(data, window=None, env=None, **kw):
     return dev
 
 
-def install(dev, window):
+def install(dev, window, m=None):
+    """Configure dev for window and install m (default: trained on the simulated sensor)."""
     cfg = {k: window[k] for k in ("rate", "window", "hop")}
     st, body = dev.put("/api/config", cfg)
     assert st == 200, body
-    m = model_for(window)
+    m = m or model_for(window)
     st, h, b = dev.request("PUT", "/api/model", m["text"], {
         "Authorization": "Bearer " + dev.token, "Content-Type": "text/csv"})
     assert st == 200, b
