@@ -12,7 +12,7 @@ from array import array
 from shared import protocol
 from shared.compat import bytes_view
 
-from shared.limits import (IMPORT_MAX_RECORD, MAX_CLASS_LEN, MAX_CLASSES,
+from shared.limits import (IMPORT_MAX_RECORD, MAX_CLASS_LEN, MAX_CLASSES,  # noqa: F401
                            MAX_SEGMENTS)
 
 

@@ -134,6 +134,7 @@ mb.notebookFiles = JSON.stringify({
 });
 mb.kernelFiles = JSON.stringify({
   "./nb/kernel.py": "/kernel.py", "./nb/motebook.py": "/motebook.py",
+  "./app/__init__.py": "/app/__init__.py", "./app/html.py": "/app/html.py",
   ...JSON.parse(mb.trainFiles), ...JSON.parse(mb.exploreFiles),
   "./shared/__init__.py": "/shared/__init__.py", "./shared/compat.py": "/shared/compat.py",
   "./shared/limits.py": "/shared/limits.py", "./shared/protocol.py": "/shared/protocol.py",

@@ -17,6 +17,7 @@ from array import array
 
 import js
 
+from app.html import esc as _esc
 from shared import dataset as D
 
 STAGE = "/nb_stage.bin"
@@ -369,10 +370,6 @@ class _Html:
 
     def _repr_html_(self):
         return self.html
-
-
-def _esc(s):
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _fmt(v):
