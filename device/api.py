@@ -4,7 +4,7 @@
 import gc
 import json
 
-from microdot import Microdot, Request, Response
+from microdot import Microdot, Response
 from microdot.websocket import websocket_upgrade
 
 import api_history

@@ -1,4 +1,4 @@
-// End to end (issue 5): record two sessions from the simulated device while switching its
+// End to end: record two sessions from the simulated device while switching its
 // activity, label ranges with the mouse and the keyboard, undo/redo, find the labels after a
 // page reload (windows from IndexedDB, not downloaded again) and after a device restart,
 // export CSV and import it back sample for sample; then bad input: malformed and 200k-row

@@ -79,8 +79,8 @@ test("imported recordings of another sensor train honestly; the device's live ac
   // the train panel: sessions by name, classes from the imports
   await nb.step("train");
   await page.click("#train-refresh");
-  await page.waitForSelector(".train-sid");
-  assert.equal(await page.locator(".train-sid").count(), 40);
+  await page.waitForSelector("#train-sessions .train-sid");
+  assert.equal(await page.locator("#train-sessions .train-sid").count(), 40);
   assert.equal(await page.inputValue("#train-classes"), "idle, walking, running, cycling");
   assert.match(await page.textContent("#train-sessions"), /train-10\s*running/);
   // the device's default window (128 samples = 12.8 s at 10 Hz) does not fit the 10 s sessions

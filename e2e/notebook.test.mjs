@@ -112,6 +112,14 @@ test("notebook: starter with a plot, traceback lines, stop an endless loop, save
   out = await outputsOf(nb, id);
   assert.equal(out[0].text, "after the loop\n");
   assert.equal(out[1].text, "100");
+  // Explore's functions in the motebook API: two clusters over every window
+  id = await runNew(page, nb, "lw = await motebook.windows(unlabelled=True)\n" +
+    "ex = await motebook.explore(lw, k=2)\nprint(ex)\nlen(ex.kmeans.sizes()), " +
+    "-1 <= motebook.ari(ex.clusters, lw.labels) <= 1");
+  await idle(page);
+  out = await outputsOf(nb, id);
+  assert.match(out[0].text, /^<exploration: \d+ windows, PCA explains \d+% \+ \d+%, clusters/);
+  assert.equal(out.at(-1).text, "(2, True)");
   await shoot(page, "step-notebook");
 
   // saved: in this browser and on the device, so a reload and a second browser see the edits

@@ -12,6 +12,7 @@ target_sources(usermod_motebook INTERFACE
     ${MOTEBOOK_MODULES}/emlearn_fft/fft.c
     ${MOTEBOOK_MODULES}/emlearn_iir/iir.c
     ${MOTEBOOK_MODULES}/emlearn_neighbors/neighbors.c
+    ${MOTEBOOK_MODULES}/emlearn_kmeans/kmeans.c
     ${MOTEBOOK_MODULES}/emlearn_arrayutils/arrayutils.c
 )
 target_include_directories(usermod_motebook INTERFACE

@@ -9,6 +9,7 @@ changed, the frozen firmware only when any source did; quiet when nothing did.
 --esp32-manifest FILE only writes the manifest of our ESP32 image (firmware/build.sh)."""
 import hashlib
 import json
+import re
 import os
 import subprocess
 import sys
@@ -30,15 +31,37 @@ def microdot_dir():
     return Path(list(spec.submodule_search_locations)[0])
 
 
+_SHARED_IMPORT = re.compile(r"^\s*(?:from shared(?:\.| import )(\w+)|import shared\.(\w+))",
+                            re.M)
+
+
+def device_shared(dev_files):
+    """The shared/ modules the firmware imports, followed through shared/ itself: the page's
+    own (training, Explore, CSV) stay off the device's flash."""
+    want, todo = {"__init__"}, list(dev_files)
+    while todo:
+        text = todo.pop().read_text()
+        for a, b in _SHARED_IMPORT.findall(text):
+            name = a or b
+            p = ROOT / "shared" / (name + ".py")
+            if name not in want and p.exists():
+                want.add(name)
+                todo.append(p)
+    return want
+
+
 def sources():
     """(source path, destination .mpy relative to LIB)"""
     out = []
     dev = ROOT / "device"
-    for p in sorted(dev.glob("*.py")) + [p for pkg in PACKAGES
-                                         for p in sorted((dev / pkg).glob("*.py"))]:
+    files = sorted(dev.glob("*.py")) + [p for pkg in PACKAGES
+                                        for p in sorted((dev / pkg).glob("*.py"))]
+    for p in files:
         out.append((p, p.relative_to(dev).with_suffix(".mpy")))
+    keep = device_shared(files)
     for p in sorted((ROOT / "shared").glob("*.py")):
-        out.append((p, Path("shared") / (p.stem + ".mpy")))
+        if p.stem in keep:
+            out.append((p, Path("shared") / (p.stem + ".mpy")))
     md = microdot_dir()
     for m in MICRODOT_MODULES:
         out.append((md / (m + ".py"), Path("microdot") / (m + ".mpy")))

@@ -12,7 +12,7 @@ from array import array
 from shared import protocol
 from shared.compat import bytes_view
 
-from shared.limits import (IMPORT_MAX_RECORD, MAX_CLASS_LEN, MAX_CLASSES,
+from shared.limits import (IMPORT_MAX_RECORD, MAX_CLASS_LEN, MAX_CLASSES,  # noqa: F401
                            MAX_SEGMENTS)
 
 
@@ -249,11 +249,13 @@ def cut_window(samples, n_channels, n_samples, k, window, out=None):
 
 class LabelledWindows:
     """What labelled_windows() returns: windows (channel-major array('h') of n_channels x
-    window), labels (indexes into classes), groups (the session id of each window), scales
-    (its recording's scale), and the recordings' shared channels (names) and rate."""
+    window), labels (indexes into classes; -1: unlabelled, with unlabelled=True), groups (the
+    session id of each window), starts (its first sample in the session), scales (its
+    recording's scale), and the recordings' shared channels (names) and rate."""
 
     def __init__(self):
         self.windows, self.labels, self.groups, self.scales = [], [], [], []
+        self.starts = []
         self.channels, self.rate = None, None
 
     def __len__(self):
@@ -289,11 +291,12 @@ def check_same_shape(recordings):
                                                                     "; ".join(diff)))
 
 
-def labelled_windows(recordings, classes, window, hop):
+def labelled_windows(recordings, classes, window, hop, unlabelled=False):
     """recordings: objects with .sid, .samples, .channels (names), .rate, .scale, .n_samples,
     .segments [(start, end, class name)]. Returns LabelledWindows over the windows lying
-    wholly inside one segment of a class in `classes` (others skipped). Raises DatasetError
-    when the recordings differ in channels or rate."""
+    wholly inside one segment of a class in `classes` (others skipped; with unlabelled=True
+    every window that fits, the others labelled -1: what Explore looks at). Raises
+    DatasetError when the recordings differ in channels or rate."""
     check_same_shape(recordings)
     out = LabelledWindows()
     index = {}
@@ -304,10 +307,15 @@ def labelled_windows(recordings, classes, window, hop):
         out.channels, out.rate = list(r.channels), r.rate
         segs = [(s, e, index[name]) for s, e, name in r.segments if name in index]
         segs.sort()
-        for k, c in window_classes(segs, r.n_samples, window, hop):
+        found = window_classes(segs, r.n_samples, window, hop)
+        if unlabelled:
+            known = dict(found)
+            found = [(k, known.get(k, -1)) for k in range(0, r.n_samples - window + 1, hop)]
+        for k, c in found:
             out.windows.append(cut_window(r.samples, nch, r.n_samples, k, window))
             out.labels.append(c)
             out.groups.append(r.sid)
+            out.starts.append(k)
             out.scales.append(r.scale)
     return out
 

@@ -9,7 +9,8 @@
 #   for progress in p.steps():            # {"stage", "done", "total", "fraction"}
 #       await asyncio.sleep_ms(1)         # the page stays responsive (in the browser's
 #                                         # asyncio sleep(0) does not return to JavaScript)
-#   r = p.result   # {"text", "hash", "model", "metrics", "validation", "baseline", ...}
+#   r = p.result   # {"text", "hash", "model", "metrics", "validation", "baseline", ...,
+#                  #  "heldout": {"index", "truth", "pred"}: every tested window's prediction}
 #
 # Scales: a window's samples are counts of its own recording's scale (scales[i]; physical
 # value = count * scale), so recordings of other sensors and imports train together.
@@ -213,7 +214,7 @@ class Pipeline:
         # training fold's own majority would be wrong by construction when the held-out
         # session is the one that made its class the largest)
         most = E.majority(y, range(n), nc)
-        truth, pred, where = bytearray(), bytearray(), []
+        truth, pred, where, index = bytearray(), bytearray(), [], []
         X = zeros_h(n * fe.n_features)     # refilled by every run (no n x features list)
         for r in range(len(runs)):
             train, test = runs[r]
@@ -235,6 +236,7 @@ class Pipeline:
                 for k in range(len(test)):
                     i = test[k]
                     base_ok += y[i] == most
+                    index.append(i)
                     truth.append(y[i])
                     pred.append(got[k])
                     where.append(groups[i] if groups is not None else None)
@@ -258,6 +260,8 @@ class Pipeline:
                                     "accuracy": base_ok / tested if tested else None},
                        "per_session": E.per_group(truth, pred, where)
                        if groups is not None and tested else [],
+                       "heldout": {"index": index, "truth": truth, "pred": pred},
+                       "X": X, "y": y,     # the deployed model's int16 features (insight)
                        "size": E.model_size(model, text), "params": t.params(),
                        "predict_us": us, "n_windows": n, "n_train": len(train),
                        "features": fe.names}

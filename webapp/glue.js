@@ -115,6 +115,18 @@ mb.trainFiles = JSON.stringify({
   "./shared/modelformat.py": "/shared/modelformat.py", "./shared/trainer.py": "/shared/trainer.py",
   "./shared/evaluate.py": "/shared/evaluate.py", "./shared/pipeline.py": "/shared/pipeline.py",
 });
+// The Explore step's modules (shared/explore.py and what it uses), loaded when it is opened.
+mb.exploreFiles = JSON.stringify({
+  "./app/explore.py": "/app/explore.py", "./app/view_explore.py": "/app/view_explore.py",
+  "./shared/explore.py": "/shared/explore.py", "./shared/moments.py": "/shared/moments.py",
+  "./shared/eigen.py": "/shared/eigen.py", "./shared/pca.py": "/shared/pca.py",
+  "./shared/zscore.py": "/shared/zscore.py", "./shared/kmeans.py": "/shared/kmeans.py",
+  "./shared/clustering.py": "/shared/clustering.py",
+  "./shared/cluster_metrics.py": "/shared/cluster_metrics.py", "./shared/knn.py": "/shared/knn.py",
+  "./shared/fewshot.py": "/shared/fewshot.py", "./shared/outliers.py": "/shared/outliers.py",
+  "./shared/insight.py": "/shared/insight.py",
+  "./shared/window_labels.py": "/shared/window_labels.py",
+});  // (literal URLs: scripts/build_www.py versions them)
 // The notebook's modules: its view in the page and, in the worker, the kernel and its API.
 mb.notebookFiles = JSON.stringify({
   "./app/notebook.py": "/app/notebook.py", "./app/markdown.py": "/app/markdown.py",
@@ -122,7 +134,8 @@ mb.notebookFiles = JSON.stringify({
 });
 mb.kernelFiles = JSON.stringify({
   "./nb/kernel.py": "/kernel.py", "./nb/motebook.py": "/motebook.py",
-  ...JSON.parse(mb.trainFiles),
+  "./app/__init__.py": "/app/__init__.py", "./app/html.py": "/app/html.py",
+  ...JSON.parse(mb.trainFiles), ...JSON.parse(mb.exploreFiles),
   "./shared/__init__.py": "/shared/__init__.py", "./shared/compat.py": "/shared/compat.py",
   "./shared/limits.py": "/shared/limits.py", "./shared/protocol.py": "/shared/protocol.py",
   "./shared/dataset.py": "/shared/dataset.py", "./shared/counts.py": "/shared/counts.py",

@@ -10,9 +10,7 @@ import time
 import zlib
 from array import array
 
-import pytest
 
-from device.tests.simdev import SimDevice
 from shared import protocol
 
 CHUNK_BYTES = 32768   # = device/session_store.py

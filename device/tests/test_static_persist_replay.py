@@ -6,7 +6,6 @@ import json
 import socket
 import time
 
-from device.tests.simdev import SimDevice
 
 _HTML = b"<!doctype html><title>motebook</title>" + b"<p>hello</p>" * 400
 

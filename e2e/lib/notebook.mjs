@@ -99,7 +99,7 @@ export class Notebook {
   async train(params = {}, timeout = 120000) {
     await this.step("train");
     await this.page.click("#train-refresh");
-    await this.page.waitForSelector(".train-sid", { timeout: 20000 });
+    await this.page.waitForSelector("#train-sessions .train-sid", { timeout: 20000 });
     await this.waitState();
     for (const [k, v] of Object.entries(params)) {
       const id = `#train-${k.replace(/_/g, "-")}`;

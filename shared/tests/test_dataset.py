@@ -103,6 +103,8 @@ def test_cut_and_labelled_windows():
     assert lw.channels == ["x", "y"] and lw.rate == 50 and lw.per_class(2) == [1, 2]
     lw = D.labelled_windows([r], ["b"], 4, 2)    # only the chosen classes
     assert lw.labels == [0] and len(lw) == 1
+    lw = D.labelled_windows([r], ["b", "a"], 4, 2, unlabelled=True)   # every window (Explore)
+    assert lw.labels == [1, 1, -1, 0] and lw.starts == [0, 2, 4, 6]
 
 
 def _rec(sid, n, segments, channels=("x", "y", "z"), rate=10):

@@ -4,12 +4,10 @@
 # IndexedDB by glue.js (window.motebook.ds), so a reload downloads only windows recorded since.
 # Memory: one array('h') per loaded recording (n_channels * n_samples), kept until forget().
 import json
-import os
 
 from pyscript import window
 
 from shared import dataset as D
-from shared.compat import bytes_view
 
 _STAGE = "/ds_stage.bin"
 _UPLOAD = "/ds_upload.bin"

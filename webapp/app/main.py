@@ -42,6 +42,22 @@ async def open_notebook(a):
     await notebook.install(B, view)
 
 
+@B.action("explore.open", part="explore")
+async def open_explore(a):
+    """The Explore step: its modules load when it is first opened."""
+    if "explore.run" in B.names():
+        return
+    await B.t.loadFiles(B.t.exploreFiles)
+    await B.t.loadFiles(B.t.trainFiles)
+    from app import explore, view_explore
+    ex = explore.install(B, trainer)
+    view_explore.install(B, view, ex)
+    view.AFTER.append(lambda st, parts: ex.from_timeline(st["sessions"].get("cur"))
+                      if "sessions" in parts else None)
+    if not B.state["train"]["sessions"]:
+        await trainer.refresh()
+
+
 # ---- transport handlers (glue.js) -----------------------------------------------------
 def on_text(text):
     if live.on_text(text):           # a prediction

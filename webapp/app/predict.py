@@ -7,11 +7,6 @@
 # channels x samples); the last HISTORY predictions and at most KEEP pending ones.
 import array
 
-try:
-    import ujson as json
-except ImportError:
-    import json
-
 from shared import protocol
 
 

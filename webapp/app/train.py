@@ -60,6 +60,7 @@ class Trainer:
         self._pipeline = None        # shared.pipeline once loaded
         self.names = {}              # session id -> its name in the page
         self.trained = []            # fn() called after each training (app.deploy's fit)
+        self.lw = self.window = None
         B.part("train", sessions=[], picked=[], tests=[], rate=None, defaults={},
                progress=0, stage="", summary=None, notice="", message="")
 
@@ -148,6 +149,7 @@ class Trainer:
             raise ValueError("cannot train: %s" % e)
         names = [self.names.get(g, str(g)) for g in lw.groups]
         settings = {"rate": lw.rate, "window": window, "hop": hop, "channels": lw.channels}
+        self.lw, self.window = lw, window     # (app.explore's model insight shows windows)
         return await self.train(lw.windows, lw.labels, classes, settings, params(a),
                                 ticks_diff(ticks_ms(), t0), names, lw.scales, validation)
 

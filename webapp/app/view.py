@@ -188,8 +188,9 @@ def _route(ev=None):
     for a in document.querySelectorAll("#steps a"):
         a.classList.toggle("on", data(a, "step") == step)
     B.update("page", step=step)
-    if step == "notebook":
-        B.fire("notebook.open")
+    B.touch(step)
+    if step in ("notebook", "explore"):
+        B.fire(step + ".open")
     if has(window, "Plotly"):      # plots drawn while hidden have no size: resize now
         for i in ("plot", "timeline", "counts-plot"):
             e = el(i)
@@ -212,7 +213,12 @@ def install(bridge):
 
 
 # ---- drawing ----------------------------------------------------------------------------
+AFTER = []                    # fn(state, parts) after every draw (Explore follows the timeline)
+
+
 def draw(bridge, parts):
+    for fn in AFTER:
+        fn(bridge.state, parts)
     for p in parts:
         fn = DRAW.get(p)
         if fn is not None:
@@ -336,19 +342,31 @@ def _sessions(st):
 
 def _train(st):
     t = st["train"]
+    session_grid(t, "train-sessions", True)
+    session_grid(t, "explore-sessions", False)
+    _train_form(t)
+
+
+def session_grid(t, where, tests_too):
+    """The chosen sessions (the Train and Explore steps share the choice)."""
     rows = t["sessions"]
     picked, tests = set(t["picked"]), set(t["tests"])
-    put("train-sessions", "".join(
+    if el(where) is None:
+        return
+    put(where, "".join(
         '<span class="train-s"><label><input type="checkbox" class="train-sid" data-act='
-        '"train.pick" data-sid="%d"%s> %s</label> <small>%s</small> <label class="tpick">'
-        '<input type="checkbox" class="train-test" data-act="train.pick" data-kind="test" '
-        'data-sid="%d"%s>test</label></span>' % (
+        '"train.pick" data-sid="%d"%s> %s</label> <small>%s</small>%s</span>' % (
             r["id"], " checked" if r["id"] in picked else "", esc(r["name"]),
-            esc(", ".join(r["classes"]) or "no labels"), r["id"],
-            " checked" if r["id"] in tests else "") for r in rows)
-        or "(no sessions yet: record some, or import a CSV)")
-    for e in document.querySelectorAll(".train-sid"):      # (a redraw keeps the HTML: sync)
+            esc(", ".join(r["classes"]) or "no labels"), (
+                ' <label class="tpick"><input type="checkbox" class="train-test" '
+                'data-act="train.pick" data-kind="test" data-sid="%d"%s>test</label>' % (
+                    r["id"], " checked" if r["id"] in tests else "")) if tests_too else "")
+        for r in rows) or "(no sessions yet: record some, or import a CSV)")
+    for e in el(where).querySelectorAll(".train-sid"):     # (a redraw keeps the HTML: sync)
         e.checked = int(data(e, "sid")) in picked
+
+
+def _train_form(t):
     d = t.get("defaults") or {}
     for k, i in (("classes", "train-classes"), ("window", "train-window"),
                  ("hop", "train-hop")):

@@ -92,6 +92,11 @@ def _timeline(c):
                 "y0": 0, "y1": 1, "fillcolor": color, "opacity": op, "line": {"width": 0},
                 "layer": "below"}
     shapes = [rect(a, b, _color(k), 0.25) for a, b, k in c["segments"]]
+    ex = view.B.state.get("explore") or {}
+    for a, b in (ex.get("lit") or {}).get(str(c["sid"]), ()):      # chosen in Explore
+        r = rect(a, b, "#ffd400", 0.35)
+        r["y0"], r["y1"] = 0.9, 1
+        shapes.append(r)
     if sel:
         r = rect(sel[0], sel[1], "rgba(0,0,0,0)", 1)
         r["layer"] = "above"

@@ -9,12 +9,15 @@
 #   lw = await motebook.windows(classes=["idle", "walking"], window=128, hop=64)
 #   t = motebook.features(lw)                   # .names, .rows, .column("mag_std")
 #   r = await motebook.train(lw)                # the page's pipeline: r["metrics"], ...
+#   ex = await motebook.explore(await motebook.windows(unlabelled=True), k=4)
+#   motebook.plot.scatter(ex.column("pc1"), ex.column("pc2"), color=list(ex.clusters))
 #   motebook.plot.line(rec.values("x"), x=rec.times(), title="x")
 import json
 from array import array
 
 import js
 
+from app.html import esc as _esc
 from shared import dataset as D
 
 STAGE = "/nb_stage.bin"
@@ -124,10 +127,11 @@ async def load(sid):
     return Recording(meta, samples, n, labels)
 
 
-async def windows(sessions_=None, classes=None, window=None, hop=None):
+async def windows(sessions_=None, classes=None, window=None, hop=None, unlabelled=False):
     """shared.dataset.LabelledWindows of the sessions (ids or names; default all) cut like
     training cuts them (window and hop in samples; default the device's settings); classes
-    default to every class labelled."""
+    default to every class labelled; unlabelled=True keeps every window (label -1 where none
+    covers it), as the Explore step does."""
     s = await status()
     window = window or s["window"]
     hop = hop or s["hop"]
@@ -147,9 +151,61 @@ async def windows(sessions_=None, classes=None, window=None, hop=None):
             for _, _, c in r.segments:
                 if c not in classes:
                     classes.append(c)
-    lw = D.labelled_windows(recs, classes, window, hop)
+    lw = D.labelled_windows(recs, classes, window, hop, unlabelled)
     lw.classes, lw.window, lw.hop = classes, window, hop
     return lw
+
+
+class Exploration:
+    """shared.explore.Explore's results: .names, .clusters, .explained, .kmeans, .column(name)
+    (a feature, or "pc1"/"pc2"), .proposals(k) and .outliers(k) as the Explore step has them."""
+
+    def __init__(self, ex, lw):
+        self.ex, self.lw = ex, lw
+        self.names, self.clusters, self.explained = ex.names, ex.clusters, ex.explained
+        self.kmeans = ex.kmeans
+
+    def column(self, name):
+        if name in ("pc1", "pc2"):
+            c = 0 if name == "pc1" else 1
+            return [self.ex.xy[2 * i + c] for i in range(self.ex.n)]
+        return list(self.ex.column(self.ex.names.index(name)))
+
+    def proposals(self, k=3):
+        """(rows, class numbers, vote shares) for the unlabelled windows, from the labelled."""
+        lab = [i for i in range(len(self.lw)) if self.lw.labels[i] >= 0]
+        p = self.ex.proposer(lab, bytearray(self.lw.labels[i] for i in lab), k=k)
+        p.run()
+        return list(p.rows), list(p.labels), list(p.share)
+
+    def outliers(self, n=10, k=5):
+        """[(window, score)] the n most unusual windows (distance to their k nearest)."""
+        o = self.ex.outliers(k=k)
+        o.run()
+        return o.worst(n)
+
+    def __repr__(self):
+        return "<exploration: %d windows, PCA explains %s, clusters %s>" % (
+            self.ex.n, " + ".join("%.0f%%" % (100 * v) for v in self.explained),
+            self.kmeans.sizes() if self.kmeans is not None else "-")
+
+
+async def explore(lw, k=4):
+    """Features, PCA and k-means (k clusters) over a LabelledWindows, as the Explore step."""
+    import asyncio
+    from shared.explore import Explore
+    n = len(lw.windows[0]) // len(lw.channels)
+    ex = Explore(lw.windows, {"rate": lw.rate, "window": n, "channels": lw.channels},
+                 scales=lw.scales, k=k)
+    for _ in ex.steps():
+        await asyncio.sleep_ms(0)
+    return Exploration(ex, lw)
+
+
+def ari(a, b):
+    """Adjusted Rand index of two labellings (1: the same partition)."""
+    from shared.cluster_metrics import adjusted_rand_index
+    return adjusted_rand_index(list(a), list(b))
 
 
 class Table:
@@ -314,10 +370,6 @@ class _Html:
 
     def _repr_html_(self):
         return self.html
-
-
-def _esc(s):
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _fmt(v):

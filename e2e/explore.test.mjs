@@ -1,0 +1,188 @@
+// The Explore step in Chromium against the simulated device: two sessions of four activities
+// recorded WITHOUT labels; k-means with k = 4 separates the activities (adjusted Rand index
+// >= 0.8 against the activities the test switched); each cluster is labelled in one action
+// (label segments on the device); training evaluated by session reaches >= 90 %; a lasso in the
+// scatter lights its windows on the Label timeline and a timeline selection rings its points
+// (both asserted through the page state); few-shot proposals on a third, unlabelled session
+// accepted in bulk become label segments on the device.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launch, watchErrors } from "./lib/browser.mjs";
+import { Device } from "./lib/device.mjs";
+import { shoot } from "./lib/layout.mjs";
+import { Notebook } from "./lib/notebook.mjs";
+
+const ACTS = ["idle", "walking", "running", "shaking"];
+const STEP_S = 4;               // seconds of each activity in a session
+const RATE = 100, WINDOW = 128, HOP = 16;
+let device, browser;
+const truth = {};               // session id -> [[t0 s, t1 s, activity]] by the test's clock
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function record(acts) {
+  await device.api("PUT", "/api/sim", { activity: acts[0] });
+  await sleep(1500);                                   // the new activity fills the ring
+  const r = await device.api("POST", "/api/sessions", {});
+  const t0 = Date.now(), spans = [];
+  for (let i = 0; i < acts.length; i++) {
+    if (i) await device.api("PUT", "/api/sim", { activity: acts[i] });
+    const a = (Date.now() - t0) / 1000;
+    await sleep(STEP_S * 1000);
+    spans.push([a, (Date.now() - t0) / 1000, acts[i]]);
+  }
+  await device.api("POST", `/api/sessions/${r.json.id}/stop`);
+  truth[r.json.id] = spans;
+  return r.json.id;
+}
+
+/** The activity of a window (start sample) by the test's clock, or null near a switch (the
+ * device's own clock and the test's differ by some tens of ms). A session's first sample is
+ * the first sample of the first window published after it started: window - hop samples
+ * before the start, on the test's clock. */
+function activityOf(sid, start) {
+  const lead = (WINDOW - HOP) / RATE;
+  const a = start / RATE - lead, b = (start + WINDOW) / RATE - lead;
+  for (const [t0, t1, act] of truth[sid]) if (a >= t0 + 0.4 && b <= t1 - 0.4) return act;
+  return null;
+}
+
+/** scikit-learn's adjusted_rand_score. */
+function ari(x, y) {
+  const c2 = (n) => n * (n - 1) / 2, t = new Map(), rx = new Map(), ry = new Map();
+  for (let i = 0; i < x.length; i++) {
+    const k = `${x[i]}|${y[i]}`;
+    t.set(k, (t.get(k) || 0) + 1); rx.set(x[i], (rx.get(x[i]) || 0) + 1); ry.set(y[i], (ry.get(y[i]) || 0) + 1);
+  }
+  const sij = [...t.values()].reduce((s, n) => s + c2(n), 0);
+  const sa = [...rx.values()].reduce((s, n) => s + c2(n), 0), sb = [...ry.values()].reduce((s, n) => s + c2(n), 0);
+  const exp = sa * sb / c2(x.length), max = (sa + sb) / 2;
+  return (sij - exp) / (max - exp);
+}
+
+before(async () => {
+  device = await new Device().start();
+  await device.configure({ hop: HOP });
+  browser = await launch();
+});
+
+after(async () => {
+  device?.report();
+  await browser?.close();
+  await device?.dispose();
+});
+
+test("explore: clusters find the activities, label them in one action, train; linked views; few-shot", async () => {
+  const s1 = await record(ACTS), s2 = await record([...ACTS].reverse());
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  await nb.step("explore");
+  await page.waitForSelector("#explore-go", { timeout: 30000 });
+  await nb.waitState("s.train.sessions.length === 2");
+  await page.fill('form[data-form="explore"] input[name=window]', String(WINDOW));
+  await page.fill('form[data-form="explore"] input[name=hop]', String(HOP));
+  await page.fill('form[data-form="explore"] input[name=k]', "4");
+  let done = (await nb.pageState())._done;
+  await page.click("#explore-go");
+  let st = await nb.waitState(`s._done > ${done} && s.explore.summary`, 60000);
+  assert.equal(st.explore.message, "");
+  assert.equal(st.explore.summary.k, 4);
+
+  // k-means separates the activities
+  let pts = (await nb.act("explore.points")).result;
+  const xs = [], ys = [];
+  for (let i = 0; i < pts.starts.length; i++) {
+    const act = activityOf(pts.sessions[i], pts.starts[i]);
+    if (act) { xs.push(act); ys.push(pts.clusters[i]); }
+  }
+  const score = ari(xs, ys);
+  const table = {};
+  for (let i = 0; i < xs.length; i++) table[`${xs[i]}>${ys[i]}`] = (table[`${xs[i]}>${ys[i]}`] || 0) + 1;
+  console.log(`# clusters against activities: ${JSON.stringify(table)}`);
+  assert.ok(xs.length >= 60, `${xs.length} windows of one activity`);
+  assert.ok(score >= 0.8, `adjusted Rand index ${score.toFixed(3)}`);
+
+  // each cluster labelled in one action with the activity most of its windows are
+  for (let c = 0; c < 4; c++) {
+    const votes = {};
+    for (let i = 0; i < xs.length; i++) if (ys[i] === c) votes[xs[i]] = (votes[xs[i]] || 0) + 1;
+    const name = Object.entries(votes).sort((a, b) => b[1] - a[1])[0][0];
+    done = (await nb.pageState())._done;
+    await page.fill(`form[data-form="ex-cl"]:has(#explore-label-c${c}) input[name=cls_new]`, name);
+    await page.click(`#explore-label-c${c}`);
+    st = await nb.waitState(`s._done > ${done}`);
+    assert.equal(st.explore.message, "");
+  }
+  for (const sid of [s1, s2]) {
+    const lab = (await device.api("GET", `/api/sessions/${sid}/labels`)).json;
+    assert.ok(lab.segments.length >= 4 && lab.version >= 5, `session ${sid}: ${JSON.stringify(lab).slice(0, 200)}`);
+  }
+  await shoot(page, "step-explore");
+
+  // a lasso around some points lights their windows on the Label timeline
+  const box = await page.evaluate(() => {
+    const gd = document.getElementById("explore-plot"), r = gd.getBoundingClientRect();
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    return { x0: r.left + xa._offset, y0: r.top + ya._offset, w: xa._length, h: ya._length };
+  });
+  const corners = [[0.02, 0.02], [0.98, 0.02], [0.98, 0.98], [0.02, 0.98], [0.02, 0.03]]
+    .map(([fx, fy]) => [box.x0 + fx * box.w, box.y0 + fy * box.h]);
+  await page.mouse.move(...corners[0]);
+  await page.mouse.down();
+  for (const c of corners.slice(1)) await page.mouse.move(...c, { steps: 6 });
+  await page.mouse.up();
+  st = await nb.waitState("s.explore.selection.length > 0");
+  const lit = st.explore.lit[String(s1)] || st.explore.lit[String(s2)];
+  assert.ok(lit && lit.length > 0, "selected windows lit for their sessions");
+  const sidLit = st.explore.lit[String(s1)] ? s1 : s2;
+  await nb.openSession(sidLit);
+  const shapes = await page.evaluate(() => document.getElementById("timeline").layout.shapes
+    .filter((s) => s.fillcolor === "#ffd400").length);
+  assert.ok(shapes > 0, "the timeline shows the windows chosen in the scatter");
+  // and a selection on the timeline rings its points in the scatter
+  await nb.dragTimeline(1.0, 3.0);
+  await nb.step("explore");
+  st = await nb.waitState("s.explore.timeline_lit.length > 0");
+  assert.ok(st.explore.timeline_lit.every((i) => pts.sessions[i] === sidLit));
+
+  // train on the labelled clusters: evaluated by session
+  const { training: t } = await nb.train({ n_trees: 10, seed: 1, folds: 2 });
+  assert.ok(!t.error, t.error);
+  assert.ok(t.estimate && t.accuracy >= 0.9, `accuracy ${t.accuracy} (${t.validation.description})`);
+
+  // few-shot: a third session, unlabelled; proposals from the labelled windows, accepted in bulk
+  const s3 = await record(["shaking", "idle"]);
+  await nb.step("explore");
+  await page.click('#explore button[data-act="train.sessions"]');
+  await nb.waitState("s.train.sessions.length === 3 && s.train.picked.length === 3");
+  done = (await nb.pageState())._done;
+  await page.click("#explore-go");
+  await nb.waitState(`s._done > ${done} && s.explore.summary && s.explore.summary.n > 0`, 60000);
+  done = (await nb.pageState())._done;
+  await page.click("#explore-propose");
+  st = await nb.waitState(`s._done > ${done}`, 60000);
+  assert.equal(st.explore.message, "");
+  assert.ok(st.explore.proposed.sure > 10, JSON.stringify(st.explore.proposed).slice(0, 300));
+  const before3 = (await device.api("GET", `/api/sessions/${s3}/labels`)).json;
+  done = (await nb.pageState())._done;
+  await page.click("#explore-accept");
+  st = await nb.waitState(`s._done > ${done}`, 60000);
+  assert.equal(st.explore.message, "");
+  const after3 = (await device.api("GET", `/api/sessions/${s3}/labels`)).json;
+  assert.ok(after3.version > before3.version && after3.segments.length >= 2, JSON.stringify(after3).slice(0, 300));
+  const names3 = new Set(after3.segments.map((s) => s.label));
+  assert.ok(names3.has("shaking") && names3.has("idle"), [...names3].join(","));
+
+  // the model's insight: importance and confusions
+  done = (await nb.pageState())._done;
+  await page.click("#explore-insight");
+  st = await nb.waitState(`s._done > ${done}`);
+  assert.equal(st.explore.insight.importance.length, 10);
+  console.log(`# ARI ${score.toFixed(3)} over ${xs.length} windows; trained ${(100 * t.accuracy).toFixed(1)}% ` +
+    `(${t.validation.description}); ${st.explore.proposed ? "" : "proposals accepted"}`);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(browser.offsite, []);
+  await page.close();
+});
