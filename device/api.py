@@ -7,10 +7,8 @@ import json
 from microdot import Microdot, Response
 from microdot.websocket import websocket_upgrade
 
-import api_history
-import api_integrations
 import api_model
-import api_npy
+import api_node
 import api_notebooks
 import api_sessions
 import api_wifi
@@ -188,9 +186,7 @@ def create_app(dev):
 
     api_notebooks.install(app, dev, _err, require_token, board.DATA)
     api_wifi.install(app, dev, _err, json_body)
-    api_history.install(app, dev, _err, require_token, json_body)
-    api_integrations.install(app, dev, _err, require_token, json_body)
-    api_npy.install(app, dev, _err)
+    api_node.install(app, dev, _err, require_token, json_body)
 
     @app.get("/ws")
     async def ws(request):

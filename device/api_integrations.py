@@ -1,24 +1,27 @@
-# HTTP routes of the node's settings (history, flagged windows, MQTT, webhooks): GET shows
-# them without secrets (shared.node_settings.public: the MQTT password and webhook tokens
-# are write-only), PUT validates an update with the same shared validator the page runs,
-# stores it and restarts the senders. Memory: the settings dict (a few hundred bytes).
-from shared import node_settings as NS
+# /api/integrations, served through api_node: GET shows the node's settings (history,
+# flagged windows, MQTT, webhooks) without secrets (shared.node_settings.public: the MQTT
+# password and webhook tokens are write-only) and the node's status; PUT validates an update
+# with the validator the page runs too, stores it and restarts the senders.
+# Memory: the settings dict; the validator (~2 KB of heap) is loaded per request.
+import model_store as MS
+from api_node import no_route, wrong_method
 
 
-def install(app, dev, err, require_token, json_body):
-    node = dev.node
+def handle(request, parts, ctx):
+    dev, err, require_token, json_body = ctx
+    if len(parts) != 1:
+        return no_route(request, parts, err)
+    if request.method not in ("GET", "PUT"):
+        return wrong_method(request, ("GET", "PUT"), err)
+    from shared import node_settings as NS
+    try:
+        return _handle(request, dev.node, NS, err, require_token, json_body)
+    finally:
+        MS.forget("shared.node_settings")
 
-    def view():
-        s = NS.public(node.settings)
-        s["status"] = node.status()
-        return s
 
-    @app.get("/api/integrations")
-    def get_settings(request):
-        return view()
-
-    @app.put("/api/integrations")
-    def put_settings(request):
+def _handle(request, node, NS, err, require_token, json_body):
+    if request.method == "PUT":
         denied = require_token(request)
         if denied:
             return denied
@@ -34,4 +37,6 @@ def install(app, dev, err, require_token, json_body):
             node.apply(new)
         except OSError as e:
             return err(507, "could not store the settings (%s): nothing changed" % e)
-        return view()
+    s = NS.public(node.settings)
+    s["status"] = node.status()
+    return s

@@ -5,15 +5,17 @@
 # message is in flight at a time and is sent again after a reconnect until the broker
 # acknowledged it, so class changes arrive in order. Reconnects back off from 1 s to 60 s
 # (a broker refusing our credentials: 60 s at once, and the status says why).
-# Memory: the queue (settings "queue" slots of small tuples) and one packet at a time.
+# Memory: the queue (settings "queue" slots of small tuples), one connection, one packet at
+# a time; one task, which also reads the broker's packets (mqtt.py has no reader task).
 import asyncio
 import json
 
 import board
-from mqtt import Client, MQTTError
+import mqtt
 from ringq import RingQ
 
 BACKOFF_S = (1, 60)
+TIMEOUT_MS = 5000
 _QOS = {"class": 1, "summary": 0}
 
 
@@ -28,10 +30,10 @@ class MqttPub:
         self.sent = 0
         self.connects = 0
         self.failures = 0
-        self._inflight = None
-        self._client = None
-        self._resend = False
-        self._ha_online = False
+        self._inflight = None      # (kind, msg, sent before: resend with DUP)
+        self._rw = None
+        self._pid = 0
+        self._ha = False           # Home Assistant came online: send discovery again
 
     def put(self, kind, msg):
         """Queue an event ("class" or "summary"; msg a dict); never waits."""
@@ -46,97 +48,127 @@ class MqttPub:
     async def run(self):
         backoff = BACKOFF_S[0]
         while True:
-            c = None
             try:
                 self.state = "connecting"
-                c = await self._connect()
+                await self._connect()
                 self.state, self.error = "connected", None
                 backoff = BACKOFF_S[0]
-                await self._serve(c)
+                await self._serve()
             except asyncio.CancelledError:
-                if c is not None and not c.closed:   # a clean stop: no will is sent, so
-                    try:                             # say "offline" ourselves
-                        await c.publish(self.base + "/availability", "offline", 1, True,
-                                        timeout_ms=2000)
-                    except Exception:
-                        pass
-                    await c.disconnect()
+                await self._close(True)
                 raise
-            except MQTTError as e:
+            except mqtt.MQTTError as e:
                 self.state, self.error = "error", str(e)
                 if e.code in (4, 5):        # credentials: retrying soon cannot help
                     backoff = BACKOFF_S[1]
             except Exception as e:          # unreachable, reset, timed out
                 self.state = "disconnected"
                 self.error = "broker %s:%d: %s" % (self.s["host"], self.s["port"],
-                                                   _why(e))
-            finally:
-                if c is not None:
-                    c.close()
+                                                   "no answer in time" if isinstance(
+                                                       e, asyncio.TimeoutError)
+                                                   else str(e) or e.__class__.__name__)
+            await self._close(False)
+            if self._inflight:
+                self._inflight = (self._inflight[0], self._inflight[1], True)
             self.failures += 1
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, BACKOFF_S[1])
 
+    async def _close(self, clean):
+        if self._rw is None:
+            return
+        w = self._rw[1]
+        self._rw = None
+        if clean:            # a clean stop sends no will: say "offline" ourselves
+            try:
+                w.write(mqtt.publish_packet(self.base + "/availability", "offline", 0, True,
+                                            False, 0) + mqtt.DISCONNECT)
+                await asyncio.wait_for_ms(w.drain(), 1000)
+            except Exception:
+                pass
+        try:
+            w.close()
+        except Exception:
+            pass
+
     async def _connect(self):
         s = self.s
-        c = Client(self.name, s["host"], s["port"], s["username"], s["password"],
-                   s["keepalive_s"], (self.base + "/availability", "offline", True),
-                   self._on_message)
-        self._client = c
         self.connects += 1
-        await c.connect()
-        await c.publish(self.base + "/availability", "online", 1, True)
+        self._rw = await mqtt.connect(s["host"], s["port"], self.name, s["username"],
+                                      s["password"], s["keepalive_s"],
+                                      (self.base + "/availability", "offline", True),
+                                      TIMEOUT_MS)
+        await self._publish(self.base + "/availability", "online", 1, True)
         if s["discovery"]:
-            for topic, cfg in self._discovery():
-                await c.publish(topic, json.dumps(cfg), 1, True)
-            await c.subscribe(s["discovery_prefix"] + "/status")
-        self._resend = self._inflight is not None
-        return c
+            await self._discovery()
+            self._pid = self._pid % 65535 + 1
+            await self._send(mqtt.subscribe_packet(s["discovery_prefix"] + "/status",
+                                                   self._pid))
+            await self._until(mqtt.SUBACK, self._pid)
 
-    async def _serve(self, c):
+    async def _serve(self):
         wait_ms = self.s["keepalive_s"] * 500
         while True:
-            if self._ha_online:            # Home Assistant restarted: discovery again
-                self._ha_online = False
-                for topic, cfg in self._discovery():
-                    await c.publish(topic, json.dumps(cfg), 1, True)
+            if self._ha:
+                self._ha = False
+                await self._discovery()
             if self._inflight is None:
                 try:
                     await asyncio.wait_for_ms(self.q.wait(), wait_ms)
                 except asyncio.TimeoutError:
-                    await c.ping()
+                    await self._send(mqtt.PING)      # keepalive (and read what came)
+                    await self._until(mqtt.PINGRESP)
                     continue
-                self._inflight = self.q.pop()
-                self._resend = False
-            kind, msg = self._inflight
-            q = _QOS.get(kind, 1)
-            await c.publish(self.base + "/" + kind, json.dumps(msg), q, kind == "class",
-                            self._resend)
+                kind, msg = self.q.pop()
+                self._inflight = (kind, msg, False)
+            kind, msg, dup = self._inflight
+            await self._publish(self.base + "/" + kind, json.dumps(msg), _QOS.get(kind, 1),
+                                kind == "class", dup)
             self._inflight = None
             self.sent += 1
 
-    def _on_message(self, topic, payload):
-        if topic.endswith("/status") and payload == b"online":
-            self._ha_online = True      # (handled within keepalive / 2)
+    async def _send(self, data):
+        w = self._rw[1]
+        w.write(data)
+        await asyncio.wait_for_ms(w.drain(), TIMEOUT_MS)
 
-    def _discovery(self):
-        """(topic, config) of each Home Assistant entity: the class and its confidence."""
+    async def _publish(self, topic, payload, qos, retain, dup=False):
+        pid = 0
+        if qos:
+            self._pid = pid = self._pid % 65535 + 1
+        await self._send(mqtt.publish_packet(topic, payload, qos, retain, dup, pid))
+        if qos:
+            await self._until(mqtt.PUBACK, pid)
+
+    async def _until(self, kind, pid=None):
+        """Read the broker's packets until one of kind (with packet id pid) came, within
+        TIMEOUT_MS; a PUBLISH on the way is Home Assistant's status (subscribed at QoS 0:
+        nothing to acknowledge)."""
+        r = self._rw[0]
+        while True:
+            t, flags, body = await asyncio.wait_for_ms(mqtt.read_packet(r), TIMEOUT_MS)
+            if t == mqtt.PUBLISH:
+                topic, payload, _ = mqtt.incoming(flags, body)
+                if topic.endswith("/status") and payload == b"online":
+                    self._ha = True
+            elif t == kind and (pid is None or mqtt.ack_id(body) == pid):
+                return
+
+    async def _discovery(self):
+        """Home Assistant entities (retained): the class and its confidence."""
         dev = {"identifiers": [self.name], "name": self.name, "manufacturer": "motebook",
                "model": board.HW["board"] if board.HW else "simulator",
                "sw_version": board.FW_VERSION}
         pre = self.s["discovery_prefix"] + "/sensor/" + self.name
-        common = {"state_topic": self.base + "/class",
-                  "availability_topic": self.base + "/availability", "device": dev}
-        a = dict(common, name="class", unique_id=self.name + "_class",
-                 value_template="{{ value_json.class }}", icon="mdi:motion-sensor",
-                 json_attributes_topic=self.base + "/class")
-        b = dict(common, name="confidence", unique_id=self.name + "_confidence",
-                 value_template="{{ (value_json.confidence * 100) | round(0) }}",
-                 unit_of_measurement="%")
-        return ((pre + "/class/config", a), (pre + "/confidence/config", b))
-
-
-def _why(e):
-    if isinstance(e, asyncio.TimeoutError):
-        return "no answer in time"
-    return str(e) or e.__class__.__name__
+        for kind in ("class", "confidence"):
+            cfg = {"name": kind, "unique_id": self.name + "_" + kind,
+                   "state_topic": self.base + "/class", "device": dev,
+                   "availability_topic": self.base + "/availability"}
+            if kind == "class":
+                cfg["value_template"] = "{{ value_json.class }}"
+                cfg["json_attributes_topic"] = self.base + "/class"
+                cfg["icon"] = "mdi:motion-sensor"
+            else:
+                cfg["value_template"] = "{{ (value_json.confidence * 100) | round(0) }}"
+                cfg["unit_of_measurement"] = "%"
+            await self._publish(pre + "/" + kind + "/config", json.dumps(cfg), 1, True)

@@ -2,7 +2,8 @@
 # logs it, an unsure one may be flagged, and a class change is queued for MQTT and webhooks;
 # a task writes old history blocks and queues the periodic summary. Settings (validated by
 # shared.node_settings) live in <data>/integrations.json; applying them restarts the senders.
-# Memory: the history's open block, a count per class for the summary, the senders' queues.
+# Memory: a count per class for the summary; the history (its open block) and the flagged
+# store are made on first use, the senders (their queues) when enabled.
 import binascii
 import gc
 import json
@@ -14,9 +15,6 @@ import asyncio
 
 import board
 import clock
-from flagged_store import Flagged
-from history_log import History
-from shared import node_settings as NS
 
 FILE = "integrations.json"
 TICK_S = 5
@@ -46,9 +44,7 @@ class Node:
         self.data = data_dir
         self.settings, self.warning = self._load()
         self.name = None
-        h = self.settings["history"]
-        self.hist = History(data_dir, h["budget"], board.HISTORY_CHUNK)
-        self.flagged = Flagged(data_dir, self.settings["flagged"])
+        self._hist = self._flagged = None
         self.mqtt = self.hooks = None
         self._tasks = []
         self._cls = None           # (model hash, class index) last published
@@ -57,7 +53,26 @@ class Node:
         self._n = 0
         self._sum_at = time.ticks_ms()
 
+    @property
+    def hist(self):
+        """The history (history_log.History), loaded on first use."""
+        if self._hist is None:
+            from history_log import History
+            self._hist = History(self.data, self.settings["history"]["budget"],
+                                 board.HISTORY_CHUNK)
+        return self._hist
+
+    @property
+    def flagged(self):
+        """The flagged windows (flagged_store.Flagged), loaded on first use."""
+        if self._flagged is None:
+            from flagged_store import Flagged
+            self._flagged = Flagged(self.data, self.settings["flagged"])
+        return self._flagged
+
     def _load(self):
+        """The stored settings, validated (the validator is dropped after: ~2 KB)."""
+        from shared import node_settings as NS
         try:
             with open(self.data + "/" + FILE) as f:
                 return NS.validate(NS.defaults(), json.load(f)), None
@@ -65,6 +80,9 @@ class Node:
             return NS.defaults(), None
         except ValueError as e:
             return NS.defaults(), "stored integrations ignored: %s" % e
+        finally:
+            import model_store
+            model_store.forget("shared.node_settings")
 
     def save(self, new):
         p = self.data + "/" + FILE
@@ -98,10 +116,13 @@ class Node:
         """Store and use new settings (validated); OSError when they cannot be stored."""
         self.save(new)
         old, self.settings = self.settings, new
-        self.hist.store.budget = new["history"]["budget"]
-        while len(self.hist.store.chunks) > self.hist.store.max_chunks():
-            self.hist.store.drop_oldest()
-        self.flagged.s = new["flagged"]
+        if self._hist is not None:
+            st = self._hist.store
+            st.budget = new["history"]["budget"]
+            while len(st.chunks) > st.max_chunks():
+                st.drop_oldest()
+        if self._flagged is not None:
+            self._flagged.s = new["flagged"]
         if old["mqtt"] != new["mqtt"] or old["webhooks"] != new["webhooks"]:
             self._senders()
 
@@ -114,7 +135,8 @@ class Node:
                 top = scores[c]
         if self.settings["history"]["enabled"]:
             self.hist.add(seq, idx, top, inf._feat, inf.fe.per_axis, m, inf.acq)
-        self.flagged.check(seq, idx, top, scores, inf._cur, m, inf.acq)
+        if top < self.settings["flagged"]["threshold"]:
+            self.flagged.check(seq, idx, top, scores, inf._cur, m, inf.acq)
         if idx < 31:
             self._counts[idx] += 1
         self._top += top
@@ -139,7 +161,8 @@ class Node:
         while True:
             await asyncio.sleep(TICK_S)
             try:
-                self.hist.tick()
+                if self._hist is not None:
+                    self._hist.tick()
                 every = self.settings["mqtt"]["summary_s"]
                 if every and time.ticks_diff(time.ticks_ms(), self._sum_at) >= every * 1000:
                     self._summary(every)
@@ -166,9 +189,12 @@ class Node:
         self._emit("summary", msg)
 
     def status(self):
-        s = {"name": self.name, "history": self.hist.status(),
-             "flagged": {"kept": len(self.flagged.ids), "since_boot": self.flagged.count,
-                         "error": self.flagged.error},
+        # (a store in use is loaded here; one never used is reported as None)
+        fl = self.flagged if self.settings["flagged"]["threshold"] > 0 else self._flagged
+        h = self.hist if self.settings["history"]["enabled"] else self._hist
+        s = {"name": self.name, "history": h.status() if h else None,
+             "flagged": {"kept": len(fl.ids), "since_boot": fl.count, "error": fl.error}
+             if fl else None,
              "mqtt": self.mqtt.status() if self.mqtt else None,
              "webhooks": self.hooks.status() if self.hooks else None}
         if self.warning:

@@ -25,8 +25,8 @@ def test_unsure_windows_are_kept_listed_and_labelled_into_a_session(tmp_path):
         st, body = dev.put("/api/integrations", {"flagged": {
             "threshold": 0.99, "max": 2, "min_interval_s": 0}})
         assert st == 200, body
-        K.wait_for(lambda: dev.json("GET", "/api/status")[1]["node"]["flagged"]
-                   ["since_boot"] >= 4, timeout=30)
+        K.wait_for(lambda: (dev.json("GET", "/api/status")[1]["node"]["flagged"] or {})
+                   .get("since_boot", 0) >= 4, timeout=30)
         dev.put("/api/integrations", {"flagged": {"threshold": 0.0}})  # (none more)
         st, lst = dev.json("GET", "/api/flagged")
         ids = [m["id"] for m in lst["flagged"]]

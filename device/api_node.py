@@ -1,0 +1,43 @@
+# The node's HTTP API behind one Microdot route (a route costs ~400 bytes of heap; each
+# handler module is loaded on its first request): /api/history..., /api/flagged...,
+# /api/integrations, /api/sessions/<id>/samples.npy and /api/model/file (the routes the app
+# itself has match first), plus CORS for reads: a GET from a web page whose origin is listed
+# in the config's "origins" gets Access-Control-Allow-Origin; writes still need the token and
+# no preflight is answered, so a browser sends no cross-origin write. Memory: nothing kept.
+_MODS = {"history": "api_history", "flagged": "api_flagged",
+         "integrations": "api_integrations", "sessions": "api_pull", "model": "api_pull"}
+EXPOSE = ("X-Classes, X-Channels, X-Scale, X-Rate, X-Start, X-Count, X-Total, "
+          "X-Frame-Size, Content-Length")
+
+
+def install(app, dev, err, require_token, json_body):
+    ctx = (dev, err, require_token, json_body)
+
+    @app.route("/api/<path:rest>", methods=["GET", "PUT", "POST", "DELETE"])
+    def node_api(request, rest):
+        parts = rest.split("/")
+        name = _MODS.get(parts[0])
+        if name is None:
+            return err(404, "no such API endpoint: /api/%s" % rest[:60])
+        return __import__(name).handle(request, parts, ctx)
+
+    @app.after_request
+    def cors(request, response):
+        o = request.headers.get("Origin")
+        if o and request.method in ("GET", "HEAD") and \
+                o.strip().lower() in (dev.acq.cfg.get("origins") or ()):
+            response.headers["Access-Control-Allow-Origin"] = o.strip()
+            response.headers["Vary"] = "Origin"
+            response.headers["Access-Control-Expose-Headers"] = EXPOSE
+        return response
+
+
+def no_route(request, parts, err):
+    """The answer for a path or method a handler module does not serve."""
+    return err(404, "no such API endpoint: %s /api/%s" % (request.method,
+                                                          "/".join(parts)[:60]))
+
+
+def wrong_method(request, allowed, err):
+    return err(405, "method %s not allowed on %s (allowed: %s)"
+               % (request.method, request.path[:60], ", ".join(allowed)))
