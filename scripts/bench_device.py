@@ -7,7 +7,11 @@ configuration change).
 --board NAME: the same on a board simulated from its deployed files (device/tests/boardsim.py:
 our frozen firmware for boards without PSRAM, .mpy files and the PSRAM heap for the others),
 with its IMU and Wi-Fi; the host fakes of the chip and the radio take heap a board does not.
-Usage: scripts/bench_device.py [--seconds N] [--board NAME]"""
+--node: the node on its own, one feature after the other on top of a streaming WebSocket
+client (default config): a model, history, flagged windows, MQTT (a real mosquitto), webhooks
+(a local receiver), a recording; prints each feature's heap cost (free heap after a
+collection, before and after) and the high-water mark with everything on.
+Usage: scripts/bench_device.py [--seconds N] [--board NAME] [--node]"""
 import argparse
 import sys
 import tempfile
@@ -30,7 +34,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--board", help="a board simulated from its deployed files")
+    ap.add_argument("--node", action="store_true", help="history, MQTT, webhooks on")
     args = ap.parse_args()
+    if args.node:
+        return node(args.seconds)
     heap = HEAP
     with tempfile.TemporaryDirectory() as tmp:
         if args.board:
@@ -74,6 +81,73 @@ def main():
                       % (heap - s["mem_free_min"], 100 * (heap - s["mem_free_min"]) / heap))
         finally:
             dev.stop()
+
+
+def _free(dev, ws, seconds):
+    """(free heap now, lowest since the last call) while ws keeps streaming."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        ws.recv()
+    _, s = dev.json("GET", "/api/status")
+    return s["mem_free"], s["mem_free_min"], s
+
+
+def node(seconds):
+    from device.tests import nodekit as K
+    from device.tests.broker import Broker, Receiver
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        br = Broker(tmp / "broker").start()
+        rx = Receiver().start()
+        dev = K.start(tmp / "data")
+        ws = dev.ws()
+        ws.recv_json("hello")
+        try:
+            dev.put("/api/integrations", {"history": {"enabled": False},
+                                          "flagged": {"threshold": 0}})
+            steps = [
+                ("stream (1 WebSocket client)", None),
+                ("+ model (3 trees, features)", lambda: K.install(dev, K.M.WINDOW)),
+                ("+ history", lambda: dev.put("/api/integrations",
+                                              {"history": {"enabled": True}})),
+                ("+ flagged windows (threshold 0.99)", lambda: dev.put(
+                    "/api/integrations", {"flagged": {"threshold": 0.99}})),
+                ("+ MQTT (broker on 127.0.0.1)", lambda: dev.put("/api/integrations", {
+                    "mqtt": {"enabled": True, "host": "127.0.0.1", "port": br.port,
+                             "summary_s": 10}})),
+                ("+ webhooks (local receiver)", lambda: dev.put("/api/integrations", {
+                    "webhooks": {"enabled": True, "summaries": True, "urls": [
+                        {"url": "http://127.0.0.1:%d/h" % rx.port, "token": "t"}]}})),
+                ("+ recording", lambda: dev.json("POST", "/api/sessions", {},
+                                                 token=dev.token)),
+            ]
+            prev = None
+            acts = ("walking", "idle", "shaking", "running")
+            print("heap %d bytes; each step streams %.0f s (activity changes: MQTT and "
+                  "webhook events)" % (HEAP, seconds))
+            print("%-36s %9s %9s %9s" % ("feature", "free", "cost", "min free"))
+            for i, (label, on) in enumerate(steps):
+                if on:
+                    on()
+                dev.put("/api/sim", {"activity": acts[i % 4]})
+                free, low, s = _free(dev, ws, seconds)
+                print("%-36s %9d %9s %9d" % (label, free, "" if prev is None else
+                                              "%d" % (prev - free), low))
+                prev = free
+            free, low, s = _free(dev, ws, seconds)
+            n = s["node"]
+            print("everything on: heap high-water %d bytes (%.0f%% of %d), dropped windows "
+                  "%d, inference skipped %d" % (HEAP - low, 100 * (HEAP - low) / HEAP, HEAP,
+                                                s["dropped"], s["inference_skipped"]))
+            print("  MQTT sent %d, dropped %d; webhooks delivered %d, dropped %d; history "
+                  "windows %d" % (n["mqtt"]["sent"], n["mqtt"]["dropped"],
+                                  n["webhooks"]["delivered"], n["webhooks"]["dropped"],
+                                  n["history"]["history_windows"]))
+        finally:
+            ws.close()
+            dev.stop()
+            br.stop()
+            rx.stop()
 
 
 if __name__ == "__main__":

@@ -128,6 +128,11 @@ mb.exploreFiles = JSON.stringify({
   "./shared/window_labels.py": "/shared/window_labels.py",
 });  // (literal URLs: scripts/build_www.py versions them)
 // The notebook's modules: its view in the page and, in the worker, the kernel and its API.
+// Deploy -> On its own (history, flagged windows, MQTT and webhook settings): when opened.
+mb.nodeFiles = JSON.stringify({
+  "./app/node.py": "/app/node.py", "./app/view_node.py": "/app/view_node.py",
+  "./shared/node_settings.py": "/shared/node_settings.py",
+});
 mb.notebookFiles = JSON.stringify({
   "./app/notebook.py": "/app/notebook.py", "./app/markdown.py": "/app/markdown.py",
   "./app/ipynb.py": "/app/ipynb.py", "./app/view_notebook.py": "/app/view_notebook.py",

@@ -42,6 +42,17 @@ async def open_notebook(a):
     await notebook.install(B, view)
 
 
+@B.action("node.open", part="node")
+async def open_node(a):
+    """Deploy -> On its own: its modules load when it is first opened."""
+    if "node.refresh" in B.names():
+        await B.act("node.refresh")
+        return
+    await B.t.loadFiles(B.t.nodeFiles)
+    from app import node
+    await node.install(B, view)
+
+
 @B.action("explore.open", part="explore")
 async def open_explore(a):
     """The Explore step: its modules load when it is first opened."""

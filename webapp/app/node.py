@@ -1,0 +1,171 @@
+# Deploy -> On its own: the node's settings (history, unsure windows, MQTT, webhooks; stored
+# on the device and checked here first by shared/node_settings, the device's own validator),
+# its status, the history as a timeline (class bands and an RMS line, 7 days down to 10
+# minutes), counts per class per hour, and the flagged windows to label into the dataset.
+# Actions "node.*" on the "node" part; app/view_node.py draws it. Loaded when first opened.
+# Memory: the last summaries (a few hundred buckets) and the flagged list.
+import json
+
+from pyscript import window
+
+from app import dataset as DS
+from shared import node_settings as NS
+
+SPANS = (604800, 86400, 3600, 600)      # the timeline's ranges: 7 days ... 10 minutes
+BUCKETS = 240                           # buckets across the timeline
+
+
+def _now():
+    return float(window.motebook.nowS())
+
+
+class Node:
+    def __init__(self, B):
+        self.B = B
+        B.part("node", settings=None, status=None, span=86400, end=None, timeline=None,
+               hours=None, flagged=[], notice="", message="")
+
+    @property
+    def st(self):
+        return self.B.state["node"]
+
+    async def refresh(self, a=None):
+        st, js, text = await DS.request("GET", "/api/integrations")
+        if st != 200:
+            raise DS.DeviceError(st, "the device's settings: %s" % DS._error(st, js, text))
+        self.B.update("node", settings=js, status=js.pop("status"))
+        await self.history()
+        await self.flagged()
+
+    async def history(self, a=None):
+        """The timeline over the chosen span (a["span"] seconds, a["shift"] -1/+1 moves it by
+        half a span) and the counts per hour of the last 24 hours."""
+        a = a or {}
+        span = int(a.get("span") or self.st["span"])
+        end = self.st["end"] if not a.get("span") else None
+        now = _now()
+        if a.get("shift"):
+            end = min(now, (end or now) + int(a["shift"]) * span / 2)
+        if end is not None and end >= now:
+            end = None                   # follow the present
+        t1 = end or now
+        t0 = t1 - span
+        bucket = max(1, span // BUCKETS)
+        js = await _get("/api/history/summary?from=%.3f&to=%.3f&bucket=%d" % (t0, t1, bucket))
+        js["span"] = span
+        h0 = int(now // 3600) * 3600 - 23 * 3600
+        hours = await _get("/api/history/summary?from=%d&to=%.3f&bucket=3600" % (h0, now))
+        self.B.update("node", span=span, end=end, timeline=js, hours=hours)
+
+    async def flagged(self, a=None):
+        js = await _get("/api/flagged")
+        self.B.update("node", flagged=js["flagged"])
+
+    async def save(self, a):
+        """The settings form: fields named "<section>.<field>"; an empty secret keeps the one
+        stored; webhooks are lines "URL [token]"."""
+        update = {}
+        for k in a:
+            sec, _, f = k.partition(".")
+            if sec not in NS.SCHEMA:
+                continue
+            v = a[k]
+            if f == "urls":
+                v = _hooks(v)
+            elif f in NS.SCHEMA[sec]:
+                kind = NS.SCHEMA[sec][f][0]
+                if kind == NS.SECRET and not v:
+                    continue
+                v = _typed(kind, k, v)
+            else:
+                continue
+            update.setdefault(sec, {})[f] = v
+        s = self.st["settings"] or {}
+        NS.validate(_current(s), update)      # the device's own check, before sending
+        st, js, text = await DS.request("PUT", "/api/integrations", json.dumps(update))
+        if st != 200:
+            raise DS.DeviceError(st, "the device refused the settings: %s"
+                                 % DS._error(st, js, text))
+        self.B.update("node", settings=js, status=js.pop("status"), notice="settings stored")
+
+    async def label(self, a):
+        fid, label = a.get("fid"), (a.get("label") or a.get("flag-%s" % a.get("fid")) or "")
+        if not label:
+            raise ValueError("choose the class of flagged window %s" % fid)
+        st, js, text = await DS.request("POST", "/api/flagged/%s/label" % fid,
+                                        json.dumps({"label": label}))
+        if st != 201:
+            raise DS.DeviceError(st, "labelling failed: %s" % DS._error(st, js, text))
+        self.B.update("node", notice="flagged window %s is session #%d, labelled %s"
+                      % (fid, js["id"], label))
+        await self.flagged()
+        try:
+            await DS.get().refresh()
+        except DS.DeviceError:
+            pass
+        return js["id"]
+
+    async def discard(self, a):
+        st, js, text = await DS.request("DELETE", "/api/flagged/%s" % a.get("fid"))
+        if st != 200:
+            raise DS.DeviceError(st, DS._error(st, js, text))
+        await self.flagged()
+
+
+async def _get(path):
+    st, js, text = await DS.request("GET", path)
+    if st != 200 or not isinstance(js, dict):
+        raise DS.DeviceError(st, "%s: %s" % (path.split("?")[0], DS._error(st, js, text)))
+    return js
+
+
+def _typed(kind, name, v):
+    if kind == "bool":
+        return bool(v)
+    try:
+        if kind == "int":
+            return int(float(v))
+        if kind == "num":
+            return float(v)
+    except ValueError:
+        raise ValueError("%s must be a number" % name)
+    return v.strip()
+
+
+def _hooks(text):
+    out = []
+    for line in (text or "").split("\n"):
+        p = line.split()
+        if p:
+            h = {"url": p[0]}
+            if len(p) > 1:
+                h["token"] = p[1]
+            out.append(h)
+    return out
+
+
+def _current(public):
+    """Settings shaped for NS.validate from the device's public view (secrets unknown)."""
+    cur = {}
+    for sec in NS.SCHEMA:
+        d = dict(public.get(sec) or {})
+        for k in list(d):
+            if k.endswith("_set"):
+                del d[k]
+        if "urls" in d:
+            d["urls"] = [{"url": h["url"], "token": ""} for h in d["urls"]]
+        cur[sec] = d
+    return cur
+
+
+async def install(B, view):
+    """Once, when Deploy -> On its own is first opened."""
+    n = Node(B)
+    from app import view_node
+    view_node.install(B, view)
+    B.action("node.refresh", part="node")(n.refresh)
+    B.action("node.history", part="node")(n.history)
+    B.action("node.save", part="node", lock="node")(n.save)
+    B.action("node.label", part="node", lock="node")(n.label)
+    B.action("node.discard", part="node", lock="node")(n.discard)
+    await n.refresh()

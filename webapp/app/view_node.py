@@ -1,0 +1,164 @@
+# Draws Deploy -> On its own from the bridge's "node" part: the node's status, its settings
+# form (secrets never shown: a placeholder says whether one is set), the history timeline
+# (stacked windows per class per bucket = class bands, and the mean RMS as a line; range
+# buttons from 7 days to 10 minutes, earlier/later), counts per class per hour and the
+# flagged windows with a class to label each. Loaded with app/node.py.
+# Memory: the HTML of each region (view.put keeps the last), the plot data as JS arrays.
+from pyscript import document, window
+
+from app.html import esc
+
+SPAN_NAMES = ((604800, "7 days"), (86400, "1 day"), (3600, "1 hour"), (600, "10 min"))
+_SKELETON = """
+<p id="node-status" class="row"></p>
+<div class="row" id="node-spans"></div>
+<div id="node-timeline" class="plot small"></div>
+<div class="cols"><div id="node-hours" class="scroll"></div>
+<div id="node-flagged" class="scroll"></div></div>
+<details id="node-settings"><summary>Settings: history, unsure windows, MQTT, webhooks</summary>
+<form data-form="node" data-act="node.save" id="node-form"></form></details>
+<p id="node-message" class="msg"></p>"""
+
+
+def install(B, view):
+    view.put("node", _SKELETON)
+    view.DRAW["node"] = lambda st: draw(st, view)
+    B.touch("node")
+
+
+def draw(st, view):
+    n = st["node"]
+    s = n.get("status") or {}
+    _status(view, s)
+    view.put("node-spans", "".join(
+        '<button type="button" data-act="node.history" data-span="%d"%s>%s</button>'
+        % (sec, ' class="on"' if sec == n["span"] else "", name) for sec, name in SPAN_NAMES)
+        + ' <button type="button" data-act="node.history" data-shift="-1">&larr; earlier'
+          '</button> <button type="button" data-act="node.history" data-shift="1">later '
+          '&rarr;</button> <button type="button" data-act="node.refresh">refresh</button>')
+    if n.get("timeline"):
+        _timeline(n["timeline"], view)
+    _hours(n.get("hours"), view)
+    _flagged(n.get("flagged") or [], (n.get("timeline") or {}).get("classes") or [], view)
+    a = document.activeElement
+    if n.get("settings") and (a is None or not a.closest("#node-form")):
+        view.put("node-form", _form(n["settings"]))
+    view._msg("node-message", n)
+
+
+def _status(view, s):
+    parts = []
+    h = s.get("history")
+    if h:
+        parts.append("history: %d windows since boot, %d of %d KB" % (
+            h["history_windows"], h["history_bytes"] // 1024, h["history_budget"] // 1024))
+    m = s.get("mqtt")
+    if m:
+        parts.append("MQTT %s%s: %d sent, %d queued, %d dropped" % (
+            m["state"], " (%s)" % m["error"] if m.get("error") else "", m["sent"],
+            m["queued"], m["dropped"]))
+    w = s.get("webhooks")
+    if w:
+        parts.append("webhooks: %d delivered, %d retries, %d dropped%s" % (
+            w["delivered"], w["retries"], w["dropped"] + w["gave_up"],
+            " (%s)" % w["error"] if w.get("error") else ""))
+    view.put("node-status", "<b>%s</b> " % esc(s.get("name") or "") +
+             esc(" · ".join(parts) or "history, MQTT and webhooks: see the settings"))
+
+
+def _timeline(js, view):
+    if not view.has(window, "Plotly"):
+        return
+    rows, classes = js["rows"], js["classes"]
+    x = [r[0] * 1000 for r in rows]
+    traces = []
+    for i, c in enumerate(classes):
+        traces.append({"type": "bar", "name": c, "x": x, "y": [r[2][i] for r in rows],
+                       "marker": {"color": view.COLORS[i % len(view.COLORS)]}})
+    if rows and js["channels"]:
+        traces.append({"type": "scatter", "mode": "lines", "name": "RMS", "yaxis": "y2",
+                       "x": x, "y": [sum(r[5]) / len(r[5]) for r in rows],
+                       "line": {"color": "#222", "width": 1}})
+    t1 = float(js["to"]) if float(js["to"]) < 1e12 else rows[-1][0] if rows else 0
+    layout = {"barmode": "stack", "bargap": 0, "margin": {"l": 50, "r": 50, "t": 10, "b": 30},
+              "xaxis": {"type": "date", "range": [(t1 - js["span"]) * 1000, t1 * 1000]},
+              "yaxis": {"title": {"text": "windows per %ss" % js["bucket"]}},
+              "yaxis2": {"overlaying": "y", "side": "right", "title": {"text": "RMS"}},
+              "showlegend": True, "legend": {"orientation": "h"}}
+    window.Plotly.react("node-timeline", view.js(traces), view.js(layout),
+                        view.js({"displayModeBar": False, "responsive": True}))
+
+
+def _hours(js, view):
+    if not js or not js["rows"]:
+        view.put("node-hours", "<small>no history in the last 24 hours (it is kept while a "
+                 "model runs)</small>")
+        return
+    cls = js["classes"]
+    head = "<tr><th>hour</th>%s</tr>" % "".join("<th>%s</th>" % esc(c) for c in cls)
+    body = "".join("<tr><td>%s</td>%s</tr>" % (
+        esc(window.Date.new(r[0] * 1000).toLocaleTimeString()),
+        "".join("<td>%d</td>" % v for v in r[2])) for r in js["rows"])
+    view.put("node-hours", '<table class="counts"><caption>windows per class per hour'
+             '</caption>%s%s</table>' % (head, body))
+
+
+def _flagged(rows, classes, view):
+    if not rows:
+        view.put("node-flagged", "<small>no flagged windows: windows the model is unsure "
+                 "about are kept here to label</small>")
+        return
+    out = []
+    for m in reversed(rows):
+        opts = "".join("<option%s>%s</option>" % (" selected" if c == m["class"] else "",
+                                                  esc(c)) for c in m["classes"])
+        out.append('<tr><td>#%d</td><td>%s</td><td>%s %d%%</td><td><select id="flag-%d">'
+                   '%s</select> <button type="button" data-act="node.label" data-fid="%d" '
+                   'data-with="flag-%d">add to the dataset</button> <button type="button" '
+                   'data-act="node.discard" data-fid="%d">discard</button></td></tr>' % (
+                       m["id"], esc(window.Date.new((m["t"] or 0) * 1000).toLocaleString()),
+                       esc(m["class"]), round(100 * m["top"]), m["id"], opts, m["id"],
+                       m["id"], m["id"]))
+    view.put("node-flagged", '<table class="flagged"><caption>unsure windows (flagged)'
+             '</caption>%s</table>' % "".join(out))
+
+
+def _field(name, label, value, kind="text", extra=""):
+    if kind == "checkbox":
+        return '<label><input type="checkbox" name="%s"%s> %s</label>' % (
+            name, " checked" if value else "", label)
+    return '<label>%s <input name="%s" type="%s" value="%s"%s></label>' % (
+        label, name, kind, esc(value), extra)
+
+
+def _form(s):
+    h, f, m, w = s["history"], s["flagged"], s["mqtt"], s["webhooks"]
+    urls = "\n".join(u["url"] for u in w.get("urls") or ())
+    return "".join((
+        '<fieldset><legend>history</legend>',
+        _field("history.enabled", "keep", h["enabled"], "checkbox"),
+        _field("history.budget", "budget (bytes)", h["budget"], "number", ' min="4096"'),
+        '</fieldset><fieldset><legend>unsure windows</legend>',
+        _field("flagged.threshold", "top score below", f["threshold"], "number",
+               ' step="0.05" min="0" max="1"'),
+        _field("flagged.max", "keep at most", f["max"], "number", ' min="1"'),
+        _field("flagged.min_interval_s", "at most one every (s)", f["min_interval_s"],
+               "number", ' min="0"'),
+        '</fieldset><fieldset><legend>MQTT</legend>',
+        _field("mqtt.enabled", "on", m["enabled"], "checkbox"),
+        _field("mqtt.host", "broker", m["host"]), _field("mqtt.port", "port", m["port"],
+                                                          "number"),
+        _field("mqtt.username", "user", m["username"]),
+        _field("mqtt.password", "password", "", "password", ' placeholder="%s" '
+               'autocomplete="off"' % ("(set: empty keeps it)" if m.get("password_set")
+                                       else "(none)")),
+        _field("mqtt.topic", "topic", m["topic"], "text", ' placeholder="motebook/<name>"'),
+        _field("mqtt.discovery", "Home Assistant discovery", m["discovery"], "checkbox"),
+        _field("mqtt.summary_s", "summary every (s)", m["summary_s"], "number"),
+        '</fieldset><fieldset><legend>webhooks</legend>',
+        _field("webhooks.enabled", "on", w["enabled"], "checkbox"),
+        _field("webhooks.summaries", "summaries too", w["summaries"], "checkbox"),
+        '<label>URLs, one per line: <code>http://host/path [token]</code> (a stored token '
+        'stays when left out)<textarea name="webhooks.urls" rows="2" cols="50">%s</textarea>'
+        '</label>' % esc(urls),
+        '</fieldset><button type="submit" id="node-save">Save on the device</button>'))
