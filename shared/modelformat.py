@@ -19,6 +19,7 @@ try:
 except ImportError:
     import json
 
+from shared import jsonck
 from shared.compat import isfinite
 from shared.model import (MAX_CLASSES, MAX_FEATURES, MAX_LEAVES, MAX_NODES, MAX_TREES,
                           ModelError, TreeModel)
@@ -308,7 +309,7 @@ class _Slices:
 
 def _parse_meta(text):
     try:
-        meta = json.loads(text)
+        meta = jsonck.loads(text)
     except (ValueError, TypeError):
         raise ModelError("metadata is not valid JSON")
     if not isinstance(meta, dict):
