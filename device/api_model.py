@@ -6,35 +6,22 @@ import gc
 import json
 
 import auth
+import http
 import model_store as MS
 
 PATH = "/api/model"
-READ_TIMEOUT_S = 10        # a client silent this long mid-upload is dropped (the lock frees)
 _ROUTE_LIMIT = 4 << 20     # bodies up to this are read away for a clean 413 JSON answer
 _READ = 512
-
-
-def _err(status, msg, **extra):
-    d = {"error": msg}
-    d.update(extra)
-    return d, status
+_err = http.err
 
 
 async def _read(stream, n):
-    return await asyncio.wait_for(stream.read(n), READ_TIMEOUT_S)
+    # a client silent for http.READ_MS mid-upload is dropped (the lock frees)
+    return await asyncio.wait_for_ms(stream.read(n), http.READ_MS)
 
 
 async def _drain(request, n):
-    """Read and drop n more body bytes, so the client gets our answer instead of a reset."""
-    s = request.stream
-    try:
-        while n > 0:
-            c = await _read(s, min(n, _READ))
-            if not c:
-                return
-            n -= len(c)
-    except Exception:
-        pass
+    await http.drain(request.stream, n)
 
 
 def _allow_big_bodies(app):
@@ -148,6 +135,10 @@ async def _receive2(request, n, store, dev):
     except ValueError as e:      # not loadable (RAM), or the C loader disagreeing
         return _err(400, "invalid model: %s" % e)
     except OSError as e:
+        if e.errno == http.ENOSPC:
+            await _drain(request, left)
+            return _err(507, "the device's flash is full: the model (%d bytes) was not "
+                        "stored; the previous one stays" % n)
         if left:
             print("motebook: model upload cut off (%r)" % (e,))
             return _err(400, "upload cut off after %d of %d bytes" % (n - left, n))

@@ -6,6 +6,7 @@ import json
 from array import array
 
 from label_file import file_version, summary as _summary, write as _write
+from shared import jsonck
 
 MAX_SEGMENTS = 256
 MAX_CLASSES = 32
@@ -53,6 +54,10 @@ def resync(store, sid, meta):
 
 
 def _parse(body, samples, current):
+    try:
+        jsonck.check(body)   # one complete document; the scanner below finds its parts
+    except ValueError as e:
+        raise _bad("the labels body is not valid JSON (it must be one JSON object): %s" % e)
     n = len(body)
     span = _find_segments(body, n)
     if span is None:

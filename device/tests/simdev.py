@@ -23,10 +23,11 @@ def free_port():
 
 
 class SimDevice:
-    def __init__(self, data, replay=None, www=None, port=None, env=None):
+    def __init__(self, data, replay=None, www=None, port=None, env=None, nofile=None):
         self.data = Path(data)
         self.replay = replay
         self.www = www
+        self.nofile = nofile   # descriptor limit of the device process (ESP32-like: 16)
         self.port = port or free_port()
         self.proc = None
         self.extra_env = env or {}
@@ -40,6 +41,8 @@ class SimDevice:
             cmd += ["--replay", str(self.replay)]
         if self.www:
             cmd += ["--www", str(self.www)]
+        if self.nofile:
+            cmd += ["--nofile", str(self.nofile)]
         env = dict(os.environ)
         env.pop("PORT", None)
         env.update(self.extra_env)
@@ -75,6 +78,25 @@ class SimDevice:
                 self.proc.wait()
         if getattr(self, "_logf", None):
             self._logf.close()
+
+    def pid(self):
+        """The MicroPython process (the child of scripts/sim.py)."""
+        kids = Path("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)).read_text()
+        return int(kids.split()[0])
+
+    def sockets(self):
+        """How many sockets the device process holds open now (listening one included)."""
+        fd = Path("/proc/%d/fd" % self.pid())
+        n = 0
+        for p in fd.iterdir():
+            try:
+                n += os.readlink(p).startswith("socket:")
+            except OSError:
+                pass
+        return n
+
+    def alive(self):
+        return self.proc.poll() is None
 
     @property
     def token(self):
@@ -123,26 +145,38 @@ class SimDevice:
     def put(self, path, body, token=True):
         return self.json("PUT", path, body, self.token if token is True else token)
 
-    def ws(self, timeout=5):
-        return WSClient(self.port, timeout)
+    def ws(self, timeout=5, headers=None):
+        return WSClient(self.port, timeout, headers)
 
 
 class WSClient:
-    def __init__(self, port, timeout=5):
+    def __init__(self, port, timeout=5, headers=None):
+        """headers: extra or replaced handshake headers (e.g. Origin); a handshake answered
+        with anything but 101 raises HandshakeRefused (status, JSON body)."""
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.s.sendall(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n" % key).encode())
+        h = {"Host": "127.0.0.1", "Upgrade": "websocket", "Connection": "Upgrade",
+             "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+             "Sec-WebSocket-Version": "13"}
+        h.update(headers or {})
+        self.s.sendall(("GET /ws HTTP/1.1\r\n%s\r\n" % "".join(
+            "%s: %s\r\n" % kv for kv in h.items())).encode())
         head = b""
         while b"\r\n\r\n" not in head:
             c = self.s.recv(1)
             if not c:
+                self.s.close()
                 raise ConnectionError("closed during handshake: %r" % head)
             head += c
         self.status = int(head.split()[1])
         if self.status != 101:
-            raise ConnectionError("handshake failed: %r" % head)
+            rest = b""
+            while True:
+                c = self.s.recv(65536)
+                if not c:
+                    break
+                rest += c
+            self.s.close()
+            raise HandshakeRefused(self.status, json.loads(rest))
 
     def _recv_exact(self, n):
         buf = b""
@@ -214,3 +248,10 @@ class WSClient:
         except OSError:
             pass
         self.s.close()
+
+
+class HandshakeRefused(ConnectionError):
+    def __init__(self, status, body):
+        super().__init__("handshake answered %d: %r" % (status, body))
+        self.status = status
+        self.body = body
