@@ -12,6 +12,7 @@ import api_sessions
 import auth
 import board
 import config
+import hosts
 import http
 import wshub
 from hal import sim_accel
@@ -152,11 +153,19 @@ def create_app(dev):
 
     @app.get("/ws")
     async def ws(request):
-        if dev.hub.full():
-            return _err(503, "too many WebSocket clients (max %d)" % wshub.MAX_CLIENTS)
         if (request.headers.get("Upgrade") or "").lower() != "websocket":
             return _err(400, "/ws is a WebSocket endpoint (send Upgrade: websocket)")
-        await websocket_upgrade(request)
+        origin = request.headers.get("Origin")
+        if not hosts.origin_ok(origin, request.headers.get("Host"), dev.acq.cfg.get("origins")):
+            return _err(403, "WebSocket from origin %r refused: not this device's page and not "
+                        "in the config's \"origins\"" % origin)
+        if not dev.hub.reserve():   # the slot is held from here, across the handshake
+            return _err(503, "too many WebSocket clients (max %d)" % wshub.MAX_CLIENTS)
+        try:
+            await websocket_upgrade(request)
+        except BaseException:
+            dev.hub.unreserve()
+            raise
         app.detach(request)
         try:
             await dev.hub.serve(request.sock[0], request.sock[1])
