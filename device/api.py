@@ -19,7 +19,6 @@ from hal import sim_accel
 from server import App
 
 _err = http.err
-_DRAIN_LIMIT = 1 << 20   # bytes of an oversized body read and thrown away before the 413
 
 
 def create_app(dev):
@@ -33,13 +32,6 @@ def create_app(dev):
     @app.errorhandler(405)
     def not_allowed(request):
         return _err(405, "method %s not allowed on %s" % (request.method, request.path))
-
-    @app.errorhandler(413)
-    async def too_large(request):
-        # Read the unread body away first, so the client sees this answer instead of a reset.
-        await http.drain(request.sock[0], min(request.content_length, _DRAIN_LIMIT))
-        return _err(413, "request body too large (%d bytes; limit %d)"
-                    % (request.content_length, request.max_content_length))
 
     @app.errorhandler(500)
     def server_error(request):
@@ -62,6 +54,15 @@ def create_app(dev):
         return _err(401, msg) if msg else None
 
     json_body = http.json_body
+
+    @app.before_request
+    async def read_body(request):
+        # A body is read into RAM only for a request with the token: every route taking one
+        # needs it, so no one else can make the device allocate for it. Up to http.MAX_JSON
+        # bytes, unless the route reads its own (own_body).
+        if request.content_length and not app.owns_body(request) \
+                and not auth.check(request.headers, dev.token):
+            await app.read_body(request)
 
     @app.get("/api/status")
     def status(request):

@@ -1,6 +1,7 @@
 # /api/model routes: PUT streams the model file (up to model_store.MAX_BYTES) through the
 # validator into a temp file, then installs it atomically; GET/DELETE. One upload at a time.
-# Memory: a body is never held in RAM: 512-byte reads go to the file and the line validator.
+# Memory: a body is never held in RAM (own_body): 512-byte reads go to the file and the
+# line validator.
 import asyncio
 import gc
 import json
@@ -52,6 +53,7 @@ def install(app, dev):
         return d[:-1] + ', "meta": ' + meta + "}", 200, {"Content-Type": "application/json"}
 
     @app.put(PATH)
+    @app.own_body
     async def put_model(request):
         n = request.content_length
         msg = auth.check(request.headers, dev.token)

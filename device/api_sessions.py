@@ -7,6 +7,7 @@ import time
 
 from microdot import Response
 
+import http
 import label_file
 import session_store as sessions
 from recorder import RecordingError, labels, unload_labels
@@ -214,13 +215,15 @@ def install(app, dev, err, require_token, json_body):
         return Response(body=gen(), headers={"Content-Type": "application/json"})
 
     @app.put("/api/sessions/<sid>/labels")
-    def put_labels(request, sid):
+    @app.own_body
+    async def put_labels(request, sid):
         denied = require_token(request)
         if denied:
             return denied
         sid, m, e = find(sid)
         if e:
             return e
+        await app.read_body(request, http.MAX_BODY)
         samples = m["windows"] * m["hop"]
         try:
             summary = labels().put(store, sid, request.body or b"", samples, m["labels"])

@@ -4,14 +4,15 @@
 # connections at once (the oldest one still sending its request makes room, else newcomers
 # wait in the listen backlog), and an accept loop that survives MemoryError and running out
 # of sockets. Routes match without `re` (urlmatch.py). Memory: one small _Conn per
-# connection, lines read with a length limit, a body of at most MAX_BODY bytes in RAM.
+# connection, lines read with a length limit; a body goes to RAM only when the app asks
+# (read_body), up to a limit.
 import asyncio
 import gc
 import socket
 import sys
 import time
 
-from microdot import Microdot, Request, Response
+from microdot import Microdot, Request, Response, abort
 from microdot.microdot import NoCaseDict
 
 import hosts
@@ -61,6 +62,7 @@ class App(Microdot):
     def __init__(self):
         super().__init__()
         self.conns = []               # _Conn, oldest first; at most MAX_CONNS
+        self._own = []                # handlers marked own_body
         self.counts = {"timeouts": 0, "evicted": 0, "refused": 0, "accept_errors": 0}
 
     # -- routes: Microdot's decorators, our matcher
@@ -80,10 +82,47 @@ class App(Microdot):
         return decorated
 
     async def error_response(self, req, status_code, reason=None):
+        if status_code == 413 and req is not None and req.content_length > req.max_content_length:
+            # read the body away first, so the client sees this answer instead of a reset
+            await H.drain(req.stream, min(req.content_length, H.MAX_DRAIN))
+            return H.err(413, "request body too large (%d bytes; limit %d)"
+                         % (req.content_length, req.max_content_length))
         # abort(status, "message") answers as JSON unless a handler is registered
         if status_code in self.error_handlers:
             return await super().error_response(req, status_code, reason)
         return H.err(status_code, reason or "request refused (%d)" % status_code)
+
+    def own_body(self, f):
+        """Route decorator: the route reads its body itself (request.stream, or
+        `await app.read_body(request, limit)` once it knows it needs it)."""
+        self._own.append(f)
+        return f
+
+    def owns_body(self, req):
+        return req.route in self._own
+
+    async def read_body(self, req, limit=H.MAX_JSON):
+        """Read the body of a PUT, POST or PATCH into request.body within BODY_MS (else 408),
+        if at most limit bytes (else 413); MemoryError when the heap has no room now."""
+        n = req.content_length
+        if not n or req.body or req.method not in ("PUT", "POST", "PATCH"):
+            return
+        if n > limit:
+            abort(413, "request body too large for %s (%d bytes; limit %d)"
+                  % (req.path, n, limit))
+        c = req.conn
+        body = bytearray(n)
+        c.enter(_BODY, H.BODY_MS)
+        mv = memoryview(body)
+        k = 0
+        while k < n:
+            got = await c.stream.readinto(mv[k:])
+            if got == 0:
+                abort(400, "request cut off: %d of %d body bytes" % (k, n))
+            k += got or 0
+        c.enter(_APP, 0)
+        req._body = body
+        req._stream = None   # request.stream now reads the body from RAM
 
     def detach(self, request):
         """A WebSocket took over this connection: it no longer counts as an HTTP one."""
@@ -241,23 +280,10 @@ class App(Microdot):
                 headers[name.decode()] = value.strip().decode()
             except UnicodeError:
                 raise _Refuse(400, "a header is not valid UTF-8")
-        n = _content_length(headers)
-        body, stream = b"", None
-        if n > H.MAX_BODY:
-            stream = c.stream        # a route streams it, or it gets a 413
-        elif n:
-            c.enter(_BODY, H.BODY_MS)
-            body = bytearray(n)
-            mv = memoryview(body)
-            k = 0
-            while k < n:
-                got = await c.stream.readinto(mv[k:])
-                if got == 0:
-                    raise _Refuse(400, "request cut off: %d of %d body bytes" % (k, n))
-                k += got or 0
-        try:
+        _content_length(headers)
+        try:   # the body stays in the socket until read_body() or a route reads it
             req = Request(self, c.addr, method, url, parts[2][5:].decode(), headers,
-                          body=body, stream=stream, sock=(c.stream, c.stream))
+                          body=b"", stream=c.stream, sock=(c.stream, c.stream))
         except (ValueError, IndexError, UnicodeError):   # the query string
             raise _Refuse(400, "malformed query string")
         req.conn = c

@@ -100,7 +100,8 @@ def test_malformed_requests_get_json_4xx(dev):
     # a request cut off by the client (it closes its side) is answered at once
     st, body, dt = raw(dev, b"GET /api/status HTTP/1.1\r\nHost: 127.", shut=True)
     assert st == 400 and "cut off" in body["error"] and dt < 2
-    st, body, dt = raw(dev, b"PUT /api/sim HTTP/1.1\r\nContent-Length: 50\r\n\r\n{\"a", shut=True)
+    st, body, dt = raw(dev, b"PUT /api/sim HTTP/1.1\r\nContent-Length: 50\r\nAuthorization: Bearer "
+                       + dev.token.encode() + b"\r\n\r\n{\"a", shut=True)
     assert st == 400 and "cut off" in body["error"] and dt < 2
     assert status_ok(dev)
 
@@ -108,10 +109,13 @@ def test_malformed_requests_get_json_4xx(dev):
 def test_idle_trickling_and_stalled_clients_get_408_in_bounded_time(dev):
     """No request line, headers sent a byte at a time, a 16 KB upload that stalls (it was
     never answered): each gets a 408 within its phase deadline."""
+    st, rec = dev.json("POST", "/api/sessions", {}, token=dev.token)
+    dev.json("POST", "/api/sessions/%d/stop" % rec["id"], token=dev.token)
     idle = socket.create_connection(("127.0.0.1", dev.port))
     stalled = socket.create_connection(("127.0.0.1", dev.port))
-    stalled.sendall(b"PUT /api/config HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                    + dev.token.encode() + b"\r\nContent-Length: 16384\r\n\r\n" + b"{" * 1000)
+    stalled.sendall(b"PUT /api/sessions/%d/labels HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    b"Authorization: Bearer %s\r\nContent-Length: 16384\r\n\r\n"
+                    % (rec["id"], dev.token.encode()) + b"{" * 1000)
     trickler = socket.create_connection(("127.0.0.1", dev.port))
     trickler.sendall(b"GET /api/status HTTP/1.1\r\n")
     stop = threading.Event()
@@ -215,3 +219,4 @@ def test_host_header_must_name_the_device(dev, host, ok):
             assert st in (200, 404), (path, st)
         else:
             assert st == 403 and "not this device" in json.loads(b)["error"], (path, st)
+
