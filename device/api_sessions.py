@@ -157,7 +157,9 @@ def install(app, dev, err, require_token, json_body):
         hdrs = {"Content-Type": "application/octet-stream", "Content-Length": str(count * fs),
                 "X-Start": str(start), "X-Count": str(count), "X-Total": str(total),
                 "X-Frame-Size": str(fs), "Cache-Control": "no-store"}
-        if not count:   # (Microdot cannot send an empty generator)
+        if not count or request.method == "HEAD":
+            # (Microdot cannot send an empty generator; a HEAD takes no download slot: its
+            # generator would never run, so nothing would free the slot)
             return Response(body=b"", headers=hdrs)
         now = time.ticks_ms()
         for s in list(slots):

@@ -220,3 +220,15 @@ def test_host_header_must_name_the_device(dev, host, ok):
         else:
             assert st == 403 and "not this device" in json.loads(b)["error"], (path, st)
 
+
+def test_head_requests_take_no_download_slot(dev):
+    # a HEAD of a session download held one of the two slots for 30 s: downloads got 503
+    st, rec = dev.json("POST", "/api/sessions", {}, token=dev.token)
+    time.sleep(1)
+    dev.json("POST", "/api/sessions/%d/stop" % rec["id"], token=dev.token)
+    path = "/api/sessions/%d/windows" % rec["id"]
+    for _ in range(3):
+        st, h, b = dev.request("HEAD", path)
+        assert st == 200 and b == b"" and int(h["content-length"]) > 0
+    st, h, b = dev.get(path)
+    assert st == 200 and len(b) == int(h["content-length"]) > 0
