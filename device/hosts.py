@@ -1,7 +1,8 @@
 # Who the device is on the network: its own names and addresses, for the Host check against
 # DNS rebinding (a page of another site whose name resolves to the device must not read it)
 # and the same-origin rule of /ws. Memory: a tuple of a few lower-case names, rebuilt at most
-# every REFRESH_MS when a Host is not in it (the Wi-Fi address may have changed).
+# every REFRESH_MS when a Host that is an IPv4 address is not in it (DHCP may have changed
+# the Wi-Fi address).
 import time
 
 import board
@@ -49,10 +50,17 @@ def is_own(host):
     if name in _names:
         return True
     now = time.ticks_ms()
-    if _built is None or time.ticks_diff(now, _built) > REFRESH_MS:
-        _names, _built = _own(), now
+    if _built is None or (_is_address(name) and time.ticks_diff(now, _built) > REFRESH_MS):
+        _names, _built = _own(), now   # a new Wi-Fi address (DHCP): look again
         return name in _names
     return False
+
+
+def _is_address(name):
+    for c in name:
+        if c not in "0123456789.":
+            return False
+    return True
 
 
 def origin_ok(origin, host, allowed):
