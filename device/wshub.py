@@ -153,8 +153,9 @@ class Hub:
                 c.ev.clear()
                 while c.outbox:
                     op, data = c.outbox.pop(0)
-                    w.write(_header(op, len(data)))
-                    w.write(data)
+                    # one write: a header sent alone waits for the client's delayed ACK
+                    # (Nagle), ~40 ms per message
+                    w.write(_header(op, len(data)) + data)
                     await self._drain(w)
                     if op == _CLOSE:
                         c.closed = True
