@@ -82,7 +82,7 @@ class App(Microdot):
         return decorated
 
     async def error_response(self, req, status_code, reason=None):
-        if status_code == 413 and req is not None and req.content_length > req.max_content_length:
+        if status_code == 413 and req and req.content_length > req.max_content_length:
             # read the body away first, so the client sees this answer instead of a reset
             await H.drain(req.stream, min(req.content_length, H.MAX_DRAIN))
             return H.err(413, "request body too large (%d bytes; limit %d)"
@@ -196,13 +196,17 @@ class App(Microdot):
         while True:
             await asyncio.sleep_ms(_TICK_MS)
             now = time.ticks_ms()
-            for c in self.conns:
-                if not c.started or c.phase == _APP or time.ticks_diff(now, c.deadline) <= 0:
-                    continue
-                if c.why is None:
-                    self._end(c, 408, _LATE[c.phase], "timeouts")
-                elif c.phase == _WRITE:   # not even our error answer goes out: close
-                    c.task.cancel()
+            try:
+                for c in self.conns:
+                    if not c.started or c.phase == _APP or \
+                            time.ticks_diff(now, c.deadline) <= 0:
+                        continue
+                    if c.why is None:
+                        self._end(c, 408, _LATE[c.phase], "timeouts")
+                    elif c.phase == _WRITE:   # not even our error answer goes out: close
+                        c.task.cancel()
+            except Exception as e:   # the deadlines must keep being watched
+                sys.print_exception(e)
 
     # -- one connection
     async def _serve(self, c):
@@ -280,7 +284,7 @@ class App(Microdot):
                 headers[name.decode()] = value.strip().decode()
             except UnicodeError:
                 raise _Refuse(400, "a header is not valid UTF-8")
-        _content_length(headers)
+        _check_length(headers)
         try:   # the body stays in the socket until read_body() or a route reads it
             req = Request(self, c.addr, method, url, parts[2][5:].decode(), headers,
                           body=b"", stream=c.stream, sock=(c.stream, c.stream))
@@ -314,16 +318,13 @@ _LATE = ("request line not received within %d s" % (H.LINE_MS // 1000),
          "the client took nothing of the answer for %d s" % (H.WRITE_STALL_MS // 1000))
 
 
-def _content_length(headers):
+def _check_length(headers):
     if "Transfer-Encoding" in headers:
         raise _Refuse(411, "send the body with a Content-Length (chunked bodies are not "
                       "supported)")
     v = headers.get("Content-Length")
-    if v is None:
-        return 0
-    if not v.isdigit() or len(v) > 9:
+    if v is not None and (not v.isdigit() or len(v) > 9):
         raise _Refuse(400, "malformed Content-Length")
-    return int(v)
 
 
 def _close(s):

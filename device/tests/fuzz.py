@@ -70,7 +70,8 @@ class Fuzzer:
         files = {}
         for p in sorted(self.dev.data.rglob("*")):
             if p.is_file():
-                files[str(p.relative_to(self.dev.data))] = hashlib.sha256(p.read_bytes()).hexdigest()
+                data = p.read_bytes()
+                files[str(p.relative_to(self.dev.data))] = hashlib.sha256(data).hexdigest()
         api = [self.dev.json("GET", p)[1] for p in ("/api/config", "/api/model", "/api/sim")]
         sessions = self.dev.json("GET", "/api/sessions")[1]["sessions"]
         return files, api, sessions

@@ -20,8 +20,9 @@ HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn")
 # What a page must put into its interpreter's FS (paths from the repo root) to run the suite;
 # shared/tests/browser_suite.mjs copies them.
 SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
-                "shared/jsonck.py", "shared/fft.py", "shared/features.py", "shared/quant.py",
-                "shared/model.py", "shared/modelformat.py", "shared/windowing.py", "shared/trainer.py",
+                "shared/jsonck.py",
+                "shared/fft.py", "shared/features.py", "shared/quant.py", "shared/model.py",
+                "shared/modelformat.py", "shared/windowing.py", "shared/trainer.py",
                 "shared/evaluate.py", "shared/pipeline.py", "shared/dataset.py",
                 "shared/csvio.py", "shared/tests/__init__.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
