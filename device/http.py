@@ -11,6 +11,7 @@ from shared import jsonck
 
 # Requests (device/server.py)
 MAX_CONNS = 6              # HTTP connections served at once (WebSockets are counted by wshub)
+EVICT_AFTER_MS = 500       # when all are taken, one still sending its request this long goes
 BACKLOG = 5                # further connections wait in the listen queue
 MAX_REQUEST_LINE = 512     # bytes: "GET /path?query HTTP/1.1"; longer -> 414
 MAX_PATH = 255             # characters of the path; longer -> 414

@@ -1,9 +1,9 @@
 # The device's HTTP server: a Microdot app whose connections we read ourselves, with limits
 # (device/http.py): a deadline per phase (request line, headers, body, each answer write),
 # capped line lengths, header count and path length, the Host check, at most MAX_CONNS
-# connections at once (the oldest one still sending its request makes room, else newcomers
-# wait in the listen backlog), and an accept loop that survives MemoryError and running out
-# of sockets. Routes match without `re` (urlmatch.py). Memory: one small _Conn per
+# connections at once (the oldest one still sending its request after EVICT_AFTER_MS makes
+# room, else newcomers wait in the listen backlog), and an accept loop that survives
+# MemoryError and running out of sockets. Routes match without `re` (urlmatch.py). Memory: one small _Conn per
 # connection, lines read with a length limit; a body goes to RAM only when the app asks
 # (read_body), up to a limit.
 import asyncio
@@ -25,6 +25,7 @@ _EAGAIN = 11
 _RETRY_MS = 20       # accept loop pause when no socket or slot is free
 _TICK_MS = 250       # deadline watch period
 _NOTHING = bytearray(0)
+_STEP = 128          # bytes asked of readline() at a time
 
 Request.max_content_length = H.MAX_BODY
 Request.max_body_length = H.MAX_BODY
@@ -44,9 +45,11 @@ class _Conn:
         self.addr = addr
         self.task = None
         self.started = False
+        self.began = False        # a byte of a request arrived (else it is closed silently)
         self.why = None           # set when the server ends the connection: (status, msg)
         self.phase = _LINE
-        self.deadline = time.ticks_add(time.ticks_ms(), H.LINE_MS)
+        self.t0 = time.ticks_ms()
+        self.deadline = time.ticks_add(self.t0, H.LINE_MS)
 
     def enter(self, phase, ms):
         self.phase = phase
@@ -182,12 +185,16 @@ class App(Microdot):
         c.task.cancel()
 
     def _make_room(self):
-        """End the oldest connection still sending its request (unless one is ending)."""
+        """End the oldest connection still sending its request after EVICT_AFTER_MS (unless
+        one is ending): one that sent nothing yet (a browser's preconnect) is closed without
+        an answer. Else newcomers wait."""
+        now = time.ticks_ms()
         for c in self.conns:
             if c.why is not None:
                 return
         for c in self.conns:
-            if c.started and c.phase <= _HEAD:
+            if c.started and c.phase <= _HEAD and \
+                    time.ticks_diff(now, c.t0) > H.EVICT_AFTER_MS:
                 self._end(c, 503, "too many connections: the device ended the oldest one "
                           "still sending its request", "evicted")
                 return
@@ -230,7 +237,7 @@ class App(Microdot):
                     raise
                 if c.phase == _WRITE:
                     await _close_body(res)
-                else:
+                elif c.began:   # an idle connection (a browser's preconnect) just closes
                     await self._answer(c, c.why[0], c.why[1])
             except MemoryError:
                 gc.collect()
@@ -299,11 +306,16 @@ class App(Microdot):
         line = b""
         while True:
             await s.readinto(_NOTHING)            # wait until readable
-            part = s.s.readline(limit + 1 - len(line))
+            # small steps: readline(n) allocates n bytes at once, and a fragmented heap may
+            # have no 1 KB block left while a browser loads the page
+            part = s.s.readline(min(_STEP, limit + 1 - len(line)))
             if part is None:
                 continue
             if not part:
+                if not c.began:
+                    raise EOFError()   # closed without a word: nothing to answer
                 raise _Refuse(400, "request cut off" + (" in a %s" % what if line else ""))
+            c.began = True
             line += part
             if line[-1] == 10:
                 return line
