@@ -241,6 +241,8 @@ class Fuzzer:
             pass
         finally:
             s.close()
+        if not out and not data:
+            return   # a connection that says nothing is closed without an answer
         if not out.startswith(b"HTTP/1.0 "):
             self.fail.add("no_answer", data, repr(out[:80]))
             return

@@ -107,11 +107,14 @@ def test_malformed_requests_get_json_4xx(dev):
 
 
 def test_idle_trickling_and_stalled_clients_get_408_in_bounded_time(dev):
-    """No request line, headers sent a byte at a time, a 16 KB upload that stalls (it was
-    never answered): each gets a 408 within its phase deadline."""
+    """Half a request line, headers sent a byte at a time, a 16 KB upload that stalls (it was
+    never answered): each gets a 408 within its phase deadline; a connection that sent
+    nothing (a browser's preconnect) is closed without an answer."""
     st, rec = dev.json("POST", "/api/sessions", {}, token=dev.token)
     dev.json("POST", "/api/sessions/%d/stop" % rec["id"], token=dev.token)
     idle = socket.create_connection(("127.0.0.1", dev.port))
+    half = socket.create_connection(("127.0.0.1", dev.port))
+    half.sendall(b"GET /api/sta")
     stalled = socket.create_connection(("127.0.0.1", dev.port))
     stalled.sendall(b"PUT /api/sessions/%d/labels HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     b"Authorization: Bearer %s\r\nContent-Length: 16384\r\n\r\n"
@@ -124,16 +127,19 @@ def test_idle_trickling_and_stalled_clients_get_408_in_bounded_time(dev):
     t.start()
     got = {}
     try:
-        for name, s in (("idle", idle), ("trickle", trickler), ("stalled", stalled)):
+        for name, s in (("idle", idle), ("half", half), ("trickle", trickler),
+                        ("stalled", stalled)):
             s.settimeout(BODY_S + 3)
             got[name] = _read_answer(s) + (time.monotonic() - t0,)
     finally:
         stop.set()
         t.join()
-        for s in (idle, stalled, trickler):
+        for s in (idle, half, stalled, trickler):
             s.close()
     st, body, dt = got["idle"]
-    assert st == 408 and "request line" in body["error"] and LINE_S - 1 < dt < LINE_S + 2
+    assert st is None and LINE_S - 1 < dt < LINE_S + 2
+    st, body, dt = got["half"]
+    assert st == 408 and "request line" in body["error"] and dt < LINE_S + 2
     st, body, dt = got["trickle"]
     assert st == 408 and "headers" in body["error"] and dt < LINE_S + HEAD_S + 2
     st, body, dt = got["stalled"]
@@ -167,10 +173,10 @@ def test_header_tricklers_do_not_stop_status_for_others(dev):
             assert status_ok(dev, timeout=1)
             answered += 1
         assert answered >= 20
-        for s in tricklers:   # each one is ended: timed out (408) or made room (503)
-            s.settimeout(LINE_S + HEAD_S + 2)
-            st, body = _read_answer(s)
-            assert st in (408, 503), (st, body)
+        for s in tricklers:   # each one is ended: timed out (408) or made room (503; the
+            s.settimeout(LINE_S + HEAD_S + 2)     # answer may be lost to the reset caused by
+            st, body = _read_answer(s)            # what the trickler sends after it)
+            assert st in (408, 503, None), (st, body)
         assert time.monotonic() - t0 < LINE_S + HEAD_S + 2
     finally:
         stop.set()
