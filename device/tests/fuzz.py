@@ -402,7 +402,7 @@ class Fuzzer:
         return {"http_cases": n_http, "ws_cases": n_ws, "seconds_http": round(t_http, 1),
                 "seconds_ws": round(t_ws, 1), "frames": len(frames), "gaps": gaps,
                 "sockets_before": base, "sockets_after": sockets_after,
-                "mem_free_min": st["mem_free_min"], "device_http": st["http"],
+                "mem_free_min": st["mem_free_min"], "device_http": st.get("http"),
                 "counts": dict(sorted(self.counts.items())), "failures": len(self.fail)}
 
 
