@@ -5,7 +5,6 @@ must be answered (or, for WebSocket protocol errors, closed) within a deadline, 
 5xx, and no malformed or unauthorised write may be accepted; afterwards stored state, the
 stream, the process and its socket count must be as before. Used by test_fuzz.py (a bounded
 run) and scripts/fuzz_device.py (the long run, printing figures)."""
-import base64
 import hashlib
 import json
 import os
@@ -15,6 +14,7 @@ import struct
 import threading
 import time
 
+from device.tests.simdev import ROOT, WSClient
 from shared import protocol
 
 ROUTES = [  # (path, methods the route has); <sid> is filled in, "*" any static path
@@ -336,14 +336,14 @@ class Fuzzer:
                                if not line.startswith(k + ":")) + "%s: %s\r\n\r\n" % (k, v)
             return self._run_http(("ws", data.encode(), "refuse", False), deadline)
         try:
-            ws = _WS(self.dev.port, deadline)
+            ws = _ws(self.dev, deadline)
         except OSError as e:
             self.fail.add("ws_connect", kind.encode(), repr(e))
             return
         try:
             ws.until(lambda op, d: op == 1 and b'"hello"' in d)
             for op, payload, fin, mask, rsv in frames:
-                ws.frame(op, payload, fin, mask, rsv)
+                ws.send_raw(op, payload, fin, mask, rsv)
             if want == "close":
                 op, d = ws.until(lambda op, d: op == 8)
                 if kind != "close" and struct.unpack(">H", d[:2])[0] != 1002:
@@ -358,11 +358,11 @@ class Fuzzer:
                                  or op == 1 and b'"error"' in d)
                 if b'"type": "%s"' % want.encode() not in d:
                     self.fail.add("ws_answer", frames[0][1], "%s: %r" % (want, d[:200]))
-            ws.frame(1, b'{"type": "ping", "id": "after"}', True, True, 0)   # still alive
+            ws.send_text(b'{"type": "ping", "id": "after"}')   # still alive
             ws.until(lambda op, d: op == 1 and b'"after"' in d)
         except socket.timeout:
             self.fail.add("ws_hang", (frames or [(0, b"")])[0][1], kind)
-        except (OSError, EOFError) as e:
+        except (OSError, EOFError, AssertionError) as e:
             self.fail.add("ws_dropped", (frames or [(0, b"")])[0][1], "%s %r" % (kind, e))
         finally:
             ws.close()
@@ -406,84 +406,11 @@ class Fuzzer:
                 "counts": dict(sorted(self.counts.items())), "failures": len(self.fail)}
 
 
-class _WS:
-    def __init__(self, port, timeout):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.s.sendall(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nOrigin: http://127.0.0.1:%d"
-                        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s"
-                        "\r\nSec-WebSocket-Version: 13\r\n\r\n" % (port, port, key)).encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            c = self.s.recv(1)
-            if not c:
-                raise EOFError("closed in the handshake")
-            head += c
-        if not head.startswith(b"HTTP/1.1 101"):
-            raise EOFError(head[:60])
-
-    def _exact(self, n):
-        b = b""
-        while len(b) < n:
-            c = self.s.recv(n - len(b))
-            if not c:
-                raise EOFError("closed")
-            b += c
-        return b
-
-    def recv(self):
-        b0, b1 = self._exact(2)
-        n = b1 & 0x7F
-        if n == 126:
-            n = struct.unpack(">H", self._exact(2))[0]
-        elif n == 127:
-            n = struct.unpack(">Q", self._exact(8))[0]
-        return b0 & 0x0F, self._exact(n)
-
-    def until(self, pred, limit=400):
-        for _ in range(limit):
-            op, d = self.recv()
-            if pred(op, d):
-                return op, d
-        raise EOFError("not seen in %d frames" % limit)
-
-    def frame(self, op, payload, fin=True, mask=True, rsv=0):
-        n = len(payload)
-        head = bytes([(0x80 if fin else 0) | (rsv << 4) | op])
-        m = 0x80 if mask else 0
-        if n < 126:
-            head += bytes([m | n])
-        elif n < 65536:
-            head += bytes([m | 126]) + struct.pack(">H", n)
-        else:
-            head += bytes([m | 127]) + struct.pack(">Q", n)
-        if mask:
-            key = os.urandom(4)
-            payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
-            head += key
-        self.s.sendall(head + payload)
-
-    def closed_after(self):
-        try:
-            while self.s.recv(65536):
-                pass
-            return True
-        except (socket.timeout, OSError):
-            return False
-
-    def close(self):
-        try:
-            self.frame(8, b"")
-        except OSError:
-            pass
-        self.s.close()
-
-
 class _StreamWatch:
     """A WebSocket client reading the stream for the whole run; stop() -> sequence numbers."""
 
     def __init__(self, dev):
-        self.ws = _WS(dev.port, 10)
+        self.ws = _ws(dev, 10)
         self.seqs = []
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
@@ -505,9 +432,14 @@ class _StreamWatch:
         return self.seqs
 
 
+def _ws(dev, timeout):
+    """A WebSocket client as the page opens it (same Host and Origin)."""
+    origin = "http://127.0.0.1:%d" % dev.port
+    return WSClient(dev.port, timeout, {"Host": origin[7:], "Origin": origin})
+
+
 def _manifest(dev):
     m = dev.www if dev.www else None
-    from device.tests.simdev import ROOT
     path = (m or ROOT / "build" / "fw" / "www") / "manifest.json"
     try:
         return json.loads(open(path).read())

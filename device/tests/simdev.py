@@ -16,6 +16,19 @@ sys.path.insert(0, str(ROOT))
 from shared import protocol  # noqa: E402
 
 
+def read_to_end(s):
+    """Everything a socket receives until the other side closes (or resets) it."""
+    out = b""
+    while True:
+        try:
+            c = s.recv(65536)
+        except ConnectionResetError:
+            return out
+        if not c:
+            return out
+        out += c
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -197,6 +210,23 @@ class WSClient:
             n = struct.unpack(">Q", self._recv_exact(8))[0]
         return b0 & 0x0F, self._recv_exact(n)
 
+    def until(self, pred, limit=400):
+        """The first (opcode, payload) for which pred(opcode, payload) is true."""
+        for _ in range(limit):
+            op, d = self.recv()
+            if pred(op, d):
+                return op, d
+        raise AssertionError("not seen in %d frames" % limit)
+
+    def closed_after(self):
+        """True when the device closes the connection (reading what is left)."""
+        try:
+            while self.s.recv(65536):
+                pass
+            return True
+        except OSError:
+            return False
+
     def recv_json(self, want=None, limit=200):
         """Next text message (skipping binary frames); with want, the next of that type."""
         for _ in range(limit):
@@ -220,9 +250,10 @@ class WSClient:
                 return h, out
         raise AssertionError("no binary frame")
 
-    def send_raw(self, opcode, payload, fin=True, mask=True):
+    def send_raw(self, opcode, payload, fin=True, mask=True, rsv=0):
+        """One frame as given: unfinished, unmasked or with reserved bits (rsv 0..7)."""
         n = len(payload)
-        head = bytes([(0x80 if fin else 0) | opcode])
+        head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
         m = 0x80 if mask else 0
         if n < 126:
             head += bytes([m | n])

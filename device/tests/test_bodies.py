@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from device.tests.simdev import read_to_end
 from shared import protocol
 
 CUT = ["{", '{"rate": 200', '{"rate": 200,', '{"rate": 200,}', '{"rate" 200}', "{,}",
@@ -116,12 +117,7 @@ def test_a_body_is_only_read_for_the_token_and_up_to_the_route_limit(dev):
         t0 = time.monotonic()
         s.sendall(("%s %s HTTP/1.1\r\n%s\r\n" % (method, path, "".join(
             "%s: %s\r\n" % kv for kv in h.items()))).encode())
-        out = b""
-        while True:
-            c = s.recv(4096)
-            if not c:
-                break
-            out += c
+        out = read_to_end(s)
         s.close()
         return int(out.split()[1]), time.monotonic() - t0
     for method, path, token, status in [("PUT", "/api/config", False, 401),

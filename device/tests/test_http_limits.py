@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from device.tests.simdev import read_to_end
+
 LINE_S, HEAD_S, BODY_S = 5, 5, 10   # device/http.py LINE_MS, HEAD_MS, BODY_MS
 
 
@@ -20,12 +22,7 @@ def raw(dev, data, timeout=5, shut=False):
         s.sendall(data)
         if shut:
             s.shutdown(socket.SHUT_WR)
-        out = b""
-        while True:
-            c = s.recv(65536)
-            if not c:
-                break
-            out += c
+        out = read_to_end(s)
     finally:
         s.close()
     return _parse(out) + (time.monotonic() - t0,)
@@ -39,16 +36,7 @@ def _parse(out):
 
 
 def _read_answer(s):
-    out = b""
-    while True:
-        try:
-            c = s.recv(65536)
-        except ConnectionResetError:
-            break
-        if not c:
-            break
-        out += c
-    return _parse(out)
+    return _parse(read_to_end(s))
 
 
 def status_ok(dev, timeout=2):
