@@ -26,6 +26,7 @@ _RETRY_MS = 20       # accept loop pause when no socket or slot is free
 _TICK_MS = 250       # deadline watch period
 _NOTHING = bytearray(0)
 _STEP = 128          # bytes asked of readline() at a time
+_SINK = bytearray(256)   # what is read away before a close lands here
 
 Request.max_content_length = H.MAX_BODY
 Request.max_body_length = H.MAX_BODY
@@ -342,16 +343,16 @@ def _check_length(headers):
 def _close(s):
     # Read away what the client already sent (the rest of a long line, a body, a refused
     # WebSocket frame): closing with unread input makes the kernel send a reset, which can
-    # destroy the answer on its way.
+    # destroy the answer on its way. Into one buffer: this must not need the heap.
     try:
-        for _ in range(16):
-            if not s.read(1024):
+        for _ in range(64):
+            if not s.readinto(_SINK):
                 break
-    except OSError:
+    except Exception:
         pass
     try:
         s.close()
-    except OSError:
+    except Exception:
         pass
 
 

@@ -23,14 +23,14 @@ def loads(data, max_depth=MAX_DEPTH):
     return json.loads(data)
 
 
-def check(data, max_depth=MAX_DEPTH):
+def check(data, max_depth=MAX_DEPTH, start=0):
     """Raise JSONError (a ValueError) naming the first problem and its byte offset unless
-    data is one complete JSON document nested at most max_depth deep."""
+    data (from byte start on) is one complete JSON document nested at most max_depth deep."""
     b = data.encode() if isinstance(data, str) else data
     n = len(b)
     stack = bytearray(max_depth)   # the open '{' (123) or '[' (91), innermost last
     d = 0
-    i = _ws(b, 0, n)
+    i = _ws(b, start, n)
     while True:
         # a value starts at i
         if i >= n:

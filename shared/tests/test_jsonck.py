@@ -125,3 +125,14 @@ def test_agrees_with_the_strict_cpython_parser_on_mutated_documents():
         except jsonck.JSONError:
             ours = False
         assert ours == strict(data), data
+
+
+def test_a_document_can_start_later_in_the_buffer():
+    jsonck.check(b'#meta {"a": [1]}\r', start=6)   # e.g. the model file's metadata line
+    for bad, words in ((b'#meta {"a": [1]', "cut off"), (b'#meta x{}', "byte 6")):
+        try:
+            jsonck.check(bad, start=6)
+        except jsonck.JSONError as e:
+            assert words in str(e), (bad, str(e))
+        else:
+            raise AssertionError("accepted %r" % bad)
