@@ -1,10 +1,10 @@
 # The Microdot app: JSON API (/api/status, /api/config, /api/sim), WebSocket /ws and the
 # static web app. Errors are {"error": "..."} with a 4xx/5xx status. Memory: handlers keep
-# no per-request state beyond Microdot's request object; bodies are capped at 16 KB.
+# no per-request state beyond Microdot's request object; bodies are capped at 16 KB
+# (device/http.py), requests are read by device/server.py.
 import gc
-import json
 
-from microdot import Microdot, Response
+from microdot import Response
 from microdot.websocket import websocket_upgrade
 
 import api_model
@@ -16,26 +16,18 @@ import auth
 import board
 import clock
 import config
+import hosts
+import http
 import wshub
 from hal import sim_accel
+from server import App
 
-_BAD = object()          # marks a body that is not JSON
-_DRAIN_LIMIT = 1 << 20   # bytes of an oversized body read and thrown away before the 413
-
-
-def _err(status, msg, **extra):
-    d = {"error": msg}
-    d.update(extra)
-    return d, status
+_err = http.err
 
 
 def create_app(dev):
     """dev: the Device (main.py) holding acq (Acquisition), hub, static, token, cfg."""
-    app = Microdot()
-
-    @app.errorhandler(400)
-    def bad_request(request):
-        return _err(400, "bad request")
+    app = App()
 
     @app.errorhandler(404)
     def not_found(request):
@@ -45,36 +37,36 @@ def create_app(dev):
     def not_allowed(request):
         return _err(405, "method %s not allowed on %s" % (request.method, request.path))
 
-    @app.errorhandler(413)
-    async def too_large(request):
-        # Read the unread body away first, so the client sees this answer instead of a reset.
-        n = min(request.content_length, _DRAIN_LIMIT)
-        r = request.sock[0]
-        try:
-            while n > 0:
-                chunk = await r.read(min(n, 1024))
-                if not chunk:
-                    break
-                n -= len(chunk)
-        except Exception:
-            pass
-        return _err(413, "request body too large (%d bytes; limit %d)"
-                    % (request.content_length, request.max_content_length))
-
     @app.errorhandler(500)
     def server_error(request):
         return _err(500, "internal error on the device")
+
+    @app.errorhandler(MemoryError)
+    def out_of_memory(request, e):
+        gc.collect()
+        return _err(503, "not enough memory on the device for this request now: retry")
+
+    @app.errorhandler(OSError)
+    def storage_error(request, e):
+        if e.errno == http.ENOSPC:
+            return _err(507, "the device's flash is full: nothing was saved (delete sessions "
+                        "to make room)")
+        return _err(500, "storage error on the device: %s" % e)
 
     def require_token(request):
         msg = auth.check(request.headers, dev.token)
         return _err(401, msg) if msg else None
 
-    def json_body(request):
-        """The parsed JSON body, or _BAD when it is not JSON."""
-        try:
-            return json.loads(request.body.decode() or "null")
-        except (ValueError, UnicodeError):
-            return _BAD
+    json_body = http.json_body
+
+    @app.before_request
+    async def read_body(request):
+        # A body is read into RAM only for a request with the token: every route taking one
+        # needs it, so no one else can make the device allocate for it. Up to http.MAX_JSON
+        # bytes, unless the route reads its own (own_body).
+        if request.content_length and not app.owns_body(request) \
+                and not auth.check(request.headers, dev.token):
+            await app.read_body(request)
 
     @app.get("/api/status")
     def status(request):
@@ -108,6 +100,7 @@ def create_app(dev):
             "recording_error": dev.rec.error,
             "clients": len(dev.hub.clients),
             "max_clients": wshub.MAX_CLIENTS,
+            "http": dict(app.counts, connections=len(app.conns)),
         }
         s.update(dev.infer.status())
         n = s["node"] = dev.node.status()
@@ -143,7 +136,7 @@ def create_app(dev):
         if denied:
             return denied
         update = json_body(request)
-        if update is _BAD:
+        if update is None:
             return _err(400, "config body must be a JSON object")
         try:
             new = config.validate(dev.acq.cfg, update, board.SENSORS, dev.acq.channels_of)
@@ -173,7 +166,7 @@ def create_app(dev):
         name = body["activity"]
         if name not in sim_accel.ACTIVITIES:
             return _err(400, "unknown activity %r; valid: %s"
-                        % (name, ", ".join(sim_accel.ACTIVITIES)), field="activity")
+                        % (name[:40], ", ".join(sim_accel.ACTIVITIES)), field="activity")
         if dev.acq.cfg["sensor"] != "sim":
             return _err(409, "the sensor is %r; the simulated activity needs sensor 'sim'"
                         % dev.acq.cfg["sensor"])
@@ -190,11 +183,20 @@ def create_app(dev):
 
     @app.get("/ws")
     async def ws(request):
-        if dev.hub.full():
-            return _err(503, "too many WebSocket clients (max %d)" % wshub.MAX_CLIENTS)
         if (request.headers.get("Upgrade") or "").lower() != "websocket":
             return _err(400, "/ws is a WebSocket endpoint (send Upgrade: websocket)")
-        await websocket_upgrade(request)
+        origin = request.headers.get("Origin")
+        if not hosts.origin_ok(origin, request.headers.get("Host"), dev.acq.cfg.get("origins")):
+            return _err(403, "WebSocket from origin %r refused: not this device's page and not "
+                        "in the config's \"origins\"" % origin)
+        if not dev.hub.reserve():   # the slot is held from here, across the handshake
+            return _err(503, "too many WebSocket clients (max %d)" % wshub.MAX_CLIENTS)
+        try:
+            await websocket_upgrade(request)
+        except BaseException:
+            dev.hub.unreserve()
+            raise
+        app.detach(request)
         try:
             await dev.hub.serve(request.sock[0], request.sock[1])
         except Exception as e:

@@ -1,31 +1,28 @@
 # /api/model routes: PUT streams the model file (up to model_store.MAX_BYTES) through the
 # validator into a temp file, then installs it atomically; GET/DELETE. One upload at a time.
-# Memory: a body is never held in RAM: 512-byte reads go to the file and the line validator.
+# Memory: a body is never held in RAM (own_body): 512-byte reads go to the file and the
+# line validator.
 import asyncio
 import gc
 import json
 
 import auth
+import http
 import model_store as MS
 
 PATH = "/api/model"
-READ_TIMEOUT_S = 10        # a client silent this long mid-upload is dropped (the lock frees)
 _ROUTE_LIMIT = 4 << 20     # bodies up to this are read away for a clean 413 JSON answer
 _READ = 512
-
-
-def _err(status, msg, **extra):
-    d = {"error": msg}
-    d.update(extra)
-    return d, status
+_err = http.err
 
 
 async def _read(stream, n):
-    return await asyncio.wait_for(stream.read(n), READ_TIMEOUT_S)
+    # a client silent for http.READ_MS mid-upload is dropped (the lock frees)
+    return await asyncio.wait_for_ms(stream.read(n), http.READ_MS)
 
 
 async def read_exactly(stream, buf):
-    """Fill memoryview/bytearray buf from stream (READ_TIMEOUT_S per read); EOFError when the
+    """Fill memoryview/bytearray buf from stream (http.READ_MS per read); EOFError when the
     client stops short, asyncio.TimeoutError when it stalls."""
     got, n = 0, len(buf)
     while got < n:
@@ -38,15 +35,7 @@ async def read_exactly(stream, buf):
 
 async def drain(request, n):
     """Read and drop n more body bytes, so the client gets our answer instead of a reset."""
-    s = request.stream
-    try:
-        while n > 0:
-            c = await _read(s, min(n, _READ))
-            if not c:
-                return
-            n -= len(c)
-    except Exception:
-        pass
+    await http.drain(request.stream, n)
 
 
 _drain = drain
@@ -90,6 +79,7 @@ def install(app, dev):
         return d[:-1] + ', "meta": ' + meta + "}", 200, {"Content-Type": "application/json"}
 
     @app.put(PATH)
+    @app.own_body
     async def put_model(request):
         n = request.content_length
         msg = auth.check(request.headers, dev.token)
@@ -174,6 +164,10 @@ async def _receive2(request, n, store, dev):
     except ValueError as e:      # not loadable (RAM), or the C loader disagreeing
         return _err(400, "invalid model: %s" % e)
     except OSError as e:
+        if e.errno == http.ENOSPC:
+            await _drain(request, left)
+            return _err(507, "the device's flash is full: the model (%d bytes) was not "
+                        "stored; the previous one stays" % n)
         if left:
             print("motebook: model upload cut off (%r)" % (e,))
             return _err(400, "upload cut off after %d of %d bytes" % (n - left, n))

@@ -18,6 +18,9 @@ def install(app, dev, err, require_token, json_body):
         parts = rest.split("/")
         name = _MODS.get(parts[0])
         if name is None:
+            allowed = _methods_elsewhere(app, request.path, node_api)
+            if allowed:
+                return wrong_method(request, allowed, err)
             return err(404, "no such API endpoint: /api/%s" % rest[:60])
         return __import__(name).handle(request, parts, ctx)
 
@@ -30,6 +33,17 @@ def install(app, dev, err, require_token, json_body):
             response.headers["Vary"] = "Origin"
             response.headers["Access-Control-Expose-Headers"] = EXPOSE
         return response
+
+
+def _methods_elsewhere(app, path, me):
+    """The methods other /api/ routes of the app take on this path (this catch-all route
+    hides Microdot's own 405)."""
+    allowed = []
+    for m in app.url_map:
+        if m[2] is not me and m[1].url_pattern.startswith("/api/") and \
+                m[1].match(path) is not None:
+            allowed += [x for x in m[0] if x not in allowed]
+    return allowed
 
 
 def no_route(request, parts, err):

@@ -70,6 +70,7 @@ def install(app, dev, err, require_token, data_dir):
         return Response.send_file(path(name), content_type="application/json")
 
     @app.put(PREFIX + "/<name>")
+    @app.own_body
     async def put_notebook(request, name):
         n = request.content_length
         name = unquote(name)

@@ -9,6 +9,7 @@ from microdot import Response
 
 import api_model
 import clock
+import http
 import label_file
 import session_import
 import session_store as sessions
@@ -92,6 +93,7 @@ def install(app, dev, err, require_token, json_body):
     importing = []
 
     @app.post(session_import.PATH)
+    @app.own_body
     async def import_session(request):
         """A recording made elsewhere (frames of int16 samples) becomes a session."""
         n = request.content_length
@@ -235,7 +237,9 @@ def install(app, dev, err, require_token, json_body):
         hdrs = {"Content-Type": "application/octet-stream", "Content-Length": str(count * fs),
                 "X-Start": str(start), "X-Count": str(count), "X-Total": str(total),
                 "X-Frame-Size": str(fs), "Cache-Control": "no-store"}
-        if not count:   # (Microdot cannot send an empty generator)
+        if not count or request.method == "HEAD":
+            # (Microdot cannot send an empty generator; a HEAD takes no download slot: its
+            # generator would never run, so nothing would free the slot)
             return Response(body=b"", headers=hdrs)
         now = time.ticks_ms()
         for s in list(slots):
@@ -293,13 +297,15 @@ def install(app, dev, err, require_token, json_body):
         return Response(body=gen(), headers={"Content-Type": "application/json"})
 
     @app.put("/api/sessions/<sid>/labels")
-    def put_labels(request, sid):
+    @app.own_body
+    async def put_labels(request, sid):
         denied = require_token(request)
         if denied:
             return denied
         sid, m, e = find(sid)
         if e:
             return e
+        await app.read_body(request, http.MAX_BODY)
         try:
             summary = labels().put(store, sid, request.body or b"", m["samples"], m["labels"])
         except ValueError as ex:   # labels.LabelError

@@ -18,7 +18,8 @@ def install(app, dev, err, json_body):
         return dev.wifi.status()
 
     @app.put(PATH)
-    def put_wifi(request):
+    @app.own_body     # read only once allowed (app.before_request reads token holders' bodies)
+    async def put_wifi(request):
         w = dev.wifi
         if w is None:
             return no_wifi()
@@ -26,6 +27,7 @@ def install(app, dev, err, json_body):
             msg = auth.check(request.headers, dev.token)
             if msg:
                 return err(401, msg)
+        await app.read_body(request)
         body = json_body(request)
         if not isinstance(body, dict):
             return err(400, 'body must be {"ssid": NAME, "password": TEXT}')

@@ -14,6 +14,9 @@ FILE = _FILE           # its name in the data dir (main.py: is a config stored?)
 # Optional fields: absent until set (default in the module using them), same integer rules.
 # storage_budget: bytes for recorded sessions (device/recorder.py, device/SESSIONS.md).
 OPTIONAL = {"storage_budget": (4096, 1 << 26)}
+# origins: web pages ("http://host:port") besides the device's own allowed to open /ws
+MAX_ORIGINS = 4
+_ORIGIN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-:[]"
 
 
 class ConfigError(ValueError):
@@ -53,7 +56,7 @@ def validate(current, update, sensors, channels_of=None):
     if not isinstance(update, dict):
         raise ConfigError(None, "config must be a JSON object")
     for k in update:
-        if k not in DEFAULTS and k not in OPTIONAL:
+        if k not in DEFAULTS and k not in OPTIONAL and k != "origins":
             raise ConfigError(k, "unknown config field %r; valid: %s"
                               % (k, ", ".join(sorted(DEFAULTS))))
     new = dict(current)
@@ -66,6 +69,8 @@ def validate(current, update, sensors, channels_of=None):
             lo, hi = OPTIONAL[name]
             if not lo <= v <= hi:
                 raise ConfigError(name, "%s must be %d..%d, got %d" % (name, lo, hi, v))
+    if "origins" in update:
+        new["origins"] = _origins(update["origins"])
     if "sensor" in update:
         s = update["sensor"]
         if not isinstance(s, str):
@@ -92,6 +97,24 @@ def validate(current, update, sensors, channels_of=None):
     return new
 
 
+def _origins(v):
+    if not isinstance(v, list) or len(v) > MAX_ORIGINS:
+        raise ConfigError("origins", "origins must be a list of at most %d web origins like "
+                          "\"http://notebook.example:8000\"" % MAX_ORIGINS)
+    out = []
+    for o in v:
+        ok = isinstance(o, str) and len(o) <= 100
+        if ok:
+            o = o.lower()
+            rest = o[7:] if o.startswith("http://") else o[8:] if o.startswith("https://") else ""
+            ok = rest != "" and all(c in _ORIGIN_CHARS for c in rest)
+        if not ok:
+            raise ConfigError("origins", "each origin must be \"http://host[:port]\" or "
+                              "\"https://host[:port]\" (no path), got %r" % (o,))
+        out.append(o)
+    return out
+
+
 def load(data_dir, sensors):
     """Stored config (validated) or the defaults; a broken file is reported, not fatal."""
     try:
@@ -105,8 +128,16 @@ def load(data_dir, sensors):
 
 
 def save(data_dir, cfg):
+    """Atomic: the old file stays whole when this raises OSError (e.g. a full flash)."""
     path = data_dir + "/" + _FILE
     tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(json.dumps(cfg))
-    os.rename(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(json.dumps(cfg))
+        os.rename(tmp, path)
+    except OSError:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise

@@ -6,6 +6,7 @@ import json
 from array import array
 
 from label_file import file_version, summary as _summary, write as _write
+from shared import jsonck
 
 from shared.limits import MAX_CLASS_LEN, MAX_CLASSES, MAX_SEGMENTS
 
@@ -51,6 +52,10 @@ def resync(store, sid, meta):
 
 
 def _parse(body, samples, current):
+    try:
+        jsonck.check(body)   # one complete document; the scanner below finds its parts
+    except ValueError as e:
+        raise _bad("the labels body is not valid JSON (it must be one JSON object): %s" % e)
     n = len(body)
     span = _find_segments(body, n)
     if span is None:

@@ -87,16 +87,24 @@ class Device:
         return s
 
     async def apply_config(self, new):
-        """Restart acquisition with new; on failure restore the old config. Persist on
-        success. Returns None or an error message."""
+        """Save new first (OSError, e.g. a full flash: nothing changed), then restart
+        acquisition with it when a field of acquisition changed; when it cannot run, the old
+        config runs and is saved again. Returns None or an error message."""
         old = self.acq.cfg
+        config.save(board.DATA, new)
+        if all(new[k] == old[k] for k in config.DEFAULTS):
+            self.acq.cfg = new   # e.g. only "origins" or "storage_budget": no restart
+            return None
         try:
             await self.acq.apply(new)
         except (ValueError, MemoryError, OSError) as e:
             print("motebook: config rejected (%r), restoring the previous one" % (e,))
             await self.acq.apply(old)
+            try:
+                config.save(board.DATA, old)
+            except OSError:
+                pass
             return "could not apply the config: %s" % e
-        config.save(board.DATA, new)
         self.hub.hello_all()
         return None
 

@@ -130,8 +130,15 @@ class Store:
         """fill(file) writes the new content to a tmp file, renamed over path after."""
         old = _size(path)
         tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            fill(f)
+        try:
+            with open(tmp, "w") as f:
+                fill(f)
+        except OSError:   # e.g. a full flash: the old file stays, the partial one goes
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
+            raise
         new = _size(tmp)
         os.rename(tmp, path)
         self.used += new - (old if old > 0 else 0)

@@ -43,6 +43,7 @@ class Hub:
         self.acq = acq
         self._hello = hello     # callable returning the hello dict
         self.clients = []
+        self.pending = 0        # slots reserved by connections in their handshake
         self.total = 0          # frames published since boot
         self.dropped = 0        # frames skipped by slow clients (also those gone)
 
@@ -59,7 +60,19 @@ class Hub:
                 c.queue(_TEXT, data)
 
     def full(self):
-        return len(self.clients) >= MAX_CLIENTS
+        return len(self.clients) + self.pending >= MAX_CLIENTS
+
+    def reserve(self):
+        """Hold a client slot for a connection about to do its handshake (checked and taken
+        in one step, so simultaneous connects cannot exceed MAX_CLIENTS); serve() takes it
+        over, unreserve() gives it back."""
+        if self.full():
+            return False
+        self.pending += 1
+        return True
+
+    def unreserve(self):
+        self.pending -= 1
 
     def hello_all(self):
         """After a reconfiguration: every client gets a new hello (new shape, next seq)."""
@@ -76,7 +89,9 @@ class Hub:
         return n
 
     async def serve(self, reader, writer):
-        """Run one client until it closes; returns when the connection is finished."""
+        """Run one client (in the slot reserve() held) until it closes; returns when the
+        connection is finished."""
+        self.pending -= 1
         c = Client(self, writer)
         if board.WS_SNDBUF:
             try:  # device-sized socket buffer, so a slow client backs up quickly
@@ -138,8 +153,9 @@ class Hub:
                 c.ev.clear()
                 while c.outbox:
                     op, data = c.outbox.pop(0)
-                    w.write(_header(op, len(data)))
-                    w.write(data)
+                    # one write: a header sent alone waits for the client's delayed ACK
+                    # (Nagle), ~40 ms per message
+                    w.write(_header(op, len(data)) + data)
                     await self._drain(w)
                     if op == _CLOSE:
                         c.closed = True
@@ -175,6 +191,10 @@ class Hub:
         while not c.closed:
             h = await r.readexactly(2)
             fin, op, masked, n = h[0] & 0x80, h[0] & 0x0F, h[1] & 0x80, h[1] & 0x7F
+            if h[0] & 0x70 or not masked:   # RFC 6455 5.1, 5.2: fail the connection
+                c.queue(_CLOSE, _close_payload(1002, "reserved bits set" if h[0] & 0x70
+                                               else "client frames must be masked"))
+                return
             if n == 126:
                 n = struct.unpack(">H", await r.readexactly(2))[0]
             elif n == 127:
@@ -231,6 +251,13 @@ class Hub:
                 raise protocol.ProtocolError("unknown message type %r (known: ping, hello)" % t)
         except ValueError as e:   # ProtocolError is a ValueError
             c.queue_control({"type": "error", "error": str(e)})
+        except (RuntimeError, MemoryError):   # e.g. too deep to encode an answer
+            c.queue_control({"type": "error", "error": "message refused: too big or too "
+                             "deeply nested for the device"})
+
+
+def _close_payload(code, reason):
+    return struct.pack(">H", code) + reason.encode()
 
 
 def _header(op, n):

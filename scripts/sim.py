@@ -2,9 +2,11 @@
 """Start the simulated device: the real firmware (build/fw/lib, .mpy) on the real MicroPython
 unix interpreter, serving on 127.0.0.1. Prints the URL and the access token, forwards
 signals, exits with the device's exit code.
-Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--www DIR] [--heap 192k]"""
+Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--www DIR] [--heap 192k]
+                     [--nofile N]"""
 import argparse
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -41,6 +43,8 @@ def main(argv=None):
     ap.add_argument("--www", default=str(ROOT / "build" / "fw" / "www"),
                     help="web app folder with manifest.json (default build/fw/www)")
     ap.add_argument("--heap", default="192k", help="MicroPython heap size (ESP32-like)")
+    ap.add_argument("--nofile", type=int, help="descriptor limit of the device process "
+                    "(an ESP32 has about 10 sockets: try 16)")
     ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
     args = ap.parse_args(argv)
 
@@ -66,8 +70,19 @@ def main(argv=None):
     if _port_open(args.port):
         sys.exit("sim: port %d on %s is already in use (set PORT or --port)" % (args.port, HOST))
 
+    # The device's files are its own, as on a flash no one else reads: the token (and every
+    # file the device writes) is private to this user.
+    os.umask(0o077)
+    try:
+        os.chmod(data / "token", 0o600)
+    except OSError:
+        pass
+
+    def limits():
+        if args.nofile:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (args.nofile, args.nofile))
     cmd = [str(interpreter()), "-X", "heapsize=" + args.heap, "-m", "main"]
-    proc = subprocess.Popen(cmd, cwd=str(data), env=env)
+    proc = subprocess.Popen(cmd, cwd=str(data), env=env, preexec_fn=limits)
 
     def forward(signum, frame):
         try:

@@ -19,6 +19,7 @@ try:
 except ImportError:
     import json
 
+from shared import jsonck
 from shared.compat import isfinite
 from shared.model import (MAX_CLASSES, MAX_FEATURES, MAX_LEAVES, MAX_NODES, MAX_TREES,
                           ModelError, TreeModel)
@@ -118,7 +119,7 @@ class Reader:
             if text.startswith(META_PREFIX):
                 if num != 1:
                     raise ModelError("line %d: metadata must be the first line" % num)
-                self._meta(_parse_meta(text[len(META_PREFIX):]))
+                self._meta(_parse_meta(raw, text[len(META_PREFIX):]))
             elif text.rstrip() == END:
                 self.ended = True
             return  # other comments are ignored, as emlearn does
@@ -314,8 +315,9 @@ class _Slices:
         return self._d[p:p + n]
 
 
-def _parse_meta(text):
+def _parse_meta(raw, text):
     try:
+        jsonck.check(raw, start=len(META_PREFIX))   # in place: no copy of a long line
         meta = json.loads(text)
     except (ValueError, TypeError):
         raise ModelError("metadata is not valid JSON")

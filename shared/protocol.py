@@ -22,6 +22,7 @@ except ImportError:
     import json
 import struct
 
+from shared import jsonck
 from shared.compat import bytes_view
 from shared.limits import MAX_CHANNELS, MAX_SAMPLES
 
@@ -118,17 +119,17 @@ def _finite(v):
 
 
 def decode_control(text):
-    """Parse a control message; raises ProtocolError for anything that is not a JSON object
-    with a string "type" within MAX_CONTROL_BYTES."""
+    """Parse a control message; raises ProtocolError for anything that is not one complete
+    JSON object (shared.jsonck) with a string "type" within MAX_CONTROL_BYTES."""
     if isinstance(text, (bytes, bytearray, memoryview)):
         raise ProtocolError("control messages are text frames")
     if len(text) > MAX_CONTROL_BYTES:
         raise ProtocolError("control message too long (%d > %d bytes)"
                             % (len(text), MAX_CONTROL_BYTES))
     try:
-        msg = json.loads(text)
-    except ValueError:
-        raise ProtocolError("control message is not valid JSON")
+        msg = jsonck.loads(text)
+    except ValueError as e:
+        raise ProtocolError("control message is not valid JSON: %s" % e)
     if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
         raise ProtocolError("control message needs a JSON object with a string 'type'")
     return msg

@@ -16,6 +16,19 @@ sys.path.insert(0, str(ROOT))
 from shared import protocol  # noqa: E402
 
 
+def read_to_end(s):
+    """Everything a socket receives until the other side closes (or resets) it."""
+    out = b""
+    while True:
+        try:
+            c = s.recv(65536)
+        except ConnectionResetError:
+            return out
+        if not c:
+            return out
+        out += c
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -23,10 +36,11 @@ def free_port():
 
 
 class SimDevice:
-    def __init__(self, data, replay=None, www=None, port=None, env=None):
+    def __init__(self, data, replay=None, www=None, port=None, env=None, nofile=None):
         self.data = Path(data)
         self.replay = replay
         self.www = www
+        self.nofile = nofile   # descriptor limit of the device process (ESP32-like: 16)
         self.port = port or free_port()
         self.proc = None
         self.extra_env = env or {}
@@ -40,6 +54,8 @@ class SimDevice:
             cmd += ["--replay", str(self.replay)]
         if self.www:
             cmd += ["--www", str(self.www)]
+        if self.nofile:
+            cmd += ["--nofile", str(self.nofile)]
         env = dict(os.environ)
         env.pop("PORT", None)
         env.update(self.extra_env)
@@ -81,6 +97,25 @@ class SimDevice:
                 self.proc.wait()
         if getattr(self, "_logf", None):
             self._logf.close()
+
+    def pid(self):
+        """The MicroPython process (the child of scripts/sim.py)."""
+        kids = Path("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)).read_text()
+        return int(kids.split()[0])
+
+    def sockets(self):
+        """How many sockets the device process holds open now (listening one included)."""
+        fd = Path("/proc/%d/fd" % self.pid())
+        n = 0
+        for p in fd.iterdir():
+            try:
+                n += os.readlink(p).startswith("socket:")
+            except OSError:
+                pass
+        return n
+
+    def alive(self):
+        return self.proc.poll() is None
 
     @property
     def token(self):
@@ -129,26 +164,38 @@ class SimDevice:
     def put(self, path, body, token=True):
         return self.json("PUT", path, body, self.token if token is True else token)
 
-    def ws(self, timeout=5):
-        return WSClient(self.port, timeout)
+    def ws(self, timeout=5, headers=None):
+        return WSClient(self.port, timeout, headers)
 
 
 class WSClient:
-    def __init__(self, port, timeout=5):
+    def __init__(self, port, timeout=5, headers=None):
+        """headers: extra or replaced handshake headers (e.g. Origin); a handshake answered
+        with anything but 101 raises HandshakeRefused (status, JSON body)."""
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.s.sendall(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n" % key).encode())
+        h = {"Host": "127.0.0.1", "Upgrade": "websocket", "Connection": "Upgrade",
+             "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+             "Sec-WebSocket-Version": "13"}
+        h.update(headers or {})
+        self.s.sendall(("GET /ws HTTP/1.1\r\n%s\r\n" % "".join(
+            "%s: %s\r\n" % kv for kv in h.items())).encode())
         head = b""
         while b"\r\n\r\n" not in head:
             c = self.s.recv(1)
             if not c:
+                self.s.close()
                 raise ConnectionError("closed during handshake: %r" % head)
             head += c
         self.status = int(head.split()[1])
         if self.status != 101:
-            raise ConnectionError("handshake failed: %r" % head)
+            rest = b""
+            while True:
+                c = self.s.recv(65536)
+                if not c:
+                    break
+                rest += c
+            self.s.close()
+            raise HandshakeRefused(self.status, json.loads(rest))
 
     def _recv_exact(self, n):
         buf = b""
@@ -168,6 +215,23 @@ class WSClient:
         elif n == 127:
             n = struct.unpack(">Q", self._recv_exact(8))[0]
         return b0 & 0x0F, self._recv_exact(n)
+
+    def until(self, pred, limit=400):
+        """The first (opcode, payload) for which pred(opcode, payload) is true."""
+        for _ in range(limit):
+            op, d = self.recv()
+            if pred(op, d):
+                return op, d
+        raise AssertionError("not seen in %d frames" % limit)
+
+    def closed_after(self):
+        """True when the device closes the connection (reading what is left)."""
+        try:
+            while self.s.recv(65536):
+                pass
+            return True
+        except OSError:
+            return False
 
     def recv_json(self, want=None, limit=200):
         """Next text message (skipping binary frames); with want, the next of that type."""
@@ -192,9 +256,10 @@ class WSClient:
                 return h, out
         raise AssertionError("no binary frame")
 
-    def send_raw(self, opcode, payload, fin=True, mask=True):
+    def send_raw(self, opcode, payload, fin=True, mask=True, rsv=0):
+        """One frame as given: unfinished, unmasked or with reserved bits (rsv 0..7)."""
         n = len(payload)
-        head = bytes([(0x80 if fin else 0) | opcode])
+        head = bytes([(0x80 if fin else 0) | (rsv << 4) | opcode])
         m = 0x80 if mask else 0
         if n < 126:
             head += bytes([m | n])
@@ -220,3 +285,10 @@ class WSClient:
         except OSError:
             pass
         self.s.close()
+
+
+class HandshakeRefused(ConnectionError):
+    def __init__(self, status, body):
+        super().__init__("handshake answered %d: %r" % (status, body))
+        self.status = status
+        self.body = body

@@ -1,6 +1,7 @@
 # HTTP API of the real simulated device over real sockets: status, config, token, sim, and
 # every bad input giving a clear JSON 4xx while the device keeps streaming.
 import json
+import os
 import time
 
 
@@ -131,3 +132,19 @@ def test_valid_config_is_applied_persisted_and_streaming_resumes(dev):
     assert (s["rate"], s["hop"]) == (200, 32)
     _wait_windows(dev, 3)
     assert dev.put("/api/config", {"rate": 100, "hop": 64})[0] == 200
+
+
+def test_token_and_data_files_are_private_to_the_user(make_dev, tmp_path):
+    # the token file was world-readable (0644)
+    dev = make_dev(data=tmp_path / "fresh").start()
+    assert (dev.data / "token").stat().st_mode & 0o777 == 0o600
+    assert dev.put("/api/config", {"hop": 32})[0] == 200
+    assert (dev.data / "config.json").stat().st_mode & 0o777 == 0o600
+    dev.stop()
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "token").write_text("0123456789abcdef0123456789abcdef\n")
+    os.chmod(old / "token", 0o644)
+    dev = make_dev(data=old).start()
+    assert dev.token == "0123456789abcdef0123456789abcdef"
+    assert (old / "token").stat().st_mode & 0o777 == 0o600

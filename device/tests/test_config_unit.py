@@ -64,3 +64,25 @@ def test_save_is_atomic_and_load_validates(tmp_path):
     (tmp_path / "config.json").write_text('{"rate": 5000}')
     cfg2, warning = config.load(str(tmp_path), SENSORS)
     assert cfg2 == config.DEFAULTS and "rate" in warning
+
+
+def test_origins_are_validated_and_normalised():
+    new = config.validate(config.DEFAULTS, {"origins": ["HTTP://Lab.example:8000",
+                                                        "https://[::1]:9"]}, SENSORS)
+    assert new["origins"] == ["http://lab.example:8000", "https://[::1]:9"]
+    assert config.validate(new, {"origins": []}, SENSORS)["origins"] == []
+    for bad in ("http://a.example", ["http://a.example/"], ["ws://a.example"], ["http://"],
+                [None], ["http://a b"], ["http://" + "a" * 100], ["http://a.example"] * 5):
+        assert _err({"origins": bad})[0] == "origins", bad
+
+
+def test_save_failing_leaves_the_old_file(tmp_path):
+    config.save(str(tmp_path), config.DEFAULTS)
+    (tmp_path / "config.json.tmp").mkdir()      # the temp file cannot be written
+    try:
+        config.save(str(tmp_path), dict(config.DEFAULTS, rate=200))
+    except OSError:
+        pass
+    else:
+        raise AssertionError("no OSError")
+    assert json.loads((tmp_path / "config.json").read_text()) == config.DEFAULTS

@@ -67,7 +67,7 @@ def test_many_parallel_downloads_fit_in_the_heap(make_dev, tmp_path):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.settimeout(20)
         s.connect(("127.0.0.1", dev.port))
-        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         data = b""
         while True:
             c = s.recv(8192)

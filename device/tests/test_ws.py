@@ -3,8 +3,13 @@
 # and the stream continues, slow clients do not stall the others.
 import math
 import socket
+import struct
+import threading
 import time
 
+import pytest
+
+from device.tests.simdev import HandshakeRefused
 from shared import protocol
 
 FAST = {"rate": 500, "window": 64, "hop": 16}   # ~31 windows/s so tests stay short
@@ -116,8 +121,9 @@ def test_slow_client_does_not_stall_the_others(dev):
     slow = socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.connect(("127.0.0.1", dev.port))
-    slow.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    slow.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 b"Sec-WebSocket-Version: 13\r\n\r\n")
     # the slow client never reads again
     fast = dev.ws()
     fast.recv_json("hello")
@@ -176,8 +182,9 @@ def test_stalled_client_is_dropped_and_its_slot_freed(make_dev):
     slow = socket.socket()
     slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     slow.connect(("127.0.0.1", dev.port))
-    slow.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    slow.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 b"Sec-WebSocket-Version: 13\r\n\r\n")
     time.sleep(0.5)
     assert dev.json("GET", "/api/status")[1]["clients"] == 1
     _wait_clients(dev, 0, timeout=8)              # never reads: dropped after ~1 s stalled
@@ -187,3 +194,102 @@ def test_stalled_client_is_dropped_and_its_slot_freed(make_dev):
     assert ws.recv_frame()[0][2] == 3
     ws.close()
     slow.close()
+
+
+def test_simultaneous_connects_never_exceed_the_client_limit(dev):
+    # the slot was checked before the handshake and taken after it: 10 at once got up to 9 in
+    _wait_clients(dev, 0)
+    barrier = threading.Barrier(10)
+    results = []
+
+    def connect():
+        barrier.wait()
+        try:
+            results.append(dev.ws())
+        except HandshakeRefused as e:
+            results.append(e.status)
+    threads = [threading.Thread(target=connect) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [r for r in results if not isinstance(r, int)]
+    try:
+        assert len(ok) == 4 and sorted(r for r in results if isinstance(r, int)) == [503] * 6
+        assert dev.json("GET", "/api/status")[1]["clients"] == 4
+        for c in ok:
+            c.recv_json("hello")
+    finally:
+        for c in ok:
+            c.close()
+    _wait_clients(dev, 0)
+    dev.ws().close()                                # every slot came back
+
+
+def test_deeply_nested_message_gets_an_error_and_the_socket_stays(dev):
+    # a ping 100 levels deep silently closed the WebSocket (uncaught recursion error)
+    ws = dev.ws()
+    ws.recv_json("hello")
+    ws.send_text('{"type": "ping", "id": ' + "[" * 100 + "]" * 100 + "}")
+    assert "nested deeper" in ws.recv_json("error")["error"]
+    ws.send_text('{"type": "ping", "id": ' + "[" * 15 + "]" * 15 + "}")
+    assert ws.recv_json("pong")["id"] == [[[[[[[[[[[[[[[]]]]]]]]]]]]]]]
+    for cut in ('{', '{"type": "ping"', '{"type": "ping", "id": 1,}'):
+        ws.send_text(cut)                           # MicroPython's json.loads took these
+        assert "not valid JSON" in ws.recv_json("error")["error"], cut
+    ws.send_json({"type": "ping", "id": 3})
+    assert ws.recv_json("pong")["id"] == 3
+    ws.close()
+
+
+def _closed_with(ws):
+    """The close frame's status code after any other frames; the socket then closes."""
+    for _ in range(200):
+        op, data = ws.recv()
+        if op == 8:
+            code = struct.unpack(">H", data[:2])[0]
+            ws.s.settimeout(2)
+            assert ws.s.recv(1) == b""
+            return code, data[2:].decode()
+    raise AssertionError("no close frame")
+
+
+@pytest.mark.parametrize("frame,why", [
+    (lambda ws: ws.send_raw(1, b'{"type": "ping"}', mask=False), "masked"),
+    (lambda ws: ws.s.sendall(b"\xc1\x80" + b"\x00" * 4), "reserved"),   # RSV1 on a text frame
+    (lambda ws: ws.s.sendall(b"\x99\x80" + b"\x00" * 4), "reserved"),   # RSV1 on a ping
+])
+def test_unmasked_frames_and_reserved_bits_close_the_connection(dev, frame, why):
+    # RFC 6455 5.1/5.2: the server must fail the connection (status 1002)
+    ws = dev.ws()
+    ws.recv_json("hello")
+    frame(ws)
+    code, reason = _closed_with(ws)
+    assert code == 1002 and why in reason
+    ws.s.close()
+    _wait_clients(dev, 0)
+
+
+def test_origin_must_be_the_page_or_allowed_in_the_config(dev):
+    # any page the person visited could read the stream and take the client slots
+    port = dev.port
+    for origin in ("http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1"):
+        with pytest.raises(HandshakeRefused) as e:
+            dev.ws(headers={"Host": "127.0.0.1:%d" % port, "Origin": origin})
+        assert e.value.status == 403 and "origin" in e.value.body["error"]
+    dev.ws(headers={"Host": "127.0.0.1:%d" % port, "Origin": "http://127.0.0.1:%d" % port}).close()
+    dev.ws(headers={"Host": "localhost:%d" % port, "Origin": "http://localhost:%d" % port}).close()
+    dev.ws().close()                                # no Origin: not a browser
+    st, body = dev.put("/api/config", {"origins": ["http://Notebook.example:8000"]})
+    assert st == 200 and body["origins"] == ["http://notebook.example:8000"]
+    dev.ws(headers={"Origin": "http://notebook.example:8000"}).close()
+    with pytest.raises(HandshakeRefused):
+        dev.ws(headers={"Origin": "http://notebook.example:8001"})
+    for bad in (["http://x.example/path"], "http://x.example", ["ftp://x"], [3],
+                ["http://a.example"] * 5):
+        st, body = dev.put("/api/config", {"origins": bad})
+        assert st == 400 and body["field"] == "origins", bad
+    assert dev.put("/api/config", {"origins": []})[0] == 200
+    with pytest.raises(HandshakeRefused):
+        dev.ws(headers={"Origin": "http://notebook.example:8000"})
+    _wait_clients(dev, 0)

@@ -15,17 +15,19 @@ except ImportError:
 # every test_*.py beside this file except HOST_ONLY (CPython-only drivers and interop tests).
 MODULES = ("test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
            "test_explore_kmeans", "test_explore_metrics", "test_explore_neighbours",
-           "test_explore_pca", "test_features", "test_golden", "test_model", "test_node_settings", "test_protocol",
-           "test_quant", "test_trainer", "test_validation", "test_window_labels",
-           "test_windowing")
+           "test_explore_pca", "test_features", "test_golden", "test_jsonck", "test_model",
+           "test_node_settings", "test_protocol", "test_quant", "test_trainer",
+           "test_validation", "test_window_labels", "test_windowing")
 HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_explore_sklearn")
 # What a page must put into its interpreter's FS (paths from the repo root) to run the suite;
 # shared/tests/browser_suite.mjs copies them.
 SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
+                "shared/jsonck.py",
                 "shared/fft.py", "shared/features.py", "shared/quant.py", "shared/model.py",
                 "shared/modelformat.py", "shared/windowing.py", "shared/trainer.py",
                 "shared/evaluate.py", "shared/pipeline.py", "shared/dataset.py",
-                "shared/csvio.py", "shared/counts.py", "shared/limits.py", "shared/moments.py", "shared/eigen.py",
+                "shared/csvio.py", "shared/counts.py", "shared/limits.py", "shared/moments.py",
+                "shared/eigen.py",
                 "shared/pca.py", "shared/zscore.py", "shared/kmeans.py", "shared/clustering.py",
                 "shared/cluster_metrics.py", "shared/knn.py", "shared/fewshot.py",
                 "shared/outliers.py", "shared/insight.py", "shared/explore.py",

@@ -71,3 +71,12 @@ def test_control_rejects_bad():
     assert "type" in _raises(P.decode_control, '{"type": 3}')
     assert "too long" in _raises(P.decode_control, '{"type": "x", "p": "' + "a" * 2000 + '"}')
     assert "text" in _raises(P.decode_control, b'{"type": "x"}')
+
+
+def test_control_accepts_only_complete_documents():
+    # MicroPython's json.loads takes these as {} and {"type": "ping"}
+    assert "cut off" in _raises(P.decode_control, "{")
+    assert "cut off" in _raises(P.decode_control, '{"type": "ping"')
+    assert "JSON" in _raises(P.decode_control, '{"type": "ping",}')
+    deep = '{"type": "ping", "id": ' + "[" * 100 + "]" * 100 + "}"
+    assert "nested deeper" in _raises(P.decode_control, deep)

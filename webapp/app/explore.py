@@ -80,7 +80,7 @@ class Explorer:
         self.B.update("explore", status="features…", progress=0)
         self.B.flush()
         ex = Explore(lw.windows, {"rate": lw.rate, "window": window, "channels": lw.channels},
-                     scales=lw.scales, k=k, budget_ms=SLICE_MS)
+                     scales=lw.scales, k=k, budget_ms=SLICE_MS, n_init=10)
         await self._steps(ex.steps(), None)
         self.lw, self.ex, self.classes = lw, ex, classes
         self.window, self.hop = window, hop

@@ -366,12 +366,17 @@ def session_grid(t, where, tests_too):
         e.checked = int(data(e, "sid")) in picked
 
 
+_defaults = {}               # input id -> the default it was last given (not typed by a person)
+
+
 def _train_form(t):
     d = t.get("defaults") or {}
     for k, i in (("classes", "train-classes"), ("window", "train-window"),
                  ("hop", "train-hop")):
-        if not el(i).value and d.get(k):
-            el(i).value = str(d[k])
+        v = str(d[k]) if d.get(k) else ""
+        if v and el(i).value in ("", _defaults.get(i)):   # follows the data until edited
+            el(i).value = v
+            _defaults[i] = v
     if t.get("rate"):
         el("train-rate").value = str(t["rate"])
         for k in ("window", "hop"):

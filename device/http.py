@@ -1,0 +1,71 @@
+# HTTP limits of the device (every number in one place) and the helpers routes share: JSON
+# error answers, the strict JSON body, reading an unwanted body away with a deadline.
+# Memory: nothing kept between requests; a body is checked in place by shared.jsonck before
+# json.loads builds the one parsed copy.
+import asyncio
+import gc
+
+from microdot import abort
+
+from shared import jsonck
+
+# Requests (device/server.py)
+MAX_CONNS = 6              # HTTP connections served at once (WebSockets are counted by wshub)
+EVICT_AFTER_MS = 500       # when all are taken, one still sending its request this long goes
+BACKLOG = 5                # further connections wait in the listen queue
+MAX_REQUEST_LINE = 512     # bytes: "GET /path?query HTTP/1.1"; longer -> 414
+MAX_PATH = 255             # characters of the path; longer -> 414
+MAX_HEADER_LINE = 1024     # bytes of one header line; longer -> 431
+MAX_HEADERS = 32           # header lines; more -> 431
+MAX_BODY = 16 * 1024       # bodies read into RAM (routes may stream larger ones)
+MAX_JSON = 2048            # bodies read for a route (config, sim, sessions) unless it asks more
+MAX_DRAIN = 1 << 20        # bytes of a too large body read away before its 413
+LINE_MS = 5000             # a new connection must send its request line within this
+HEAD_MS = 5000             # then the rest of its headers within this
+BODY_MS = 10000            # then a body of up to MAX_BODY bytes within this
+WRITE_STALL_MS = 20000     # a client that takes no bytes of its answer this long is dropped
+READ_MS = 10000            # a streamed body (model upload, drains) silent this long ends
+# Errors
+ENOSPC = 28                # errno: the flash is full (Linux and MicroPython ports alike)
+
+
+def err(status, msg, **extra):
+    """A JSON error answer: {"error": msg, ...extra} with the status."""
+    d = {"error": msg}
+    d.update(extra)
+    return d, status
+
+
+def json_body(request):
+    """The request's JSON object, or None for an empty body; anything that is not one
+    complete JSON object (shared.jsonck) ends the request with a JSON 400, a body too big
+    for the free heap with a 503."""
+    b = request.body
+    if not b:
+        return None
+    try:
+        v = jsonck.loads(b)
+    except ValueError as e:
+        abort(400, "the body must be a JSON object: %s" % e)
+    except MemoryError:
+        n = len(b)
+        b = None
+        gc.collect()
+        abort(503, "not enough memory on the device to parse a %d-byte body now" % n)
+    if not isinstance(v, dict):
+        abort(400, "the body must be a JSON object")
+    return v
+
+
+async def drain(stream, n):
+    """Read and drop n more body bytes (each read within READ_MS), so the client gets our
+    answer instead of a reset. Returns False when the client stopped sending."""
+    try:
+        while n > 0:
+            c = await asyncio.wait_for_ms(stream.read(min(n, 512)), READ_MS)
+            if not c:
+                return False
+            n -= len(c)
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,367 @@
+# The device's HTTP server: a Microdot app whose connections we read ourselves, with limits
+# (device/http.py): a deadline per phase (request line, headers, body, each answer write),
+# capped line lengths, header count and path length, the Host check, at most MAX_CONNS
+# connections at once (the oldest one still sending its request after EVICT_AFTER_MS makes
+# room, else newcomers wait in the listen backlog), and an accept loop that survives
+# MemoryError and running out of sockets. Routes match without `re` (urlmatch.py). Memory: one small _Conn per
+# connection, lines read with a length limit; a body goes to RAM only when the app asks
+# (read_body), up to a limit.
+import asyncio
+import gc
+import socket
+import sys
+import time
+
+from microdot import Microdot, Request, Response, abort
+from microdot.microdot import NoCaseDict
+
+import hosts
+import http as H
+from urlmatch import Pattern
+
+# phases of a connection
+_LINE, _HEAD, _BODY, _APP, _WRITE = 0, 1, 2, 3, 4
+_EAGAIN = 11
+_RETRY_MS = 20       # accept loop pause when no socket or slot is free
+_TICK_MS = 250       # deadline watch period
+_NOTHING = bytearray(0)
+_STEP = 128          # bytes asked of readline() at a time
+_SINK = bytearray(256)   # what is read away before a close lands here
+
+Request.max_content_length = H.MAX_BODY
+Request.max_body_length = H.MAX_BODY
+
+
+class _Refuse(Exception):
+    """Answer the request with this status and message, then close."""
+
+    def __init__(self, status, msg):
+        self.status = status
+        self.msg = msg
+
+
+class _Conn:
+    def __init__(self, stream, addr):
+        self.stream = stream
+        self.addr = addr
+        self.task = None
+        self.started = False
+        self.began = False        # a byte of a request arrived (else it is closed silently)
+        self.why = None           # set when the server ends the connection: (status, msg)
+        self.phase = _LINE
+        self.t0 = time.ticks_ms()
+        self.deadline = time.ticks_add(self.t0, H.LINE_MS)
+
+    def enter(self, phase, ms):
+        self.phase = phase
+        self.deadline = time.ticks_add(time.ticks_ms(), ms)
+
+    async def awrite(self, data):
+        """Microdot's Response.write writes here: each piece has WRITE_STALL_MS to go out."""
+        self.enter(_WRITE, H.WRITE_STALL_MS)
+        await self.stream.awrite(data)
+
+
+class App(Microdot):
+    def __init__(self):
+        super().__init__()
+        self.conns = []               # _Conn, oldest first; at most MAX_CONNS
+        self._own = []                # handlers marked own_body
+        self.counts = {"timeouts": 0, "evicted": 0, "refused": 0, "accept_errors": 0}
+
+    # -- routes: Microdot's decorators, our matcher
+    def route(self, url_pattern, methods=None):
+        add = super().route(url_pattern, methods)
+
+        def decorated(f):
+            add(f)
+            p = None
+            for m in self.url_map:   # routes of one path (GET, PUT...) share a pattern
+                if m[1].url_pattern == url_pattern and isinstance(m[1], Pattern):
+                    p = m[1]
+                    break
+            m = self.url_map[-1]
+            self.url_map[-1] = (m[0], p or Pattern(url_pattern), m[2], m[3], m[4])
+            return f
+        return decorated
+
+    async def error_response(self, req, status_code, reason=None):
+        if status_code == 413 and req and req.content_length > req.max_content_length:
+            # read the body away first, so the client sees this answer instead of a reset
+            await H.drain(req.stream, min(req.content_length, H.MAX_DRAIN))
+            return H.err(413, "request body too large (%d bytes; limit %d)"
+                         % (req.content_length, req.max_content_length))
+        # abort(status, "message") answers as JSON unless a handler is registered
+        if status_code in self.error_handlers:
+            return await super().error_response(req, status_code, reason)
+        return H.err(status_code, reason or "request refused (%d)" % status_code)
+
+    def own_body(self, f):
+        """Route decorator: the route reads its body itself (request.stream, or
+        `await app.read_body(request, limit)` once it knows it needs it)."""
+        self._own.append(f)
+        return f
+
+    def owns_body(self, req):
+        return req.route in self._own
+
+    async def read_body(self, req, limit=H.MAX_JSON):
+        """Read the body of a PUT, POST or PATCH into request.body within BODY_MS (else 408),
+        if at most limit bytes (else 413); MemoryError when the heap has no room now."""
+        n = req.content_length
+        if not n or req.body or req.method not in ("PUT", "POST", "PATCH"):
+            return
+        if n > limit:
+            abort(413, "request body too large for %s (%d bytes; limit %d)"
+                  % (req.path, n, limit))
+        c = req.conn
+        body = bytearray(n)
+        c.enter(_BODY, H.BODY_MS)
+        mv = memoryview(body)
+        k = 0
+        while k < n:
+            got = await c.stream.readinto(mv[k:])
+            if got == 0:
+                abort(400, "request cut off: %d of %d body bytes" % (k, n))
+            k += got or 0
+        c.enter(_APP, 0)
+        req._body = body
+        req._stream = None   # request.stream now reads the body from RAM
+
+    def detach(self, request):
+        """A WebSocket took over this connection: it no longer counts as an HTTP one."""
+        c = getattr(request, "conn", None)
+        if c in self.conns:
+            self.conns.remove(c)
+
+    # -- the listening socket
+    async def start_server(self, host="0.0.0.0", port=80, **kw):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(socket.getaddrinfo(host, port)[0][-1])
+        s.listen(H.BACKLOG)
+        s.setblocking(False)
+        asyncio.create_task(self._watch())
+        ready = asyncio.StreamReader(s)   # readinto(nothing) waits until a client is there
+        while True:
+            try:
+                await ready.readinto(_NOTHING)
+                if len(self.conns) >= H.MAX_CONNS:
+                    self._make_room()
+                    await asyncio.sleep_ms(_RETRY_MS)
+                    continue
+                try:
+                    cs, addr = s.accept()
+                except OSError as e:   # EMFILE/ENFILE: no socket left; EAGAIN: gone again
+                    if e.errno != _EAGAIN:
+                        self.counts["accept_errors"] += 1
+                        self._make_room()
+                        await asyncio.sleep_ms(_RETRY_MS)
+                    continue
+                self._start(cs, addr)
+            except MemoryError:
+                self.counts["accept_errors"] += 1
+                gc.collect()
+                await asyncio.sleep_ms(_RETRY_MS)
+            except Exception as e:   # the server loop must not end
+                sys.print_exception(e)
+                await asyncio.sleep_ms(_RETRY_MS)
+
+    def _start(self, cs, addr):
+        c = None
+        try:
+            cs.setblocking(False)
+            c = _Conn(asyncio.StreamReader(cs), addr)
+            self.conns.append(c)
+            c.task = asyncio.create_task(self._serve(c))
+        except BaseException:
+            if c in self.conns:
+                self.conns.remove(c)
+            cs.close()
+            raise
+
+    def _end(self, c, status, msg, counter):
+        c.why = (status, msg)
+        self.counts[counter] += 1
+        c.task.cancel()
+
+    def _make_room(self):
+        """End the oldest connection still sending its request after EVICT_AFTER_MS (unless
+        one is ending): one that sent nothing yet (a browser's preconnect) is closed without
+        an answer. Else newcomers wait."""
+        now = time.ticks_ms()
+        for c in self.conns:
+            if c.why is not None:
+                return
+        for c in self.conns:
+            if c.started and c.phase <= _HEAD and \
+                    time.ticks_diff(now, c.t0) > H.EVICT_AFTER_MS:
+                self._end(c, 503, "too many connections: the device ended the oldest one "
+                          "still sending its request", "evicted")
+                return
+
+    async def _watch(self):
+        while True:
+            await asyncio.sleep_ms(_TICK_MS)
+            now = time.ticks_ms()
+            try:
+                for c in self.conns:
+                    if not c.started or c.phase == _APP or \
+                            time.ticks_diff(now, c.deadline) <= 0:
+                        continue
+                    if c.why is None:
+                        self._end(c, 408, _LATE[c.phase], "timeouts")
+                    elif c.phase == _WRITE:   # not even our error answer goes out: close
+                        c.task.cancel()
+            except Exception as e:   # the deadlines must keep being watched
+                sys.print_exception(e)
+
+    # -- one connection
+    async def _serve(self, c):
+        c.started = True
+        res = None
+        try:
+            try:
+                req = await self._read(c)
+                if not hosts.is_own(req.headers.get("Host")):
+                    raise _Refuse(403, "Host %r is not this device's name or address"
+                                  % req.headers.get("Host"))
+                c.enter(_APP, 0)
+                res = await self.dispatch_request(req)
+                if res is not Response.already_handled:
+                    await res.write(c)
+            except _Refuse as e:
+                self.counts["refused"] += 1
+                await self._answer(c, e.status, e.msg)
+            except asyncio.CancelledError:
+                if c.why is None:
+                    raise
+                if c.phase == _WRITE:
+                    await _close_body(res)
+                elif c.began:   # an idle connection (a browser's preconnect) just closes
+                    await self._answer(c, c.why[0], c.why[1])
+            except MemoryError:
+                gc.collect()
+                await self._answer(c, 503, "not enough memory on the device for this request "
+                                   "now: retry")
+            except (OSError, EOFError):
+                pass
+        except BaseException as e:   # a second failure while answering: just close
+            if not isinstance(e, (OSError, asyncio.CancelledError)):
+                sys.print_exception(e)
+        finally:
+            if c in self.conns:
+                self.conns.remove(c)
+            _close(c.stream.s)
+
+    async def _answer(self, c, status, msg):
+        if c.phase == _WRITE:
+            return   # part of an answer is out already
+        c.why = (status, msg)   # a deadline passing now closes instead of answering again
+        await Response(*H.err(status, msg)).write(c)
+
+    async def _read(self, c):
+        """The request, read within the phase deadlines and limits (or _Refuse)."""
+        line = None
+        for _ in range(3):   # a client may send an empty line before the request line
+            line = await self._line(c, H.MAX_REQUEST_LINE, 414, "request line")
+            if line.strip():
+                break
+        parts = line.split()
+        if len(parts) != 3 or not parts[0].isalpha() or len(parts[0]) > 16 \
+                or parts[2] not in (b"HTTP/1.0", b"HTTP/1.1") or parts[1][:1] != b"/":
+            raise _Refuse(400, "malformed request line (expected 'METHOD /path HTTP/1.1')")
+        try:
+            method, url = parts[0].decode(), parts[1].decode()
+        except UnicodeError:
+            raise _Refuse(400, "the URL is not valid UTF-8")
+        if len(url.split("?", 1)[0]) > H.MAX_PATH:
+            raise _Refuse(414, "path longer than %d characters" % H.MAX_PATH)
+        c.enter(_HEAD, H.HEAD_MS)
+        headers = NoCaseDict()
+        for k in range(H.MAX_HEADERS + 1):
+            line = await self._line(c, H.MAX_HEADER_LINE, 431, "header line")
+            if not line.strip():
+                break
+            if k == H.MAX_HEADERS:
+                raise _Refuse(431, "more than %d header lines" % H.MAX_HEADERS)
+            name, colon, value = line.partition(b":")
+            if not colon or not name or b" " in name or b"\t" in name:
+                raise _Refuse(400, "malformed header line")
+            try:
+                headers[name.decode()] = value.strip().decode()
+            except UnicodeError:
+                raise _Refuse(400, "a header is not valid UTF-8")
+        _check_length(headers)
+        try:   # the body stays in the socket until read_body() or a route reads it
+            req = Request(self, c.addr, method, url, parts[2][5:].decode(), headers,
+                          body=b"", stream=c.stream, sock=(c.stream, c.stream))
+        except (ValueError, IndexError, UnicodeError):   # the query string
+            raise _Refuse(400, "malformed query string")
+        req.conn = c
+        return req
+
+    async def _line(self, c, limit, status, what):
+        """One line ending in LF, of at most limit bytes."""
+        s = c.stream
+        line = b""
+        while True:
+            await s.readinto(_NOTHING)            # wait until readable
+            # small steps: readline(n) allocates n bytes at once, and a fragmented heap may
+            # have no 1 KB block left while a browser loads the page
+            part = s.s.readline(min(_STEP, limit + 1 - len(line)))
+            if part is None:
+                continue
+            if not part:
+                if not c.began:
+                    raise EOFError()   # closed without a word: nothing to answer
+                raise _Refuse(400, "request cut off" + (" in a %s" % what if line else ""))
+            c.began = True
+            line += part
+            if line[-1] == 10:
+                return line
+            if len(line) > limit:
+                raise _Refuse(status, "%s longer than %d bytes" % (what, limit))
+
+
+_LATE = ("request line not received within %d s" % (H.LINE_MS // 1000),
+         "headers not received within %d s" % (H.HEAD_MS // 1000),
+         "body not received within %d s" % (H.BODY_MS // 1000),
+         None,
+         "the client took nothing of the answer for %d s" % (H.WRITE_STALL_MS // 1000))
+
+
+def _check_length(headers):
+    if "Transfer-Encoding" in headers:
+        raise _Refuse(411, "send the body with a Content-Length (chunked bodies are not "
+                      "supported)")
+    v = headers.get("Content-Length")
+    if v is not None and (not v.isdigit() or len(v) > 9):
+        raise _Refuse(400, "malformed Content-Length")
+
+
+def _close(s):
+    # Read away what the client already sent (the rest of a long line, a body, a refused
+    # WebSocket frame): closing with unread input makes the kernel send a reset, which can
+    # destroy the answer on its way. Into one buffer: this must not need the heap.
+    try:
+        for _ in range(64):
+            if not s.readinto(_SINK):
+                break
+    except Exception:
+        pass
+    try:
+        s.close()
+    except Exception:
+        pass
+
+
+async def _close_body(res):
+    b = getattr(res, "body", None)
+    try:
+        if hasattr(b, "aclose"):
+            await b.aclose()
+        elif hasattr(b, "close"):
+            b.close()
+    except Exception:
+        pass
