@@ -6,6 +6,14 @@
 # no preflight is answered, so a browser sends no cross-origin write. Memory: nothing kept.
 _MODS = {"history": "api_history", "flagged": "api_flagged",
          "integrations": "api_integrations", "sessions": "api_pull", "model": "api_pull"}
+# The routes the handler modules serve (API.md documents each; device/tests/test_api_doc.py
+# checks both against the app and asks the simulator for each one)
+ROUTES = (("GET", "/api/history"), ("DELETE", "/api/history"), ("GET", "/api/history/summary"),
+          ("GET", "/api/history/info"), ("GET", "/api/flagged"), ("GET", "/api/flagged/<id>"),
+          ("DELETE", "/api/flagged/<id>"), ("GET", "/api/flagged/<id>/samples.npy"),
+          ("POST", "/api/flagged/<id>/label"), ("GET", "/api/integrations"),
+          ("PUT", "/api/integrations"), ("GET", "/api/sessions/<sid>/samples.npy"),
+          ("GET", "/api/model/file"))
 EXPOSE = ("X-Classes, X-Channels, X-Scale, X-Rate, X-Start, X-Count, X-Total, "
           "X-Frame-Size, Content-Length")
 

