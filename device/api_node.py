@@ -54,6 +54,21 @@ def _methods_elsewhere(app, path, me):
     return allowed
 
 
+def json_pieces(d):
+    """A JSON object answered one top-level member at a time: no single allocation of the
+    whole text (a 1-2 KB string can fail on a fragmented heap with more than that free)."""
+    from microdot import Response
+    import json
+
+    def gen():
+        sep = "{"
+        for k in d:
+            yield '%s"%s": %s' % (sep, k, json.dumps(d[k]))
+            sep = ", "
+        yield "}" if sep == ", " else "{}"
+    return Response(body=gen(), headers={"Content-Type": "application/json"})
+
+
 def no_route(request, parts, err):
     """The answer for a path or method a handler module does not serve."""
     return err(404, "no such API endpoint: %s /api/%s" % (request.method,

@@ -49,7 +49,12 @@ test("settings, webhooks, timeline and a flagged window labelled into the datase
   await nb.waitBooted();
   await nb.step("deploy");
   await page.click("#node-open");
-  await nb.waitState("s.node && s.node.settings && s.node.timeline");
+  try {
+    await nb.waitState("s.node && s.node.settings && s.node.timeline");
+  } catch (e) {
+    const st = await nb.pageState();
+    throw new Error(`the node part did not load: ${JSON.stringify(st.node)} ${JSON.stringify(st._error || st.error || "")}; console: ${errors.join(" | ")}`);
+  }
 
   await page.click("#node-settings summary");
   await page.check('input[name="webhooks.enabled"]');

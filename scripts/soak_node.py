@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Soak benchmark of the node on its own (not a test): the simulated device (-X heapsize=192k)
+with a model, the history, flagged windows, MQTT (a real mosquitto on 127.0.0.1), webhooks (a
+local receiver), a recording and one streaming WebSocket client (what a browser's page does
+to the device: it takes every frame), for --minutes (default 30); the simulated activity
+changes every 20 s so class changes flow to MQTT and the webhooks. Prints a line every
+--every seconds (windows, dropped windows, free heap now and its low mark, MQTT and webhook
+counters, history) and at the end: dropped windows, the low mark of the free heap in the
+first and in the last quarter of the run (flat: the same within a few KB) and the
+high-water as a share of the heap.
+Usage: scripts/soak_node.py [--minutes N] [--every S]"""
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from device.tests import nodekit as K  # noqa: E402
+from device.tests.broker import Broker, Receiver, Subscriber  # noqa: E402
+
+HEAP = 192 * 1024
+ACTS = ("walking", "idle", "shaking", "running")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--every", type=float, default=30)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        br = Broker(tmp / "broker").start()
+        rx = Receiver().start()
+        sub = Subscriber(br.port)
+        dev = K.start(tmp / "data", K.M.WINDOW)
+        ws = dev.ws()
+        ws.recv_json("hello")
+        try:
+            return _run(args, dev, ws, br, rx, sub)
+        finally:
+            ws.close()
+            dev.stop()
+            sub.close()
+            br.stop()
+            rx.stop()
+
+
+def _run(args, dev, ws, br, rx, sub):
+    st, body = dev.put("/api/integrations", {
+        "history": {"enabled": True}, "flagged": {"threshold": 0.6, "min_interval_s": 30},
+        "mqtt": {"enabled": True, "host": "127.0.0.1", "port": br.port, "summary_s": 60},
+        "webhooks": {"enabled": True, "summaries": True, "urls": [
+            {"url": "http://127.0.0.1:%d/hook" % rx.port, "token": "soak"}]}})
+    assert st == 200, body
+    st, s = dev.json("POST", "/api/sessions", {"label": "soak"}, token=dev.token)
+    assert st == 201, s
+    t0 = time.monotonic()
+    end = t0 + args.minutes * 60
+    next_print = t0 + args.every
+    next_act, act = t0, 0
+    lows = []                     # (elapsed s, mem_free_min since the last look)
+    frames = 0
+    print("soak: %.1f min, heap %d bytes, model %s, recording session %d"
+          % (args.minutes, HEAP, K.M.WINDOW, s["id"]))
+    print("%7s %8s %7s %9s %9s %10s %10s %8s" % ("t (s)", "windows", "dropped", "free",
+                                                  "min free", "mqtt s/d", "hooks d/x",
+                                                  "history"))
+    while time.monotonic() < end:
+        ws.recv()
+        frames += 1
+        now = time.monotonic()
+        if now >= next_act:
+            dev.put("/api/sim", {"activity": ACTS[act % len(ACTS)]})
+            act += 1
+            next_act = now + 20
+        if now >= next_print or now >= end:
+            next_print = now + args.every
+            s = _status(dev)
+            lows.append((now - t0, s["mem_free_min"]))
+            n = s["node"]
+            print("%7.0f %8d %7d %9d %9d %10s %10s %8d" % (
+                now - t0, s["windows"], s["dropped"], s["mem_free"], s["mem_free_min"],
+                "%d/%d" % (n["mqtt"]["sent"], n["mqtt"]["dropped"]),
+                "%d/%d" % (n["webhooks"]["delivered"], n["webhooks"]["dropped"]),
+                n["history"]["history_windows"]), flush=True)
+    s = _status(dev)
+    n = s["node"]
+    q = max(1, len(lows) // 4)
+    first = min(v for _, v in lows[:q])
+    last = min(v for _, v in lows[-q:])
+    low = min(v for _, v in lows)
+    print("soak done: %.1f min, %d windows, %d dropped (source %d, clients %d), %d frames "
+          "received, inference skipped %d" % (args.minutes, s["windows"], s["dropped"],
+                                               s["dropped_source"], s["dropped_clients"],
+                                               frames, s.get("inference_skipped", 0)))
+    print("heap: low mark of free heap %d in the first quarter, %d in the last (%+d bytes); "
+          "high-water %d bytes = %.0f%% of %d" % (first, last, last - first, HEAP - low,
+                                                    100 * (HEAP - low) / HEAP, HEAP))
+    print("MQTT: sent %d, dropped %d, %d messages at the subscriber; webhooks: delivered %d, "
+          "dropped %d, %d at the receiver; history: %d windows since boot; flagged %s; "
+          "recording: %d bytes, error %s" % (
+              n["mqtt"]["sent"], n["mqtt"]["dropped"], len(sub.msgs),
+              n["webhooks"]["delivered"], n["webhooks"]["dropped"], len(rx.got),
+              n["history"]["history_windows"], n["flagged"] and n["flagged"]["since_boot"],
+              s["storage_used"], s["recording_error"]))
+    return 0 if s["dropped"] == 0 else 1
+
+
+def _status(dev):
+    st, s = dev.json("GET", "/api/status")
+    assert st == 200, s
+    return s
+
+
+if __name__ == "__main__":
+    sys.exit(main())
