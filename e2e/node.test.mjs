@@ -45,16 +45,21 @@ test("settings, webhooks, timeline and a flagged window labelled into the datase
   await page.setViewportSize({ width: 1280, height: 900 });
   const errors = watchErrors(page);
   const nb = new Notebook(page);
+  // waitState that says, when it times out, what the page was doing
+  const wait = async (fn) => {
+    try {
+      return await nb.waitState(fn);
+    } catch (e) {
+      const st = await nb.pageState();
+      const msgs = Object.entries(st).filter(([, v]) => v && v.message).map(([k, v]) => `${k}: ${v.message}`);
+      throw new Error(`${fn} did not come (busy ${st._busy}; ${msgs.join("; ")}; node ${JSON.stringify(st.node).slice(0, 400)}; console: ${errors.join(" | ")})`);
+    }
+  };
   await nb.open(device.url, { token: device.token });
   await nb.waitBooted();
   await nb.step("deploy");
   await page.click("#node-open");
-  try {
-    await nb.waitState("s.node && s.node.settings && s.node.timeline");
-  } catch (e) {
-    const st = await nb.pageState();
-    throw new Error(`the node part did not load: ${JSON.stringify(st.node)} ${JSON.stringify(st._error || st.error || "")}; console: ${errors.join(" | ")}`);
-  }
+  await wait("s.node && s.node.settings && s.node.timeline");
 
   await page.click("#node-settings summary");
   await page.check('input[name="webhooks.enabled"]');
@@ -63,7 +68,7 @@ test("settings, webhooks, timeline and a flagged window labelled into the datase
   await page.fill('input[name="flagged.threshold"]', "0.99");
   await page.fill('input[name="flagged.min_interval_s"]', "0");
   await page.click("#node-save");
-  let s = await nb.waitState("s.node.notice === 'settings stored' || s.node.message");
+  let s = await wait("s.node.notice === 'settings stored' || s.node.message");
   assert.equal(s.node.message, "");
   assert.deepEqual(s.node.settings.webhooks.urls.map((u) => u.token_set), [true]);
   const shown = await device.api("GET", "/api/integrations");
@@ -82,17 +87,17 @@ test("settings, webhooks, timeline and a flagged window labelled into the datase
   assert.equal(got[0].msg.event, "class");
 
   await page.click('#node-spans button[data-span="600"]');
-  s = await nb.waitState("s.node.span === 600 && s.node.timeline.rows.length > 0");
+  s = await wait("s.node.span === 600 && s.node.timeline.rows.length > 0");
   const traces = await page.evaluate(() => document.getElementById("node-timeline").data.length);
   assert.ok(traces >= 2, "class bands and the RMS line");
   assert.ok(s.node.hours.rows.length >= 1, "counts per hour");
 
   await page.click('#node-spans button[data-act="node.refresh"]');
-  s = await nb.waitState("s.node.flagged.length > 0");
+  s = await wait("s.node.flagged.length > 0");
   const fid = s.node.flagged[s.node.flagged.length - 1].id;
   await page.selectOption(`#flag-${fid}`, { index: 1 });
   await page.click(`button[data-act="node.label"][data-fid="${fid}"]`);
-  s = await nb.waitState("s.node.notice.includes('is session')");
+  s = await wait("s.node.notice.includes('is session')");
   const sessions = (await device.api("GET", "/api/sessions")).json.sessions;
   assert.ok(sessions.some((m) => m.name === `flagged ${fid}` && m.flagged.id === fid));
   assert.ok(!s.node.flagged.some((m) => m.id === fid), "it left the flagged list");
