@@ -73,10 +73,9 @@ def install(app, dev):
         m = store.current
         if m is None:
             return _err(404, store.problem or "no model installed (PUT %s)" % PATH)
-        # the metadata is spliced in from the file as text: it is not kept in RAM
-        meta = await MS.read_meta(store.path)
-        d = json.dumps(m.summary())
-        return d[:-1] + ', "meta": ' + meta + "}", 200, {"Content-Type": "application/json"}
+        # the metadata is spliced in from the file as text, piece by piece: not kept in RAM
+        n, body = MS.meta_json(store.path, json.dumps(m.summary())[:-1] + ', "meta": ', "}")
+        return body, 200, {"Content-Type": "application/json", "Content-Length": str(n)}
 
     @app.put(PATH)
     @app.own_body
