@@ -155,6 +155,7 @@ async def main():
     dev.node.start()
     import mdns
     dev.node.mdns = mdns.announce(dev.node.name, board.PORT)
+    del sys.modules["mdns"]
     if dev.node.warning:
         print("motebook:", dev.node.warning)
     await dev.model.boot()

@@ -32,6 +32,10 @@ def announce(name, port):
         from mdns_client import Client
         from mdns_client.responder import Responder
     except ImportError as e:
+        import sys
+        for m in list(sys.modules):   # what loaded before the failure: its heap back
+            if m.startswith("mdns_client"):
+                del sys.modules[m]
         print("motebook: mDNS would announce %s (micropython-mdns cannot run here: %s)"
               % (what, e))
         return {"host": name + ".local", "service": "_http._tcp", "port": port,

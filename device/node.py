@@ -190,9 +190,12 @@ class Node:
         self._emit("summary", msg)
 
     def status(self):
-        # (a store in use is loaded here; one never used is reported as None)
-        fl = self.flagged if self.settings["flagged"]["threshold"] > 0 else self._flagged
-        h = self.hist if self.settings["history"]["enabled"] else self._hist
+        # (a store in use is loaded here, with a model running; else it is reported as None
+        # until it is used: no model, no heap for it)
+        runs = getattr(self.dev.model, "current", None) is not None
+        fl = self.flagged if runs and self.settings["flagged"]["threshold"] > 0 \
+            else self._flagged
+        h = self.hist if runs and self.settings["history"]["enabled"] else self._hist
         s = {"name": self.name, "mdns": self.mdns, "history": h.status() if h else None,
              "flagged": {"kept": len(fl.ids), "since_boot": fl.count, "error": fl.error}
              if fl else None,

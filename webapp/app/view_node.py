@@ -140,7 +140,7 @@ def _form(s):
         _field("history.budget", "budget (bytes)", h["budget"], "number", ' min="4096"'),
         '</fieldset><fieldset><legend>unsure windows</legend>',
         _field("flagged.threshold", "top score below", f["threshold"], "number",
-               ' step="0.05" min="0" max="1"'),
+               ' step="any" min="0" max="1"'),
         _field("flagged.max", "keep at most", f["max"], "number", ' min="1"'),
         _field("flagged.min_interval_s", "at most one every (s)", f["min_interval_s"],
                "number", ' min="0"'),
