@@ -32,7 +32,7 @@ fi
 make -C "$MP/ports/esp32" BOARD_DIR="$ROOT/firmware/boards/MOTEBOOK_ESP32" submodules
 make -C "$MP/mpy-cross" -j"$(nproc)"
 
-# 2. Microdot's sources and emlearn's headers, from their pinned wheels
+# 2. Microdot's sources and emlearn's headers, from their pinned wheels; micropython-mdns
 fetch_wheel() { # $1 = pip spec, $2 = wheel file, $3 = sha256, $4 = unpack dir
     [ -f "$B/wheels/$2" ] || python3 -m pip download -q --no-deps "$1" -d "$B/wheels"
     echo "$3  $B/wheels/$2" | sha256sum -c --quiet - || die "$2: checksum mismatch"
@@ -40,9 +40,16 @@ fetch_wheel() { # $1 = pip spec, $2 = wheel file, $3 = sha256, $4 = unpack dir
 }
 fetch_wheel "microdot==$MICRODOT_VERSION" "$MICRODOT_WHEEL" "$MICRODOT_WHEEL_SHA256" "$B/microdot"
 fetch_wheel "emlearn==$EMLEARN_VERSION" "$EMLEARN_WHEEL" "$EMLEARN_WHEEL_SHA256" "$B/emlearn"
+# the mDNS responder (device/mdns.py): PyPI has only its sdist, unpacked as is
+[ -f "$B/wheels/$MDNS_SDIST" ] || python3 -m pip download -q --no-deps \
+    "micropython-mdns==$MDNS_VERSION" -d "$B/wheels"
+echo "$MDNS_SDIST_SHA256  $B/wheels/$MDNS_SDIST" | sha256sum -c --quiet - \
+    || die "$MDNS_SDIST: checksum mismatch"
+rm -rf "$B/mdns" && mkdir -p "$B/mdns" && tar -xzf "$B/wheels/$MDNS_SDIST" -C "$B/mdns"
 
 # 3. The manifest: manifest_base.py + every firmware module (the simulator's list)
-PYTHONPATH="$B/microdot" python3 scripts/build_fw.py --esp32-manifest "$B/manifest.py"
+PYTHONPATH="$B/microdot:$B/mdns/micropython_mdns-$MDNS_VERSION" \
+    python3 scripts/build_fw.py --esp32-manifest "$B/manifest.py"
 
 # 4. The image
 EMLEARN_INCLUDE="$B/emlearn/emlearn" make -C "$MP/ports/esp32" -j"$(nproc)" \
