@@ -5,8 +5,10 @@
 # which the unix port lacks), so there this prints what it would announce. Memory: the
 # library, ~30 KB of heap when loaded from .mpy (less frozen), only when it can run.
 import asyncio
+import gc
 
 SERVICE = ("_http", "_tcp")
+MIN_FREE = 48 * 1024     # free heap needed before loading the responder (~30 KB from .mpy)
 
 
 def own_ip():
@@ -28,6 +30,12 @@ def announce(name, port):
     """Announce _http._tcp on name.local at port. Returns a short status dict
     (/api/status node.mdns)."""
     what = "%s.local: %s.%s.local port %d (txt path=/)" % (name, SERVICE[0], SERVICE[1], port)
+    gc.collect()
+    if gc.mem_free() < MIN_FREE:
+        why = "not enough heap (%d free, %d needed)" % (gc.mem_free(), MIN_FREE)
+        print("motebook: mDNS would announce %s (%s)" % (what, why))
+        return {"host": name + ".local", "service": "_http._tcp", "port": port,
+                "announced": False, "why": why}
     try:
         from mdns_client import Client
         from mdns_client.responder import Responder
