@@ -91,70 +91,94 @@ def make_fft(n, impl="auto"):
     return _PyFFT(n), "python"
 
 
-@native
-def _stats(src, start, n, scale, out, pos):
-    # pass 1: sum, sum of squares, min, max, zero crossings on the values as stored; int16
-    # windows sum in (small, exact) ints, which allocate nothing on MicroPython
+# sum() adds floats left to right on MicroPython and on CPython before 3.12, as the reference
+# loop does; CPython 3.12+ compensates float sums, so there the float mean is summed in a loop.
+_SUM_IN_ORDER = sum([1.0, 1e100, 1.0, -1e100]) == 0.0
+
+
+def _sum(v):
     s = 0
-    ss = 0
-    lo = src[start]
-    hi = lo
-    zc = 0
-    prev_neg = lo < 0
-    for i in range(start, start + n):
-        v = src[i]
-        s += v
-        ss += v * v
-        if v < lo:
-            lo = v
-        if v > hi:
-            hi = v
-        neg = v < 0
-        if neg != prev_neg:
-            zc += 1
-        prev_neg = neg
+    for x in v:
+        s += x
+    return s
+
+
+@native
+def _crossings(v):
+    # count of i in 1..n-1 with (v[i-1] < 0) != (v[i] < 0)
+    c = 0
+    p = v[0] < 0
+    for x in v:
+        if (x < 0) is not p:
+            c += 1
+            p = not p
+    return c
+
+
+@native
+def _axis_stats(v, n, scale, re, out, pos, ints):
+    # The 8 statistics of one axis (v: n values, a memoryview) and the FFT input re[0:n] =
+    # x*scale - mean. sum, min and max run in C; one interpreted pass sums the squares (exact
+    # ints on int16 windows), fills re, sums the centred squares and counts mean crossings.
+    s = sum(v) if ints or _SUM_IN_ORDER else _sum(v)
+    lo = min(v)
+    hi = max(v)
     mean = s * scale / n
+    ss = 0
+    var = 0.0
+    mc = 0
+    i = 0
+    if scale == 1.0:  # x * 1.0 == x exactly: one float operation less per sample
+        pm = v[0] - mean < 0
+        for x in v:
+            ss += x * x
+            d = x - mean
+            re[i] = d
+            i += 1
+            var += d * d
+            if (d < 0) is not pm:
+                mc += 1
+                pm = not pm
+    else:
+        pm = v[0] * scale - mean < 0
+        for x in v:
+            ss += x * x
+            d = x * scale - mean
+            re[i] = d
+            i += 1
+            var += d * d
+            if (d < 0) is not pm:
+                mc += 1
+                pm = not pm
     out[pos] = mean
+    out[pos + 1] = math.sqrt(var / n)
     out[pos + 2] = lo * scale
     out[pos + 3] = hi * scale
     out[pos + 4] = math.sqrt(ss * scale * scale / n)
-    out[pos + 5] = zc
-    out[pos + 7] = (hi - lo) * scale
-    return mean
-
-
-@native
-def _centre(src, start, n, m, scale, mean, re, im, out, pos):
-    # pass 2: x - mean into the FFT buffers (zero-padded to m), variance, mean crossings
-    var = 0.0
-    mc = 0
-    prev_neg = src[start] * scale - mean < 0
-    for i in range(n):
-        d = src[start + i] * scale - mean
-        re[i] = d
-        im[i] = 0.0
-        var += d * d
-        neg = d < 0
-        if neg != prev_neg:
-            mc += 1
-        prev_neg = neg
-    for i in range(n, m):
-        re[i] = 0.0
-        im[i] = 0.0
-    out[pos + 1] = math.sqrt(var / n)
+    # zero crossings need values on both sides of zero (not so on a gravity axis, the magnitude)
+    out[pos + 5] = 0 if lo >= 0 or (hi < 0 and ints) else _crossings(v)
     out[pos + 6] = mc
+    out[pos + 7] = (hi - lo) * scale
 
 
 @native
-def _bands(re, im, n, m, bins, out, pos):
-    nn = float(n * m)
-    half = m // 2
-    for b in range(0, len(bins), 2):
-        p = 0.0
-        for k in range(bins[b], bins[b + 1]):
-            e = re[k] * re[k] + im[k] * im[k]
-            p += e if k == half else e + e
-        out[pos] = p / nn
+def _bands(rev, im, half, bins, nn, out, pos):
+    # band power = (sum of 2|X_k|^2, |X_k|^2 at k = m/2) / (n*m), rev a memoryview of re.
+    # Doubling the sum instead of each term gives the same float (x2 is exact); k = m/2 is the
+    # last bin, added last as in the sum over k.
+    for a, b in bins:
+        q = 0.0
+        k = a
+        for x in rev[a:b if b <= half else half]:
+            y = im[k]
+            k += 1
+            q += x * x + y * y
+        q += q
+        if b > half:
+            x = rev[half]
+            y = im[half]
+            q += x * x + y * y
+        out[pos] = q / nn
         pos += 1
 
 
@@ -193,16 +217,20 @@ class FeatureExtractor:
         m = self.fft_n = fft_length(n_samples)
         self.fft, self.fft_impl = make_fft(m, fft)
         self._re = array("f", [0.0] * m)
+        self._rev = memoryview(self._re)
         self._im = array("f", [0.0] * m)
+        self._zeros = array("f", [0.0] * m)     # copied over im per axis
+        self._pad = array("f", [0.0] * (m - n_samples))     # copied over re[n:] per axis
         self._mag = array("f", [0.0] * n_samples) if magnitude else None
-        # FFT bin ranges [k_lo, k_hi) per band, from exact comparisons k*rate vs edge*m
+        self._magv = memoryview(self._mag) if magnitude else None
+        # FFT bin ranges (k_lo, k_hi) per band, from exact comparisons k*rate vs edge*m
         bins = []
         for b in range(len(bands) - 1):
             ks = [k for k in range(1, m // 2 + 1)
                   if bands[b] * m <= k * rate < bands[b + 1] * m]
-            bins.append(ks[0] if ks else 0)
-            bins.append(ks[-1] + 1 if ks else 0)
-        self._bins = array("H", bins)
+            bins.append((ks[0], ks[-1] + 1) if ks else (0, 0))
+        self._bins = tuple(bins)
+        self._nn = float(n_samples * m)
 
     def new_output(self):
         return array("f", [0.0] * self.n_features)
@@ -214,23 +242,31 @@ class FeatureExtractor:
             raise ValueError("window or output too small")
         if not scale > 0:
             raise ValueError("scale must be > 0")
+        try:
+            src = memoryview(window)     # slices without copies
+        except TypeError:
+            src = window                 # a list: slices are copies
+        ints = not isinstance(window[0], float)
         pos = 0
         for c in range(self.n_channels):
-            self._axis(window, c * n, scale, out, pos)
+            self._axis(src[c * n:(c + 1) * n], scale, ints, out, pos)
             pos += self.per_axis
         if self.magnitude:
-            mag = self._mag
-            _magnitude(window, self.n_channels, n, scale, mag)
-            self._axis(mag, 0, 1.0, out, pos)
+            _magnitude(src, self.n_channels, n, scale, self._mag)
+            self._axis(self._magv, 1.0, False, out, pos)
         return out
 
-    def _axis(self, src, start, scale, out, pos):
+    def _axis(self, v, scale, ints, out, pos):
         n = self.n_samples
+        re = self._re
+        im = self._im
         m = self.fft_n
-        mean = _stats(src, start, n, scale, out, pos)
-        _centre(src, start, n, m, scale, mean, self._re, self._im, out, pos)
-        self.fft.run(self._re, self._im)
-        _bands(self._re, self._im, n, m, self._bins, out, pos + len(STATS))
+        _axis_stats(v, n, scale, re, out, pos, ints)
+        if m > n:
+            re[n:] = self._pad
+        im[:] = self._zeros
+        self.fft.run(re, im)
+        _bands(self._rev, im, m // 2, self._bins, self._nn, out, pos + len(STATS))
 
 
 @native
