@@ -104,22 +104,12 @@ def _sum(v):
 
 
 @native
-def _crossings(v):
-    # count of i in 1..n-1 with (v[i-1] < 0) != (v[i] < 0)
-    c = 0
-    p = v[0] < 0
-    for x in v:
-        if (x < 0) is not p:
-            c += 1
-            p = not p
-    return c
-
-
-@native
 def _axis_stats(v, n, scale, re, out, pos, ints):
-    # The 8 statistics of one axis (v: n values, a memoryview) and the FFT input re[0:n] =
-    # x*scale - mean. sum, min and max run in C; one interpreted pass sums the squares (exact
-    # ints on int16 windows), fills re, sums the centred squares and counts mean crossings.
+    # The 8 statistics of a channel (v: its n values, a memoryview) and the FFT input
+    # re[0:n] = x*scale - mean. sum, min and max run in C; one interpreted pass sums the squares
+    # (exact ints on int16 windows), fills re, sums the centred squares and counts mean
+    # crossings, and zero crossings too when there are values on both sides of zero (on a
+    # gravity axis there are none: that pass is the shorter loop).
     s = sum(v) if ints or _SUM_IN_ORDER else _sum(v)
     lo = min(v)
     hi = max(v)
@@ -127,20 +117,24 @@ def _axis_stats(v, n, scale, re, out, pos, ints):
     ss = 0
     var = 0.0
     mc = 0
+    zc = 0
     i = 0
-    if scale == 1.0:  # x * 1.0 == x exactly: one float operation less per sample
-        pm = v[0] - mean < 0
+    pm = v[0] * scale - mean < 0
+    if lo < 0 <= hi or not (ints or lo >= 0):   # (a float NaN compares false: count)
+        pz = v[0] < 0
         for x in v:
             ss += x * x
-            d = x - mean
+            d = x * scale - mean
             re[i] = d
             i += 1
             var += d * d
             if (d < 0) is not pm:
                 mc += 1
                 pm = not pm
+            if (x < 0) is not pz:
+                zc += 1
+                pz = not pz
     else:
-        pm = v[0] * scale - mean < 0
         for x in v:
             ss += x * x
             d = x * scale - mean
@@ -155,10 +149,39 @@ def _axis_stats(v, n, scale, re, out, pos, ints):
     out[pos + 2] = lo * scale
     out[pos + 3] = hi * scale
     out[pos + 4] = math.sqrt(ss * scale * scale / n)
-    # zero crossings need values on both sides of zero (not so on a gravity axis, the magnitude)
-    out[pos + 5] = 0 if lo >= 0 or (hi < 0 and ints) else _crossings(v)
+    out[pos + 5] = zc
     out[pos + 6] = mc
     out[pos + 7] = (hi - lo) * scale
+
+
+@native
+def _mag_stats(v, n, lo, hi, re, out, pos):
+    # The same for the magnitude (v: n float values, scale 1.0, so x * 1.0 is left out; lo and
+    # hi from _magnitude). Magnitudes are never negative: no zero crossings.
+    s = sum(v) if _SUM_IN_ORDER else _sum(v)
+    mean = s / n
+    ss = 0
+    var = 0.0
+    mc = 0
+    i = 0
+    pm = v[0] - mean < 0
+    for x in v:
+        ss += x * x
+        d = x - mean
+        re[i] = d
+        i += 1
+        var += d * d
+        if (d < 0) is not pm:
+            mc += 1
+            pm = not pm
+    out[pos] = mean
+    out[pos + 1] = math.sqrt(var / n)
+    out[pos + 2] = lo
+    out[pos + 3] = hi
+    out[pos + 4] = math.sqrt(ss / n)
+    out[pos + 5] = 0
+    out[pos + 6] = mc
+    out[pos + 7] = hi - lo
 
 
 @native
@@ -247,43 +270,73 @@ class FeatureExtractor:
         except TypeError:
             src = window                 # a list: slices are copies
         ints = not isinstance(window[0], float)
-        pos = 0
-        for c in range(self.n_channels):
-            self._axis(src[c * n:(c + 1) * n], scale, ints, out, pos)
-            pos += self.per_axis
-        if self.magnitude:
-            _magnitude(src, self.n_channels, n, scale, self._mag)
-            self._axis(self._magv, 1.0, False, out, pos)
-        return out
-
-    def _axis(self, v, scale, ints, out, pos):
-        n = self.n_samples
         re = self._re
         im = self._im
-        m = self.fft_n
-        _axis_stats(v, n, scale, re, out, pos, ints)
-        if m > n:
-            re[n:] = self._pad
-        im[:] = self._zeros
-        self.fft.run(re, im)
-        _bands(self._rev, im, m // 2, self._bins, self._nn, out, pos + len(STATS))
+        zeros = self._zeros
+        pad = self._pad if self.fft_n > n else None
+        run = self.fft.run
+        rev = self._rev
+        half = self.fft_n // 2
+        bins = self._bins
+        nn = self._nn
+        n_st = len(STATS)
+        pos = 0
+        for a in range(self.n_axes):
+            if a < self.n_channels:
+                _axis_stats(src[a * n:(a + 1) * n], n, scale, re, out, pos, ints)
+            else:
+                mag = self._mag
+                i_lo, i_hi = _magnitude(src, self.n_channels, n, scale, mag)
+                _mag_stats(self._magv, n, mag[i_lo], mag[i_hi], re, out, pos)
+            # the FFT of re[0:n], zero-padded to m, and the axis' band powers
+            if pad is not None:
+                re[n:] = pad
+            im[:] = zeros
+            run(re, im)
+            _bands(rev, im, half, bins, nn, out, pos + n_st)
+            pos += self.per_axis
+        return out
 
 
 @native
 def _magnitude(src, n_channels, n, scale, mag):
-    # sqrt(sum of squares) * scale: on int16 windows the sum stays in (small, exact) ints, so
-    # a sample costs one float root instead of 2 * n_channels float operations
+    # mag[i] = sqrt(sum of squares) * scale: on int16 windows the sum q stays an exact int, so a
+    # sample costs one float root. Returns the positions of the smallest and the largest q: they
+    # hold the smallest and largest magnitude (root, scaling and the float32 store are
+    # monotonic; a NaN compares false both ways), so the magnitude needs no min/max pass.
     sqrt = math.sqrt
+    q = 0
+    for c in range(n_channels):
+        q += src[c * n] * src[c * n]
+    q_lo = q_hi = q
+    i_lo = i_hi = 0
+    i = 0
     if n_channels == 3:
-        for i in range(n):
-            x = src[i]
-            y = src[n + i]
-            z = src[2 * n + i]
-            mag[i] = sqrt(x * x + y * y + z * z) * scale
-        return
+        vy = src[n:2 * n]
+        vz = src[2 * n:3 * n]
+        for x in src[0:n]:
+            y = vy[i]
+            z = vz[i]
+            q = x * x + y * y + z * z
+            mag[i] = sqrt(q) * scale
+            if q < q_lo:
+                q_lo = q
+                i_lo = i
+            elif q > q_hi:
+                q_hi = q
+                i_hi = i
+            i += 1
+        return i_lo, i_hi
     for i in range(n):
-        s = 0
+        q = 0
         for c in range(n_channels):
-            v = src[c * n + i]
-            s += v * v
-        mag[i] = sqrt(s) * scale
+            x = src[c * n + i]
+            q += x * x
+        mag[i] = sqrt(q) * scale
+        if q < q_lo:
+            q_lo = q
+            i_lo = i
+        elif q > q_hi:
+            q_hi = q
+            i_hi = i
+    return i_lo, i_hi
