@@ -1,7 +1,7 @@
 # The Microdot app: JSON API (/api/status, /api/config, /api/sim), WebSocket /ws and the
 # static web app. Errors are {"error": "..."} with a 4xx/5xx status. Memory: handlers keep
 # no per-request state beyond Microdot's request object; bodies are capped at 16 KB
-# (device/http.py), requests are read by device/server.py.
+# (device/httpd.py), requests are read by device/server.py.
 import gc
 
 from microdot import Response
@@ -16,12 +16,12 @@ import board
 import clock
 import config
 import hosts
-import http
+import httpd
 import wshub
 from hal import sim_accel
 from server import App
 
-_err = http.err
+_err = httpd.err
 
 
 def create_app(dev):
@@ -47,7 +47,7 @@ def create_app(dev):
 
     @app.errorhandler(OSError)
     def storage_error(request, e):
-        if e.errno == http.ENOSPC:
+        if e.errno == httpd.ENOSPC:
             return _err(507, "the device's flash is full: nothing was saved (delete sessions "
                         "to make room)")
         return _err(500, "storage error on the device: %s" % e)
@@ -56,12 +56,12 @@ def create_app(dev):
         msg = auth.check(request.headers, dev.token)
         return _err(401, msg) if msg else None
 
-    json_body = http.json_body
+    json_body = httpd.json_body
 
     @app.before_request
     async def read_body(request):
         # A body is read into RAM only for a request with the token: every route taking one
-        # needs it, so no one else can make the device allocate for it. Up to http.MAX_JSON
+        # needs it, so no one else can make the device allocate for it. Up to httpd.MAX_JSON
         # bytes, unless the route reads its own (own_body).
         if request.content_length and not app.owns_body(request) \
                 and not auth.check(request.headers, dev.token):

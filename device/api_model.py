@@ -7,22 +7,22 @@ import gc
 import json
 
 import auth
-import http
+import httpd
 import model_store as MS
 
 PATH = "/api/model"
 _ROUTE_LIMIT = 4 << 20     # bodies up to this are read away for a clean 413 JSON answer
 _READ = 512
-_err = http.err
+_err = httpd.err
 
 
 async def _read(stream, n):
-    # a client silent for http.READ_MS mid-upload is dropped (the lock frees)
-    return await asyncio.wait_for_ms(stream.read(n), http.READ_MS)
+    # a client silent for httpd.READ_MS mid-upload is dropped (the lock frees)
+    return await asyncio.wait_for_ms(stream.read(n), httpd.READ_MS)
 
 
 async def read_exactly(stream, buf):
-    """Fill memoryview/bytearray buf from stream (http.READ_MS per read); EOFError when the
+    """Fill memoryview/bytearray buf from stream (httpd.READ_MS per read); EOFError when the
     client stops short, asyncio.TimeoutError when it stalls."""
     got, n = 0, len(buf)
     while got < n:
@@ -35,7 +35,7 @@ async def read_exactly(stream, buf):
 
 async def drain(request, n):
     """Read and drop n more body bytes, so the client gets our answer instead of a reset."""
-    await http.drain(request.stream, n)
+    await httpd.drain(request.stream, n)
 
 
 _drain = drain
@@ -73,10 +73,9 @@ def install(app, dev):
         m = store.current
         if m is None:
             return _err(404, store.problem or "no model installed (PUT %s)" % PATH)
-        # the metadata is spliced in from the file as text: it is not kept in RAM
-        meta = await MS.read_meta(store.path)
-        d = json.dumps(m.summary())
-        return d[:-1] + ', "meta": ' + meta + "}", 200, {"Content-Type": "application/json"}
+        # the metadata is spliced in from the file as text, piece by piece: not kept in RAM
+        n, body = MS.meta_json(store.path, json.dumps(m.summary())[:-1] + ', "meta": ', "}")
+        return body, 200, {"Content-Type": "application/json", "Content-Length": str(n)}
 
     @app.put(PATH)
     @app.own_body
@@ -164,7 +163,7 @@ async def _receive2(request, n, store, dev):
     except ValueError as e:      # not loadable (RAM), or the C loader disagreeing
         return _err(400, "invalid model: %s" % e)
     except OSError as e:
-        if e.errno == http.ENOSPC:
+        if e.errno == httpd.ENOSPC:
             await _drain(request, left)
             return _err(507, "the device's flash is full: the model (%d bytes) was not "
                         "stored; the previous one stays" % n)

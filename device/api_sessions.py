@@ -9,7 +9,7 @@ from microdot import Response
 
 import api_model
 import clock
-import http
+import httpd
 import label_file
 import session_import
 import session_store as sessions
@@ -305,7 +305,7 @@ def install(app, dev, err, require_token, json_body):
         sid, m, e = find(sid)
         if e:
             return e
-        await app.read_body(request, http.MAX_BODY)
+        await app.read_body(request, httpd.MAX_BODY)
         try:
             summary = labels().put(store, sid, request.body or b"", m["samples"], m["labels"])
         except ValueError as ex:   # labels.LabelError

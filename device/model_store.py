@@ -111,11 +111,43 @@ class Loaded:
                 "features": self.n_features, "impl": self.impl, "smooth": self.smooth}
 
 
-async def read_meta(path):
-    """The metadata line's JSON text of a stored model file (not parsed)."""
+_PIECE = 128   # bytes of the metadata line read at a time (no block of the line's size)
+
+
+def _meta_pieces(f, buf):
+    # the pieces of the metadata line after "#motebook-model," (validated: one line)
+    skip = True
+    while True:
+        n = f.readinto(buf)
+        if not n:
+            return
+        p = bytes(buf[:n])
+        if skip:
+            p = p[p.find(b",") + 1:]
+            skip = False
+        k = p.find(b"\n")
+        if k >= 0:
+            yield p[:k].rstrip()
+            return
+        yield p
+
+
+def meta_json(path, head, tail):
+    """(length, generator) of head + the metadata line's JSON text + tail, read from a stored
+    model file 128 bytes at a time as it is sent: the line (up to 16 KB) is never held
+    whole, as a fragmented heap may have no block of its size."""
+    head, tail = head.encode(), tail.encode()   # lengths in bytes (class names may be UTF-8)
+    buf = bytearray(_PIECE)
     with open(path, "rb") as f:
-        line = f.readline()   # validated: at most MAX_LINE (readline(n) would allocate n)
-    return line[line.find(b",") + 1:].rstrip().decode()   # after "#motebook-model,"
+        n = len(head) + len(tail) + sum(len(p) for p in _meta_pieces(f, buf))
+
+    def gen():
+        yield head
+        with open(path, "rb") as f:
+            for p in _meta_pieces(f, buf):
+                yield p
+        yield tail
+    return n, gen()
 
 
 def _c_module():

@@ -1,5 +1,5 @@
 # The device's HTTP server: a Microdot app whose connections we read ourselves, with limits
-# (device/http.py): a deadline per phase (request line, headers, body, each answer write),
+# (device/httpd.py): a deadline per phase (request line, headers, body, each answer write),
 # capped line lengths, header count and path length, the Host check, at most MAX_CONNS
 # connections at once (the oldest one still sending its request after EVICT_AFTER_MS makes
 # room, else newcomers wait in the listen backlog), and an accept loop that survives
@@ -16,7 +16,7 @@ from microdot import Microdot, Request, Response, abort
 from microdot.microdot import NoCaseDict
 
 import hosts
-import http as H
+import httpd as H
 from urlmatch import Pattern
 
 # phases of a connection

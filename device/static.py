@@ -1,15 +1,18 @@
 # Static web app from the www folder per its manifest.json: Content-Type, gzip, ETag,
-# Cache-Control, 304. Memory: manifest kept as compact tuples; files streamed with readinto
-# through a pool of 2 preallocated 4 KB buffers, which bounds concurrent sends.
+# Cache-Control, 304. Memory: the manifest stays on flash (8 bytes of RAM per entry: a hash
+# of its URL and the offset of its line; one line is read per request); files streamed with
+# readinto through a pool of 2 preallocated 4 KB buffers, which bounds concurrent sends.
 import asyncio
 import json
 import os
+from array import array
 
 from microdot import Response
 
 CHUNK = 4096
 POOL = 2            # files streamed at the same time; further requests wait for a buffer
 _WAIT_MS = 3000     # a buffer never returned (connection died oddly): stop waiting for it
+_MASK = 0xFFFFFF    # URL hashes kept as small ints (collisions are checked against the file)
 
 
 class _Pool:
@@ -70,47 +73,70 @@ class _FileBody:
             self._buf = None
 
 
-def _compact(m):
-    """url -> (file, type, quoted etag, gzip, cache) tuples with shared strings: a fraction
-    of the memory of the parsed JSON dicts."""
-    seen = {}
-
-    def share(v):
-        return seen.setdefault(v, v)
-    out = {}
-    for url, e in m.items():
-        if isinstance(e, dict) and isinstance(e.get("file"), str):
-            out[url] = (e["file"], share(e.get("type", "application/octet-stream")),
-                        '"%s"' % str(e.get("etag", "")).strip('"'), bool(e.get("gzip")),
-                        share(e.get("cache", "no-cache")))
-    return out
+def _key(line):
+    # '"/url": {...},' -> "/url" (build_www writes one entry per line; URLs need no escapes)
+    if line[:2] != b'"/':
+        return None
+    end = line.find(b'"', 1)
+    return line[1:end].decode() if end > 0 and line[end + 1:end + 3] == b": " else None
 
 
 class Static:
     def __init__(self, www):
         self.www = www
         self.pool = _Pool(POOL, CHUNK)
-        self.manifest = {}
         self.problem = None
+        # the manifest stays on flash: RAM holds a hash and a byte offset per entry
+        self._hash = array("I")
+        self._at = array("I")
         try:
-            with open(www + "/manifest.json") as f:
-                m = json.load(f)
-            if not isinstance(m, dict):
-                raise ValueError("manifest.json must be an object")
-            self.manifest = _compact(m)
-            m = None
+            with open(www + "/manifest.json", "rb") as f:
+                while True:
+                    at = f.tell()
+                    line = f.readline()
+                    if not line:
+                        break
+                    url = _key(line)
+                    if url is not None:
+                        self._hash.append(hash(url) & _MASK)
+                        self._at.append(at)
+            if not self._at:
+                self.problem = ("broken %s/manifest.json: no entries (one '\"/url\": {...}' "
+                                "per line, as scripts/build_www.py writes it)" % www)
         except OSError:
             self.problem = "no web app on the device (%s/manifest.json missing)" % www
-        except ValueError as e:
-            self.problem = "broken %s/manifest.json: %s" % (www, e)
         if self.problem:
             print("motebook:", self.problem)
+
+    def _entry(self, path):
+        """(file, type, quoted etag, gzip, cache) of url path from the manifest, or None."""
+        h = hash(path) & _MASK
+        hs = self._hash
+        for i in range(len(hs)):
+            if hs[i] != h:
+                continue
+            try:
+                with open(self.www + "/manifest.json", "rb") as f:
+                    f.seek(self._at[i])
+                    line = f.readline()
+            except OSError:
+                return None
+            if _key(line) != path:
+                continue   # another URL with the same hash
+            try:
+                e = json.loads(line[line.find(b": ") + 2:].rstrip().rstrip(b","))
+                return (e["file"], e.get("type", "application/octet-stream"),
+                        '"%s"' % str(e.get("etag", "")).strip('"'), bool(e.get("gzip")),
+                        e.get("cache", "no-cache"))
+            except (ValueError, KeyError, TypeError):
+                return None
+        return None
 
     def response(self, request, path):
         """A Response for url path, or None when the manifest has no such entry."""
         if path == "/":
             path = "/index.html"
-        e = self.manifest.get(path)
+        e = self._entry(path)
         if e is None:
             return None
         fname, ctype, etag, gz, cache = e

@@ -242,6 +242,15 @@ def first_load(raw_index, manifest):
     return [u for u in urls if u in manifest]
 
 
+def manifest_bytes(manifest):
+    """manifest.json as the device reads it (device/static.py): one object, one line per entry
+    ('"/url": {...}'), so the device keeps only each line's offset and reads one line per
+    request."""
+    return ("{\n" + ",\n".join("%s: %s" % (json.dumps(u), json.dumps(manifest[u], sort_keys=True,
+                                                                      separators=(",", ":")))
+                                   for u in sorted(manifest)) + "\n}\n").encode()
+
+
 def build(out, budget_kb=BUDGET_KB, verbose=False, first_kb=FIRST_LOAD_KB):
     manifest = {}
     keep = {"manifest.json"}
@@ -266,11 +275,7 @@ def build(out, budget_kb=BUDGET_KB, verbose=False, first_kb=FIRST_LOAD_KB):
     if "/index.html" not in manifest:
         raise SystemExit("build_www: webapp/index.html missing")
     _check_references(out, manifest)
-    # one line per entry: readable, and small to parse on the device
-    data = ("{\n" + ",\n".join("%s: %s" % (json.dumps(u), json.dumps(manifest[u], sort_keys=True,
-                                                                    separators=(",", ":")))
-                                 for u in sorted(manifest)) + "\n}\n").encode()
-    changed += _write_if_changed(os.path.join(out, "manifest.json"), data)
+    changed += _write_if_changed(os.path.join(out, "manifest.json"), manifest_bytes(manifest))
     for dirpath, _, filenames in os.walk(out, topdown=False):   # drop stale assets
         for f in filenames:
             rel = os.path.relpath(os.path.join(dirpath, f), out).replace(os.sep, "/")

@@ -138,6 +138,7 @@ mb.kernelFiles = JSON.stringify({
   ...JSON.parse(mb.trainFiles), ...JSON.parse(mb.exploreFiles),
   "./shared/__init__.py": "/shared/__init__.py", "./shared/compat.py": "/shared/compat.py",
   "./shared/limits.py": "/shared/limits.py", "./shared/protocol.py": "/shared/protocol.py",
+  "./shared/jsonck.py": "/shared/jsonck.py",
   "./shared/dataset.py": "/shared/dataset.py", "./shared/counts.py": "/shared/counts.py",
   "./shared/csvio.py": "/shared/csvio.py",
 });

@@ -12,7 +12,7 @@ import pytest
 from device.tests import models as M
 from device.tests.simdev import read_to_end
 
-LINE_S, HEAD_S, BODY_S = 5, 5, 10   # device/http.py LINE_MS, HEAD_MS, BODY_MS
+LINE_S, HEAD_S, BODY_S = 5, 5, 10   # device/httpd.py LINE_MS, HEAD_MS, BODY_MS
 
 
 def raw(dev, data, timeout=5, shut=False):

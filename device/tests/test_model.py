@@ -51,8 +51,10 @@ def test_push_runs_the_model_everywhere_and_it_survives_a_restart(make_dev, good
     assert body["hash"] == good["hash"] and body["classes"] == M.CLASSES
     assert body["bytes"] == len(good["text"].encode())
     assert body["nodes"] == good["model"].n_nodes and body["trees"] == len(good["model"].roots)
-    st, got = dev.json("GET", "/api/model")
-    assert st == 200 and got["hash"] == good["hash"]
+    st, h, raw = dev.request("GET", "/api/model")   # the metadata line is sent in pieces
+    got = json.loads(raw)
+    assert st == 200 and got["hash"] == good["hash"] and int(h["content-length"]) == len(raw)
+    assert len(json.dumps(got["meta"])) > 3 * 128
     assert got["meta"]["features"] == good["model"].meta["features"]
     assert got["meta"]["quant"] == good["model"].meta["quant"]
     ps = predictions(dev, 3)

@@ -2,9 +2,20 @@
 # device restart, and the replay sensor playing a CSV (and refusing a broken one clearly).
 import gzip
 import hashlib
+import importlib.util
 import json
 import socket
 import time
+from pathlib import Path
+
+
+def _write_manifest(d, m):
+    # as scripts/build_www.py writes it (the device reads it one line per entry)
+    spec = importlib.util.spec_from_file_location(
+        "build_www", Path(__file__).resolve().parents[2] / "scripts" / "build_www.py")
+    bw = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bw)
+    (d / "manifest.json").write_bytes(bw.manifest_bytes(m))
 
 
 _HTML = b"<!doctype html><title>motebook</title>" + b"<p>hello</p>" * 400
@@ -15,13 +26,13 @@ def _standin_www(d):
     (d / "index.html.gz").write_bytes(gzip.compress(_HTML))
     (d / "data.bin").write_bytes(bytes(range(256)) * 40)
     etag = hashlib.sha256(_HTML).hexdigest()[:16]
-    (d / "manifest.json").write_text(json.dumps({
+    _write_manifest(d, {
         "/index.html": {"file": "index.html.gz", "type": "text/html; charset=utf-8",
                         "etag": etag, "gzip": True, "cache": "no-cache"},
         "/assets/data.bin": {"file": "data.bin", "type": "application/octet-stream",
                              "etag": "abc123", "gzip": False,
                              "cache": "public, max-age=31536000, immutable"},
-    }))
+    })
     return etag
 
 
@@ -46,6 +57,20 @@ def test_static_files_gzip_etag_cache_and_304(make_dev, tmp_path):
     assert st == 404
 
 
+def test_a_manifest_not_written_by_build_www_is_named_not_half_served(make_dev, tmp_path):
+    # the device reads the manifest one line per entry; a one-line JSON (hand-made) is
+    # refused by name instead of serving some entries
+    www = tmp_path / "www"
+    _standin_www(www)
+    m = json.loads((www / "manifest.json").read_text())
+    (www / "manifest.json").write_text(json.dumps(m))
+    dev = make_dev(www=www).start()
+    st, h, body = dev.get("/")
+    assert st == 404 and "manifest.json: no entries" in json.loads(body)["error"]
+    assert dev.get("/assets/data.bin")[0] == 404
+    assert dev.json("GET", "/api/status")[0] == 200
+
+
 def test_many_parallel_downloads_fit_in_the_heap(make_dev, tmp_path):
     # A browser opens ~6 connections at once; every file must arrive whole (the device
     # streams through a bounded buffer pool instead of allocating per chunk).
@@ -58,7 +83,7 @@ def test_many_parallel_downloads_fit_in_the_heap(make_dev, tmp_path):
     m = json.loads((www / "manifest.json").read_text())
     m["/big.bin"] = {"file": "big.bin", "type": "application/octet-stream", "etag": "b1",
                      "gzip": False, "cache": "no-cache"}
-    (www / "manifest.json").write_text(json.dumps(m))
+    _write_manifest(www, m)
     dev = make_dev(www=www).start()
 
     def slow_get(i):
