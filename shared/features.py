@@ -1,7 +1,10 @@
 # Motion features of one window: per channel and for the magnitude, time-domain statistics and
 # spectral band powers. The order is fixed by feature_names(); compute() fills a caller-owned
-# array. Memory: FeatureExtractor allocates its FFT buffers (2 float32 arrays of the FFT
-# length) and a magnitude buffer (float32, n_samples) once; compute() allocates nothing per window beyond boxed floats and loop ranges.
+# array. Memory: FeatureExtractor allocates once its FFT buffers (2 float32 arrays of the FFT
+# length), a float32 array of zeros of that length and one of the padding (copied over the FFT
+# buffers by slice assignment), and a magnitude buffer (float32, n_samples); compute() takes
+# memoryview slices of the window (no copies) and allocates only boxed floats and small objects.
+# Every axis costs one interpreted pass over its samples (sum, min and max run in C).
 #
 # Input window: array of n_channels * n_samples values, channel-major (all of channel 0, then
 # channel 1, ...), int16 raw counts times `scale`, or floats (scale 1.0). Physical value x[i].

@@ -38,7 +38,7 @@ def _time_ms(fn, reps):
 
 
 def _axes(fe, window, scale):
-    # each axis (channels, then the magnitude) as a float array, centred as _centre leaves it
+    # each axis (channels, then the magnitude) as a float array, centred as _axis_stats leaves it
     fe.compute(window, fe.new_output(), scale)   # fills fe._mag
     n = fe.n_samples
     out = []
@@ -59,7 +59,7 @@ def _spectral(fe, axes, zeros):
         fe._re[:] = axes[a]
         fe._im[:] = zeros
         fe.fft.run(fe._re, fe._im)
-        F._bands(fe._re, fe._im, fe.n_samples, fe._bins, out, a * fe.per_axis + nst)
+        F._bands(fe._rev, fe._im, fe.fft_n // 2, fe._bins, fe._nn, out, a * fe.per_axis + nst)
     return out
 
 
