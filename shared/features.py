@@ -106,28 +106,60 @@ def _sum(v):
     return s
 
 
+def _pow2(scale):
+    # True for scale = 2^k (|k| < 60): x * scale and every FFT operation then commute exactly
+    # with dividing by scale (no rounding, overflow or subnormal at these magnitudes)
+    return _frexp is not None and _frexp(scale)[0] == 0.5 and 2.0 ** -60 < scale < 2.0 ** 60
+
+
+try:
+    _frexp = math.frexp
+except AttributeError:      # a port without it: every scale takes the scaled path
+    _frexp = None
+
+
 @native
-def _axis_stats(v, n, scale, re, out, pos, ints):
-    # The 8 statistics of a channel (v: its n values, a memoryview) and the FFT input
-    # re[0:n] = x*scale - mean. sum, min and max run in C; one interpreted pass sums the squares
-    # (exact ints on int16 windows), fills re, sums the centred squares and counts mean
-    # crossings, and zero crossings too when there are values on both sides of zero (on a
-    # gravity axis there are none: that pass is the shorter loop).
-    s = sum(v) if ints or _SUM_IN_ORDER else _sum(v)
-    lo = min(v)
-    hi = max(v)
-    mean = s * scale / n
+def _centre(v, re, k, c, zero):
+    # One pass over v: re[i] = d = x*k - c (x - c when k is 1.0: x * 1.0 == x), returns
+    # (sum of x^2, sum of d^2, crossings of d < 0, and of x < 0 when `zero`, else 0).
     ss = 0
     var = 0.0
     mc = 0
     zc = 0
     i = 0
-    pm = v[0] * scale - mean < 0
-    if lo < 0 <= hi or not (ints or lo >= 0):   # (a float NaN compares false: count)
+    if k == 1.0:
+        pm = v[0] - c < 0
+        if zero:
+            pz = v[0] < 0
+            for x in v:
+                ss += x * x
+                d = x - c
+                re[i] = d
+                i += 1
+                var += d * d
+                if (d < 0) is not pm:
+                    mc += 1
+                    pm = not pm
+                if (x < 0) is not pz:
+                    zc += 1
+                    pz = not pz
+        else:
+            for x in v:
+                ss += x * x
+                d = x - c
+                re[i] = d
+                i += 1
+                var += d * d
+                if (d < 0) is not pm:
+                    mc += 1
+                    pm = not pm
+        return ss, var, mc, zc
+    pm = v[0] * k - c < 0
+    if zero:
         pz = v[0] < 0
         for x in v:
             ss += x * x
-            d = x * scale - mean
+            d = x * k - c
             re[i] = d
             i += 1
             var += d * d
@@ -140,13 +172,36 @@ def _axis_stats(v, n, scale, re, out, pos, ints):
     else:
         for x in v:
             ss += x * x
-            d = x * scale - mean
+            d = x * k - c
             re[i] = d
             i += 1
             var += d * d
             if (d < 0) is not pm:
                 mc += 1
                 pm = not pm
+    return ss, var, mc, zc
+
+
+@native
+def _axis_stats(v, n, scale, re, out, pos, ints, pow2):
+    # The 8 statistics of a channel (v: its n values, a memoryview) and the FFT input in re[0:n].
+    # sum, min and max run in C; _centre's one interpreted pass does the rest. Zero crossings
+    # are counted only when there are values on both sides of zero (on a gravity axis none).
+    # Returns the factor of the band powers: with a power-of-two scale on int16 counts, re holds
+    # (x*scale - mean)/scale, exactly (one float operation less per sample), so the variance
+    # and the band powers are scale^2 times those of re, exactly.
+    s = sum(v) if ints or _SUM_IN_ORDER else _sum(v)
+    lo = min(v)
+    hi = max(v)
+    mean = s * scale / n
+    both = lo < 0 <= hi or not (ints or lo >= 0)    # (a float NaN compares false: count)
+    if pow2:
+        f = scale * scale
+        ss, var, mc, zc = _centre(v, re, 1.0, mean / scale, both)
+        var *= f
+    else:
+        f = 1.0
+        ss, var, mc, zc = _centre(v, re, scale, mean, both)
     out[pos] = mean
     out[pos + 1] = math.sqrt(var / n)
     out[pos + 2] = lo * scale
@@ -155,28 +210,16 @@ def _axis_stats(v, n, scale, re, out, pos, ints):
     out[pos + 5] = zc
     out[pos + 6] = mc
     out[pos + 7] = (hi - lo) * scale
+    return f
 
 
 @native
 def _mag_stats(v, n, lo, hi, re, out, pos):
-    # The same for the magnitude (v: n float values, scale 1.0, so x * 1.0 is left out; lo and
-    # hi from _magnitude). Magnitudes are never negative: no zero crossings.
+    # The same for the magnitude (v: n float values, scale 1.0; lo and hi from _magnitude).
+    # Magnitudes are never negative: no zero crossings.
     s = sum(v) if _SUM_IN_ORDER else _sum(v)
     mean = s / n
-    ss = 0
-    var = 0.0
-    mc = 0
-    i = 0
-    pm = v[0] - mean < 0
-    for x in v:
-        ss += x * x
-        d = x - mean
-        re[i] = d
-        i += 1
-        var += d * d
-        if (d < 0) is not pm:
-            mc += 1
-            pm = not pm
+    ss, var, mc, zc = _centre(v, re, 1.0, mean, False)
     out[pos] = mean
     out[pos + 1] = math.sqrt(var / n)
     out[pos + 2] = lo
@@ -188,7 +231,7 @@ def _mag_stats(v, n, lo, hi, re, out, pos):
 
 
 @native
-def _bands(rev, im, half, bins, nn, out, pos):
+def _bands(rev, im, half, bins, f, nn, out, pos):
     # band power = (sum of 2|X_k|^2, |X_k|^2 at k = m/2) / (n*m), rev a memoryview of re.
     # Doubling the sum instead of each term gives the same float (x2 is exact); k = m/2 is the
     # last bin, added last as in the sum over k.
@@ -204,7 +247,7 @@ def _bands(rev, im, half, bins, nn, out, pos):
             x = rev[half]
             y = im[half]
             q += x * x + y * y
-        out[pos] = q / nn
+        out[pos] = q * f / nn      # f is 1.0 or a power of two: exact
         pos += 1
 
 
@@ -273,6 +316,7 @@ class FeatureExtractor:
         except TypeError:
             src = window                 # a list: slices are copies
         ints = not isinstance(window[0], float)
+        pow2 = ints and _pow2(scale)
         re = self._re
         im = self._im
         zeros = self._zeros
@@ -286,17 +330,18 @@ class FeatureExtractor:
         pos = 0
         for a in range(self.n_axes):
             if a < self.n_channels:
-                _axis_stats(src[a * n:(a + 1) * n], n, scale, re, out, pos, ints)
+                f = _axis_stats(src[a * n:(a + 1) * n], n, scale, re, out, pos, ints, pow2)
             else:
                 mag = self._mag
                 i_lo, i_hi = _magnitude(src, self.n_channels, n, scale, mag)
                 _mag_stats(self._magv, n, mag[i_lo], mag[i_hi], re, out, pos)
+                f = 1.0
             # the FFT of re[0:n], zero-padded to m, and the axis' band powers
             if pad is not None:
                 re[n:] = pad
             im[:] = zeros
             run(re, im)
-            _bands(rev, im, half, bins, nn, out, pos + n_st)
+            _bands(rev, im, half, bins, f, nn, out, pos + n_st)
             pos += self.per_axis
         return out
 

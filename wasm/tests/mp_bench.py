@@ -59,7 +59,7 @@ def _spectral(fe, axes, zeros):
         fe._re[:] = axes[a]
         fe._im[:] = zeros
         fe.fft.run(fe._re, fe._im)
-        F._bands(fe._rev, fe._im, fe.fft_n // 2, fe._bins, fe._nn, out, a * fe.per_axis + nst)
+        F._bands(fe._rev, fe._im, fe.fft_n // 2, fe._bins, 1.0, fe._nn, out, a * fe.per_axis + nst)
     return out
 
 
