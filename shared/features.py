@@ -214,20 +214,25 @@ def _axis_stats(v, n, scale, re, out, pos, ints, pow2):
 
 
 @native
-def _mag_stats(v, n, lo, hi, re, out, pos):
-    # The same for the magnitude (v: n float values, scale 1.0; lo and hi from _magnitude).
-    # Magnitudes are never negative: no zero crossings.
+def _mag_stats(v, n, scale, lo, hi, re, out, pos):
+    # The same for the magnitude: v holds n float values, times `scale` (a power of two, or 1.0
+    # when v is scaled already; lo and hi from _magnitude); with scale 2^k every sum below is
+    # 2^k (or 4^k) times the sum of the scaled values, exactly. Magnitudes are never negative:
+    # no zero crossings. Returns the factor of the band powers.
     s = sum(v) if _SUM_IN_ORDER else _sum(v)
-    mean = s / n
-    ss, var, mc, zc = _centre(v, re, 1.0, mean, False)
+    mean = s * scale / n
+    f = scale * scale
+    ss, var, mc, zc = _centre(v, re, 1.0, mean / scale, False)
+    var *= f
     out[pos] = mean
     out[pos + 1] = math.sqrt(var / n)
-    out[pos + 2] = lo
-    out[pos + 3] = hi
-    out[pos + 4] = math.sqrt(ss / n)
+    out[pos + 2] = lo * scale
+    out[pos + 3] = hi * scale
+    out[pos + 4] = math.sqrt(ss * scale * scale / n)
     out[pos + 5] = 0
     out[pos + 6] = mc
-    out[pos + 7] = hi - lo
+    out[pos + 7] = (hi - lo) * scale
+    return f
 
 
 @native
@@ -333,9 +338,10 @@ class FeatureExtractor:
                 f = _axis_stats(src[a * n:(a + 1) * n], n, scale, re, out, pos, ints, pow2)
             else:
                 mag = self._mag
-                i_lo, i_hi = _magnitude(src, self.n_channels, n, scale, mag)
-                _mag_stats(self._magv, n, mag[i_lo], mag[i_hi], re, out, pos)
-                f = 1.0
+                # with a power-of-two scale, mag holds magnitudes in counts (x * 1 left out)
+                k = scale if pow2 else 1.0
+                i_lo, i_hi = _magnitude(src, self.n_channels, n, scale / k, mag)
+                f = _mag_stats(self._magv, n, k, mag[i_lo], mag[i_hi], re, out, pos)
             # the FFT of re[0:n], zero-padded to m, and the axis' band powers
             if pad is not None:
                 re[n:] = pad
@@ -359,6 +365,22 @@ def _magnitude(src, n_channels, n, scale, mag):
     q_lo = q_hi = q
     i_lo = i_hi = 0
     i = 0
+    if n_channels == 3 and scale == 1.0:     # sqrt(q) * 1.0 == sqrt(q)
+        vy = src[n:2 * n]
+        vz = src[2 * n:3 * n]
+        for x in src[0:n]:
+            y = vy[i]
+            z = vz[i]
+            q = x * x + y * y + z * z
+            mag[i] = sqrt(q)
+            if q < q_lo:
+                q_lo = q
+                i_lo = i
+            elif q > q_hi:
+                q_hi = q
+                i_hi = i
+            i += 1
+        return i_lo, i_hi
     if n_channels == 3:
         vy = src[n:2 * n]
         vz = src[2 * n:3 * n]
