@@ -38,13 +38,14 @@ def _time_ms(fn, reps):
 
 
 def _axes(fe, window, scale):
-    # each axis (channels, then the magnitude) as a float array, centred as _axis_stats leaves it
-    fe.compute(window, fe.new_output(), scale)   # fills fe._mag
+    # each axis (channels, then the magnitude) as a float array, centred (the FFT input)
     n = fe.n_samples
+    nch = fe.n_channels
     out = []
     for a in range(fe.n_axes):
-        src = [window[a * n + i] * scale for i in range(n)] if a < fe.n_channels \
-            else [fe._mag[i] for i in range(n)]
+        src = [window[a * n + i] * scale for i in range(n)] if a < nch \
+            else [sum(window[c * n + i] ** 2 for c in range(nch)) ** 0.5 * scale
+                  for i in range(n)]
         m = sum(src) / n
         out.append(array("f", [v - m for v in src]))
     return out
