@@ -1,7 +1,10 @@
 # Motion features of one window: per channel and for the magnitude, time-domain statistics and
 # spectral band powers. The order is fixed by feature_names(); compute() fills a caller-owned
-# array. Memory: FeatureExtractor allocates its FFT buffers (2 float32 arrays of the FFT
-# length) and a magnitude buffer (float32, n_samples) once; compute() allocates nothing per window beyond boxed floats and loop ranges.
+# array. Memory: FeatureExtractor allocates once its FFT buffers (2 float32 arrays of the FFT
+# length), a float32 array of zeros of that length and one of the padding (copied over the FFT
+# buffers by slice assignment), and a magnitude buffer (float32, n_samples); compute() takes
+# memoryview slices of the window (no copies) and allocates only boxed floats and small objects.
+# Every axis costs one interpreted pass over its samples (sum, min and max run in C).
 #
 # Input window: array of n_channels * n_samples values, channel-major (all of channel 0, then
 # channel 1, ...), int16 raw counts times `scale`, or floats (scale 1.0). Physical value x[i].
@@ -91,70 +94,166 @@ def make_fft(n, impl="auto"):
     return _PyFFT(n), "python"
 
 
-@native
-def _stats(src, start, n, scale, out, pos):
-    # pass 1: sum, sum of squares, min, max, zero crossings on the values as stored; int16
-    # windows sum in (small, exact) ints, which allocate nothing on MicroPython
+# sum() adds floats left to right on MicroPython and on CPython before 3.12, as the reference
+# loop does; CPython 3.12+ compensates float sums, so there the float mean is summed in a loop.
+# (1e30: a 32-bit float (ESP32) holds it, and a frozen 32-bit image can store the constant.)
+_SUM_IN_ORDER = sum([1.0, 1e30, 1.0, -1e30]) == 0.0
+
+
+def _sum(v):
     s = 0
+    for x in v:
+        s += x
+    return s
+
+
+def _pow2(scale):
+    # True for scale = 2^k (|k| < 60): x * scale and every FFT operation then commute exactly
+    # with dividing by scale (no rounding, overflow or subnormal at these magnitudes)
+    return _frexp is not None and _frexp(scale)[0] == 0.5 and 2.0 ** -60 < scale < 2.0 ** 60
+
+
+try:
+    _frexp = math.frexp
+except AttributeError:      # a port without it: every scale takes the scaled path
+    _frexp = None
+
+
+@native
+def _centre(v, re, k, c, zero):
+    # One pass over v: re[i] = d = x*k - c (x - c when k is 1.0: x * 1.0 == x), returns
+    # (sum of x^2, sum of d^2, crossings of d < 0, and of x < 0 when `zero`, else 0).
     ss = 0
-    lo = src[start]
-    hi = lo
+    var = 0.0
+    mc = 0
     zc = 0
-    prev_neg = lo < 0
-    for i in range(start, start + n):
-        v = src[i]
-        s += v
-        ss += v * v
-        if v < lo:
-            lo = v
-        if v > hi:
-            hi = v
-        neg = v < 0
-        if neg != prev_neg:
-            zc += 1
-        prev_neg = neg
+    i = 0
+    if k == 1.0:
+        pm = v[0] - c < 0
+        if zero:
+            pz = v[0] < 0
+            for x in v:
+                ss += x * x
+                d = x - c
+                re[i] = d
+                i += 1
+                var += d * d
+                if (d < 0) is not pm:
+                    mc += 1
+                    pm = not pm
+                if (x < 0) is not pz:
+                    zc += 1
+                    pz = not pz
+        else:
+            for x in v:
+                ss += x * x
+                d = x - c
+                re[i] = d
+                i += 1
+                var += d * d
+                if (d < 0) is not pm:
+                    mc += 1
+                    pm = not pm
+        return ss, var, mc, zc
+    pm = v[0] * k - c < 0
+    if zero:
+        pz = v[0] < 0
+        for x in v:
+            ss += x * x
+            d = x * k - c
+            re[i] = d
+            i += 1
+            var += d * d
+            if (d < 0) is not pm:
+                mc += 1
+                pm = not pm
+            if (x < 0) is not pz:
+                zc += 1
+                pz = not pz
+    else:
+        for x in v:
+            ss += x * x
+            d = x * k - c
+            re[i] = d
+            i += 1
+            var += d * d
+            if (d < 0) is not pm:
+                mc += 1
+                pm = not pm
+    return ss, var, mc, zc
+
+
+@native
+def _axis_stats(v, n, scale, re, out, pos, ints, pow2):
+    # The 8 statistics of a channel (v: its n values, a memoryview) and the FFT input in re[0:n].
+    # sum, min and max run in C; _centre's one interpreted pass does the rest. Zero crossings
+    # are counted only when there are values on both sides of zero (on a gravity axis none).
+    # Returns the factor of the band powers: with a power-of-two scale on int16 counts, re holds
+    # (x*scale - mean)/scale, exactly (one float operation less per sample), so the variance
+    # and the band powers are scale^2 times those of re, exactly.
+    s = sum(v) if ints or _SUM_IN_ORDER else _sum(v)
+    lo = min(v)
+    hi = max(v)
     mean = s * scale / n
+    both = lo < 0 <= hi or not (ints or lo >= 0)    # (a float NaN compares false: count)
+    if pow2:
+        f = scale * scale
+        ss, var, mc, zc = _centre(v, re, 1.0, mean / scale, both)
+        var *= f
+    else:
+        f = 1.0
+        ss, var, mc, zc = _centre(v, re, scale, mean, both)
     out[pos] = mean
+    out[pos + 1] = math.sqrt(var / n)
     out[pos + 2] = lo * scale
     out[pos + 3] = hi * scale
     out[pos + 4] = math.sqrt(ss * scale * scale / n)
     out[pos + 5] = zc
-    out[pos + 7] = (hi - lo) * scale
-    return mean
-
-
-@native
-def _centre(src, start, n, m, scale, mean, re, im, out, pos):
-    # pass 2: x - mean into the FFT buffers (zero-padded to m), variance, mean crossings
-    var = 0.0
-    mc = 0
-    prev_neg = src[start] * scale - mean < 0
-    for i in range(n):
-        d = src[start + i] * scale - mean
-        re[i] = d
-        im[i] = 0.0
-        var += d * d
-        neg = d < 0
-        if neg != prev_neg:
-            mc += 1
-        prev_neg = neg
-    for i in range(n, m):
-        re[i] = 0.0
-        im[i] = 0.0
-    out[pos + 1] = math.sqrt(var / n)
     out[pos + 6] = mc
+    out[pos + 7] = (hi - lo) * scale
+    return f
 
 
 @native
-def _bands(re, im, n, m, bins, out, pos):
-    nn = float(n * m)
-    half = m // 2
-    for b in range(0, len(bins), 2):
-        p = 0.0
-        for k in range(bins[b], bins[b + 1]):
-            e = re[k] * re[k] + im[k] * im[k]
-            p += e if k == half else e + e
-        out[pos] = p / nn
+def _mag_stats(v, n, scale, lo, hi, re, out, pos):
+    # The same for the magnitude: v holds n float values, times `scale` (a power of two, or 1.0
+    # when v is scaled already; lo and hi from _magnitude); with scale 2^k every sum below is
+    # 2^k (or 4^k) times the sum of the scaled values, exactly. Magnitudes are never negative:
+    # no zero crossings. Returns the factor of the band powers.
+    s = sum(v) if _SUM_IN_ORDER else _sum(v)
+    mean = s * scale / n
+    f = scale * scale
+    ss, var, mc, zc = _centre(v, re, 1.0, mean / scale, False)
+    var *= f
+    out[pos] = mean
+    out[pos + 1] = math.sqrt(var / n)
+    out[pos + 2] = lo * scale
+    out[pos + 3] = hi * scale
+    out[pos + 4] = math.sqrt(ss * scale * scale / n)
+    out[pos + 5] = 0
+    out[pos + 6] = mc
+    out[pos + 7] = (hi - lo) * scale
+    return f
+
+
+@native
+def _bands(rev, im, half, bins, f, nn, out, pos):
+    # band power = (sum of 2|X_k|^2, |X_k|^2 at k = m/2) / (n*m), rev a memoryview of re.
+    # Doubling the sum instead of each term gives the same float (x2 is exact); k = m/2 is the
+    # last bin, added last as in the sum over k.
+    for a, b in bins:
+        q = 0.0
+        k = a
+        for x in rev[a:b if b <= half else half]:
+            y = im[k]
+            k += 1
+            q += x * x + y * y
+        q += q
+        if b > half:
+            x = rev[half]
+            y = im[half]
+            q += x * x + y * y
+        out[pos] = q * f / nn      # f is 1.0 or a power of two: exact
         pos += 1
 
 
@@ -193,16 +292,20 @@ class FeatureExtractor:
         m = self.fft_n = fft_length(n_samples)
         self.fft, self.fft_impl = make_fft(m, fft)
         self._re = array("f", [0.0] * m)
+        self._rev = memoryview(self._re)
         self._im = array("f", [0.0] * m)
+        self._zeros = array("f", [0.0] * m)     # copied over im per axis
+        self._pad = array("f", [0.0] * (m - n_samples))     # copied over re[n:] per axis
         self._mag = array("f", [0.0] * n_samples) if magnitude else None
-        # FFT bin ranges [k_lo, k_hi) per band, from exact comparisons k*rate vs edge*m
+        self._magv = memoryview(self._mag) if magnitude else None
+        # FFT bin ranges (k_lo, k_hi) per band, from exact comparisons k*rate vs edge*m
         bins = []
         for b in range(len(bands) - 1):
             ks = [k for k in range(1, m // 2 + 1)
                   if bands[b] * m <= k * rate < bands[b + 1] * m]
-            bins.append(ks[0] if ks else 0)
-            bins.append(ks[-1] + 1 if ks else 0)
-        self._bins = array("H", bins)
+            bins.append((ks[0], ks[-1] + 1) if ks else (0, 0))
+        self._bins = tuple(bins)
+        self._nn = float(n_samples * m)
 
     def new_output(self):
         return array("f", [0.0] * self.n_features)
@@ -214,40 +317,97 @@ class FeatureExtractor:
             raise ValueError("window or output too small")
         if not scale > 0:
             raise ValueError("scale must be > 0")
+        try:
+            src = memoryview(window)     # slices without copies
+        except TypeError:
+            src = window                 # a list: slices are copies
+        ints = not isinstance(window[0], float)
+        pow2 = ints and _pow2(scale)
+        re = self._re
+        im = self._im
+        zeros = self._zeros
+        pad = self._pad if self.fft_n > n else None
+        run = self.fft.run
+        rev = self._rev
+        half = self.fft_n // 2
+        bins = self._bins
+        nn = self._nn
+        n_st = len(STATS)
         pos = 0
-        for c in range(self.n_channels):
-            self._axis(window, c * n, scale, out, pos)
+        for a in range(self.n_axes):
+            if a < self.n_channels:
+                f = _axis_stats(src[a * n:(a + 1) * n], n, scale, re, out, pos, ints, pow2)
+            else:
+                mag = self._mag
+                # with a power-of-two scale, mag holds magnitudes in counts (x * 1 left out)
+                k = scale if pow2 else 1.0
+                i_lo, i_hi = _magnitude(src, self.n_channels, n, scale / k, mag)
+                f = _mag_stats(self._magv, n, k, mag[i_lo], mag[i_hi], re, out, pos)
+            # the FFT of re[0:n], zero-padded to m, and the axis' band powers
+            if pad is not None:
+                re[n:] = pad
+            im[:] = zeros
+            run(re, im)
+            _bands(rev, im, half, bins, f, nn, out, pos + n_st)
             pos += self.per_axis
-        if self.magnitude:
-            mag = self._mag
-            _magnitude(window, self.n_channels, n, scale, mag)
-            self._axis(mag, 0, 1.0, out, pos)
         return out
-
-    def _axis(self, src, start, scale, out, pos):
-        n = self.n_samples
-        m = self.fft_n
-        mean = _stats(src, start, n, scale, out, pos)
-        _centre(src, start, n, m, scale, mean, self._re, self._im, out, pos)
-        self.fft.run(self._re, self._im)
-        _bands(self._re, self._im, n, m, self._bins, out, pos + len(STATS))
 
 
 @native
 def _magnitude(src, n_channels, n, scale, mag):
-    # sqrt(sum of squares) * scale: on int16 windows the sum stays in (small, exact) ints, so
-    # a sample costs one float root instead of 2 * n_channels float operations
+    # mag[i] = sqrt(sum of squares) * scale: on int16 windows the sum q stays an exact int, so a
+    # sample costs one float root. Returns the positions of the smallest and the largest q: they
+    # hold the smallest and largest magnitude (root, scaling and the float32 store are
+    # monotonic; a NaN compares false both ways), so the magnitude needs no min/max pass.
     sqrt = math.sqrt
+    q = 0
+    for c in range(n_channels):
+        q += src[c * n] * src[c * n]
+    q_lo = q_hi = q
+    i_lo = i_hi = 0
+    i = 0
+    if n_channels == 3 and scale == 1.0:     # sqrt(q) * 1.0 == sqrt(q)
+        vy = src[n:2 * n]
+        vz = src[2 * n:3 * n]
+        for x in src[0:n]:
+            y = vy[i]
+            z = vz[i]
+            q = x * x + y * y + z * z
+            mag[i] = sqrt(q)
+            if q < q_lo:
+                q_lo = q
+                i_lo = i
+            elif q > q_hi:
+                q_hi = q
+                i_hi = i
+            i += 1
+        return i_lo, i_hi
     if n_channels == 3:
-        for i in range(n):
-            x = src[i]
-            y = src[n + i]
-            z = src[2 * n + i]
-            mag[i] = sqrt(x * x + y * y + z * z) * scale
-        return
+        vy = src[n:2 * n]
+        vz = src[2 * n:3 * n]
+        for x in src[0:n]:
+            y = vy[i]
+            z = vz[i]
+            q = x * x + y * y + z * z
+            mag[i] = sqrt(q) * scale
+            if q < q_lo:
+                q_lo = q
+                i_lo = i
+            elif q > q_hi:
+                q_hi = q
+                i_hi = i
+            i += 1
+        return i_lo, i_hi
     for i in range(n):
-        s = 0
+        q = 0
         for c in range(n_channels):
-            v = src[c * n + i]
-            s += v * v
-        mag[i] = sqrt(s) * scale
+            x = src[c * n + i]
+            q += x * x
+        mag[i] = sqrt(q) * scale
+        if q < q_lo:
+            q_lo = q
+            i_lo = i
+        elif q > q_hi:
+            q_hi = q
+            i_hi = i
+    return i_lo, i_hi

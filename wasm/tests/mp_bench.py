@@ -38,13 +38,14 @@ def _time_ms(fn, reps):
 
 
 def _axes(fe, window, scale):
-    # each axis (channels, then the magnitude) as a float array, centred as _centre leaves it
-    fe.compute(window, fe.new_output(), scale)   # fills fe._mag
+    # each axis (channels, then the magnitude) as a float array, centred (the FFT input)
     n = fe.n_samples
+    nch = fe.n_channels
     out = []
     for a in range(fe.n_axes):
-        src = [window[a * n + i] * scale for i in range(n)] if a < fe.n_channels \
-            else [fe._mag[i] for i in range(n)]
+        src = [window[a * n + i] * scale for i in range(n)] if a < nch \
+            else [sum(window[c * n + i] ** 2 for c in range(nch)) ** 0.5 * scale
+                  for i in range(n)]
         m = sum(src) / n
         out.append(array("f", [v - m for v in src]))
     return out
@@ -59,7 +60,7 @@ def _spectral(fe, axes, zeros):
         fe._re[:] = axes[a]
         fe._im[:] = zeros
         fe.fft.run(fe._re, fe._im)
-        F._bands(fe._re, fe._im, fe.n_samples, fe._bins, out, a * fe.per_axis + nst)
+        F._bands(fe._rev, fe._im, fe.fft_n // 2, fe._bins, 1.0, fe._nn, out, a * fe.per_axis + nst)
     return out
 
 
