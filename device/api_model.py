@@ -149,11 +149,12 @@ async def _receive2(request, n, store, dev):
             except ValueError as e:   # shared.model.ModelError
                 await _drain(request, left)
                 return _err(400, "invalid model: %s" % e, line=ck.number)
-            except MemoryError:       # e.g. a huge metadata line
+            except MemoryError:       # e.g. a long metadata line on a fragmented heap
                 ck = None
                 await _drain(request, left)
-                return _err(400, "invalid model: not enough RAM to check it (metadata too "
-                            "big?)")
+                gc.collect()
+                return _err(503, "not enough RAM on the device to check this model now (%d "
+                            "bytes free): retry" % gc.mem_free())
             f.flush()
         MS._sync()
         m = await store.install(info)

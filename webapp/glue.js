@@ -97,22 +97,14 @@ mb.download = async (path, fsPath) => {
   } catch (e) { return JSON.stringify({ status: 0, error: "device unreachable" }); }
 };
 /** Files into the FS: a JSON map of page URLs to FS paths (URLs versioned by build_www). */
-// Two at a time (the device serves a few connections from a small heap), and a 503 (no
-// memory for it at that moment) is asked again after a pause.
-const LOAD_AT_ONCE = 2, PAUSES_503 = [300, 1000, 2000];
-async function fetchFile(url) {
-  for (let i = 0; ; i++) {
-    const r = await fetch(url);
-    if (r.status !== 503 || i === PAUSES_503.length) return r;
-    await new Promise((res) => setTimeout(res, PAUSES_503[i]));
-  }
-}
+// Two at a time: the device serves a few connections from a small heap.
+const LOAD_AT_ONCE = 2;
 mb.loadFiles = async (files) => {
   const todo = Object.entries(JSON.parse(files));
   const worker = async () => {
     for (let e = todo.shift(); e; e = todo.shift()) {
       const [url, dest] = e;
-      const r = await fetchFile(url);
+      const r = await fetch(url);
       if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
       const dir = dest.slice(0, dest.lastIndexOf("/"));
       if (dir) mb.interpreter.FS.mkdirTree(dir);

@@ -3,7 +3,6 @@
 # browser sees them and their labels are versioned alike. Downloads and labels are cached in
 # IndexedDB by glue.js (window.motebook.ds), so a reload downloads only windows recorded since.
 # Memory: one array('h') per loaded recording (n_channels * n_samples), kept until forget().
-import asyncio
 import json
 
 from pyscript import window
@@ -73,13 +72,8 @@ def display_name(m):
 
 async def request(method, path, body=None):
     """(status, parsed JSON or None, text) of a device request with the stored token;
-    status 0 when the device could not be reached. A 503 (the device had no memory for the
-    request at that moment, and did nothing) is tried again, twice, after a pause."""
-    for pause in (0.3, 1.0, None):
-        r = json.loads(await window.motebook.ds.request(method, path, body))
-        if r["status"] != 503 or pause is None:
-            break
-        await asyncio.sleep(pause)
+    status 0 when the device could not be reached (a 503 was asked again: index.html)."""
+    r = json.loads(await window.motebook.ds.request(method, path, body))
     try:
         js = json.loads(r["text"]) if r["text"] else None
     except ValueError:
