@@ -27,6 +27,7 @@ from shared.model import (MAX_CLASSES, MAX_FEATURES, MAX_LEAVES, MAX_NODES, MAX_
 FORMAT = "motebook-trees"
 FORMAT_VERSION = 1
 META_PREFIX = "#motebook-model,"
+_PREFIX_B = META_PREFIX.encode()
 END = "#end"
 MAX_BYTES = 512 * 1024
 MAX_LINE = 16 * 1024
@@ -92,8 +93,23 @@ class Reader:
         if start < len(data):
             self._rest.append(data[start:] if start else data)
             self._rest_n += len(data) - start
+            if self.number == 0 and self.expect_meta:
+                self._check_start()
         if self._rest_n > self.max_line:
             raise ModelError("line %d longer than %d bytes" % (self.number + 1, self.max_line))
+
+    def _check_start(self):
+        # refuse a body that cannot be a model at its first bytes, not after a long first
+        # line was held whole (a 16 KB line does not fit a fragmented device heap)
+        want = _PREFIX_B
+        head = b""
+        for p in self._rest:
+            head += p[:len(want) - len(head)]
+            if len(head) >= len(want):
+                break
+        if not want.startswith(head):
+            raise ModelError("line 1: the model must start with the %s metadata line"
+                             % META_PREFIX[:-1])
 
     def _line(self, raw):
         self.number += 1

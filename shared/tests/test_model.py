@@ -167,6 +167,25 @@ def test_10mb_of_garbage_refused_early():
         raise AssertionError("garbage accepted")
 
 
+def test_a_first_line_that_cannot_be_the_metadata_is_refused_at_its_first_bytes():
+    # e.g. 14 KB of JSON with no newline sent as a model: refused before the line is held
+    # whole (the device has no 14 KB block on a fragmented heap)
+    prefix = MF.META_PREFIX.encode()
+    for first in (b'{"activity": "' + b"x" * 200, b"#motebook-mode!", b"#", b"#mote"):
+        r = MF.Reader()
+        refused = None
+        try:
+            for i in range(0, len(first), 7):
+                r.feed(first[i:i + 7])
+        except ModelError as e:
+            refused = str(e)
+        if prefix.startswith(first):              # could still become the metadata line
+            assert refused is None, first
+        else:
+            assert refused and "must start with" in refused, first
+            assert r.bytes <= 21, r.bytes         # within the chunk that showed it
+
+
 class _Repeat:
     def __init__(self, unit, size):
         self.unit, self.left = unit, size
