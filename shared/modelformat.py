@@ -116,6 +116,13 @@ class Reader:
         num = self.number
         if len(raw) > self.max_line:
             raise ModelError("line %d longer than %d bytes" % (num, self.max_line))
+        if not self.ended and raw[:len(_PREFIX_B)] == _PREFIX_B:
+            if num != 1:
+                raise ModelError("line %d: metadata must be the first line" % num)
+            # checked and parsed from the bytes: a long line (KBs for many channels) is not
+            # copied again as text, which a fragmented device heap may not have room for
+            self._meta(_parse_meta(raw))
+            return
         try:
             text = raw.decode()
         except (UnicodeError, ValueError):
@@ -132,11 +139,7 @@ class Reader:
         if not text:
             return
         if text[0] == "#":
-            if text.startswith(META_PREFIX):
-                if num != 1:
-                    raise ModelError("line %d: metadata must be the first line" % num)
-                self._meta(_parse_meta(raw, text[len(META_PREFIX):]))
-            elif text.rstrip() == END:
+            if text.rstrip() == END:
                 self.ended = True
             return  # other comments are ignored, as emlearn does
         tok = text.split(",")
@@ -331,10 +334,10 @@ class _Slices:
         return self._d[p:p + n]
 
 
-def _parse_meta(raw, text):
+def _parse_meta(raw):
     try:
         jsonck.check(raw, start=len(META_PREFIX))   # in place: no copy of a long line
-        meta = json.loads(text)
+        meta = json.loads(raw[len(META_PREFIX):])
     except (ValueError, TypeError):
         raise ModelError("metadata is not valid JSON")
     if not isinstance(meta, dict):
