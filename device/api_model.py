@@ -158,6 +158,10 @@ async def _receive2(request, n, store, dev):
             f.flush()
         MS._sync()
         m = await store.install(info)
+    except MemoryError:   # a small model on a busy heap (install says when it is too big)
+        gc.collect()
+        return _err(503, "not enough RAM on the device to load the model now (%d bytes "
+                    "free): retry" % gc.mem_free())
     except (EOFError, asyncio.TimeoutError):
         print("motebook: model upload cut off after %d of %d bytes" % (n - left, n))
         return _err(400, "upload cut off after %d of %d bytes" % (n - left, n))

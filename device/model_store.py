@@ -298,6 +298,9 @@ class Store:
         try:
             new = await load(self.tmp, info, self.impl)
         except MemoryError:
+            gc.collect()
+            if 64 * (info["nodes"] + info["leaves"]) < gc.mem_free():
+                raise   # a small model on a busy heap: the upload answers 503 (retry)
             raise ValueError("model too big for the device's RAM (%d nodes, %d trees)"
                              % (info["nodes"], info["trees"]))
         except ValueError as e:   # the C loader disagreeing with our checker
