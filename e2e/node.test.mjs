@@ -3,6 +3,7 @@
 // back), a local receiver gets the class changes with the token, the history timeline and
 // the counts per hour are drawn, and a flagged window labelled in the page becomes a session.
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -115,6 +116,10 @@ test("settings, webhooks, timeline and a flagged window labelled into the datase
   const sessions = (await device.api("GET", "/api/sessions")).json.sessions;
   assert.ok(sessions.some((m) => m.name === `flagged ${fid}` && m.flagged.id === fid));
   assert.ok(!s.node.flagged.some((m) => m.id === fid), "it left the flagged list");
-  await page.screenshot({ path: join(ROOT, "build", "e2e-node.png"), fullPage: true });
+  mkdirSync(join(ROOT, "e2e", "results"), { recursive: true });
+  for (const width of [1280, 800]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: join(ROOT, "e2e", "results", `node-${width}.png`), fullPage: true });
+  }
   assert.deepEqual(errors, [], "no console errors");
 });

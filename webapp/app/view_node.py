@@ -125,9 +125,9 @@ def _flagged(rows, classes, view):
 
 def _field(name, label, value, kind="text", extra=""):
     if kind == "checkbox":
-        return '<label><input type="checkbox" name="%s"%s> %s</label>' % (
+        return '<label><input type="checkbox" name="%s"%s> %s</label> ' % (
             name, " checked" if value else "", label)
-    return '<label>%s <input name="%s" type="%s" value="%s"%s></label>' % (
+    return '<label>%s <input name="%s" type="%s" value="%s"%s></label> ' % (
         label, name, kind, esc(value), extra)
 
 
