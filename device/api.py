@@ -25,6 +25,9 @@ from server import App
 _err = httpd.err
 
 
+_NO_HEADERS = {}
+
+
 def create_app(dev):
     """dev: the Device (main.py) holding acq (Acquisition), hub, static, token, cfg."""
     app = App()
@@ -197,8 +200,14 @@ def create_app(dev):
             dev.hub.unreserve()
             raise
         app.detach(request)
+        # the request's headers, URL and cookies (some 40 small strings, read while the page
+        # loads and so scattered over the heap) are not needed for the hours the client stays
+        sock = request.sock
+        request.headers = _NO_HEADERS   # (after_request handlers still look)
+        request.cookies = request.args = request.url = request.path = None
+        request.query_string = request.client_addr = request.g = None
         try:
-            await dev.hub.serve(request.sock[0], request.sock[1])
+            await dev.hub.serve(sock[0], sock[1])
         except Exception as e:
             print("motebook: ws client error:", repr(e))
         return Response.already_handled
