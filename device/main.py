@@ -163,6 +163,8 @@ async def main():
     asyncio.create_task(dev.clock())
     asyncio.create_task(dev.infer.run())
     gc.collect()
+    if gc.mem_free() + gc.mem_alloc() <= board.GC_THRESHOLD_HEAP:
+        gc.threshold(board.GC_THRESHOLD)
     print("motebook %s: sensor %s, %d Hz, window %d, hop %d, channels %s"
           % (board.FW_VERSION, cfg["sensor"], dev.acq.rate(), cfg["window"], cfg["hop"],
              ",".join(dev.acq.sensor.channels)))

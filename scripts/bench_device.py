@@ -11,8 +11,11 @@ with its IMU and Wi-Fi; the host fakes of the chip and the radio take heap a boa
 client (default config): a model, history, flagged windows, MQTT (a real mosquitto), webhooks
 (a local receiver), a recording; prints each feature's heap cost (free heap after a
 collection, before and after) and the high-water mark with everything on.
-Usage: scripts/bench_device.py [--seconds N] [--board NAME] [--node]"""
+--gc: the CPU cost of board.GC_THRESHOLD: two WebSocket clients stream while requests come
+as fast as the device answers them; device CPU time per request for several thresholds.
+Usage: scripts/bench_device.py [--seconds N] [--board NAME] [--node] [--gc]"""
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -35,9 +38,12 @@ def main():
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--board", help="a board simulated from its deployed files")
     ap.add_argument("--node", action="store_true", help="history, MQTT, webhooks on")
+    ap.add_argument("--gc", action="store_true", help="CPU cost of the GC threshold")
     args = ap.parse_args()
     if args.node:
         return node(args.seconds)
+    if args.gc:
+        return gc_cost(max(args.seconds, 10))
     heap = HEAP
     with tempfile.TemporaryDirectory() as tmp:
         if args.board:
@@ -81,6 +87,49 @@ def main():
                       % (heap - s["mem_free_min"], 100 * (heap - s["mem_free_min"]) / heap))
         finally:
             dev.stop()
+
+
+def _cpu_s(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        p = f.read().rsplit(")", 1)[1].split()
+    return (int(p[11]) + int(p[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def gc_cost(seconds):
+    import threading
+    print("%-10s %10s %12s %10s %10s" % ("threshold", "requests", "CPU ms/req", "frames",
+                                         "min free"))
+    for t in (-1, 8192, 16384, 32768):
+        with tempfile.TemporaryDirectory() as tmp:
+            dev = SimDevice(Path(tmp) / "data", env={"MOTEBOOK_GC_THRESHOLD": str(t)}).start()
+            try:
+                clients = [dev.ws(), dev.ws()]
+                end = time.monotonic() + seconds
+                frames = [0, 0]
+
+                def read(i):
+                    while time.monotonic() < end:
+                        op, _ = clients[i].recv()
+                        frames[i] += op == 2
+                readers = [threading.Thread(target=read, args=(i,)) for i in range(2)]
+                for r in readers:
+                    r.start()
+                c0, n = _cpu_s(dev.pid()), 0
+                auth = {"Authorization": "Bearer " + dev.token}
+                while time.monotonic() < end:
+                    for path in ("/api/status", "/api/config", "/api/sessions"):
+                        st = dev.request("GET", path, headers=auth)[0]
+                        assert st == 200, (path, st)
+                        n += 1
+                cpu = _cpu_s(dev.pid()) - c0
+                for r in readers:
+                    r.join()
+                _, s = dev.json("GET", "/api/status")
+                print("%-10s %10d %12.3f %10d %10d" % ("off" if t < 0 else t, n,
+                                                      1000 * cpu / n, min(frames),
+                                                      s["mem_free_min"]))
+            finally:
+                dev.stop()
 
 
 def _free(dev, ws, seconds):
