@@ -119,12 +119,12 @@ def render(s):
     us = s["predict_us"]
     w = s["window"]
     out.append('<p class="train-size">model: %s windows of %s samples every %s at %s Hz from '
-               '%s; <b>%d bytes</b> file, %d nodes (%d leaves, %d trees), about %d bytes of '
+               '%s; <b>%d bytes</b> file, %d decision nodes in %d trees, about %d bytes of '
                'RAM in the emlearn C module; trees ≈ %s µs per window here (pure-Python '
                'predictor)%s; trained in %.1f s (longest stall %d ms) · hash <code>%s</code>'
                '</p>' % (s["n_windows"], w.get("window"), w.get("hop"), w.get("rate"),
                          _esc(_channels(w.get("channels"))),
-                         z.get("file_bytes", s["bytes"]), z["nodes"], z["leaves"], z["trees"],
+                         z.get("file_bytes", s["bytes"]), z["nodes"], z["trees"],
                          z["c_bytes"], "–" if us is None else "%.0f" % us,
                          "" if s["classify_ms"] is None else
                          ", features + trees ≈ %.1f ms per window" % s["classify_ms"],
