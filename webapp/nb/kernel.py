@@ -11,6 +11,20 @@ _KEYWORDS = ("def", "class", "if", "elif", "else", "for", "while", "with", "try"
 RESULT = "__mb_result__"
 
 
+def _opening(text, i):
+    """The delimiter of the string starting at text[i]: a triple quote or one quote."""
+    return text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else text[i]
+
+
+def _in_string(text, i, quote):
+    """One step inside a string opened by quote: (next index, quote, or None once closed)."""
+    if text[i] == "\\":
+        return i + 2, quote
+    if text.startswith(quote, i):
+        return i + len(quote), None
+    return i + 1, quote
+
+
 def _scan(src):
     """For each line: (starts at bracket depth 0 outside a string, indentation)."""
     out = []
@@ -25,21 +39,13 @@ def _scan(src):
         while i < n:
             ch = line[i]
             if quote is not None:
-                if ch == "\\":
-                    i += 2
-                    continue
-                if line.startswith(quote, i):
-                    i += len(quote)
-                    quote = None
-                    continue
-                i += 1
+                i, quote = _in_string(line, i, quote)
                 continue
             if ch == "#":
                 break
             if ch in "'\"":
-                q = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else ch
-                quote = q
-                i += len(q)
+                quote = _opening(line, i)
+                i += len(quote)
                 continue
             if ch in "([{":
                 depth += 1
@@ -69,14 +75,7 @@ def _is_expression(chunk):
     while i < n:                      # an assignment at the top level is no expression
         ch = s[i]
         if quote is not None:
-            if ch == "\\":
-                i += 2
-                continue
-            if s.startswith(quote, i):
-                i += len(quote)
-                quote = None
-                continue
-            i += 1
+            i, quote = _in_string(s, i, quote)
             continue
         if ch == "#":
             j = s.find("\n", i)
@@ -85,7 +84,7 @@ def _is_expression(chunk):
             i = j
             continue
         if ch in "'\"":
-            quote = s[i:i + 3] if s[i:i + 3] in ('"""', "'''") else ch
+            quote = _opening(s, i)
             i += len(quote)
             continue
         if ch in "([{":
