@@ -9,6 +9,7 @@ Usage (e2e): python -m device.tests.boardsim --board NAME --dir DIR --port N"""
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,8 @@ def main():
             deploy_to(args.board, root)
         finally:
             sys.stdout = stdout
+    # a SIGTERM (the e2e test's after()) ends the board too, not only this script
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     dev = BoardSim(args.board, root, port=args.port or free_port()).start(timeout=30)
     print(json.dumps({"url": "http://127.0.0.1:%d/" % dev.port, "token": dev.token,
                       "pid": dev.proc.pid}), flush=True)
