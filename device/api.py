@@ -129,6 +129,25 @@ def create_app(dev):
         clock.set_time(float(t), "page")
         return clock.status()
 
+    @app.get("/api/heap")
+    def heap(request):
+        # The largest block the heap can give now, found by allocating (a dozen tries, each
+        # failure a collection): how fragmented the free heap is, for tests and benchmarks.
+        denied = require_token(request)
+        if denied:
+            return denied
+        gc.collect()
+        free = gc.mem_free()
+        lo, hi = 0, free + 1
+        while hi - lo > 32:
+            mid = (lo + hi) // 2
+            try:
+                bytearray(mid)     # garbage at once: only whether it fits counts
+                lo = mid
+            except MemoryError:
+                hi = mid
+        return {"free": free, "largest": lo}
+
     @app.get("/api/config")
     def get_config(request):
         return dict(dev.acq.cfg)
