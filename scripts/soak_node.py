@@ -6,8 +6,8 @@ to the device: it takes every frame), for --minutes (default 30); the simulated 
 changes every 20 s so class changes flow to MQTT and the webhooks. Prints a line every
 --every seconds (windows, dropped windows, free heap now and its low mark, MQTT and webhook
 counters, history) and at the end: dropped windows, the low mark of the free heap in the
-first and in the last quarter of the run (flat: the same within a few KB) and the
-high-water as a share of the heap.
+first and in the last quarter of the run (flat: the same within a few KB), the
+high-water as a share of the heap, and the largest free block at the end (GET /api/heap).
 Usage: scripts/soak_node.py [--minutes N] [--every S]"""
 import argparse
 import sys
@@ -95,9 +95,11 @@ def _run(args, dev, ws, br, rx, sub):
           "received, inference skipped %d" % (args.minutes, s["windows"], s["dropped"],
                                                s["dropped_source"], s["dropped_clients"],
                                                frames, s.get("inference_skipped", 0)))
+    h = dev.json("GET", "/api/heap", token=dev.token)[1]
     print("heap: low mark of free heap %d in the first quarter, %d in the last (%+d bytes); "
-          "high-water %d bytes = %.0f%% of %d" % (first, last, last - first, HEAP - low,
-                                                    100 * (HEAP - low) / HEAP, HEAP))
+          "high-water %d bytes = %.0f%% of %d; at the end %d free, largest block %d"
+          % (first, last, last - first, HEAP - low, 100 * (HEAP - low) / HEAP, HEAP,
+             h["free"], h["largest"]))
     print("MQTT: sent %d, dropped %d, %d messages at the subscriber; webhooks: delivered %d, "
           "dropped %d, %d at the receiver; history: %d windows since boot; flagged %s; "
           "recording: %d bytes, error %s" % (
