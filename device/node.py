@@ -111,7 +111,8 @@ class Node:
         if s["webhooks"]["enabled"]:
             from webhooks import Webhooks
             self.hooks = Webhooks(s["webhooks"], self.name)
-            self._tasks.append(asyncio.create_task(self.hooks.run()))
+            for sender in self.hooks.senders():
+                self._tasks.append(asyncio.create_task(sender))
 
     def apply(self, new):
         """Store and use new settings (validated); OSError when they cannot be stored."""

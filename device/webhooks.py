@@ -1,10 +1,12 @@
 # Webhooks: each event (a class change, and summaries when asked) is POSTed as JSON to every
 # configured URL (HTTP/1.0, "Authorization: Bearer <token>" when one is set), within a
 # timeout per attempt, retried with backoff (1, 2, 4 ... s), then given up and counted.
-# Events wait in a bounded queue (ringq: the oldest is dropped and counted when full), so a
-# slow or failing receiver never holds up sampling or inference. (A host name is looked up
-# for each request and the lookup blocks the event loop on MicroPython: use an address.)
-# Memory: the queue (settings "queue" slots of small tuples) and one request at a time.
+# Every URL has its own sender and its own bounded queue (ringq: the oldest is dropped and
+# counted when full), so a slow or dead receiver holds up neither sampling and inference nor
+# the other receivers. (A host name is looked up for each request and the lookup blocks the
+# event loop on MicroPython: use an address.)
+# Memory: per URL a queue of settings "queue" slots and one request at a time; an event's
+# JSON text is made once and shared by the queues.
 import asyncio
 import json
 
@@ -21,40 +23,50 @@ def parse(url):
     return host, int(port) if port else 80, "/" + path
 
 
+class _Hook:
+    def __init__(self, h, size):
+        self.url = h["url"]
+        self.token = h["token"]
+        self.host, self.port, self.path = parse(h["url"])
+        self.q = RingQ(size)
+        self.inflight = None        # the body being delivered (popped from q)
+
+
 class Webhooks:
     def __init__(self, settings, name):
         self.s = settings
         self.name = name
-        self.q = RingQ(settings["queue"])
-        self.hooks = [(h["url"], h["token"]) + parse(h["url"]) for h in settings["urls"]]
+        self.hooks = [_Hook(h, settings["queue"]) for h in settings["urls"]]
         self.delivered = 0          # (event, url) deliveries
         self.retries = 0
         self.gave_up = 0            # (event, url) deliveries abandoned after the retries
         self.last_error = None
-        self._inflight = None
         self._n = 0
 
     def put(self, kind, msg):
         if kind == "summary" and not self.s["summaries"]:
             return
         self._n += 1
-        self.q.put((kind, self._n, msg))
+        body = json.dumps(dict(msg, event=kind, id=self._n, device=self.name))
+        for h in self.hooks:
+            h.q.put(body)
 
     def status(self):
         return {"delivered": self.delivered, "retries": self.retries,
-                "gave_up": self.gave_up, "dropped": self.q.dropped,
-                "queued": len(self.q) + (1 if self._inflight else 0),
+                "gave_up": self.gave_up, "dropped": sum(h.q.dropped for h in self.hooks),
+                "queued": sum(len(h.q) + (h.inflight is not None) for h in self.hooks),
                 "error": self.last_error}
 
-    async def run(self):
+    def senders(self):
+        """One coroutine per URL, to run as tasks (node.py cancels them on a change)."""
+        return [self._send(h) for h in self.hooks]
+
+    async def _send(self, hook):
         while True:
-            await self.q.wait()
-            self._inflight = self.q.pop()
-            kind, n, msg = self._inflight
-            body = json.dumps(dict(msg, event=kind, id=n, device=self.name))
-            for hook in self.hooks:
-                await self._deliver(hook, body)
-            self._inflight = None
+            await hook.q.wait()
+            hook.inflight = hook.q.pop()
+            await self._deliver(hook, hook.inflight)
+            hook.inflight = None
 
     async def _deliver(self, hook, body):
         wait = 1
@@ -69,11 +81,11 @@ class Webhooks:
                 if 200 <= st < 300:
                     self.delivered += 1
                     return True
-                self.last_error = "%s answered HTTP %d" % (hook[0], st)
+                self.last_error = "%s answered HTTP %d" % (hook.url, st)
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                self.last_error = "%s: %s" % (hook[0], "no answer within %d s" %
+                self.last_error = "%s: %s" % (hook.url, "no answer within %d s" %
                                               self.s["timeout_s"]
                                               if isinstance(e, asyncio.TimeoutError)
                                               else str(e) or e.__class__.__name__)
@@ -81,14 +93,14 @@ class Webhooks:
         return False
 
     async def _post(self, hook, body):
-        url, token, host, port, path = hook
+        host, port = hook.host, hook.port
         r, w = await asyncio.open_connection(host, port)
         try:
             data = body.encode()
             w.write(("POST %s HTTP/1.0\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
                      "Content-Length: %d\r\nUser-Agent: motebook\r\n%s\r\n" % (
-                         path, host, port, len(data),
-                         "Authorization: Bearer %s\r\n" % token if token else "")).encode()
+                         hook.path, host, port, len(data),
+                         "Authorization: Bearer %s\r\n" % hook.token if hook.token else "")).encode()
                     + data)
             await w.drain()
             line = await r.readline()

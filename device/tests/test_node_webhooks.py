@@ -1,7 +1,8 @@
 # Webhooks against a local HTTP receiver: class changes are delivered with the token, a
 # failed delivery is retried, and while the receiver is down longer than the queue holds the
 # oldest events are dropped and counted (every event is accounted for) while the device keeps
-# sampling without a dropped window. Settings and secrets through the API.
+# sampling without a dropped window; a dead receiver does not hold up a live one. Settings and
+# secrets through the API.
 import json
 import time
 
@@ -86,6 +87,32 @@ def test_receiver_down_longer_than_the_queue_holds(tmp_path):
     finally:
         dev.stop()
         rx.stop()
+
+
+def test_a_dead_receiver_does_not_hold_up_the_others(tmp_path):
+    dead = Receiver()                            # never started: connections are refused
+    live = Receiver().start()
+    dev = K.start(tmp_path / "dev")
+    try:
+        st, body = dev.put("/api/integrations", {"webhooks": {
+            "enabled": True, "retries": 3, "timeout_s": 1, "urls": [
+                {"url": "http://127.0.0.1:%d/dead" % dead.port},
+                {"url": "http://127.0.0.1:%d/live" % live.port}]}})
+        assert st == 200, body
+        K.install(dev, WIN)
+        for act in ("walking", "shaking", "idle", "running"):
+            dev.put("/api/sim", {"activity": act})
+            time.sleep(1.2)
+        # each event to the dead URL takes 1 + 2 + 4 s of retries: one sender for both
+        # would still be on the first event; the live receiver has them all already
+        K.wait_for(lambda: len(live.got) == len(_changes(dev)), timeout=3)
+        assert [g[2]["seq"] for g in live.got] == _changes(dev)
+        h = _hooks(dev)
+        assert h["queued"] >= 1 and h["retries"] >= 1, h
+        assert "/dead" in h["error"], h
+    finally:
+        dev.stop()
+        live.stop()
 
 
 def test_settings_validated_and_token_needed(tmp_path):
