@@ -2,6 +2,7 @@
 # static web app. Errors are {"error": "..."} with a 4xx/5xx status. Memory: handlers keep
 # no per-request state beyond Microdot's request object; bodies are capped at 16 KB
 # (device/httpd.py), requests are read by device/server.py.
+import asyncio
 import gc
 
 from microdot import Response
@@ -18,14 +19,12 @@ import clock
 import config
 import hosts
 import httpd
+import server
 import wshub
 from hal import sim_accel
 from server import App
 
 _err = httpd.err
-
-
-_NO_HEADERS = {}
 
 
 def create_app(dev):
@@ -219,16 +218,9 @@ def create_app(dev):
             dev.hub.unreserve()
             raise
         app.detach(request)
-        # the request's headers, URL and cookies (some 40 small strings, read while the page
-        # loads and so scattered over the heap) are not needed for the hours the client stays
-        sock = request.sock
-        request.headers = _NO_HEADERS   # (after_request handlers still look)
-        request.cookies = request.args = request.url = request.path = None
-        request.query_string = request.client_addr = request.g = None
-        try:
-            await dev.hub.serve(sock[0], sock[1])
-        except Exception as e:
-            print("motebook: ws client error:", repr(e))
+        # the client runs in a task of its own: the HTTP request's frames, headers and
+        # Request object are freed now instead of living as long as the client
+        asyncio.create_task(dev.hub.serve(request.sock[0], request.sock[1], server.close_socket))
         return Response.already_handled
 
     @app.route("/", methods=["GET", "HEAD"])

@@ -48,6 +48,7 @@ class _Conn:
         self.started = False
         self.began = False        # a byte of a request arrived (else it is closed silently)
         self.why = None           # set when the server ends the connection: (status, msg)
+        self.detached = False     # a WebSocket took it over: its new owner closes it
         self.phase = _LINE
         self.t0 = time.ticks_ms()
         self.deadline = time.ticks_add(self.t0, H.LINE_MS)
@@ -129,8 +130,11 @@ class App(Microdot):
         req._stream = None   # request.stream now reads the body from RAM
 
     def detach(self, request):
-        """A WebSocket took over this connection: it no longer counts as an HTTP one."""
+        """A WebSocket took over this connection: it no longer counts as an HTTP one, and is
+        not closed when the handler returns (its new owner calls close_socket())."""
         c = getattr(request, "conn", None)
+        if c is not None:
+            c.detached = True
         if c in self.conns:
             self.conns.remove(c)
 
@@ -252,7 +256,8 @@ class App(Microdot):
         finally:
             if c in self.conns:
                 self.conns.remove(c)
-            _close(c.stream.s)
+            if not c.detached:
+                _close(c.stream.s)
 
     async def _answer(self, c, status, msg):
         if c.phase == _WRITE:
@@ -354,6 +359,9 @@ def _close(s):
         s.close()
     except Exception:
         pass
+
+
+close_socket = _close   # for a detached connection's owner (wshub)
 
 
 async def _close_body(res):
