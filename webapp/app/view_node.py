@@ -82,8 +82,9 @@ def _timeline(js, view):
     t1 = float(js["to"]) if float(js["to"]) < 1e12 else rows[-1][0] if rows else 0
     layout = {"barmode": "stack", "bargap": 0, "margin": {"l": 50, "r": 50, "t": 10, "b": 30},
               "xaxis": {"type": "date", "range": [(t1 - js["span"]) * 1000, t1 * 1000]},
-              "yaxis": {"title": {"text": "windows per %ss" % js["bucket"]}},
-              "yaxis2": {"overlaying": "y", "side": "right", "title": {"text": "RMS"}},
+              "yaxis": {"title": {"text": "windows per %ss" % js["bucket"]}, "rangemode": "tozero"},
+              "yaxis2": {"overlaying": "y", "side": "right", "title": {"text": "RMS"},
+                         "rangemode": "tozero"},   # (autorange padded it below 0)
               "showlegend": True, "legend": {"orientation": "h"}}
     window.Plotly.react("node-timeline", view.js(traces), view.js(layout),
                         view.js({"displayModeBar": False, "responsive": True}))
