@@ -5,8 +5,8 @@
 # counted when full), so a slow or dead receiver holds up neither sampling and inference nor
 # the other receivers. (A host name is looked up for each request and the lookup blocks the
 # event loop on MicroPython: use an address.)
-# Memory: per URL a queue of settings "queue" slots and one request at a time; an event's
-# JSON text is made once and shared by the queues.
+# Memory: per URL a queue of settings "queue" slots (the event tuples are shared by the
+# queues) and one request at a time.
 import asyncio
 import json
 
@@ -29,7 +29,7 @@ class _Hook:
         self.token = h["token"]
         self.host, self.port, self.path = parse(h["url"])
         self.q = RingQ(size)
-        self.inflight = None        # the body being delivered (popped from q)
+        self.inflight = None        # the event being delivered (popped from q)
 
 
 class Webhooks:
@@ -47,9 +47,9 @@ class Webhooks:
         if kind == "summary" and not self.s["summaries"]:
             return
         self._n += 1
-        body = json.dumps(dict(msg, event=kind, id=self._n, device=self.name))
+        item = (kind, self._n, msg)     # one tuple, shared by the queues
         for h in self.hooks:
-            h.q.put(body)
+            h.q.put(item)
 
     def status(self):
         return {"delivered": self.delivered, "retries": self.retries,
@@ -64,9 +64,11 @@ class Webhooks:
     async def _send(self, hook):
         while True:
             await hook.q.wait()
-            hook.inflight = hook.q.pop()
-            await self._deliver(hook, hook.inflight)
-            hook.inflight = None
+            hook.inflight = kind, n, msg = hook.q.pop()
+            # encoded here, not in put(): the inference task only queues
+            body = json.dumps(dict(msg, event=kind, id=n, device=self.name))
+            await self._deliver(hook, body)
+            body = hook.inflight = None
 
     async def _deliver(self, hook, body):
         wait = 1
