@@ -1,6 +1,7 @@
 """Test helpers (CPython) for the node on its own: a simulated device running a model trained
 on its own simulated sensor (any window settings), kill -9 of the MicroPython process, and an
 independent reader of the history files (format in device/NODE.md)."""
+import json
 import os
 import signal
 import struct
@@ -80,3 +81,15 @@ def wait_for(pred, timeout=20, step=0.1):
             return v
         time.sleep(step)
     raise AssertionError("timed out waiting")
+
+
+def changes(dev):
+    """(seq, class name) of every class change in the device's history (/api/history)."""
+    st, h, b = dev.get("/api/history")
+    js = json.loads(b)
+    out, last = [], None
+    for t, seq, cls, conf, rms in js["rows"]:
+        if cls is not None and cls != last:
+            out.append((seq, js["classes"][cls]))
+            last = cls
+    return out

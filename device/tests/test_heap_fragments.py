@@ -1,8 +1,8 @@
 # The free heap stays in large pieces while a page works the device: clients connecting and
 # leaving, recordings, a model push, the node's stores switched on, all under a stream of API
 # requests. Without board.GC_THRESHOLD (collect every 16 KB allocated) the objects that live on
-# end up scattered over the heap and the largest free block falls to 3-7 KB of 57 KB free
-# (then a 6-channel model's 2.5 KB metadata line finds no room); with it, 27-33 KB.
+# end up scattered over the heap and the largest free block falls to 3-8 KB of 57 KB free
+# (then a 6-channel model's 2.5 KB metadata line finds no room); with it, 25-33 KB.
 import threading
 import time
 

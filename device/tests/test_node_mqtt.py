@@ -2,7 +2,6 @@
 # subscriber: class changes arrive in order with the classes the device logged, also across
 # a broker restart (nothing that fit in the queue is lost); five simulated devices on one
 # broker all deliver; wrong credentials give a clear status and a slow retry, not a loop.
-import json
 import time
 
 from device.tests import nodekit as K
@@ -10,18 +9,6 @@ from device.tests.broker import Broker, Subscriber
 
 WIN = {"rate": 100, "window": 128, "hop": 16, "channels": 3, "scale": 1 / 4096}
 ACTS = ["walking", "shaking", "idle", "running", "idle", "shaking", "walking", "idle"]
-
-
-def _changes(dev):
-    """(seq, class) of every class change in the device's history."""
-    st, h, b = dev.get("/api/history")
-    js = json.loads(b)
-    out, last = [], None
-    for t, seq, cls, conf, rms in js["rows"]:
-        if cls is not None and cls != last:
-            out.append((seq, js["classes"][cls]))
-            last = cls
-    return out
 
 
 def _received(sub, base):
@@ -65,7 +52,7 @@ def test_class_changes_in_order_across_a_broker_restart(tmp_path):
                    timeout=30)
         st = _mqtt(dev)
         assert st["dropped"] == 0 and st["failures"] >= 1, st
-        want = _changes(dev)
+        want = K.changes(dev)
         assert len(want) >= 5, want
         assert sub.wait(lambda s: len(_received(s, "node1")) >= len(want))
         got = _received(sub, "node1")
@@ -102,7 +89,7 @@ def test_five_devices_on_one_broker_all_deliver(tmp_path):
             K.wait_for(lambda: not _mqtt(d)["queued"])
         for d in devs:
             base = _mqtt(d)["topic"]
-            want = _changes(d)
+            want = K.changes(d)
             assert len(want) >= 2
             assert sub.wait(lambda s: _received(s, base) == want), (base, want)
             assert _mqtt(d)["connects"] == 1

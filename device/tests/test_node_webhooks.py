@@ -17,14 +17,7 @@ def _hooks(dev):
 
 
 def _changes(dev):
-    st, h, b = dev.get("/api/history")
-    js = json.loads(b)
-    out, last = [], None
-    for t, seq, cls, conf, rms in js["rows"]:
-        if cls is not None and cls != last:
-            out.append(seq)
-            last = cls
-    return out
+    return [seq for seq, _ in K.changes(dev)]
 
 
 def test_delivered_with_token_and_retried_after_a_failure(tmp_path):

@@ -52,16 +52,6 @@ def windows(dev, sid, query=""):
     return st, h, body
 
 
-def wait_for(pred, timeout=10, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    raise AssertionError("timed out")
-
-
 def test_record_two_sessions_while_switching_activity(dev):
     """Two sessions recorded with a page connected: the stored records are, sample for sample,
     the first `hop` samples of the windows the WebSocket delivered, with consecutive seqs."""
