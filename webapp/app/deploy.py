@@ -117,8 +117,9 @@ class Deploy:
         self.B.update("deploy", checks=rows)
 
     async def check(self, a):
-        """The device's live accuracy on session a["sid"] (default: the newest) against its
-        labels."""
+        """The device's live accuracy on session a["sid"] or the one chosen in the list
+        (a["check-session"]; default: the newest) against its labels."""
+        await self.trainer.modules()       # shared.evaluate: the page may have just opened
         from shared import evaluate as E
         await self.refresh_checks()
         checks = self.B.state["deploy"]["checks"]
@@ -143,7 +144,8 @@ class Deploy:
         p = m["predictions"]
         res = E.live_check(preds, p["classes"], rec.segments, rec.n_samples, m["window"],
                            m["hop"])
-        out = {"session": DS.display_name(m), "hash": p["hash"], "accuracy": res["accuracy"],
+        out = {"sid": sid, "session": DS.display_name(m), "hash": p["hash"],
+               "windows": p.get("windows", 0), "accuracy": res["accuracy"],
                "n": res["n"], "no_prediction": res["no_prediction"], "unknown": res["unknown"],
                "confusion": res["confusion"], "classes": p["classes"]}
         s = self.trainer.summary

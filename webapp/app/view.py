@@ -419,8 +419,10 @@ def _deploy(st):
             " — not the model trained here"))
     el("train-send").disabled = not st["train"].get("summary")
     _msg("deploy-message", d)
-    put("check-session", "".join('<option value="%d">%s (%d windows, model %s)</option>' % (
-        c["id"], esc(c["name"]), c["windows"], esc(c["hash"][:8])) for c in d["checks"])
+    chosen = (d.get("check") or {}).get("sid")     # the list keeps the session checked
+    put("check-session", "".join('<option value="%d"%s>%s (%d windows, model %s)</option>' % (
+        c["id"], " selected" if c["id"] == chosen else "", esc(c["name"]), c["windows"],
+        esc(c["hash"][:8])) for c in d["checks"])
         or '<option value="">(record a session while the model runs)</option>')
     put("check-result", render_check(d["check"]) if d.get("check") else "")
 

@@ -1,0 +1,97 @@
+// Deploy's on-device check in Chromium against the simulated device running a model: two
+// labelled sessions recorded while it ran, the older one chosen in the list is the one
+// checked (its id and window count, not the newest's), right after the page opened, while
+// the training modules (shared/evaluate.py among them) are still on their way (held by the
+// test as a slow link would).
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { launch, watchErrors } from "./lib/browser.mjs";
+import { Device, ROOT } from "./lib/device.mjs";
+import { shoot } from "./lib/layout.mjs";
+import { Notebook } from "./lib/notebook.mjs";
+
+const HOLD_MS = 3000;        // how long each request for shared/evaluate.py is held
+let device, browser;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+before(async () => {
+  device = await new Device().start();
+  await device.configure({ hop: 32 });
+  const text = execFileSync(join(ROOT, ".venv", "bin", "python"), ["-c",
+    "from device.tests import models as M; import sys; sys.stdout.write(M.trained(n_trees=5, "
+    + "window=dict(M.WINDOW, hop=32))['text'])"], { cwd: ROOT }).toString();
+  const r = await fetch(`${device.url}api/model`, { method: "PUT", body: text,
+    headers: { Authorization: `Bearer ${device.token}`, "Content-Type": "text/csv" } });
+  assert.equal(r.status, 200, await r.text());
+  // two sessions of different lengths, labelled at record time, while the model runs
+  for (const [act, ms] of [["idle", 3000], ["shaking", 6000]]) {
+    await device.api("PUT", "/api/sim", { activity: act });
+    const s = await device.api("POST", "/api/sessions", { label: act });
+    assert.equal(s.status, 201, s.text);
+    await sleep(ms);                                   // (the recording's length)
+    await device.api("POST", `/api/sessions/${s.json.id}/stop`);
+  }
+  browser = await launch();
+});
+
+after(async () => {
+  device?.report();
+  await browser?.close();
+  await device?.dispose();
+});
+
+test("on-device check: the session chosen in the list, right after the page opened", async () => {
+  const list = (await device.api("GET", "/api/sessions")).json.sessions;
+  const [older, newer] = list.sort((a, b) => a.id - b.id);
+  assert.ok(older.predictions && newer.predictions, "both sessions recorded predictions");
+  assert.notEqual(older.predictions.windows, newer.predictions.windows);
+
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const evaluate = { asked: 0, served: 0 };
+  await page.route("**/shared/evaluate.*", async (r) => {
+    evaluate.asked++;
+    await sleep(HOLD_MS);
+    evaluate.served++;
+    return r.fallback();
+  });
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  await nb.step("deploy");
+  let s = await nb.waitState("s.deploy.checks.length === 2");
+  assert.deepEqual(s.deploy.checks.map((c) => c.id), [newer.id, older.id], "newest first");
+  await page.selectOption("#check-session", String(older.id));
+
+  // the page began to load the training modules (after its first plot); check before they came
+  const deadline = Date.now() + 20000;
+  while (evaluate.asked === 0) {
+    assert.ok(Date.now() < deadline, "the page never asked for shared/evaluate.py");
+    await sleep(50);
+  }
+  const done = s._done;
+  await page.click("#check-go");
+  assert.equal(evaluate.served, 0, "checked before shared/evaluate.py arrived");
+  s = await nb.waitState(`s._done > ${done} && (s.deploy.check || s.deploy.message)`, 30000);
+  assert.equal(s.deploy.message, "");
+  const c = s.deploy.check;
+  assert.equal(c.sid, older.id);
+  assert.equal(c.windows, older.predictions.windows);
+  assert.equal(c.hash, older.predictions.hash);
+  assert.ok(c.n >= 1, `${c.n} labelled windows checked`);
+  assert.ok(c.n + c.no_prediction <= older.predictions.windows);
+  assert.match(await page.textContent("#check-result"), new RegExp(`device live accuracy on #${older.id}: `));
+  assert.equal(await page.inputValue("#check-session"), String(older.id), "the list still shows it");
+  await shoot(page, "step-deploy-check");
+
+  // the default (nothing chosen by hand) is still the newest
+  const r = await nb.act("deploy.check", {});
+  assert.equal(r.error, null);
+  assert.equal(r.result.sid, newer.id);
+  assert.equal(r.result.windows, newer.predictions.windows);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(browser.offsite, []);
+  await page.close();
+});
