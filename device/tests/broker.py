@@ -14,12 +14,15 @@ import paho.mqtt.client as mqtt
 
 from device.tests.simdev import free_port
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+MOSQUITTO = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin")
 
 
 class Broker:
     def __init__(self, workdir, users=None):
         """users: {name: password} (then anonymous clients are refused)."""
+        if not MOSQUITTO:
+            raise RuntimeError("mosquitto is not installed (Debian package mosquitto): "
+                               "`scripts/setup test` installs it (scripts/test_programs.txt)")
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
