@@ -83,6 +83,23 @@ def wait_for(pred, timeout=20, step=0.1):
     raise AssertionError("timed out waiting")
 
 
+def drive(dev, until, acts=("walking", "shaking", "running", "idle"), timeout=60, step=8):
+    """Switch the simulated activity through acts, round and round, each time waiting (at
+    most step s) for one more class change in the history, until until() holds; fails at the
+    deadline. Drives class changes at the device's own pace, not at a guessed one."""
+    deadline = time.monotonic() + timeout
+    i = 0
+    while not until():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out driving class changes (%d made)" % len(changes(dev)))
+        n = len(changes(dev))
+        dev.put("/api/sim", {"activity": acts[i % len(acts)]})
+        i += 1
+        end = min(deadline, time.monotonic() + step)
+        while len(changes(dev)) <= n and time.monotonic() < end:
+            time.sleep(0.1)
+
+
 def changes(dev):
     """(seq, class name) of every class change in the device's history (/api/history)."""
     st, h, b = dev.get("/api/history")

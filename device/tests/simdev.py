@@ -103,6 +103,19 @@ class SimDevice:
         kids = Path("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)).read_text()
         return int(kids.split()[0])
 
+    def wait_data(self, seconds, timeout=None):
+        """Wait until the device has sampled `seconds` more of data, counted in its own windows
+        (rate / hop per second), not by the wall clock: a busy machine only makes it slower.
+        Fails after a deadline (5 x seconds + 10 s). Returns the last /api/status."""
+        s = self.json("GET", "/api/status")[1]
+        need = s["windows"] + max(1, -int(-seconds * s["rate"] // s["hop"]))
+        deadline = time.monotonic() + (timeout or 5 * seconds + 10)
+        while s["windows"] < need:
+            assert time.monotonic() < deadline, ("no data", s["windows"], need)
+            time.sleep(0.05)
+            s = self.json("GET", "/api/status")[1]
+        return s
+
     def sockets(self):
         """How many sockets the device process holds open now (listening one included)."""
         fd = Path("/proc/%d/fd" % self.pid())

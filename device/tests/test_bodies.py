@@ -61,7 +61,7 @@ def test_incomplete_json_bodies_are_refused_and_change_nothing(dev):
 
 def test_labels_accept_only_complete_json(dev):
     st, rec = dev.json("POST", "/api/sessions", {}, token=dev.token)
-    time.sleep(1.5)
+    dev.wait_data(1.5)
     dev.json("POST", "/api/sessions/%d/stop" % rec["id"], token=dev.token)
     path = "/api/sessions/%d/labels" % rec["id"]
     before = dev.json("GET", path)[1]

@@ -171,7 +171,10 @@ def test_two_pushes_at_once_one_gets_409(make_dev, good):
         r=M.upload_raw(dev.port, first, dev.token, send=slow)))
     t.start()
     assert started.wait(5)
-    time.sleep(0.3)            # the device is inside the first upload now
+    deadline = time.monotonic() + 10     # the device is inside the first upload once it writes
+    while not (dev.data / "model.tmp").exists():
+        assert time.monotonic() < deadline, "the first upload never reached the device"
+        time.sleep(0.02)
     st, r = push(dev, good["text"])
     assert st == 409 and r["error"] == "another model upload is in progress"
     go_on.set()

@@ -2,13 +2,11 @@
 # subscriber: class changes arrive in order with the classes the device logged, also across
 # a broker restart (nothing that fit in the queue is lost); five simulated devices on one
 # broker all deliver; wrong credentials give a clear status and a slow retry, not a loop.
-import time
 
 from device.tests import nodekit as K
 from device.tests.broker import Broker, Subscriber
 
 WIN = {"rate": 100, "window": 128, "hop": 16, "channels": 3, "scale": 1 / 4096}
-ACTS = ["walking", "shaking", "idle", "running", "idle", "shaking", "walking", "idle"]
 
 
 def _received(sub, base):
@@ -41,13 +39,12 @@ def test_class_changes_in_order_across_a_broker_restart(tmp_path):
         _enable(dev, br.port, topic="node1")
         K.install(dev, WIN)                    # (after: every class change is an event)
         K.wait_for(lambda: _mqtt(dev)["state"] == "connected")
-        for i, act in enumerate(ACTS):
-            if i == 3:
-                br.stop()                  # mid-stream: changes wait in the device's queue
-            if i == 6:
-                br.start()
-            dev.put("/api/sim", {"activity": act})
-            time.sleep(1.2)
+        K.drive(dev, lambda: len(K.changes(dev)) >= 3)
+        br.stop()                          # mid-stream: changes wait in the device's queue
+        n = len(K.changes(dev))
+        K.drive(dev, lambda: len(K.changes(dev)) >= n + 3)
+        br.start()
+        K.drive(dev, lambda: len(K.changes(dev)) >= n + 4)     # and after it is back
         K.wait_for(lambda: _mqtt(dev)["state"] == "connected" and not _mqtt(dev)["queued"],
                    timeout=30)
         st = _mqtt(dev)
@@ -80,11 +77,8 @@ def test_five_devices_on_one_broker_all_deliver(tmp_path):
             K.install(d, WIN)
         assert len(names) == 5, names          # each device its own client id and topic
         for i, d in enumerate(devs):
-            d.put("/api/sim", {"activity": ("walking", "shaking", "running")[i % 3]})
-        time.sleep(2)
-        for d in devs:
-            d.put("/api/sim", {"activity": "idle"})
-        time.sleep(2)
+            K.drive(d, lambda: len(K.changes(d)) >= 2, acts=(
+                ("walking", "shaking", "running")[i % 3], "idle"))
         for d in devs:
             K.wait_for(lambda: not _mqtt(d)["queued"])
         for d in devs:
@@ -108,8 +102,9 @@ def test_wrong_credentials_give_a_clear_status_not_a_crash_loop(tmp_path):
         st = K.wait_for(lambda: _mqtt(dev)["state"] == "error" and _mqtt(dev))
         assert "bad user name or password" in st["error"] or "not authorised" in st["error"]
         s0 = dev.json("GET", "/api/status")[1]
-        time.sleep(3)
-        s1 = dev.json("GET", "/api/status")[1]
+        # 20 windows (3.2 s at this hop) of the device's own time, then no second connect
+        s1 = K.wait_for(lambda: (lambda s: s["windows"] >= s0["windows"] + 20 and s)(
+            dev.json("GET", "/api/status")[1]))
         assert s1["node"]["mqtt"]["connects"] == 1, s1["node"]["mqtt"]   # waits 60 s now
         assert s1["windows"] > s0["windows"] and s1["dropped"] == 0
         for path in ("/api/integrations", "/api/status"):

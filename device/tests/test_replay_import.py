@@ -39,7 +39,7 @@ def _session_samples(dev, sid):
 def _record(dev, seconds, body=None):
     st, m = dev.json("POST", "/api/sessions", body or {}, token=dev.token)
     assert st == 201, m
-    time.sleep(seconds)
+    dev.wait_data(seconds)
     st, m = dev.json("POST", "/api/sessions/%d/stop" % m["id"], token=dev.token)
     assert st == 200, m
     return m

@@ -79,9 +79,9 @@ def test_record_two_sessions_while_switching_activity(dev):
     assert st == 201 and m["label"] is None
     sid2 = m["id"]
     assert sid2 > sid1
-    time.sleep(1.5)
+    dev.wait_data(1.5)
     assert dev.put("/api/sim", {"activity": "shaking"})[0] == 200
-    time.sleep(1.5)
+    dev.wait_data(1.5)
     st, m2 = dev.json("POST", "/api/sessions/%d/stop" % sid2, token=T)
     assert st == 200
     ws.close()
@@ -280,7 +280,7 @@ def test_sessions_and_labels_survive_a_restart(dev, make_dev):
         # new ids never reuse a deleted one; recording needs no page (no WebSocket here)
         st, m = d2.json("POST", "/api/sessions", token=d2.token)
         assert st == 201 and m["id"] > max(s["id"] for s in before["sessions"]) + 1
-        time.sleep(2.5)
+        d2.wait_data(2.5)
         st, m = d2.json("POST", "/api/sessions/%d/stop" % m["id"], token=d2.token)
         assert st == 200 and m["windows"] >= 2 and d2.json("GET", "/api/status")[1]["clients"] == 0
     finally:

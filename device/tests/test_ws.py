@@ -185,7 +185,12 @@ def test_stalled_client_is_dropped_and_its_slot_freed(make_dev):
     slow.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                  b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                  b"Sec-WebSocket-Version: 13\r\n\r\n")
-    time.sleep(0.5)
+    head = b""
+    while b"\r\n\r\n" not in head:             # the handshake's answer: the slot is taken
+        c = slow.recv(1)
+        assert c, "closed before the handshake"
+        head += c
+    assert head.startswith(b"HTTP/1.1 101")
     assert dev.json("GET", "/api/status")[1]["clients"] == 1
     _wait_clients(dev, 0, timeout=8)              # never reads: dropped after ~1 s stalled
     assert "stopped reading" in dev.output()
