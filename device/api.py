@@ -1,7 +1,9 @@
 # The Microdot app: JSON API (/api/status, /api/config, /api/sim), WebSocket /ws and the
-# static web app. Errors are {"error": "..."} with a 4xx/5xx status. Memory: handlers keep
-# no per-request state beyond Microdot's request object; bodies are capped at 16 KB
-# (device/httpd.py), requests are read by device/server.py.
+# static web app; the other api_*.py modules add theirs, each by install(app, dev). Errors
+# are {"error": "..."} with a 4xx/5xx status (httpd.err); a route that needs the token says
+# so with @app.guard (server.py). Memory: handlers keep no per-request state beyond
+# Microdot's request object; bodies are capped at 16 KB (device/httpd.py), requests are read
+# by device/server.py.
 import asyncio
 import gc
 
@@ -13,7 +15,6 @@ import api_node
 import api_notebooks
 import api_sessions
 import api_wifi
-import auth
 import board
 import clock
 import config
@@ -22,14 +23,13 @@ import httpd
 import server
 import wshub
 from hal import sim_accel
+from httpd import err as _err, json_body
 from server import App
-
-_err = httpd.err
 
 
 def create_app(dev):
     """dev: the Device (main.py) holding acq (Acquisition), hub, static, token, cfg."""
-    app = App()
+    app = App(dev.token)
 
     @app.errorhandler(404)
     def not_found(request):
@@ -54,21 +54,6 @@ def create_app(dev):
             return _err(507, "the device's flash is full: nothing was saved (delete sessions "
                         "to make room)")
         return _err(500, "storage error on the device: %s" % e)
-
-    def require_token(request):
-        msg = auth.check(request.headers, dev.token)
-        return _err(401, msg) if msg else None
-
-    json_body = httpd.json_body
-
-    @app.before_request
-    async def read_body(request):
-        # A body is read into RAM only for a request with the token: every route taking one
-        # needs it, so no one else can make the device allocate for it. Up to httpd.MAX_JSON
-        # bytes, unless the route reads its own (own_body).
-        if request.content_length and not app.owns_body(request) \
-                and not auth.check(request.headers, dev.token):
-            await app.read_body(request)
 
     @app.get("/api/status")
     def status(request):
@@ -113,12 +98,10 @@ def create_app(dev):
         return s
 
     @app.put("/api/clock")
+    @app.guard
     def put_clock(request):
         """The page sets the device's wall clock when it connects (an ESP32 without NTP has
         none): {"time": seconds since 1970}."""
-        denied = require_token(request)
-        if denied:
-            return denied
         body = json_body(request)
         t = body.get("time") if isinstance(body, dict) else None
         if isinstance(t, bool) or not isinstance(t, (int, float)) or \
@@ -129,12 +112,10 @@ def create_app(dev):
         return clock.status()
 
     @app.get("/api/heap")
+    @app.guard
     def heap(request):
         # The largest block the heap can give now, found by allocating (a dozen tries, each
         # failure a collection): how fragmented the free heap is, for tests and benchmarks.
-        denied = require_token(request)
-        if denied:
-            return denied
         gc.collect()
         free = gc.mem_free()
         lo, hi = 0, free + 1
@@ -152,10 +133,8 @@ def create_app(dev):
         return dict(dev.acq.cfg)
 
     @app.put("/api/config")
+    @app.guard
     async def put_config(request):
-        denied = require_token(request)
-        if denied:
-            return denied
         update = json_body(request)
         if update is None:
             return _err(400, "config body must be a JSON object")
@@ -176,10 +155,8 @@ def create_app(dev):
                 "active": dev.acq.cfg["sensor"] == "sim"}
 
     @app.put("/api/sim")
+    @app.guard
     def put_sim(request):
-        denied = require_token(request)
-        if denied:
-            return denied
         body = json_body(request)
         if not isinstance(body, dict) or not isinstance(body.get("activity"), str):
             return _err(400, 'body must be {"activity": NAME}; valid: %s'
@@ -194,13 +171,8 @@ def create_app(dev):
         dev.acq.set_activity(name)
         return {"activity": name, "activities": list(sim_accel.ACTIVITIES), "active": True}
 
-    api_model.install(app, dev)
-
-    api_sessions.install(app, dev, _err, require_token, json_body)
-
-    api_notebooks.install(app, dev, _err, require_token, board.DATA)
-    api_wifi.install(app, dev, _err, json_body)
-    api_node.install(app, dev, _err, require_token, json_body)
+    for m in (api_model, api_sessions, api_notebooks, api_wifi, api_node):
+        m.install(app, dev)
 
     @app.get("/ws")
     async def ws(request):

@@ -1,5 +1,6 @@
 # /api/flagged routes (shapes in API.md), served through api_node: the list, one window's
-# meta and samples (.npy), its label (it becomes a session), DELETE. Memory: the list streams
+# meta and samples (.npy), its label (it becomes a session), DELETE (writes: token, asked
+# by api_node's guard). Memory: the list streams
 # one meta at a time; a window's samples (channels x window int16) are read whole.
 import json
 
@@ -7,28 +8,23 @@ from microdot import Response
 
 import npy
 from api_node import no_route, wrong_method
-from recorder import _flash_free
+from httpd import err, json_body
 from shared.limits import MAX_CLASS_LEN
 
 _ROUTES = (("GET", ""), ("DELETE", ""), ("GET", "samples.npy"), ("POST", "label"))
 
 
-def handle(request, parts, ctx):
-    dev, err, require_token, json_body = ctx
+def handle(request, parts, dev):
     fl = dev.node.flagged
     if len(parts) == 1:
         if request.method != "GET":
-            return wrong_method(request, ("GET",), err)
+            return wrong_method(request, ("GET",))
         return _list(fl)
     what = parts[2] if len(parts) > 2 else ""
     if len(parts) > 3 or what not in ("", "samples.npy", "label"):
-        return no_route(request, parts, err)
+        return no_route(request, parts)
     if (request.method, what) not in _ROUTES:
-        return wrong_method(request, [m for m, w in _ROUTES if w == what], err)
-    if request.method != "GET":
-        denied = require_token(request)
-        if denied:
-            return denied
+        return wrong_method(request, [m for m, w in _ROUTES if w == what])
     fid = parts[1]
     m = fl.meta(int(fid)) if fid.isdigit() and len(fid) < 9 else None
     if m is None:
@@ -37,7 +33,7 @@ def handle(request, parts, ctx):
         fl.delete(m["id"])
         return {"deleted": m["id"]}
     if what == "label":
-        return _label(dev, fl, m, json_body(request), err)
+        return _label(dev, fl, m, json_body(request))
     if what == "samples.npy":
         head = npy.header("'<i2'", (len(m["channels"]), m["window"]))
         return Response(body=head + bytes(fl.samples(m)), headers={
@@ -59,14 +55,14 @@ def _list(fl):
     return Response(body=gen(), headers={"Content-Type": "application/json"})
 
 
-def _label(dev, fl, m, body, err):
+def _label(dev, fl, m, body):
     lab = body.get("label") if isinstance(body, dict) else None
     if not isinstance(lab, str) or not 1 <= len(lab) <= MAX_CLASS_LEN:
         return err(400, 'body must be {"label": CLASS} (1..%d characters)' % MAX_CLASS_LEN,
                    field="label")
     rec = dev.rec
     try:
-        meta = fl.to_session(m, lab, rec.store, rec.budget(), _flash_free(rec.store.root))
+        meta = fl.to_session(m, lab, rec.store, rec.budget(), rec.store.flash_free())
     except ValueError as ex:
         return err(getattr(ex, "status", 400), str(ex))
     return meta, 201

@@ -7,6 +7,7 @@ from microdot import Response
 
 import npy
 from api_node import no_route, wrong_method
+from httpd import err
 
 MAX_READS = 2
 MAX_BUCKETS = 20000
@@ -29,28 +30,24 @@ def ms_arg(request, name, default):
     return int(whole) * 1000 + int((frac + "000")[:3])
 
 
-def handle(request, parts, ctx):
-    dev, err, require_token, json_body = ctx
+def handle(request, parts, dev):
     hist = dev.node.hist
     what = parts[1] if len(parts) > 1 else ""
     if len(parts) > 2 or what not in ("", "summary", "info"):
-        return no_route(request, parts, err)
-    if what == "" and request.method == "DELETE":
-        denied = require_token(request)
-        if denied:
-            return denied
+        return no_route(request, parts)
+    if what == "" and request.method == "DELETE":   # (token: api_node's guard)
         hist.flush()
         hist.store.clear()
         return hist.status()
     if request.method != "GET":
-        return wrong_method(request, ("GET", "DELETE") if what == "" else ("GET",), err)
+        return wrong_method(request, ("GET", "DELETE") if what == "" else ("GET",))
     if what == "info":
         return _info(hist)
-    q, e = _query(request, hist, err)
+    q, e = _query(request, hist)
     if e:
         return e
     if what == "summary":
-        return _summary(request, q, err)
+        return _summary(request, q)
     fmt = request.args.get("format") or "json"
     if fmt not in _TYPES:
         return err(400, "format must be json, csv or npy", field="format")
@@ -65,7 +62,7 @@ def handle(request, parts, ctx):
         "X-Channels": json.dumps(q.channels)})
 
 
-def _query(request, hist, err):
+def _query(request, hist):
     """(Query, None) or (None, error response)."""
     try:
         t_from = ms_arg(request, "from", 0)
@@ -96,7 +93,7 @@ def _streamed(gen, ctype, extra=None):
     return Response(body=body(), headers=h)
 
 
-def _summary(request, q, err):
+def _summary(request, q):
     try:
         bucket = ms_arg(request, "bucket", 3600000)
     except ValueError as ex:

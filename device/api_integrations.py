@@ -6,26 +6,23 @@
 # goes out one section at a time (no one string of the whole, ~1.2 KB, on a fragmented heap).
 import model_store as MS
 from api_node import json_pieces, no_route, wrong_method
+from httpd import err, json_body
 
 
-def handle(request, parts, ctx):
-    dev, err, require_token, json_body = ctx
+def handle(request, parts, dev):
     if len(parts) != 1:
-        return no_route(request, parts, err)
+        return no_route(request, parts)
     if request.method not in ("GET", "PUT"):
-        return wrong_method(request, ("GET", "PUT"), err)
+        return wrong_method(request, ("GET", "PUT"))
     from shared import node_settings as NS
     try:
-        return _handle(request, dev.node, NS, err, require_token, json_body)
+        return _handle(request, dev.node, NS)
     finally:
         MS.forget("shared.node_settings")
 
 
-def _handle(request, node, NS, err, require_token, json_body):
-    if request.method == "PUT":
-        denied = require_token(request)
-        if denied:
-            return denied
+def _handle(request, node, NS):
+    if request.method == "PUT":   # (token: api_node's guard)
         body = json_body(request)
         if not isinstance(body, dict):
             return err(400, "the body must be a JSON object of sections: %s"

@@ -3,9 +3,14 @@
 # /api/integrations, /api/sessions/<id>/samples.npy and /api/model/file (the routes the app
 # itself has match first), plus CORS for reads: a GET from a web page whose origin is listed
 # in the config's "origins" gets Access-Control-Allow-Origin; writes still need the token and
-# no preflight is answered, so a browser sends no cross-origin write. Memory: nothing kept.
+# no preflight is answered, so a browser sends no cross-origin write. The token is asked by
+# the app's guard: every write (any method but GET) under the prefixes in _GUARDED, before
+# the handler module looks at its path. Memory: nothing kept.
+from httpd import err
+
 _MODS = {"history": "api_history", "flagged": "api_flagged",
          "integrations": "api_integrations", "sessions": "api_pull", "model": "api_pull"}
+_GUARDED = ("/api/history", "/api/flagged", "/api/integrations")   # the modules that write
 # The routes the handler modules serve (API.md documents each; device/tests/test_api_doc.py
 # checks both against the app and asks the simulator for each one)
 ROUTES = (("GET", "/api/history"), ("DELETE", "/api/history"), ("GET", "/api/history/summary"),
@@ -18,9 +23,7 @@ EXPOSE = ("X-Classes, X-Channels, X-Scale, X-Rate, X-Start, X-Count, X-Total, "
           "X-Frame-Size, Content-Length")
 
 
-def install(app, dev, err, require_token, json_body):
-    ctx = (dev, err, require_token, json_body)
-
+def install(app, dev):
     @app.route("/api/<path:rest>", methods=["GET", "PUT", "POST", "DELETE"])
     def node_api(request, rest):
         parts = rest.split("/")
@@ -28,9 +31,11 @@ def install(app, dev, err, require_token, json_body):
         if name is None:
             allowed = _methods_elsewhere(app, request.path, node_api)
             if allowed:
-                return wrong_method(request, allowed, err)
+                return wrong_method(request, allowed)
             return err(404, "no such API endpoint: /api/%s" % rest[:60])
-        return __import__(name).handle(request, parts, ctx)
+        return __import__(name).handle(request, parts, dev)
+
+    app.guard(node_api, when=_writes)
 
     @app.after_request
     def cors(request, response):
@@ -41,6 +46,18 @@ def install(app, dev, err, require_token, json_body):
             response.headers["Vary"] = "Origin"
             response.headers["Access-Control-Expose-Headers"] = EXPOSE
         return response
+
+
+def _writes(request):
+    """Whether the token guards this request of the catch-all route: a write to a module
+    that writes (its own 404/405 come after the 401)."""
+    if request.method == "GET":
+        return False
+    p = request.path
+    for g in _GUARDED:
+        if p.startswith(g) and (len(p) == len(g) or p[len(g)] == "/"):
+            return True
+    return False
 
 
 def _methods_elsewhere(app, path, me):
@@ -69,12 +86,12 @@ def json_pieces(d):
     return Response(body=gen(), headers={"Content-Type": "application/json"})
 
 
-def no_route(request, parts, err):
+def no_route(request, parts):
     """The answer for a path or method a handler module does not serve."""
     return err(404, "no such API endpoint: %s /api/%s" % (request.method,
                                                           "/".join(parts)[:60]))
 
 
-def wrong_method(request, allowed, err):
+def wrong_method(request, allowed):
     return err(405, "method %s not allowed on %s (allowed: %s)"
                % (request.method, request.path[:60], ", ".join(allowed)))

@@ -5,7 +5,9 @@
 # Memory: one 512-byte read buffer per upload; files are streamed, never held.
 import os
 
-import api_model
+import board
+import httpd as H
+from httpd import err
 from shared.limits import MAX_NOTEBOOK_BYTES as MAX_BYTES, MAX_NOTEBOOKS
 from shared.limits import NOTEBOOK_BUDGET as BUDGET, notebook_name_error as name_error
 
@@ -19,8 +21,8 @@ def _size(path):
         return -1
 
 
-def install(app, dev, err, require_token, data_dir):
-    root = data_dir + "/notebooks"
+def install(app, dev):
+    root = board.DATA + "/notebooks"
     try:
         os.mkdir(root)
     except OSError:
@@ -71,29 +73,28 @@ def install(app, dev, err, require_token, data_dir):
 
     @app.put(PREFIX + "/<name>")
     @app.own_body
+    @app.guard
     async def put_notebook(request, name):
         n = request.content_length
         name = unquote(name)
-        denied = require_token(request)
-        if not denied:
-            why = name_error(name)
-            if why:
-                denied = err(400, why)
-            elif n <= 0:
+        denied = None
+        why = name_error(name)
+        if why:
+            denied = err(400, why)
+        elif n <= 0:
                 denied = err(411, "send the notebook as the body, with a Content-Length")
-            elif n > MAX_BYTES:
-                denied = err(413, "notebook too large (%d bytes; limit %d)" % (n, MAX_BYTES))
-            else:
-                nbs = listing()
-                old = _size(path(name))
-                if old < 0 and len(nbs) >= MAX_NOTEBOOKS:
-                    denied = err(507, "too many notebooks (max %d): delete some"
-                                 % MAX_NOTEBOOKS)
-                elif sum(x["bytes"] for x in nbs) - max(0, old) + n > BUDGET:
-                    denied = err(507, "notebook storage full (%d of %d bytes): delete some "
-                                 "notebooks" % (sum(x["bytes"] for x in nbs), BUDGET))
+        elif n > MAX_BYTES:
+            denied = err(413, "notebook too large (%d bytes; limit %d)" % (n, MAX_BYTES))
+        else:
+            nbs = listing()
+            old = _size(path(name))
+            if old < 0 and len(nbs) >= MAX_NOTEBOOKS:
+                denied = err(507, "too many notebooks (max %d): delete some" % MAX_NOTEBOOKS)
+            elif sum(x["bytes"] for x in nbs) - max(0, old) + n > BUDGET:
+                denied = err(507, "notebook storage full (%d of %d bytes): delete some "
+                             "notebooks" % (sum(x["bytes"] for x in nbs), BUDGET))
         if denied:
-            await api_model.drain(request, n)
+            await H.drain(request.stream, n)
             return denied
         tmp = path(name) + ".tmp"
         left = n
@@ -104,7 +105,7 @@ def install(app, dev, err, require_token, data_dir):
             with open(tmp, "wb") as f:
                 while left > 0:
                     k = min(left, 512)
-                    await api_model.read_exactly(request.stream, mv[:k])
+                    await H.read_exactly(request.stream, mv[:k])
                     if first is None:
                         first = bytes(mv[:1])
                     f.write(mv[:k])
@@ -118,7 +119,7 @@ def install(app, dev, err, require_token, data_dir):
         except OSError as e:
             _remove(tmp)
             if left:
-                await api_model.drain(request, left)
+                await H.drain(request.stream, left)
                 return err(400, "upload cut off after %d of %d bytes" % (n - left, n))
             return err(507, "could not store the notebook: %s" % e)
         except Exception:     # cut off (EOFError) or stalled (timeout)
@@ -127,17 +128,15 @@ def install(app, dev, err, require_token, data_dir):
         return {"name": name, "bytes": n}
 
     @app.delete(PREFIX + "/<name>")
+    @app.guard
     def delete_notebook(request, name):
         name = unquote(name)
-        denied = require_token(request)
-        if denied:
-            return denied
         if name_error(name) or _size(path(name)) < 0:
             return err(404, "no notebook %r" % name)
         os.remove(path(name))
         return {"deleted": name}
 
-    api_model.allow_big_body(app, "PUT", PREFIX + "/", MAX_BYTES)
+    app.allow_big_body("PUT", PREFIX + "/", MAX_BYTES)
 
 
 def _remove(p):

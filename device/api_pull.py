@@ -10,27 +10,27 @@ from microdot import Response
 
 import npy
 from api_node import no_route, wrong_method
+from httpd import err
 
 STREAM_BUF = 1024
 
 
-def handle(request, parts, ctx):
-    dev, err, require_token, json_body = ctx
+def handle(request, parts, dev):
     if parts == ["model", "file"]:
         if request.method != "GET":
-            return wrong_method(request, ("GET",), err)
+            return wrong_method(request, ("GET",))
         if dev.model.current is None:
             return err(404, "no model installed (PUT /api/model)")
         return Response.send_file(dev.model.path, content_type="text/csv; charset=utf-8",
                                   max_age=0)
     if len(parts) != 3 or parts[0] != "sessions" or parts[2] != "samples.npy":
-        return no_route(request, parts, err)
+        return no_route(request, parts)
     if request.method != "GET":
-        return wrong_method(request, ("GET",), err)
-    return _samples(dev.rec, parts[1], err)
+        return wrong_method(request, ("GET",))
+    return _samples(dev.rec, parts[1])
 
 
-def _samples(rec, sid, err):
+def _samples(rec, sid):
     store = rec.store
     i = int(sid) if sid.isdigit() and len(sid) < 9 else None
     if i is not None and i == rec.sid:

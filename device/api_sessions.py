@@ -1,5 +1,5 @@
-# HTTP API of recorded sessions (/api/sessions...), installed by api.create_app. Shapes and
-# the on-flash format are in device/SESSIONS.md. Memory: lists and labels are streamed; a
+# HTTP API of recorded sessions (/api/sessions...), installed by api.create_app; writes need
+# the token (@app.guard). Shapes and the on-flash format are in device/SESSIONS.md. Memory: lists and labels are streamed; a
 # range download uses one buffer of at most STREAM_BUF bytes, MAX_DOWNLOADS at a time.
 import gc
 import json
@@ -7,13 +7,13 @@ import time
 
 from microdot import Response
 
-import api_model
 import clock
-import httpd
+import httpd as H
 import label_file
 import session_import
 import session_store as sessions
-from recorder import RecordingError, _flash_free, labels, unload_labels
+from httpd import err, json_body
+from recorder import RecordingError, labels, unload_labels
 from shared.limits import MAX_CLASS_LEN
 
 STREAM_BUF = 1024   # like Microdot's send_file buffer; larger blocks may not exist in a full heap
@@ -30,7 +30,7 @@ def _int_arg(request, name, default):
     return int(v)
 
 
-def install(app, dev, err, require_token, json_body):
+def install(app, dev):
     rec = dev.rec
     store = rec.store
     slots = []   # one [ticks of last progress, session id] per running download
@@ -62,10 +62,8 @@ def install(app, dev, err, require_token, json_body):
             store.write_json(sid, "meta.json", m)
 
     @app.post("/api/sessions")
+    @app.guard
     def start(request):
-        denied = require_token(request)
-        if denied:
-            return denied
         body = json_body(request) if request.body else None
         if body is None:
             body = {}
@@ -94,11 +92,12 @@ def install(app, dev, err, require_token, json_body):
 
     @app.post(session_import.PATH)
     @app.own_body
+    @app.guard
     async def import_session(request):
         """A recording made elsewhere (frames of int16 samples) becomes a session."""
         n = request.content_length
-        denied = require_token(request)
-        if not denied and importing:
+        denied = None
+        if importing:
             denied = err(409, "another import is in progress: retry when it is done")
         if not denied:
             try:
@@ -106,10 +105,10 @@ def install(app, dev, err, require_token, json_body):
             except ValueError as ex:
                 denied = err(getattr(ex, "status", 400), str(ex))
         if denied:
-            await api_model.drain(request, n)
+            await H.drain(request.stream, n)
             return denied
         gc.collect()
-        up = session_import.Upload(store, rec.budget(), _flash_free(store.root), name, chans,
+        up = session_import.Upload(store, rec.budget(), store.flash_free(), name, chans,
                                    samples, t if t is not None else clock.now(),
                                    "client" if t is not None else clock.source)
         importing.append(up)
@@ -117,27 +116,27 @@ def install(app, dev, err, require_token, json_body):
         stream = request.stream
         try:
             head = bytearray(20)
-            await api_model.read_exactly(stream, head)
+            await H.read_exactly(stream, head)
             left -= 20
             fs = up.start(head, n)
             buf = bytearray(up.rs)
             mv = memoryview(buf)
             mv[:20] = head
-            await api_model.read_exactly(stream, mv[20:fs])
+            await H.read_exactly(stream, mv[20:fs])
             left -= fs - 20
             up.frame(buf)
             while left > 0:
-                await api_model.read_exactly(stream, mv[:fs])
+                await H.read_exactly(stream, mv[:fs])
                 left -= fs
                 up.frame(buf)
             m = up.finish()
         except ValueError as ex:        # session_import's refusals (400, 507)
             up.abort()
-            await api_model.drain(request, left)
+            await H.drain(request.stream, left)
             return err(getattr(ex, "status", 400), str(ex))
         except MemoryError:
             up.abort()
-            await api_model.drain(request, left)
+            await H.drain(request.stream, left)
             return err(503, "not enough memory for an import now: retry")
         except Exception:               # cut off (EOFError), stalled (timeout), socket error
             up.abort()
@@ -148,7 +147,7 @@ def install(app, dev, err, require_token, json_body):
         print("motebook: session %d imported (%s, %d samples)" % (m["id"], name, samples))
         return meta_of(m["id"]), 201
 
-    api_model.allow_big_body(app, "POST", session_import.PATH, 4 << 20)
+    app.allow_big_body("POST", session_import.PATH)
 
     @app.get("/api/sessions/<sid>/predictions")
     def predictions(request, sid):
@@ -188,10 +187,8 @@ def install(app, dev, err, require_token, json_body):
         return e or m
 
     @app.post("/api/sessions/<sid>/stop")
+    @app.guard
     def stop(request, sid):
-        denied = require_token(request)
-        if denied:
-            return denied
         sid, m, e = find(sid)
         if e:
             return e
@@ -201,10 +198,8 @@ def install(app, dev, err, require_token, json_body):
         return meta_of(sid)
 
     @app.delete("/api/sessions/<sid>")
+    @app.guard
     def delete(request, sid):
-        denied = require_token(request)
-        if denied:
-            return denied
         sid, m, e = find(sid)
         if e:
             return e
@@ -298,14 +293,12 @@ def install(app, dev, err, require_token, json_body):
 
     @app.put("/api/sessions/<sid>/labels")
     @app.own_body
+    @app.guard
     async def put_labels(request, sid):
-        denied = require_token(request)
-        if denied:
-            return denied
         sid, m, e = find(sid)
         if e:
             return e
-        await app.read_body(request, httpd.MAX_BODY)
+        await app.read_body(request, H.MAX_BODY)
         try:
             summary = labels().put(store, sid, request.body or b"", m["samples"], m["labels"])
         except ValueError as ex:   # labels.LabelError

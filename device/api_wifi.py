@@ -1,13 +1,14 @@
 # /api/wifi: GET the Wi-Fi state (never the password; {"mode": "none"} on the simulator);
 # PUT {"ssid": ..., "password": ...} stores a network and joins it (202: the page polls GET
 # for the outcome). Before the device has ever joined a network, whoever is on its access
-# point may set one; after that the access token is needed. Memory: no state of its own.
-import auth
+# point may set one; after that the access token is needed (@app.guard with a condition).
+# Memory: no state of its own.
+from httpd import err, json_body
 
 PATH = "/api/wifi"
 
 
-def install(app, dev, err, json_body):
+def install(app, dev):
     def no_wifi():
         return err(404, "this device has no Wi-Fi (simulator)")
 
@@ -17,16 +18,15 @@ def install(app, dev, err, json_body):
             return {"mode": "none"}   # not an error: the page asks every device
         return dev.wifi.status()
 
+    def needs_token(request):
+        return dev.wifi is not None and dev.wifi.needs_token()
+
     @app.put(PATH)
-    @app.own_body     # read only once allowed (app.before_request reads token holders' bodies)
+    @app.own_body     # read only once allowed (the app reads only token holders' bodies)
     async def put_wifi(request):
         w = dev.wifi
         if w is None:
             return no_wifi()
-        if w.needs_token():
-            msg = auth.check(request.headers, dev.token)
-            if msg:
-                return err(401, msg)
         await app.read_body(request)
         body = json_body(request)
         if not isinstance(body, dict):
@@ -35,3 +35,5 @@ def install(app, dev, err, json_body):
         if msg:
             return err(400, msg)
         return w.status(), 202
+
+    app.guard(put_wifi, when=needs_token)

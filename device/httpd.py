@@ -1,7 +1,8 @@
 # HTTP limits of the device (every number in one place) and the helpers routes share: JSON
-# error answers, the strict JSON body, reading an unwanted body away with a deadline.
-# Memory: nothing kept between requests; a body is checked in place by shared.jsonck before
-# json.loads builds the one parsed copy.
+# error answers, the strict JSON body, reading a streamed body with a deadline per read and
+# reading an unwanted one away. Memory: nothing kept between requests; a body is checked in
+# place by shared.jsonck before json.loads builds the one parsed copy; streamed reads take at
+# most READ_CHUNK bytes at a time.
 import asyncio
 import gc
 
@@ -20,6 +21,8 @@ MAX_HEADERS = 32           # header lines; more -> 431
 MAX_BODY = 16 * 1024       # bodies read into RAM (routes may stream larger ones)
 MAX_JSON = 2048            # bodies read for a route (config, sim, sessions) unless it asks more
 MAX_DRAIN = 1 << 20        # bytes of a too large body read away before its 413
+MAX_STREAM = 4 << 20       # default limit of a route that streams its body (allow_big_body)
+READ_CHUNK = 512           # bytes asked of a streamed body at a time
 LINE_MS = 5000             # a new connection must send its request line within this
 HEAD_MS = 5000             # then the rest of its headers within this
 BODY_MS = 10000            # then a body of up to MAX_BODY bytes within this
@@ -57,12 +60,30 @@ def json_body(request):
     return v
 
 
+async def read(stream, n):
+    """Up to n bytes of a streamed body; asyncio.TimeoutError when the client is silent for
+    READ_MS (a stalled upload ends and frees what it holds)."""
+    return await asyncio.wait_for_ms(stream.read(n), READ_MS)
+
+
+async def read_exactly(stream, buf):
+    """Fill memoryview/bytearray buf from stream (READ_MS per read); EOFError when the
+    client stops short, asyncio.TimeoutError when it stalls."""
+    got, n = 0, len(buf)
+    while got < n:
+        c = await read(stream, min(n - got, READ_CHUNK))
+        if not c:
+            raise EOFError()
+        buf[got:got + len(c)] = c
+        got += len(c)
+
+
 async def drain(stream, n):
     """Read and drop n more body bytes (each read within READ_MS), so the client gets our
     answer instead of a reset. Returns False when the client stopped sending."""
     try:
         while n > 0:
-            c = await asyncio.wait_for_ms(stream.read(min(n, 512)), READ_MS)
+            c = await read(stream, min(n, READ_CHUNK))
             if not c:
                 return False
             n -= len(c)

@@ -27,9 +27,9 @@ class Inference:
         self._broadcast = broadcast   # broadcast(dict): queue a control message to clients
         self._ev = asyncio.Event()
         self._key = None              # (framer, store.changed) the buffers were made for
-        self._cur = self._next = None
+        self.window = self._next = None   # window: the one classified now (node reads it)
         self._pending = None          # seq of the window waiting in self._next
-        self.fe = self._feat = self._q = self._scores = None
+        self.fe = self.features = self._q = self._scores = None   # features: node reads them
         self._hist = []
         self.last = None              # last prediction message
         self.skipped = 0
@@ -47,7 +47,7 @@ class Inference:
             return
         if self._next is None or len(self._next) != len(fr.samples):
             self._next = zeros("h", len(fr.samples))
-            self._cur = zeros("h", len(fr.samples))
+            self.window = zeros("h", len(fr.samples))
         if self._pending is not None:
             self.skipped += 1          # not yet taken: replaced by the newer window
         self._next[:] = fr.samples
@@ -63,7 +63,7 @@ class Inference:
             return self.problem
         self._key = key
         self._hist = []
-        self.fe = self._feat = self._q = self._scores = None
+        self.fe = self.features = self._q = self._scores = None
         gc.collect()
         why = m.fits(MS.expectations(self.acq))
         if why:
@@ -72,7 +72,7 @@ class Inference:
         a = self.acq
         chans = list(a.sensor.channels)
         self.fe = FeatureExtractor(len(chans), a.cfg["window"], a.rate())
-        self._feat = self.fe.new_output()
+        self.features = self.fe.new_output()
         self._q = zeros("h", m.n_features)
         self._scores = array("f", [0.0] * m.n_classes)
         gc.collect()
@@ -86,7 +86,7 @@ class Inference:
                 while self._pending is not None:
                     seq = self._pending
                     self._pending = None
-                    self._cur, self._next = self._next, self._cur
+                    self.window, self._next = self._next, self.window
                     self._classify(seq)
                     await asyncio.sleep_ms(0)
             except asyncio.CancelledError:
@@ -106,8 +106,8 @@ class Inference:
             return
         t0 = time.ticks_us()
         fe = self.fe
-        fe.compute(self._cur, self._feat, self.acq.sensor.scale)
-        m.quant.quantize_into(self._feat, self._q)
+        fe.compute(self.window, self.features, self.acq.sensor.scale)
+        m.quant.quantize_into(self.features, self._q)
         scores = self._scores
         raw = m.predict(self._q, scores)
         ms = time.ticks_diff(time.ticks_us(), t0) / 1000

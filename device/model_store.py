@@ -273,7 +273,7 @@ class Store:
         """Load the stored model if valid; drop a leftover temp file from a cut-off write."""
         if _exists(self.tmp):
             print("motebook: removing an unfinished model upload (%s)" % self.tmp)
-            _remove(self.tmp)
+            self.discard_upload()
         if not _exists(self.path):
             return
         try:
@@ -285,6 +285,10 @@ class Store:
         except (ValueError, OSError, MemoryError) as e:
             self.problem = "stored model not loaded: %s" % e
             print("motebook:", self.problem)
+
+    def discard_upload(self):
+        """Remove the temp file of an upload (a refused or cut one); nothing if none."""
+        _remove(self.tmp)
 
     def _set(self, loaded):
         self.current = loaded
@@ -306,20 +310,21 @@ class Store:
         except ValueError as e:   # the C loader disagreeing with our checker
             raise ValueError("model not loadable: %s" % e)
         os.rename(self.tmp, self.path)
-        _sync()
+        sync()
         self._set(new)
         return new
 
     def remove(self):
         _remove(self.path)
-        _sync()
+        sync()
         self.current = None
         self.problem = None
         self.changed += 1
         gc.collect()
 
 
-def _sync():
+def sync():
+    """Flush the flash filesystem (ESP32) after a rename; nothing where os has no sync."""
     s = getattr(os, "sync", None)   # ESP32: flush the flash filesystem; absent on unix
     if s is not None:
         s()

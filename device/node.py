@@ -136,9 +136,9 @@ class Node:
             if scores[c] > top:
                 top = scores[c]
         if self.settings["history"]["enabled"]:
-            self.hist.add(seq, idx, top, inf._feat, inf.fe.per_axis, m, inf.acq)
+            self.hist.add(seq, idx, top, inf.features, inf.fe.per_axis, m, inf.acq)
         if top < self.settings["flagged"]["threshold"]:
-            self.flagged.check(seq, idx, top, scores, inf._cur, m, inf.acq)
+            self.flagged.check(seq, idx, top, scores, inf.window, m, inf.acq)
         if idx < 31:
             self._counts[idx] += 1
         self._top += top

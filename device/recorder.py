@@ -43,14 +43,6 @@ def unload_labels():
     sys.modules.pop("labels", None)
 
 
-def _flash_free(path):
-    try:
-        st = os.statvfs(path)
-        return st[1] * st[4]
-    except (AttributeError, OSError):
-        return None
-
-
 class Recorder:
     def __init__(self, dev, data_dir):
         self.dev = dev
@@ -81,7 +73,7 @@ class Recorder:
     def status(self):
         self.check()
         return {"storage_used": self.store.used, "storage_budget": self.budget(),
-                "flash_free": _flash_free(self.store.root), "recording": self.sid,
+                "flash_free": self.store.flash_free(), "recording": self.sid,
                 "recording_error": self.error}
 
     def windows(self):
@@ -131,7 +123,7 @@ class Recorder:
             raise RecordingError(507, "storage budget reached (%d of %d bytes used): delete "
                                  "sessions or raise storage_budget" % (self.store.used,
                                                                        self.budget()))
-        free = _flash_free(self.store.root)
+        free = self.store.flash_free()
         if free is not None and free < FLASH_RESERVE + rs:
             raise RecordingError(507, "flash full (%d bytes free)" % free)
         self._buf = self._pool if rs <= len(self._pool) else bytearray(rs)
@@ -312,7 +304,7 @@ class Recorder:
         self._flushes += 1
         if self._free is not None:
             if self._flushes % _STATVFS_EVERY == 0:
-                self._free = _flash_free(self.store.root)
+                self._free = self.store.flash_free()
             if self._free is not None and self._free - FLASH_RESERVE < fit * rs:
                 fit = max(0, (self._free - FLASH_RESERVE) // rs)
                 err = "flash full"

@@ -3,9 +3,12 @@
 # capped line lengths, header count and path length, the Host check, at most MAX_CONNS
 # connections at once (the oldest one still sending its request after EVICT_AFTER_MS makes
 # room, else newcomers wait in the listen backlog), and an accept loop that survives
-# MemoryError and running out of sockets. Routes match without `re` (urlmatch.py). Memory: one small _Conn per
-# connection, lines read with a length limit; a body goes to RAM only when the app asks
-# (read_body), up to a limit.
+# MemoryError and running out of sockets. Routes match without `re` (urlmatch.py). The app's
+# rules for routes live here too: @app.guard (the access token, Microdot's @auth style: one
+# check for every route that needs it), @app.own_body and allow_big_body (who reads a body,
+# up to what). Memory: one small _Conn per connection, lines read with a length limit; a body
+# goes to RAM only for a request with the token, when the app asks (read_body), up to a
+# limit; the guard and body rules are one dict entry per route, not a closure.
 import asyncio
 import gc
 import socket
@@ -15,6 +18,7 @@ import time
 from microdot import Microdot, Request, Response, abort
 from microdot.microdot import NoCaseDict
 
+import auth
 import hosts
 import httpd as H
 from urlmatch import Pattern
@@ -64,11 +68,15 @@ class _Conn:
 
 
 class App(Microdot):
-    def __init__(self):
+    def __init__(self, token=None):
         super().__init__()
+        self.token = token            # the access token (auth.py) the guard asks for
         self.conns = []               # _Conn, oldest first; at most MAX_CONNS
         self._own = []                # handlers marked own_body
+        self._guarded = {}            # handler -> None (always) or when(request): needs token
+        self._big = {}                # (method, path) -> largest body taken as a stream
         self.counts = {"timeouts": 0, "evicted": 0, "refused": 0, "accept_errors": 0}
+        self.before_request(self._before)
 
     # -- routes: Microdot's decorators, our matcher
     def route(self, url_pattern, methods=None):
@@ -105,6 +113,50 @@ class App(Microdot):
 
     def owns_body(self, req):
         return req.route in self._own
+
+    def guard(self, f, when=None):
+        """Route decorator (Microdot's @auth style): the route answers only a request that
+        carries the access token, else 401 {"error": why} before the handler runs (a body
+        larger than the close reads away, on a route that streams it, is read away first).
+        when(request) -> bool, if given, says which requests of the route need it
+        (app.guard(handler, when=...))."""
+        self._guarded[f] = when
+        return f
+
+    def allow_big_body(self, method, path, limit=H.MAX_STREAM):
+        """Microdot refuses bodies over Request.max_content_length (16 KB) before routing; the
+        route named here (a path ending in "/": every path under it) takes up to limit bytes,
+        as a stream (bodies over max_body_length are not read for the handler)."""
+        self._big[(method, path)] = limit
+
+    async def dispatch_request(self, req):
+        if req is not None and self._big:
+            big = self._big.get((req.method, req.path))
+            if big is None:          # a prefix ending in "/" (e.g. /api/notebooks/<name>)
+                for (m, p), v in self._big.items():
+                    if m == req.method and p[-1] == "/" and req.path.startswith(p):
+                        big = v
+            if big:
+                req.max_content_length = big
+        return await super().dispatch_request(req)
+
+    async def _before(self, req):
+        # The guard, then the body: a body is read into RAM only for a request with the
+        # token (every route taking one needs it), so no one else can make the device
+        # allocate for it; up to httpd.MAX_JSON bytes, unless the route reads its own.
+        n = req.content_length
+        when = self._guarded.get(req.route, False)
+        needs = when is None or (when is not False and when(req))
+        if not needs and not n:
+            return None
+        why = auth.check(req.headers, self.token)
+        if why and needs:
+            if n > H.MAX_BODY:   # (a streamed upload) the client gets the 401, not a reset
+                await H.drain(req.stream, n)
+            return H.err(401, why)
+        if n and not why and not self.owns_body(req):
+            await self.read_body(req)
+        return None
 
     async def read_body(self, req, limit=H.MAX_JSON):
         """Read the body of a PUT, POST or PATCH into request.body within BODY_MS (else 408),

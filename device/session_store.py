@@ -156,6 +156,14 @@ class Store:
         out.sort()
         return out
 
+    def flash_free(self):
+        """Free bytes of the filesystem holding the sessions (statvfs), None if unknown."""
+        try:
+            st = os.statvfs(self.root)
+            return st[1] * st[4]
+        except (AttributeError, OSError):
+            return None
+
     def chunk_path(self, sid, i):
         return self.path(sid, "%04d.rec" % i)
 

@@ -42,7 +42,7 @@ async def main():
     out["after_burst"] = [inf.skipped, inf.classified, [m["seq"] for m in sent]]
     inf.notify(13)
     await asyncio.sleep_ms(20)
-    out["same_buffers"] = inf._cur is buf or inf._next is buf
+    out["same_buffers"] = inf.window is buf or inf._next is buf
     out["last"] = sent[-1]
     out["status"] = inf.status()
     t.cancel()
