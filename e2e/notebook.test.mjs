@@ -2,7 +2,9 @@
 // cells reach the device's sessions through the motebook API in a worker interpreter) and
 // draws a plot; an error shows its traceback with the cell's line; an endless loop is stopped
 // and the next cell runs; edits survive a reload and appear in a second browser (the device
-// keeps notebooks); the .ipynb export passes nbformat.validate and imports back unchanged.
+// keeps notebooks: every source, and the outputs that fit, the rest kept in the browser that
+// ran them); a notebook too large for the device says so; the .ipynb export passes
+// nbformat.validate and imports back unchanged.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,15 +18,20 @@ import { Notebook } from "./lib/notebook.mjs";
 
 let device, browser, dir;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// the device's notebook limit (shared/limits.py)
+const MAX_NB = Number(execFileSync(join(ROOT, ".venv", "bin", "python"), ["-c",
+  "from shared.limits import MAX_NOTEBOOK_BYTES as M; print(M)"], { cwd: ROOT }).toString());
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "motebook-nb-"));
   device = await new Device().start();
   await device.configure({ hop: 32 });
-  for (const act of ["idle", "shaking"]) {          // two labelled sessions to look at
+  // two labelled sessions to look at; the starter plots the last, long enough that the run
+  // notebook passes the device's limit with its outputs
+  for (const [act, ms] of [["idle", 2500], ["shaking", 8000]]) {
     await device.api("PUT", "/api/sim", { activity: act });
     const r = await device.api("POST", "/api/sessions", { label: act });
-    await sleep(2500);
+    await sleep(ms);                                   // (the recording's length)
     await device.api("POST", `/api/sessions/${r.json.id}/stop`);
   }
   browser = await launch();
@@ -92,6 +99,7 @@ test("notebook: starter with a plot, traceback lines, stop an endless loop, save
   assert.ok(plots.length >= 2, "the recording and the feature scatter are plotted");
   assert.ok(await page.locator("#nb-cells .out .js-plotly-plot").count() >= 2, "drawn by plotly");
   assert.match(code.at(-1).outputs.map((o) => o.text).join(""), /by session|no estimate|label windows/);
+  assert.ok(JSON.stringify(n.cells).length > MAX_NB, "with its outputs, the run starter passes the device's limit");
 
   // an error: the traceback names the cell's line
   let id = await runNew(page, nb, "x = 1\ny = 0\nx / y");
@@ -122,17 +130,39 @@ test("notebook: starter with a plot, traceback lines, stop an endless loop, save
   assert.equal(out.at(-1).text, "(2, True)");
   await shoot(page, "step-notebook");
 
-  // saved: in this browser and on the device, so a reload and a second browser see the edits
-  await page.waitForFunction(() => /saved in this browser and on the device/.test(
-    window.motebook.state().notebook.saved || ""), null, { timeout: 20000 });
-  await sleep(2500);                                   // (the autosave after the last run)
-  const sources = (await nbState(nb)).cells.map((c) => c.source);
+  // saved: in this browser and on the device (every source; the outputs that fit), so a
+  // reload and a second browser see the edits
+  const ran = await nbState(nb);
+  const sources = ran.cells.map((c) => c.source);
   assert.ok(sources.some((s) => s.startsWith("while True")));
+  let stored = null;
+  for (const deadline = Date.now() + 30000; ; await sleep(200)) {      // (the autosave after the last run)
+    const r = await device.api("GET", "/api/notebooks/starter");
+    stored = r.status === 200 ? r : null;
+    if (stored && JSON.stringify(r.json.cells.map((c) => c.source)) === JSON.stringify(sources)) break;
+    assert.ok(Date.now() < deadline, `the device's copy never had the page's sources (${r.status})`);
+  }
+  assert.ok(Buffer.byteLength(stored.text) <= MAX_NB);
+  const trimmed = stored.json.cells.filter((c) => c.metadata.motebook?.trimmed);
+  assert.ok(trimmed.length >= 1, "the plot that does not fit stays in this browser");
+  for (const c of trimmed) {
+    assert.match(c.outputs[0].text, /kept in the browser that ran this cell/);
+    assert.ok(ran.cells.find((x) => x.id === c.id).outputs.some((o) => o.kind === "plot"), "the page still has it");
+  }
+  assert.ok(stored.json.cells.some((c) => (c.outputs || []).some((o) => o.output_type === "stream" && /2 sessions/.test(o.text))),
+    "small outputs are on the device");
+  await page.waitForFunction(() => { const n = window.motebook.state().notebook;
+    return n.saved_device === true && /^saved in this browser and on the device/.test(n.saved || ""); }, null, { timeout: 20000 });
+  assert.match(await page.textContent("#nb-saved"), /^saved in this browser and on the device \(the outputs of \d+ cells?, \d+ KB, only in this browser/);
+  await shoot(page, "step-notebook-saved");
+  const plotCells = ran.cells.filter((c) => (c.outputs || []).some((o) => o.kind === "plot")).map((c) => c.id);
   await page.reload();
   await nb.waitBooted();
   await nb.step("notebook");
   await page.waitForFunction(() => (window.motebook.state().notebook || {}).cells?.length > 0, null, { timeout: 30000 });
   assert.deepEqual((await nbState(nb)).cells.map((c) => c.source), sources, "edits survive a reload");
+  assert.deepEqual((await nbState(nb)).cells.filter((c) => (c.outputs || []).some((o) => o.kind === "plot")).map((c) => c.id),
+    plotCells, "this browser gives the plots the device did not keep back");
   const other = await launch();
   try {
     const p2 = await other.context.newPage();
@@ -142,6 +172,9 @@ test("notebook: starter with a plot, traceback lines, stop an endless loop, save
     await nb2.step("notebook");
     await p2.waitForFunction(() => (window.motebook.state().notebook || {}).cells?.length > 0, null, { timeout: 30000 });
     assert.deepEqual((await nbState(nb2)).cells.map((c) => c.source), sources, "a second browser sees them");
+    await p2.waitForFunction((id) => /kept in the browser that ran this cell/.test(
+      document.getElementById(`out-${id}`)?.textContent || ""), trimmed[0].id, { timeout: 10000 });
+    await shoot(p2, "step-notebook-other-browser");
   } finally { await other.close(); }
 
   // .ipynb: export validates with nbformat, imports back as the same notebook
@@ -161,6 +194,28 @@ test("notebook: starter with a plot, traceback lines, stop an endless loop, save
   assert.notEqual(again.metadata.motebook.name, exported.metadata.motebook.name);
   again.metadata.motebook.name = exported.metadata.motebook.name;
   assert.deepEqual(again, exported, "imported back unchanged");
+
+  // a notebook whose code alone passes the device's limit: kept in this browser, and said why
+  await page.fill('form[data-form="nb-new"] input[name="name"]', "big");
+  await page.press('form[data-form="nb-new"] input[name="name"]', "Enter");
+  await page.waitForFunction(() => window.motebook.state().notebook.name === "big" && !!document.querySelector("#nb-cells textarea"));
+  const first = (await nbState(nb)).cells[0].id;
+  await page.fill(`#src-${first}`, "# a long comment\n".repeat(Math.ceil(MAX_NB / 17) + 100));
+  await page.click('#nb-root button[data-act="notebook.save"]');
+  await page.waitForFunction(() => window.motebook.state().notebook.saved_device === false, null, { timeout: 20000 });
+  assert.match(await page.textContent("#nb-saved"),
+    new RegExp(`^saved in this browser only: its code and text take \\d+ KB, the device keeps notebooks of up to ${MAX_NB / 1024} KB$`));
+  assert.equal(await page.getAttribute("#nb-saved", "class"), "err");
+  const onDevice = await device.api("GET", "/api/notebooks/big");     // (the empty one it began as)
+  assert.ok(onDevice.status === 200 && onDevice.json.cells[0].source.length < 100);
+  await shoot(page, "step-notebook-browser-only");
+  const long = (await nbState(nb)).cells[0].source;
+  await page.reload();                                 // this browser's newer copy wins
+  await nb.waitBooted();
+  await nb.step("notebook");
+  await page.waitForFunction(() => (window.motebook.state().notebook || {}).cells?.length > 0, null, { timeout: 30000 });
+  assert.equal((await nbState(nb)).name, "big");
+  assert.equal((await nbState(nb)).cells[0].source, long);
   writeFileSync(join(ROOT, "e2e", "results", "notebook.json"), JSON.stringify({ ready_ms: readyMs }));
   console.log(`# notebook ready ${readyMs} ms after opening the step`);
   assert.deepEqual(errors, []);

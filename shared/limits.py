@@ -23,6 +23,8 @@ MAX_TREES = 1024
 
 # notebooks (the page's, kept on the device too)
 MAX_NOTEBOOK_BYTES = 64 * 1024      # one notebook (.ipynb)
+NOTEBOOK_OUTPUT_BYTES = 16 * 1024   # outputs of one notebook the page sends to the device (the
+                                    # rest stay in the browser that ran the cells)
 NOTEBOOK_BUDGET = 256 * 1024        # all notebooks on the device
 MAX_NOTEBOOKS = 32
 MAX_NOTEBOOK_NAME = 40

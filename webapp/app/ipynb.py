@@ -2,8 +2,9 @@
 # ("code" | "markdown"), "source", "count", "outputs"} with outputs {"kind": "text" | "result"
 # | "error" | "html" | "plot", ...}; a notebook exported, imported and exported again is the
 # same document. Plots travel as plotly JSON (application/vnd.plotly.v1+json), which Jupyter
-# with plotly shows. Pure data handling, tested on CPython with nbformat.validate.
-# Memory: one notebook's dicts.
+# with plotly shows. The device's copy (device_copy) keeps every source and the outputs that
+# fit a budget; the others stay in the browser that ran them (restore). Pure data handling,
+# tested on CPython with nbformat.validate. Memory: one notebook's dicts.
 import json
 
 NBFORMAT, MINOR = 4, 5
@@ -46,7 +47,8 @@ def to_ipynb(name, cells):
     out = []
     for c in cells:
         if c["type"] == "code":
-            out.append({"cell_type": "code", "id": c["id"], "metadata": {},
+            meta = {"motebook": {"trimmed": c["trimmed"]}} if c.get("trimmed") else {}
+            out.append({"cell_type": "code", "id": c["id"], "metadata": meta,
                         "source": c["source"], "execution_count": c.get("count"),
                         "outputs": [_output(o, c.get("count")) for o in c.get("outputs") or ()]})
         else:
@@ -110,7 +112,55 @@ def loads(text, fallback_name="imported"):
             cell["count"] = c.get("execution_count")
             cell["outputs"] = [_cell_output(o) for o in c.get("outputs") or ()
                                if isinstance(o, dict)]
+            trimmed = ((c.get("metadata") or {}).get("motebook") or {}).get("trimmed")
+            if isinstance(trimmed, int) and trimmed > 0:
+                cell["trimmed"] = trimmed
         cells.append(cell)
     meta = doc.get("metadata") or {}
     name = (meta.get("motebook") or {}).get("name") or fallback_name
     return name, cells
+
+
+def _size(obj):
+    return len(json.dumps(obj).encode())
+
+
+def device_copy(name, cells, max_bytes, max_outputs):
+    """(text, trimmed cells, their output bytes) of the notebook as the device keeps it:
+    every source, and the outputs of as many cells as fit max_outputs bytes in all (smallest
+    first); a cell whose outputs do not fit shows a line saying where they are and is marked
+    "trimmed" (its outputs' bytes). text is None when the notebook still passes max_bytes."""
+    sizes = sorted((_size(c["outputs"]), k) for k, c in enumerate(cells)
+                   if c["type"] == "code" and c.get("outputs") and not c.get("trimmed"))
+    used, cut = 0, {}
+    for n, k in sizes:
+        if used + n <= max_outputs:
+            used += n
+        else:
+            cut[k] = n
+    out = []
+    for k, c in enumerate(cells):
+        if k in cut:
+            c = dict(c)
+            c["trimmed"] = cut[k]
+            c["outputs"] = [{"kind": "text", "text": TRIMMED % ((cut[k] + 1023) // 1024)}]
+        out.append(c)
+    text = dumps(name, out)
+    return (text if len(text.encode()) <= max_bytes else None), len(cut), sum(cut.values())
+
+
+TRIMMED = ("(outputs of %d KB kept in the browser that ran this cell, not on the device: "
+           "run the cell to see them here)\n")
+
+
+def restore(cells, kept):
+    """Gives the trimmed cells of a device copy their outputs back from kept (this browser's
+    copy of the same notebook), where the cell's source is still the same."""
+    by_id = dict((c["id"], c) for c in kept)
+    for c in cells:
+        k = by_id.get(c["id"])
+        if c.get("trimmed") and k is not None and k["source"] == c["source"] and \
+                not k.get("trimmed"):
+            c["outputs"], c["count"] = k.get("outputs") or [], k.get("count")
+            del c["trimmed"]
+    return cells

@@ -3,9 +3,10 @@
 # API, nb/motebook.py), one cell at a time; a long or endless cell is stopped by ending that
 # worker (variables are lost, the notebook is not; chosen over an interrupt because the
 # webassembly port cannot be interrupted from JavaScript while Python runs). Notebooks are saved
-# in this browser (IndexedDB) and on the device (/api/notebooks), exported and imported as
-# .ipynb (app/ipynb.py). Actions "notebook.*" on the "notebook" part; app/view_notebook.py
-# draws it. Memory: the open notebook's cells and outputs.
+# whole in this browser (IndexedDB) and on the device (/api/notebooks) with every source and
+# the outputs that fit shared/limits (the rest stay in this browser, restored on loading);
+# exported and imported as .ipynb (app/ipynb.py). Actions "notebook.*" on the "notebook" part;
+# app/view_notebook.py draws it. Memory: the open notebook's cells and outputs.
 import asyncio
 import json
 
@@ -14,9 +15,11 @@ from jsffi import create_proxy
 
 from app import dataset as DS
 from app import ipynb
+from shared.limits import MAX_NOTEBOOK_BYTES, NOTEBOOK_OUTPUT_BYTES
 
 LAST_KEY = "motebook.notebook"
 EXPORT = "/nb_export.ipynb"
+DEVICE = "/nb_device.ipynb"     # the device's copy (outputs bounded)
 IMPORT = "/nb_import.ipynb"
 SAVE_S = 2                  # edits are saved this long after they stop
 STARTER_NAME = "starter"
@@ -162,6 +165,7 @@ class Notebooks:
         self.st["counter"] = self.st.get("counter", 0) + 1
         c["count"] = self.st["counter"]
         c["outputs"] = []
+        c.pop("trimmed", None)
         c["running"] = True
         self.running = cid
         self._outputs(c)
@@ -240,12 +244,20 @@ class Notebooks:
         return names
 
     async def load(self, name):
-        st, js, text = await DS.request("GET", "/api/notebooks/" + _quote(name))
-        if st != 200:
-            text = await self.t.ds.get("nb:" + name)
+        local = await self.t.ds.get("nb:" + name)
+        st, text = 0, None
+        if not (local and await self.t.ds.get("nb-dev:" + name) == "false"):
+            st, js, text = await DS.request("GET", "/api/notebooks/" + _quote(name))
+        if st != 200:                        # (or this browser saved a newer one, too large)
+            text = local
             if not text:
                 raise ValueError("no notebook %r here or on the device" % name)
         _, cells = ipynb.loads(text, name)
+        if local and text is not local:      # outputs the device did not keep, from here
+            try:
+                ipynb.restore(cells, ipynb.loads(local, name)[1])
+            except ValueError:
+                pass
         self.queue, self.running = [], None
         self.B.update("notebook", name=name, cells=cells, counter=0)
         self._structure()
@@ -257,7 +269,8 @@ class Notebooks:
         name = self.st["name"]
         if not name:
             return
-        text = ipynb.dumps(name, [_saved(c) for c in self.st["cells"]])
+        saved = [_saved(c) for c in self.st["cells"]]
+        text = ipynb.dumps(name, saved)
         await self.t.ds.put("nb:" + name, text)
         names = self.st["names"]
         if name not in names:
@@ -266,14 +279,33 @@ class Notebooks:
         await self.t.ds.put("nb:names", json.dumps(names))
         with open(EXPORT, "w") as f:
             f.write(text)
-        r = json.loads(await self.t.upload("/api/notebooks/" + _quote(name), EXPORT, "PUT",
-                                           "application/json"))
         self._dirty_at = None
+        dev, cut, cut_bytes = ipynb.device_copy(name, saved, MAX_NOTEBOOK_BYTES,
+                                                NOTEBOOK_OUTPUT_BYTES)
+        if dev is None:                  # even without outputs
+            await self.t.ds.put("nb-dev:" + name, "false")
+            least = ipynb.device_copy(name, saved, 1 << 30, 0)[0]
+            self.B.update("notebook", saved_device=False, saved=(
+                "saved in this browser only: its code and text take %d KB, the device keeps "
+                "notebooks of up to %d KB" % (_kb(len(least.encode())),
+                                              MAX_NOTEBOOK_BYTES // 1024)))
+            return
+        with open(DEVICE, "w") as f:
+            f.write(dev)
+        r = json.loads(await self.t.upload("/api/notebooks/" + _quote(name), DEVICE, "PUT",
+                                           "application/json"))
+        await self.t.ds.put("nb-dev:" + name, json.dumps(r["status"] == 200))
         if r["status"] == 200:
-            self.B.update("notebook", saved="saved in this browser and on the device")
+            self.B.update("notebook", saved_device=True, saved=(
+                "saved in this browser and on the device" + (
+                    "" if not cut else " (the outputs of %d cell%s, %d KB, only in this "
+                    "browser: the device keeps %d KB of outputs per notebook)" % (
+                        cut, "" if cut == 1 else "s", _kb(cut_bytes),
+                        NOTEBOOK_OUTPUT_BYTES // 1024))))
         else:
-            self.B.update("notebook", saved="saved in this browser only (device: %s)" % (
-                DS._error(r["status"], _js(r["text"]), r["text"])))
+            self.B.update("notebook", saved_device=False, saved=(
+                "saved in this browser only: the device refused it (%s)" % DS._error(
+                    r["status"], _js(r["text"]), r["text"])))
         self.B.touch("notebook")
 
     async def open(self, a=None):
@@ -316,6 +348,7 @@ class Notebooks:
         name = self.st["name"]
         await DS.request("DELETE", "/api/notebooks/" + _quote(name))
         await self.t.ds.del_("nb:" + name)
+        await self.t.ds.del_("nb-dev:" + name)
         names = [n for n in self.st["names"] if n != name]
         await self.t.ds.put("nb:names", json.dumps(names))
         self.B.update("notebook", names=names, name=None)
@@ -355,6 +388,10 @@ class Notebooks:
 def _saved(c):
     """A cell as saved: without the page's own flags."""
     return dict((k, v) for k, v in c.items() if k not in ("running", "edit"))
+
+
+def _kb(n):
+    return (n + 1023) // 1024
 
 
 def _js(text):

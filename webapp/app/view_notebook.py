@@ -60,12 +60,13 @@ def _bar(st):
         '</div><div class="nb-bar"><span class="pill %s" id="nb-kernel">kernel: %s</span>'
         '<button type="button" data-act="notebook.run" id="nb-run-all">&#9654;&#9654; run all'
         '</button><button type="button" data-act="notebook.stop" id="nb-stop">&#9632; stop'
-        '</button><small>%s</small></div><p class="msg" id="nb-message"></p>'
+        '</button><small id="nb-saved"%s>%s</small></div><p class="msg" id="nb-message"></p>'
         '<div id="nb-cells"></div>'
         '<div class="nb-bar"><button type="button" data-act="notebook.add" data-type="code">'
         '+ code</button><button type="button" data-act="notebook.add" data-type="markdown">'
         '+ text</button></div>'
         % (opts, IMPORT, "on" if k == "ready" else ("rec" if k == "busy" else ""), esc(k),
+           ' class="err"' if st.get("saved_device") is False else "",
            esc(st.get("saved") or "")))
 
 
@@ -134,7 +135,7 @@ def _outputs(c, view):
 def draw(st, view):
     nb = st["notebook"]
     root = document.getElementById("nb-root")
-    bar = (nb["name"], tuple(nb["names"]), nb["kernel"], nb.get("saved"))
+    bar = (nb["name"], tuple(nb["names"]), nb["kernel"], nb.get("saved"), nb.get("saved_device"))
     if _drawn["bar"] != bar or document.getElementById("nb-cells") is None:
         root.innerHTML = _bar(nb)
         _drawn["bar"] = bar

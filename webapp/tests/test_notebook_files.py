@@ -90,6 +90,32 @@ def test_ipynb_validates_and_imports_back_unchanged():
             raise AssertionError("accepted %r" % bad)
 
 
+def test_the_device_copy_keeps_sources_and_bounded_outputs():
+    cells = _cells()
+    big = {"kind": "plot", "fig": {"data": [{"type": "scatter", "y": list(range(20000))}]}}
+    cells.append({"id": "c5", "type": "code", "source": "big", "count": 5, "outputs": [big]})
+    full = ipynb.dumps("run", cells)
+    assert len(full) > 64 * 1024
+    text, cut, cut_bytes = ipynb.device_copy("run", cells, 64 * 1024, 16 * 1024)
+    assert len(text.encode()) <= 64 * 1024 and cut == 1 and cut_bytes > 64 * 1024
+    nbformat.validate(nbformat.reads(text, as_version=4))
+    name, dev = ipynb.loads(text)
+    assert [c["source"] for c in dev] == [c["source"] for c in cells]     # every source
+    assert dev[:4] == _cells()                                             # small outputs kept
+    assert dev[4]["trimmed"] == cut_bytes and "kept in the browser" in dev[4]["outputs"][0]["text"]
+    assert cells[4]["outputs"] == [big] and "trimmed" not in cells[4]      # (not changed)
+    # this browser gives the outputs back; an edited cell keeps the note
+    assert ipynb.restore(ipynb.loads(text)[1], cells) == cells
+    edited = [dict(c) for c in cells]
+    edited[4]["source"] = "big + 1"
+    assert ipynb.restore(ipynb.loads(text)[1], edited)[4]["outputs"] == dev[4]["outputs"]
+    # a device copy saved again stays as it is; sources past the limit give no copy at all
+    assert ipynb.device_copy("run", dev, 64 * 1024, 16 * 1024)[0] == text
+    huge = [{"id": "c1", "type": "code", "source": "#" * (65 * 1024), "count": None,
+             "outputs": []}]
+    assert ipynb.device_copy("huge", huge, 64 * 1024, 16 * 1024)[0] is None
+
+
 def test_markdown_is_escaped_and_rendered():
     html = markdown.render("# T <b>\n\nsome **bold** and *it* `x<y`\n\n- a\n- b\n\n1. one\n"
                            "[link](https://example.org) [no](javascript:alert(1))\n\n```\n<i>\n```")
