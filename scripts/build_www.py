@@ -15,9 +15,14 @@ docstrings and most of their indentation (flash is scarce; lines stay put). Incr
 non-zero above a budget: every asset on the device's flash (1 MB gzipped), and the first load
 of the live view (700 KB gzipped: what index.html references, PyScript and MicroPython; the
 training, notebook and kernel files glue.js loads later are not in it).
+The page's Python module lists are derived here from the imports (page_modules(), as
+build_fw.py does for the firmware): PyScript's boot files go into index.html's config, the
+groups loaded later (each named by the module the page's code asks for with net.need("...")) and
+the Notebook worker's list into modules.json, which glue.js reads.
 Usage: build_www.py [--out DIR] [--budget KB] [--first-load KB] [--verbose]
 """
 import argparse
+import ast
 import gzip
 import hashlib
 import json
@@ -33,7 +38,12 @@ MPY_OURS = os.path.join(ROOT, "build", "wasm", "web")
 PLOTLY = os.path.join(NM, "plotly.js-basic-dist-min", "plotly-basic.min.js")
 BUDGET_KB = 1000          # every asset on the flash
 FIRST_LOAD_KB = 700       # the live view's first load
-_LAZY = re.compile(r"<meta name=\"motebook-kernel\"[^>]*>")   # the notebook's worker
+# the notebook's worker and the lists of the modules loaded later
+_LAZY = re.compile(r"<meta name=\"motebook-(?:kernel|modules)\"[^>]*>")
+MODULES = "/modules.json"
+_BOOT = re.compile(r"(<script type=\"mpy\" src=\"\./app/main\.py\" config=')(.*?)('>)", re.S)
+_NEED = re.compile(r"\bneed\(((?:\s*\"[\w.]+\"\s*,?)+)\)")
+WORKER = ("kernel", "motebook")      # the Notebook's worker (webapp/nb/)
 
 # PyScript 0.7.31 files the page loads with our config (plugins disabled, JSON config):
 # checked in Chromium (e2e/stream.test.mjs records every request; bench_boot.mjs lists them).
@@ -85,6 +95,100 @@ def sources():
     for f in ("micropython.mjs", "micropython.wasm"):
         yield "/mpy/" + f, os.path.join(mpy, f)
     yield "/vendor/plotly-basic.min.js", PLOTLY
+
+
+# ---- the page's Python modules, from their imports ---------------------------------------
+def _module_files():
+    """module name -> (source file, FS path in the interpreter, page URL): app.* (webapp/app),
+    shared.* and the worker's own modules (webapp/nb, at the FS root)."""
+    out = {}
+    for pkg, folder in (("app", os.path.join(ROOT, "webapp", "app")),
+                        ("shared", os.path.join(ROOT, "shared"))):
+        url = "./app/" if pkg == "app" else "./shared/"
+        for f in sorted(os.listdir(folder)):
+            if f.endswith(".py") and not f.startswith("test"):
+                stem = f[:-3]
+                name = pkg if stem == "__init__" else pkg + "." + stem
+                out[name] = (os.path.join(folder, f), "/%s/%s" % (pkg, f), url + f)
+    for stem in WORKER:
+        out[stem] = (os.path.join(ROOT, "webapp", "nb", stem + ".py"), "/%s.py" % stem,
+                     "./nb/%s.py" % stem)
+    return out
+
+
+def _imports(path, known):
+    """[(module, where)] of the modules of ours a file imports; where: "top" (when the file is
+    imported), "fn" (inside a function), "need" (inside a function that first loads a group
+    with need(): the group's imports, not the caller's)."""
+    tree = ast.parse(open(path, "rb").read())
+    out = []
+
+    def visit(node, where):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                needs = any(isinstance(n, ast.Call) and "need" in (
+                    getattr(n.func, "attr", None), getattr(n.func, "id", None))
+                    for n in ast.walk(child))
+                visit(child, "need" if needs or where == "need" else "fn")
+                continue
+            names = []
+            if isinstance(child, ast.Import):
+                names = [a.name for a in child.names]
+            elif isinstance(child, ast.ImportFrom) and child.module and not child.level:
+                names = [child.module] + ["%s.%s" % (child.module, a.name) for a in child.names]
+            for i, n in enumerate(names):
+                if n in known:
+                    out.append((n, where))
+                elif n.split(".")[0] in ("app", "shared") and (
+                        n.rsplit(".", 1)[0] not in known or i and child.module in known
+                        and "." not in child.module):     # a package's names are modules
+                    raise SystemExit("build_www: %s imports %s, which does not exist" % (path, n))
+            visit(child, where)
+    visit(tree, "top")
+    return out
+
+
+def _closure(roots, edges, stop=()):
+    """roots and every module reached through edges(m) (not beyond the modules in stop)."""
+    seen, todo = set(), list(roots)
+    while todo:
+        m = todo.pop()
+        if m not in seen:
+            seen.add(m)
+            if m not in stop:
+                todo.extend(edges(m))
+            if "." in m:
+                todo.append(m.split(".")[0])       # its package's __init__
+    return seen
+
+
+def page_modules():
+    """{"boot": [...], "groups": {root: [...]}, "worker": [...], "files": {module: (source,
+    FS path, URL)}}: the modules PyScript loads before app/main.py runs (what it imports, and
+    what its functions import outside a need() group), each group the page's code asks for with
+    need("root", ...) (the root's imports minus the boot modules), and the Notebook worker's
+    (kernel and motebook with all they import)."""
+    files = _module_files()
+    imports = {m: _imports(files[m][0], files) for m in files}
+    page_py = [files[m][0] for m in files if m not in WORKER]
+    roots = set()
+    for p in page_py:
+        for m in _NEED.finditer(open(p).read()):
+            for name in re.findall(r"\"([\w.]+)\"", m.group(1)):
+                if name not in files:
+                    raise SystemExit("build_www: %s needs %s, which does not exist" % (p, name))
+                roots.add(name)
+    every = lambda m: [n for n, _ in imports[m]]          # noqa: E731
+    # boot: app.main and what it imports at once; an import inside a function is a boot
+    # module's too unless a group holds it (that group is loaded before the function runs)
+    eager = _closure(["app.main"], lambda m: [n for n, w in imports[m] if w == "top"])
+    later = _closure(roots, every, stop=eager)
+    boot = _closure(["app.main"], lambda m: [n for n, w in imports[m]
+                                             if w == "top" or w == "fn" and n not in later])
+    groups = {r: sorted(_closure([r], every) - boot) for r in sorted(roots)}
+    worker = sorted(_closure(WORKER, every))
+    return {"boot": sorted(boot - {"app.main"}), "groups": groups, "worker": worker,
+            "files": files}
 
 
 def _read(path):
@@ -199,8 +303,8 @@ def plan():
     raw = {}
     for url, src in sources():
         raw[url] = _read(src)
-    referrers = sorted((u for u in raw if u.count("/") == 1 and u.endswith((".js", ".html"))),
-                       key=lambda u: u.endswith(".html"))      # glue.js before index.html
+    _module_lists(raw)
+    referrers = _referrers(raw)
     group_digest = {}
     for g in GROUPS:
         h = hashlib.sha256()
@@ -227,6 +331,40 @@ def plan():
         served = url if url == "/index.html" else _versioned(url, hashlib.sha256(data).hexdigest()[:10])
         out[url] = (served, data)
     return out
+
+
+def _module_lists(raw):
+    """index.html's PyScript config gets the boot files; modules.json the groups and the
+    worker's list ({URL: FS path}, URLs versioned like every other reference)."""
+    pm = page_modules()
+
+    def urls(mods):
+        return {pm["files"][m][2]: pm["files"][m][1] for m in mods}
+    raw[MODULES] = (json.dumps({"groups": {r: urls(ms) for r, ms in pm["groups"].items()},
+                                "worker": urls(pm["worker"])}, sort_keys=True, indent=0)
+                    + "\n").encode()
+    text, n = _BOOT.subn(lambda m: m.group(1) + json.dumps(
+        dict(json.loads(m.group(2)), files=urls(pm["boot"])), indent=1) + m.group(3),
+        raw["/index.html"].decode())
+    if n != 1:
+        raise SystemExit("build_www: index.html has no <script type=\"mpy\" "
+                         "src=\"./app/main.py\" config='...'>")
+    raw["/index.html"] = text.encode()
+
+
+def _referrers(raw):
+    """The page files that reference others (index.html, the top-level .js, modules.json),
+    each after the ones it references (their versioned names go into it)."""
+    pending = [u for u in raw if u == MODULES or u.count("/") == 1 and u.endswith((".js", ".html"))]
+    order = []
+    while pending:
+        ready = sorted(u for u in pending if not any(
+            "./" + v[1:] in raw[u].decode() for v in pending if v != u))
+        if not ready:
+            raise SystemExit("build_www: %s refer to each other" % ", ".join(pending))
+        order += ready
+        pending = [u for u in pending if u not in ready]
+    return order
 
 
 def first_load(raw_index, manifest):
@@ -302,7 +440,7 @@ def build(out, budget_kb=BUDGET_KB, verbose=False, first_kb=FIRST_LOAD_KB):
 def _check_references(out, manifest):
     """Every ./relative reference of the page files (index.html, glue) must be served."""
     for url, e in manifest.items():
-        if url.count("/") != 1 or not url.endswith((".html", ".js")):
+        if url.count("/") != 1 or not url.endswith((".html", ".js", ".json")):
             continue
         with open(os.path.join(out, e["file"]), "rb") as f:
             data = f.read()

@@ -4,6 +4,7 @@
 // the IndexedDB cache, files between the browser and the FS (paths chosen by Python), plotly.js
 // loading and the notebook's worker interpreter. Memory: nothing per frame but the FS write.
 import { hooks } from "./pyscript/core.js";
+import { asset, request } from "./transport.js";
 
 const STAGE = "/stage.bin";          // the last binary frame, read by app/stream.py
 const TOKEN_KEY = "motebook.token";
@@ -68,92 +69,60 @@ setInterval(() => {
   if (ws.readyState === 1) ws.send(mb.py.ping());     // encoded by shared/protocol
 }, PING_MS);
 
-// ---- device requests with the stored token ----------------------------------------------
-const auth = () => ({ Authorization: `Bearer ${localStorage.getItem(TOKEN_KEY) || ""}` });
+// ---- device requests with the stored token (transport.js; decoded by app/net.py) ----------
+const token = () => localStorage.getItem(TOKEN_KEY) || "";
 /** JSON {status, text}; status 0 when the device could not be reached. */
-mb.request = async (method, path, body, type) => {
-  try {
-    const r = await fetch(path, { method, body: body ?? undefined, cache: "no-store",
-      headers: { ...auth(), ...(body ? { "Content-Type": type || "application/json" } : {}) } });
-    return JSON.stringify({ status: r.status, text: await r.text() });
-  } catch (e) { return JSON.stringify({ status: 0, text: "" }); }
-};
-/** POST the bytes Python wrote at fsPath: JSON {status, text}. */
-mb.upload = async (path, fsPath, method = "POST", type = "application/octet-stream", extra = "{}") => {
-  try {
-    const r = await fetch(path, { method, body: mb.interpreter.FS.readFile(fsPath),
-      headers: { ...auth(), "Content-Type": type, ...JSON.parse(extra) } });
-    return JSON.stringify({ status: r.status, text: await r.text() });
-  } catch (e) { return JSON.stringify({ status: 0, text: "" }); }
-};
-/** GET path into the FS at fsPath: JSON {status, bytes} or {status, error}. */
+mb.request = async (method, path, body, type) =>
+  JSON.stringify(await request(method, path, { body, type, token: token() }));
+/** Sends the bytes Python wrote at fsPath: JSON {status, text}. */
+mb.upload = async (path, fsPath, method = "POST", type = "application/octet-stream", extra = "{}") =>
+  JSON.stringify(await request(method, path, { body: mb.interpreter.FS.readFile(fsPath), type,
+    token: token(), headers: JSON.parse(extra) }));
+/** GET path into the FS at fsPath: JSON {status, bytes} or {status, text, error} (error: the
+ * text, read by app/deploy.py). */
 mb.download = async (path, fsPath) => {
-  try {
-    const r = await fetch(path, { cache: "no-store" });
-    if (!r.ok) return JSON.stringify({ status: r.status, error: (await r.json().catch(() => ({}))).error || `HTTP ${r.status}` });
-    const b = new Uint8Array(await r.arrayBuffer());
-    mb.interpreter.FS.writeFile(fsPath, b);
-    return JSON.stringify({ status: r.status, bytes: b.length });
-  } catch (e) { return JSON.stringify({ status: 0, error: "device unreachable" }); }
+  const r = await request("GET", path, { token: token(), into: (b) => mb.interpreter.FS.writeFile(fsPath, b) });
+  if (r.text !== undefined) r.error = r.status ? `HTTP ${r.status}: ${r.text}` : r.text;
+  return JSON.stringify(r);
 };
-/** Files into the FS: a JSON map of page URLs to FS paths (URLs versioned by build_www). */
+
+// ---- the page's Python modules: lists made by scripts/build_www.py from the imports --------
+// (modules.json: {"groups": {module: {url: FS path}}, "worker": {url: FS path}}); PyScript's
+// boot files are in index.html. A group is loaded when Python first needs it (app/net.py).
+let lists = null;
+const loaded = new Set();           // URLs already in the FS
+async function moduleLists() {
+  if (!lists) {
+    const b = await asset(document.querySelector("meta[name=motebook-modules]").content);
+    if (b) lists = JSON.parse(new TextDecoder().decode(b));
+  }
+  return lists;
+}
 // Two at a time: the device serves a few connections from a small heap.
 const LOAD_AT_ONCE = 2;
-mb.loadFiles = async (files) => {
-  const todo = Object.entries(JSON.parse(files));
+/** The modules of the groups named (a JSON list) into the FS: "" when done, else the reason. */
+mb.need = async (names) => {
+  const all = await moduleLists();
+  if (!all) return "the list of the page's modules could not be loaded (device unreachable?)";
+  const todo = [];
+  for (const n of JSON.parse(names)) {
+    if (!all.groups[n]) return `no module group ${n}`;
+    for (const e of Object.entries(all.groups[n])) if (!loaded.has(e[0])) todo.push(e);
+  }
+  const failed = [];
   const worker = async () => {
     for (let e = todo.shift(); e; e = todo.shift()) {
-      const [url, dest] = e;
-      const r = await fetch(url);
-      if (!r.ok) throw new Error(`could not load ${url}: HTTP ${r.status}`);
+      const [url, dest] = e, b = await asset(url);
+      if (!b) { failed.push(url); continue; }
       const dir = dest.slice(0, dest.lastIndexOf("/"));
       if (dir) mb.interpreter.FS.mkdirTree(dir);
-      mb.interpreter.FS.writeFile(dest, new Uint8Array(await r.arrayBuffer()));
+      mb.interpreter.FS.writeFile(dest, b);
+      loaded.add(url);
     }
   };
   await Promise.all(Array.from({ length: LOAD_AT_ONCE }, worker));
-  return true;
+  return failed.length ? `could not load ${failed.join(", ")} (device unreachable?)` : "";
 };
-// The training modules are not among PyScript's boot files (the live plot does not wait for
-// them); app/train.py asks for them once the page is live.
-mb.trainFiles = JSON.stringify({
-  "./shared/fft.py": "/shared/fft.py", "./shared/features.py": "/shared/features.py",
-  "./shared/quant.py": "/shared/quant.py", "./shared/model.py": "/shared/model.py",
-  "./shared/modelformat.py": "/shared/modelformat.py", "./shared/trainer.py": "/shared/trainer.py",
-  "./shared/evaluate.py": "/shared/evaluate.py", "./shared/pipeline.py": "/shared/pipeline.py",
-});
-// The Explore step's modules (shared/explore.py and what it uses), loaded when it is opened.
-mb.exploreFiles = JSON.stringify({
-  "./app/explore.py": "/app/explore.py", "./app/view_explore.py": "/app/view_explore.py",
-  "./shared/explore.py": "/shared/explore.py", "./shared/moments.py": "/shared/moments.py",
-  "./shared/eigen.py": "/shared/eigen.py", "./shared/pca.py": "/shared/pca.py",
-  "./shared/zscore.py": "/shared/zscore.py", "./shared/kmeans.py": "/shared/kmeans.py",
-  "./shared/clustering.py": "/shared/clustering.py",
-  "./shared/cluster_metrics.py": "/shared/cluster_metrics.py", "./shared/knn.py": "/shared/knn.py",
-  "./shared/fewshot.py": "/shared/fewshot.py", "./shared/outliers.py": "/shared/outliers.py",
-  "./shared/insight.py": "/shared/insight.py",
-  "./shared/window_labels.py": "/shared/window_labels.py",
-});  // (literal URLs: scripts/build_www.py versions them)
-// The notebook's modules: its view in the page and, in the worker, the kernel and its API.
-// Deploy -> On its own (history, flagged windows, MQTT and webhook settings): when opened.
-mb.nodeFiles = JSON.stringify({
-  "./app/node.py": "/app/node.py", "./app/view_node.py": "/app/view_node.py",
-  "./shared/node_settings.py": "/shared/node_settings.py",
-});
-mb.notebookFiles = JSON.stringify({
-  "./app/notebook.py": "/app/notebook.py", "./app/markdown.py": "/app/markdown.py",
-  "./app/ipynb.py": "/app/ipynb.py", "./app/view_notebook.py": "/app/view_notebook.py",
-});
-mb.kernelFiles = JSON.stringify({
-  "./nb/kernel.py": "/kernel.py", "./nb/motebook.py": "/motebook.py",
-  "./app/__init__.py": "/app/__init__.py", "./app/html.py": "/app/html.py",
-  ...JSON.parse(mb.trainFiles), ...JSON.parse(mb.exploreFiles),
-  "./shared/__init__.py": "/shared/__init__.py", "./shared/compat.py": "/shared/compat.py",
-  "./shared/limits.py": "/shared/limits.py", "./shared/protocol.py": "/shared/protocol.py",
-  "./shared/jsonck.py": "/shared/jsonck.py",
-  "./shared/dataset.py": "/shared/dataset.py", "./shared/counts.py": "/shared/counts.py",
-  "./shared/csvio.py": "/shared/csvio.py",
-});
 
 // ---- IndexedDB (key -> JSON text or {bytes}) and the session window cache -----------------
 const IDB_NAME = "motebook", IDB_STORE = "kv";
@@ -180,12 +149,9 @@ mb.ds = {
   del_: (k) => idbDo("readwrite", (s) => s.delete(k)),
   keys: async () => JSON.stringify(await idbDo("readonly", (s) => s.getAllKeys())),
   stats: { fetched: 0, cached: 0 },          // window bytes downloaded / taken from the cache
-  request: (method, path, body) => mb.request(method, path, body),
-  upload: (path, fsPath) => mb.upload(path, fsPath),
-  download: (path, fsPath) => mb.download(path, fsPath),
   /** Windows 0..total of a session into the FS at fsPath: the cached ones (same session id
    * and start time) plus a download of the rest. JSON {n, frame_size, fetched, cached} or
-   * {error, status}. */
+   * the device's answer {status, text}. */
   async windows(sid, started, total, fsPath) {
     const key = `win:${sid}`;
     let c = await mb.ds.get(key);
@@ -193,13 +159,12 @@ mb.ds = {
     let bytes = new Uint8Array(c.bytes), fs = c.fs, fetched = 0;
     const t0 = performance.now();
     if (c.n < total) {
-      let r;
-      try { r = await fetch(`/api/sessions/${sid}/windows?start=${c.n}&count=${total - c.n}`, { cache: "no-store" }); }
-      catch (e) { if (!c.n) return JSON.stringify({ error: "device unreachable", status: 0 }); }
-      if (r && !r.ok) return JSON.stringify({ error: (await r.json().catch(() => ({}))).error || `HTTP ${r.status}`, status: r.status });
-      if (r) {
-        const more = new Uint8Array(await r.arrayBuffer());
-        fs = Number(r.headers.get("X-Frame-Size")) || fs;
+      let more = null;
+      const r = await request("GET", `/api/sessions/${sid}/windows?start=${c.n}&count=${total - c.n}`,
+        { into: (b) => { more = b; } });
+      if (!more && (r.status || !c.n)) return JSON.stringify(r);   // (offline: the cached ones)
+      if (more) {
+        fs = Number(r.headers["x-frame-size"]) || fs;
         const all = new Uint8Array(bytes.length + more.length);
         all.set(bytes); all.set(more, bytes.length); bytes = all; fetched = more.length;
         await mb.ds.put(key, { started, n: fs ? bytes.length / fs : 0, fs, bytes: bytes.buffer });
@@ -226,13 +191,14 @@ mb.saveFile = (path, name, type) => {
 };
 mb.nowS = () => String(Date.now() / 1000);   // (a JS number > 2**31 reaches Python cut to 32 bits)
 
-// plotly (the largest file) loads after MicroPython so the interpreter boots first
+// plotly (the largest file) loads after MicroPython so the interpreter boots first.
+/** Resolves to "" once plotly.js is in, else to the reason (asked again on the next call). */
 let plotly = null;
-mb.plotly = () => plotly || (plotly = new Promise((res, rej) => {
+mb.plotly = () => plotly || (plotly = new Promise((res) => {
   const s = document.createElement("script");
   s.src = document.querySelector("meta[name=motebook-plotly]").content;
-  s.onload = () => res(true);
-  s.onerror = () => { plotly = null; rej(new Error(`could not load ${s.src}`)); };
+  s.onload = () => res("");
+  s.onerror = () => { plotly = null; s.remove(); res(`could not load ${s.src} (device unreachable?)`); };
   document.head.append(s);
 }));
 mb.plotted = () => { mb.plots++; if (mb.firstPlotAt === null) mb.firstPlotAt = performance.now(); };
@@ -240,13 +206,20 @@ mb.plotted = () => { mb.plots++; if (mb.firstPlotAt === null) mb.firstPlotAt = p
 // ---- the notebook's kernel: a MicroPython interpreter in a worker (kernel.js) -------------
 let worker = null;
 mb.kernel = {
-  /** Starts a fresh worker; onMessage(json text) gets its outputs. */
-  start(onMessage) {
+  /** Starts a fresh worker; onMessage(json text) gets its outputs (op "crash": it could
+   * not start, with the reason). */
+  async start(onMessage) {
     if (worker) worker.terminate();
+    worker = null;
+    const all = await moduleLists();
+    if (!all) {
+      onMessage(JSON.stringify({ op: "crash", text: "the list of the kernel's modules could not be loaded (device unreachable?)" }));
+      return;
+    }
     worker = new Worker(document.querySelector("meta[name=motebook-kernel]").content, { type: "module" });
     worker.onmessage = (ev) => onMessage(JSON.stringify(ev.data));
-    worker.onerror = (ev) => onMessage(JSON.stringify({ op: "crash", text: String(ev.message || ev) }));
-    worker.postMessage({ op: "init", files: JSON.parse(mb.kernelFiles), token: localStorage.getItem(TOKEN_KEY) || "" });
+    worker.onerror = (ev) => { ev.preventDefault(); onMessage(JSON.stringify({ op: "crash", text: String(ev.message || "the kernel could not start") })); };
+    worker.postMessage({ op: "init", files: all.worker, token: token() });
   },
   run(id, code) { worker.postMessage({ op: "run", id, code }); },
   /** An endless cell cannot be interrupted inside the worker: it is ended with its worker. */

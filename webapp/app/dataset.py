@@ -8,17 +8,11 @@ import json
 from pyscript import window
 
 from shared import dataset as D
+from app import net
+from app.net import DeviceError
 
 _STAGE = "/ds_stage.bin"
 _UPLOAD = "/ds_upload.bin"
-
-
-class DeviceError(Exception):
-    """A request the device refused (status, message) or could not be reached (status 0)."""
-
-    def __init__(self, status, msg):
-        super().__init__(msg)
-        self.status = status
 
 
 class Conflict(DeviceError):
@@ -71,19 +65,12 @@ def display_name(m):
 
 
 async def request(method, path, body=None):
-    """(status, parsed JSON or None, text) of a device request with the stored token;
-    status 0 when the device could not be reached (a 503 was asked again: index.html)."""
-    r = json.loads(await window.motebook.ds.request(method, path, body))
-    try:
-        js = json.loads(r["text"]) if r["text"] else None
-    except ValueError:
-        js = None
-    return r["status"], js, r["text"]
+    """(status, parsed JSON or None, text): app.net.call's answer undecided, for the callers
+    that still branch on the status themselves (app/deploy.py, app/notebook.py)."""
+    return net.answer(await window.motebook.request(method, path, body))
 
 
-def _error(status, js, text):
-    msg = (js or {}).get("error") if isinstance(js, dict) else None
-    return msg or text or ("device unreachable" if not status else "HTTP %d" % status)
+_error = net.reason
 
 
 class Dataset:
@@ -97,9 +84,14 @@ class Dataset:
     async def refresh(self):
         """Reread the device's session list (and this browser's imports). Offline, keeps the
         cached list and sets .online False."""
-        st, js, text = await request("GET", "/api/sessions")
         ds = window.motebook.ds
-        if st == 200:
+        try:
+            js = await net.call("GET", "/api/sessions")
+        except DeviceError as e:
+            if e.status:
+                raise
+            js = None
+        if js is not None:
             self.online = True
             meta = {}
             for m in js.get("sessions", ()):
@@ -117,9 +109,6 @@ class Dataset:
                     if not n.isdigit() or int(n) not in meta:
                         await ds.del_(k)
         else:
-            self.online = st != 0 and self.online
-            if st != 0:
-                raise DeviceError(st, _error(st, js, text))
             self.online = False
             cached = await ds.get("sessions")
             meta = {}
@@ -160,10 +149,10 @@ class Dataset:
                 raise DeviceError(404, "unknown session %r" % (sid,))
         rec = self._loaded.get(sid)
         if rec is None or rec.meta.get("windows") != m["windows"] or m.get("recording"):
-            r = json.loads(await window.motebook.ds.windows(
-                sid, m["started"], m["windows"], _STAGE))
-            if r.get("error"):
-                raise DeviceError(r.get("status", 0), "session %d: %s" % (sid, r["error"]))
+            raw = await window.motebook.ds.windows(sid, m["started"], m["windows"], _STAGE)
+            r = json.loads(raw)
+            if "n" not in r:                 # the device's refusal, or not reachable
+                net.check(*net.answer(raw), what="session %d" % sid)
             n_rec, fs = r["n"], r["frame_size"]
             raw = bytearray(n_rec * fs)
             if n_rec:
@@ -186,18 +175,19 @@ class Dataset:
     async def reload_labels(self, rec):
         ds = window.motebook.ds
         key = "labels:%d" % rec.sid
-        st, js, text = await request("GET", "/api/sessions/%d/labels" % rec.sid)
-        if st == 200:
-            self.online = True
-            rec.set_labels(js)
-            await ds.put(key, text)
-        elif st == 0:
+        try:
+            js = await net.call("GET", "/api/sessions/%d/labels" % rec.sid)
+        except DeviceError as e:
+            if e.status:
+                raise
             self.online = False
             cached = await ds.get(key)
             if cached:
                 rec.set_labels(json.loads(cached))
-        else:
-            raise DeviceError(st, _error(st, js, text))
+            return rec
+        self.online = True
+        rec.set_labels(js)
+        await ds.put(key, json.dumps(js))
         return rec
 
     async def save_labels(self, rec, classes, segments):
@@ -213,27 +203,27 @@ class Dataset:
         body = {"version": rec.version, "classes": keep,
                 "segments": [{"start": s, "end": e, "label": classes[c]}
                              for s, e, c in segments]}
-        st, js, text = await request("PUT", "/api/sessions/%d/labels" % rec.sid,
-                                     json.dumps(body))
-        if st == 200:
-            self.online = True
-            rec.version = js["version"]
-            rec.classes = keep
-            rec.segments = [(s, e, classes[c]) for s, e, c in segments]
-            await window.motebook.ds.put("labels:%d" % rec.sid, rec.labels_json())
-            m = self._meta.get(rec.sid)
-            if m is not None:
-                m["labels"] = js
-            return rec
-        if st == 0:
-            self.online = False
-            raise DeviceError(0, "the device cannot be reached: this edit was not saved "
-                              "(edits are refused while offline)")
-        if st == 409:
-            await self.reload_labels(rec)
-            raise Conflict(409, "labels were changed elsewhere (now version %s): reloaded "
-                           "them from the device, your edit was not applied" % rec.version)
-        raise DeviceError(st, _error(st, js, text))
+        try:
+            js = await net.call("PUT", "/api/sessions/%d/labels" % rec.sid, body)
+        except DeviceError as e:
+            if e.status == 0:
+                self.online = False
+                raise DeviceError(0, "the device cannot be reached: this edit was not saved "
+                                  "(edits are refused while offline)")
+            if e.status == 409:
+                await self.reload_labels(rec)
+                raise Conflict(409, "labels were changed elsewhere (now version %s): reloaded "
+                               "them from the device, your edit was not applied" % rec.version)
+            raise
+        self.online = True
+        rec.version = js["version"]
+        rec.classes = keep
+        rec.segments = [(s, e, classes[c]) for s, e, c in segments]
+        await window.motebook.ds.put("labels:%d" % rec.sid, rec.labels_json())
+        m = self._meta.get(rec.sid)
+        if m is not None:
+            m["labels"] = js
+        return rec
 
     # -- training data
     async def labelled_windows(self, sids, classes, window, hop, explain=True):
@@ -265,15 +255,7 @@ class Dataset:
                                                 n_samples)
         if started is not None:
             q += "&time=%s" % started
-        r = json.loads(await window.motebook.ds.upload("/api/sessions/import?" + q, _UPLOAD))
-        st, text = r["status"], r["text"]
-        try:
-            js = json.loads(text) if text else None
-        except ValueError:
-            js = None
-        if st != 201:
-            raise DeviceError(st, "%s: %s" % (name, _error(st, js, text)))
-        m = js
+        m = await net.send("POST", "/api/sessions/import?" + q, _UPLOAD, what=name)
         self._meta[m["id"]] = m
         if segments:
             classes = []
@@ -289,9 +271,7 @@ class Dataset:
     async def delete(self, sid):
         sid = _meta_key(sid)
         ds = window.motebook.ds
-        st, js, text = await request("DELETE", "/api/sessions/%d" % sid)
-        if st != 200:
-            raise DeviceError(st, _error(st, js, text))
+        await net.call("DELETE", "/api/sessions/%d" % sid)
         self._meta.pop(sid, None)
         await ds.del_("win:%d" % sid)
         await ds.del_("labels:%d" % sid)

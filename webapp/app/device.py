@@ -3,11 +3,10 @@
 # kept in this browser), the device's settings and the simulated activity. Actions on the
 # "device", "config" and "page" parts of the bridge. Memory: a few small dicts.
 import asyncio
-import json
 
 from pyscript import window
 
-from app import dataset as DS
+from app import net
 
 TOKEN_KEY = "motebook.token"
 STATUS_S = 5          # status poll period
@@ -35,7 +34,8 @@ def _token_from_link():
 def install(B, stream):
     _token_from_link()
     dev = B.part("device", conn="idle", conn_text="not connected", token=bool(token()),
-                 info={}, status={})
+                 info={}, status={}, problem="")
+    net.REFUSED.append(lambda: drop_token(B))   # any request the device refused the token of
     B.part("page", message="", notice="")
     B.part("config", message="", notice="")
 
@@ -59,10 +59,7 @@ def install(B, stream):
 
     @B.action("device.activity", part="page")
     async def activity(a):
-        st, js, text = await DS.request("PUT", "/api/sim", json.dumps({"activity": a["name"]}))
-        refused(st)
-        if st != 200:
-            raise DS.DeviceError(st, "activity: %s" % DS._error(st, js, text))
+        js = await net.call("PUT", "/api/sim", {"activity": a["name"]}, what="activity")
         B.update("device", activity=js["activity"])
 
     @B.action("device.config", part="config")
@@ -78,11 +75,7 @@ def install(B, stream):
                     raise ValueError("%s must be a whole number" % k)
         if a.get("sensor"):
             body["sensor"] = a["sensor"]
-        st, js, text = await DS.request("PUT", "/api/config", json.dumps(body))
-        refused(st)
-        if st != 200:
-            raise DS.DeviceError(st, "the device refused the settings: %s"
-                                 % DS._error(st, js, text))
+        js = await net.call("PUT", "/api/config", body, what="the device refused the settings")
         B.update("config", notice="applied: sensor %s, %s Hz, window %s, hop %s" % (
             js.get("sensor"), js.get("rate"), js.get("window"), js.get("hop")))
         await poll_once()
@@ -98,16 +91,18 @@ def install(B, stream):
         now = float(window.motebook.nowS())
         s = dev.get("status") or {}
         if token() and (s.get("time") is None or abs(s["time"] - now) > 5):
-            await DS.request("PUT", "/api/clock", json.dumps({"time": now}))
-
-    def refused(st):
-        if st in (401, 403):                 # the stored token is wrong: ask again
-            drop_token(B)
+            await net.call("PUT", "/api/clock", {"time": now})
 
     async def poll_once():
-        st, js, _ = await DS.request("GET", "/api/status")
-        if st == 200 and isinstance(js, dict):
-            B.update("device", status=js)
+        """The device's status; while it cannot be reached (or refuses), the header says so."""
+        try:
+            js = await net.call("GET", "/api/status")
+        except net.DeviceError as e:
+            B.update("device", problem="device unreachable, trying again every %d s" % STATUS_S
+                     if not e.status else "status: %s" % e)
+            return
+        if isinstance(js, dict):
+            B.update("device", status=js, problem="")
 
     async def poll():
         first = True

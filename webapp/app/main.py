@@ -10,7 +10,7 @@ import asyncio
 from pyscript import window
 from jsffi import create_proxy
 
-from app import deploy, device, sessions, train, view, view_label
+from app import deploy, device, net, sessions, train, view, view_label
 from app.bridge import Bridge
 from app.plot import PlotBuffer
 from app.predict import Live, WindowLog
@@ -37,7 +37,7 @@ _ping = [0]
 @B.action("notebook.open", part="notebook")
 async def open_notebook(a):
     """The Notebook step: its modules load when it is first opened."""
-    await B.t.loadFiles(B.t.notebookFiles)
+    await net.need("app.notebook")
     from app import notebook
     await notebook.install(B, view)
 
@@ -48,7 +48,7 @@ async def open_node(a):
     if "node.refresh" in B.names():
         await B.act("node.refresh")
         return
-    await B.t.loadFiles(B.t.nodeFiles)
+    await net.need("app.node")
     from app import node
     await node.install(B, view)
 
@@ -58,8 +58,7 @@ async def open_explore(a):
     """The Explore step: its modules load when it is first opened."""
     if "explore.run" in B.names():
         return
-    await B.t.loadFiles(B.t.exploreFiles)
-    await B.t.loadFiles(B.t.trainFiles)
+    await net.need("app.explore", "app.view_explore", "shared.pipeline")
     from app import explore, view_explore
     ex = explore.install(B, trainer)
     view_explore.install(B, view, ex)
@@ -108,7 +107,15 @@ def ping():
 
 async def draw_loop():
     """Stream figures and the live plot, throttled; the first window is drawn at once."""
-    await window.motebook.plotly()
+    while True:                      # plotly.js first: without it, say so and ask again
+        why = await window.motebook.plotly()
+        if not why:
+            break
+        B.update("page", message="the plots cannot be drawn: %s; trying again" % why)
+        B.flush()
+        await asyncio.sleep(5)
+    if B.state["page"]["message"].startswith("the plots cannot"):
+        B.update("page", message="")
     while True:
         s = stream
         if plot.dirty or s.error:

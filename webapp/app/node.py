@@ -4,11 +4,11 @@
 # minutes), counts per class per hour, and the flagged windows to label into the dataset.
 # Actions "node.*" on the "node" part; app/view_node.py draws it. Loaded when first opened.
 # Memory: the last summaries (a few hundred buckets) and the flagged list.
-import json
 
 from pyscript import window
 
 from app import dataset as DS
+from app import net
 from shared import node_settings as NS
 
 SPANS = (604800, 86400, 3600, 600)      # the timeline's ranges: 7 days ... 10 minutes
@@ -30,9 +30,7 @@ class Node:
         return self.B.state["node"]
 
     async def refresh(self, a=None):
-        st, js, text = await DS.request("GET", "/api/integrations")
-        if st != 200:
-            raise DS.DeviceError(st, "the device's settings: %s" % DS._error(st, js, text))
+        js = await net.call("GET", "/api/integrations", what="the device's settings")
         self.B.update("node", settings=js, status=js.pop("status"))
         await self.history()
         await self.flagged()
@@ -86,11 +84,8 @@ class Node:
         # device's JSON body limit (httpd.MAX_JSON); each is valid on its own (checked above)
         js = None
         for sec in sorted(update):
-            st, js, text = await DS.request("PUT", "/api/integrations",
-                                            json.dumps({sec: update[sec]}))
-            if st != 200:
-                raise DS.DeviceError(st, "the device refused the %s settings: %s"
-                                     % (sec, DS._error(st, js, text)))
+            js = await net.call("PUT", "/api/integrations", {sec: update[sec]},
+                                what="the device refused the %s settings" % sec)
         if js is None:
             return
         self.B.update("node", settings=js, status=js.pop("status"), notice="settings stored")
@@ -99,10 +94,8 @@ class Node:
         fid, label = a.get("fid"), (a.get("label") or a.get("flag-%s" % a.get("fid")) or "")
         if not label:
             raise ValueError("choose the class of flagged window %s" % fid)
-        st, js, text = await DS.request("POST", "/api/flagged/%s/label" % fid,
-                                        json.dumps({"label": label}))
-        if st != 201:
-            raise DS.DeviceError(st, "labelling failed: %s" % DS._error(st, js, text))
+        js = await net.call("POST", "/api/flagged/%s/label" % fid, {"label": label},
+                            what="labelling failed")
         self.B.update("node", notice="flagged window %s is session #%d, labelled %s"
                       % (fid, js["id"], label))
         await self.flagged()
@@ -113,16 +106,14 @@ class Node:
         return js["id"]
 
     async def discard(self, a):
-        st, js, text = await DS.request("DELETE", "/api/flagged/%s" % a.get("fid"))
-        if st != 200:
-            raise DS.DeviceError(st, DS._error(st, js, text))
+        await net.call("DELETE", "/api/flagged/%s" % a.get("fid"))
         await self.flagged()
 
 
 async def _get(path):
-    st, js, text = await DS.request("GET", path)
-    if st != 200 or not isinstance(js, dict):
-        raise DS.DeviceError(st, "%s: %s" % (path.split("?")[0], DS._error(st, js, text)))
+    js = await net.call("GET", path, what=path.split("?")[0])
+    if not isinstance(js, dict):
+        raise net.DeviceError(200, "%s: not a JSON object" % path.split("?")[0])
     return js
 
 

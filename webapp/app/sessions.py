@@ -11,6 +11,7 @@ import json
 from pyscript import window
 
 from app import dataset as DS
+from app import net
 from shared import csvio
 from shared import dataset as D
 from shared.compat import ticks_diff, ticks_ms
@@ -172,9 +173,7 @@ class Panel:
         label = a.get("label") or a.get("rec-class") or None
         body = {"label": label} if label else {}
         body["time"] = a.get("time") or now_s()
-        st, js, text = await DS.request("POST", "/api/sessions", json.dumps(body))
-        if st != 201:
-            raise DS.DeviceError(st, DS._error(st, js, text))
+        js = await net.call("POST", "/api/sessions", body)
         if label:
             self._class(label)
         await self.ds.refresh()
@@ -184,9 +183,7 @@ class Panel:
         sid = a.get("sid") or self.ds.status.get("recording")
         if sid is None:
             raise ValueError("nothing is recording")
-        st, js, text = await DS.request("POST", "/api/sessions/%d/stop" % sid)
-        if st != 200:
-            raise DS.DeviceError(st, DS._error(st, js, text))
+        js = await net.call("POST", "/api/sessions/%d/stop" % sid)
         await self.ds.refresh()
         return {"sid": sid, "windows": js.get("windows")}
 

@@ -11,7 +11,7 @@ import asyncio
 from shared import dataset as D
 from shared.compat import ticks_diff, ticks_ms
 
-from app import model_report
+from app import model_report, net
 from app.dataset import display_name, get as dataset
 
 SLICE_MS = 25        # longest run of pipeline steps between two yields to the browser
@@ -156,7 +156,7 @@ class Trainer:
     async def modules(self):
         """shared.pipeline, its modules fetched by glue.js into the FS on first use."""
         if self._pipeline is None:
-            await self.B.t.loadFiles(self.B.t.trainFiles)
+            await net.need("shared.pipeline")
             from shared import pipeline
             self._pipeline = pipeline
         return self._pipeline

@@ -232,6 +232,9 @@ def _header(st):
     d = st["device"]
     info, s = d.get("info") or {}, d.get("status") or {}
     pills = ['<span class="pill %s">%s</span>' % (esc(d["conn"]), esc(d["conn_text"]))]
+    if d.get("problem"):
+        pills.append('<span class="pill closed" id="dev-problem" role="status">%s</span>'
+                     % esc(d["problem"]))
     if info:
         pills.append('<span class="pill">%s · %s Hz · %s</span>' % (
             esc(info.get("sensor")), info.get("rate"), esc(",".join(info.get("channels") or ()))))
@@ -240,6 +243,8 @@ def _header(st):
     if s.get("storage_budget"):
         pills.append('<span class="pill">storage %d of %d KB</span>' % (
             s["storage_used"] // 1024, s["storage_budget"] // 1024))
+    if s.get("flash_full"):
+        pills.append('<span class="pill closed" role="status">flash full</span>')
     if s:
         pills.append('<span class="pill%s">%s</span>' % (
             " on" if s.get("model_hash") else "", "model %s" % esc(s["model_hash"][:8])
@@ -469,6 +474,19 @@ def _page(st):
     _msg("message", st["page"])
 
 
+def _not_loaded(part, region):
+    """A step whose modules load when it is first opened (its own drawer then takes over):
+    until then, why they could not be loaded, and a button to try again."""
+    def draw(st):
+        m = (st.get(part) or {}).get("message")
+        if m:
+            put(region, '<p class="msg"><span class="err" role="alert">%s</span></p><button '
+                'type="button" data-act="%s.open">try again</button>' % (esc(m), part))
+    return draw
+
+
 DRAW = {"device": _header, "config-form": _config_form, "config": lambda st: _msg(
     "cfg-message", st["config"]), "stream": _stream, "page": _page, "sessions": _sessions,
-    "train": _train, "deploy": _deploy, "live": _live}
+    "train": _train, "deploy": _deploy, "live": _live,
+    "explore": _not_loaded("explore", "explore-body"),
+    "notebook": _not_loaded("notebook", "nb-root"), "node": _not_loaded("node", "node")}

@@ -78,7 +78,8 @@ def test_sessions_actions_against_a_scripted_device():
     from app import sessions
     ds = _Ds(n_rec=8)
     store = {}
-    _fake.window.motebook = types.SimpleNamespace(ds=ds, nowS=lambda: "1796000000.5",
+    _fake.window.motebook = types.SimpleNamespace(ds=ds, request=ds.request,
+                                                  nowS=lambda: "1796000000.5",
                                                   saveFile=lambda *a: None)
     _fake.window.localStorage = types.SimpleNamespace(
         getItem=lambda k: store.get(k), setItem=lambda k, v: store.__setitem__(k, v))

@@ -20,7 +20,8 @@ _SCALE = 1 / 4096
 
 
 class _Ds:
-    """glue.js's mb.ds: request(method, path, body) -> JSON {status, text}; windows()."""
+    """glue.js's mb.request(method, path, body) -> JSON {status, text} and mb.ds (windows(),
+    the IndexedDB cache)."""
 
     def __init__(self, n_rec=4, hop=8, nch=3):
         self.db = {}
@@ -90,7 +91,7 @@ def _run(coro):
 
 def _setup(**kw):
     ds = _Ds(**kw)
-    _fake.window.motebook = types.SimpleNamespace(ds=ds)
+    _fake.window.motebook = types.SimpleNamespace(ds=ds, request=ds.request)
     DS._STAGE = "/tmp/motebook_test_ds_stage.bin"
     return ds, DS.Dataset()
 
