@@ -11,7 +11,7 @@ const TOKEN_KEY = "motebook.token";
 const mb = (window.motebook = {
   boot: "loading", conn: "idle", connects: 0, frames: 0, frameMs: null, firstFrameAt: null,
   firstPlotAt: null, plots: 0, timelineDraws: 0, errors: [], interpreter: null, py: null,
-  debug: new URLSearchParams(location.search).has("debug"),   // test hooks (app/bridge.py)
+  debug: new URLSearchParams(location.search).has("debug"),   // test hooks (debug.js)
 });
 hooks.main.onReady.add((wrap) => { mb.interpreter = wrap.interpreter; });
 
@@ -226,25 +226,5 @@ mb.kernel = {
   stop() { if (worker) worker.terminate(); worker = null; },
 };
 
-// ---- test hooks (only with ?debug): app/bridge.py attaches them ---------------------------
-if (mb.debug) {
-  const pending = new Map();
-  let seq = 0, act = null, state = null, stall = null;
-  mb.attachDebug = (a, s) => { act = a; state = s; };
-  /** Runs an action of the page's bridge: Promise of {result, error, state}. */
-  mb.act = (name, args = {}) => new Promise((resolve) => {
-    const id = ++seq; pending.set(id, resolve);
-    act(id, name, JSON.stringify(args));
-  });
-  mb.acted = (id, out) => { const r = pending.get(id); pending.delete(id); if (r) r(JSON.parse(out)); };
-  /** The page's state as the bridge holds it. */
-  mb.state = () => JSON.parse(state());
-  /** Longest gap of a 10 ms timer between start and stop: how long the page froze. */
-  mb.stallMs = 0;
-  mb.stallStart = () => {
-    clearInterval(stall); mb.stallMs = 0;
-    let last = performance.now();
-    stall = setInterval(() => { const now = performance.now(); mb.stallMs = Math.max(mb.stallMs, now - last - 10); last = now; }, 10);
-  };
-  mb.stallStop = () => clearInterval(stall);
-}
+// ---- test hooks: only with ?debug, all in debug.js (app/bridge.py attaches to them) ------
+mb.debugReady = mb.debug ? import("./debug.js").then((m) => m.install(mb)) : null;

@@ -109,7 +109,8 @@ class Bridge:
         return json.dumps(s)
 
     def attach_debug(self):
-        """window.motebook.act(name, args) and .state() for the browser tests (?debug)."""
+        """window.motebook.act(name, args) and .state() for the browser tests (?debug; the
+        JavaScript side is webapp/debug.js)."""
         from jsffi import create_proxy
         t = self.t
 
@@ -124,4 +125,5 @@ class Bridge:
         def act(cid, name, args):
             asyncio.create_task(run(cid, name, args))
         self._hooks = (create_proxy(act), create_proxy(self.to_json))
-        t.attachDebug(*self._hooks)
+        self._hooks += (create_proxy(lambda *_: t.attachDebug(*self._hooks[:2])),)
+        t.debugReady.then(self._hooks[2])      # once glue.js has loaded debug.js
