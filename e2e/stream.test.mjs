@@ -1,10 +1,13 @@
 // End to end: the real simulated device serves the notebook; MicroPython-WASM boots from the
 // device's files, decodes live windows with shared/protocol and plots them; the simulated
-// activity is switched through the API; the stream survives a device restart.
+// activity is switched through the API; the stream survives a device restart; a device that
+// goes away, a wrong token and a module that cannot be loaded are said in the page, never
+// left uncaught.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
+import { launch, watchErrors, withoutDeviceAway } from "./lib/browser.mjs";
 import { Device } from "./lib/device.mjs";
+import { shoot } from "./lib/layout.mjs";
 import { Notebook } from "./lib/notebook.mjs";
 
 let device, browser;
@@ -84,10 +87,69 @@ test("reconnects by itself after the device restarts", async () => {
   const s = await nb.stats();
   assert.equal(s.bad, 0);
   assert.equal((await nb.state()).conn, "open");
-  // while the device was down the browser logs failed WebSocket attempts; nothing else
-  const other = errors.filter((e) => !/WebSocket connection to .* failed/.test(e));
-  assert.deepEqual(other, [], "no other console errors");
+  // while the device was down the browser logs failed requests and WebSocket attempts; nothing else
+  assert.deepEqual(withoutDeviceAway(errors), [], "no other console errors");
   assert.deepEqual(browser.offsite, []);
+  await page.close();
+});
+
+test("a device that goes away is said in the header, and the page recovers when it is back", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  await nb.waitWindows(3);
+  assert.equal(await page.isVisible("#dev-problem"), false);
+
+  await device.stop();
+  // the status poll (every 5 s) finds no device; the live stream's pill says it is redialling
+  await page.waitForSelector("#dev-problem", { state: "visible", timeout: 15000 });
+  assert.match(await page.textContent("#dev-problem"), /device unreachable/);
+  assert.match(await page.textContent("#dev-info .pill.closed"), /disconnected, retrying/);
+  await shoot(page, "device-away");
+
+  await device.start();
+  await page.waitForSelector("#dev-problem", { state: "detached", timeout: 15000 });
+  await nb.waitConnected(15000);
+  const frames = (await nb.state()).frames;
+  await page.waitForFunction((f) => window.motebook.frames >= f + 3, frames, { timeout: 15000 });
+  assert.deepEqual(withoutDeviceAway(errors), [], "nothing uncaught, no other console errors");
+  await page.close();
+});
+
+test("without ?debug the page has no test hooks and never fetches them", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const urls = [];
+  page.on("request", (r) => urls.push(new URL(r.url()).pathname));
+  await page.goto(device.url);
+  await page.waitForFunction(() => window.motebook && window.motebook.boot === "ready"
+    && window.motebook.frames > 2, null, { timeout: 20000 });
+  assert.deepEqual(await page.evaluate(() => ["act", "state", "stats", "stallMs", "debugReady"]
+    .filter((k) => window.motebook[k] != null)), []);
+  assert.deepEqual(urls.filter((u) => /debug/.test(u)), []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a module that cannot be loaded is said in its step, and loads when asked again", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  await nb.waitWindows(1);
+  const blocked = "**/shared/pca.*.py";             // one module of the Explore step's group
+  await page.route(blocked, (r) => r.abort());
+  await nb.step("explore");
+  await page.waitForSelector("#explore-body .err", { timeout: 15000 });
+  assert.match(await page.textContent("#explore-body .err"), /could not load .*pca/);
+  await page.unroute(blocked);
+  await page.click("#explore-body button[data-act='explore.open']");
+  await page.waitForSelector("#explore-body form[data-form=explore]", { timeout: 20000 });
+  // the aborted request is the one line Chromium logs; nothing uncaught
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource: net::ERR_FAILED/.test(e)), []);
   await page.close();
 });
 
@@ -102,6 +164,7 @@ test("a wrong token is refused: the page asks for it again and keeps streaming",
   assert.equal(await nb.setActivity("running"), 401);
   await page.waitForSelector("#token-bar", { state: "visible" });
   assert.match(await page.textContent("#message"), /activity: /);
+  await shoot(page, "token-refused");
   const frames = (await nb.state()).frames;
   await page.waitForFunction((f) => window.motebook.frames >= f + 2, frames, { timeout: 10000 });
   // the stored token is the right one again after the form

@@ -43,6 +43,12 @@ export async function launch({ route = true } = {}) {
   };
 }
 
+/** Chromium's own console lines for a request or WebSocket that found no device (stopped,
+ * restarting): the browser reporting the network, not an error of the page. Only tests that
+ * take the device away drop these (withoutDeviceAway); uncaught errors stay counted. */
+const DEVICE_AWAY = /^(Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE|CONTENT_LENGTH_MISMATCH)$|WebSocket connection to .* failed)/;
+export const withoutDeviceAway = (errors) => errors.filter((e) => !DEVICE_AWAY.test(e));
+
 /** Collects console errors and uncaught page errors of a page. */
 export function watchErrors(page) {
   const errors = [];
