@@ -58,6 +58,7 @@ def create_app(dev):
     @app.get("/api/status")
     def status(request):
         acq = dev.acq
+        flash = dev.rec.store.flash_free()
         gc.collect()
         free, alloc = gc.mem_free(), gc.mem_alloc()
         acq.note_mem(free)
@@ -83,6 +84,8 @@ def create_app(dev):
             "seq": acq.next_seq(),
             "storage_used": dev.rec.store.used,
             "storage_budget": dev.rec.budget(),
+            "flash_free": flash,
+            "flash_full": dev.rec.flash_full(flash),
             "recording": dev.rec.sid,
             "recording_error": dev.rec.error,
             "clients": len(dev.hub.clients),

@@ -208,6 +208,7 @@ def install(app, dev):
         if [s for s in slots if s[1] == sid]:
             return err(409, "session %d is being downloaded: retry when that is done" % sid)
         store.delete(sid)
+        rec.finish_recovery()   # what boot recovery left on a full flash: room now?
         return {"deleted": sid, "storage_used": store.used}
 
     @app.get("/api/sessions/<sid>/windows")

@@ -1,5 +1,6 @@
 # Access token: random, created on first boot (os.urandom), stored in DATA/token, printed on
-# the console each boot. State-changing requests must carry "Authorization: Bearer <token>".
+# the console each boot (on a full flash a new one is used unsaved: boot needs no free flash).
+# State-changing requests must carry "Authorization: Bearer <token>" (server.App.guard).
 # Memory: one 32-character string.
 import binascii
 import os
@@ -18,9 +19,16 @@ def load_or_create(data_dir):
         pass
     tok = binascii.hexlify(os.urandom(16)).decode()
     tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(tok + "\n")
-    os.rename(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(tok + "\n")
+        os.rename(tmp, path)
+    except OSError as e:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        print("motebook: token not saved (%s): valid until the next boot" % e)
     return tok
 
 

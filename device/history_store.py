@@ -1,8 +1,8 @@
 # History on flash: fixed 78-byte records appended to a ring of chunk files
 # <data>/history/<n>.hr (format in device/NODE.md); when a new chunk would pass the budget the
 # oldest chunk is deleted. Crash safety as for sessions: appends only, a torn tail is cut at
-# boot (CRC-32 per record). Memory: per chunk one small list in RAM [number, records, t_min,
-# t_max]; reads and the boot scan go through one record buffer made here.
+# boot (CRC-32 per record; on a full flash at a later boot). Memory: per chunk one small list
+# in RAM [number, records, t_min, t_max]; reads and the boot scan use one record buffer.
 import binascii
 import os
 import struct
@@ -56,6 +56,7 @@ class Store:
         self.cut = 0            # torn tails cut at boot
         self.dropped_chunks = 0
         self._buf = bytearray(REC)
+        self._torn = None       # a chunk whose torn tail could not be cut (full flash)
         self.recover()
 
     def max_chunks(self):
@@ -113,7 +114,15 @@ class Store:
             self.cut += 1
             print("motebook: history chunk %d: torn tail cut at record %d (%d bytes)"
                   % (num, n, size))
-            self._truncate(p, n * REC)
+            try:
+                self._truncate(p, n * REC)
+            except OSError as e:   # a full flash has no room for the copy: reads skip the
+                try:                # torn record (CRC), appends go to a new chunk, a later
+                    os.remove(p + ".tmp")   # boot cuts it
+                except OSError:
+                    pass
+                print("motebook: not cut (%s)" % e)
+                self._torn = num
         return n
 
     def _truncate(self, p, size):
@@ -157,7 +166,7 @@ class Store:
     def append(self, buf):
         """Append one sealed record (bytearray of REC bytes); raises OSError (flash)."""
         c = self.chunks[-1] if self.chunks else None
-        if c is None or c[1] >= self.per:
+        if c is None or c[1] >= self.per or c[0] == self._torn:
             while len(self.chunks) >= self.max_chunks():
                 self.drop_oldest()
             c = [c[0] + 1 if c else 0, 0, None, None]

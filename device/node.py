@@ -33,8 +33,11 @@ def _name(dev, data_dir):
     except OSError:
         pass
     v = binascii.hexlify(os.urandom(2)).decode()
-    with open(p, "w") as f:
-        f.write(v)
+    try:
+        with open(p, "w") as f:
+            f.write(v)
+    except OSError as e:   # a full flash: boot goes on, the name lasts until the next one
+        print("motebook: node id not saved (%s)" % e)
     return "motebook-" + v
 
 

@@ -21,7 +21,8 @@ DEFAULT_BUDGET = board.STORAGE_BUDGET   # bytes under <data>/sessions (the board
 BUF_BYTES = 2048               # made at boot (a heap this full may lack 4 KB later); records
                                # are flushed when it fills ...
 FLUSH_MS = 2000                # ... or when the oldest buffered one is this old
-FLASH_RESERVE = 16384          # free flash kept for config/meta/labels writes
+FLASH_RESERVE = 16384          # free flash kept for config/meta/labels writes: below it
+                               # no recording starts and status says "flash_full"
 META_SLACK = 1024              # budget kept for the meta/labels rewrite when a session stops
 _STATVFS_EVERY = 16            # flushes between free-flash measurements
 
@@ -58,6 +59,8 @@ class Recorder:
             try:   # labels.json newer than the summary (restart inside a PUT): rebuild it
                 if labels().resync(self.store, sid, m):
                     print("motebook: session %d: label summary rebuilt" % sid)
+            except OSError as e:   # a full flash: boot goes on, the next one retries
+                print("motebook: session %d: label summary not rebuilt (%s)" % (sid, e))
             finally:
                 unload_labels()
         self.sid = None       # session being recorded
@@ -72,9 +75,15 @@ class Recorder:
 
     def status(self):
         self.check()
+        free = self.store.flash_free()
         return {"storage_used": self.store.used, "storage_budget": self.budget(),
-                "flash_free": self.store.flash_free(), "recording": self.sid,
+                "flash_free": free, "flash_full": self.flash_full(free), "recording": self.sid,
                 "recording_error": self.error}
+
+    @staticmethod
+    def flash_full(free):
+        """Whether free bytes of flash (None: unknown) are below what the device keeps."""
+        return free is not None and free < FLASH_RESERVE
 
     def windows(self):
         return self._written + self._n if self.sid is not None else 0
@@ -113,6 +122,7 @@ class Recorder:
         acq = self.dev.acq
         if acq.framer is None or acq.windower is None:
             raise RecordingError(503, "acquisition is not running")
+        self.finish_recovery()
         if len(self.store.ids()) >= sessions.MAX_SESSIONS:
             raise RecordingError(507, "too many sessions (max %d): delete some"
                                  % sessions.MAX_SESSIONS)
@@ -224,6 +234,11 @@ class Recorder:
                 self.store.write_json(self.sid, "meta.json", self.live_meta())
             except (OSError, MemoryError):
                 pass
+
+    def finish_recovery(self):
+        """Write what boot recovery left pending on a full flash, if there is room now."""
+        if self.store.pending:
+            self.store.finish(self._finish_labels)
 
     def _finish_labels(self, sid, meta):
         meta["labels"] = label_file.finish_open(self.store, sid, meta)

@@ -2,7 +2,10 @@
 # meta.json and labels.json (atomic: tmp + rename) and record chunks 0000.rec, 0001.rec, ...
 # A record = one shared/protocol frame holding the hop's new samples + CRC-32; chunks hold a
 # fixed number of fixed-size records, so a torn tail is found and cut at boot (recover()).
-# Memory: nothing of a session stays in RAM; reads fill a caller-owned buffer.
+# Boot needs no free flash: what recovery cannot write on a full flash stays pending (the
+# fixed meta is served from RAM) and is written once a session is deleted, or at next boot.
+# Memory: nothing of a session stays in RAM but a pending recovery's meta (a few hundred
+# bytes, only on a full flash); reads fill a caller-owned buffer.
 # (Not named sessions.py: the simulator runs in the data folder, whose sessions/ directory
 # would shadow a module of that name as a namespace package.)
 import binascii
@@ -31,6 +34,13 @@ def _size(path):
         return os.stat(path)[6]
     except OSError:
         return -1
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _mkdir(path):
@@ -92,6 +102,7 @@ class Store:
         _mkdir(self.root)
         self.used = 0       # bytes of every file under sessions/
         self.next_id = 1
+        self.pending = None   # {sid: meta fixed by boot recovery, not yet written}, or None
 
     # -- paths and small files
     def path(self, sid, name=None):
@@ -113,6 +124,8 @@ class Store:
         return _size(self.path(sid, "meta.json")) >= 0
 
     def read_json(self, sid, name):
+        if self.pending and name == "meta.json" and sid in self.pending:
+            return dict(self.pending[sid])   # (what recovery fixed; the file is older)
         try:
             with open(self.path(sid, name)) as f:
                 return json.load(f)
@@ -122,6 +135,8 @@ class Store:
     def write_json(self, sid, name, obj):
         """Atomic write (tmp + rename); keeps self.used in step."""
         self.write_text(self.path(sid, name), json.dumps(obj))
+        if self.pending and name == "meta.json":
+            self.pending.pop(sid, None)   # a newer meta is on flash now
 
     def write_text(self, path, text):
         self.write_atomic(path, lambda f: f.write(text))
@@ -174,6 +189,8 @@ class Store:
         return sid
 
     def delete(self, sid):
+        if self.pending:
+            self.pending.pop(sid, None)
         d = self.path(sid)
         for e in list(os.ilistdir(d)):
             p = d + "/" + e[0]
@@ -184,7 +201,9 @@ class Store:
     # -- boot
     def recover(self, on_recovered=None):
         """Count storage, cut torn record tails, finish sessions interrupted while recording.
-        on_recovered(sid, meta) lets the caller finish labels. Returns the recovered ids."""
+        on_recovered(sid, meta) lets the caller finish labels (and write the meta). Writes
+        nothing that boot needs: on a full flash the fixed meta stays pending (finish()).
+        Returns the recovered ids."""
         used = 0
         top = 0
         fixed = []
@@ -219,23 +238,43 @@ class Store:
                 meta["recording"] = False
                 meta["windows"] = n
                 meta["bytes"] = n * meta["record_size"]
-                self.write_json(sid, "meta.json", meta)
-                if on_recovered:
-                    on_recovered(sid, meta)
+                if self.pending is None:
+                    self.pending = {}
+                self.pending[sid] = meta
                 fixed.append(sid)
             for f in os.ilistdir(self.path(sid)):
                 if f[0].endswith(".tmp"):
                     os.remove(self.path(sid, f[0]))
                 else:
                     used += max(0, _size(self.path(sid, f[0])))
-        self.used = used    # (write_json/delete above adjusted it: recount is exact)
+        self.used = used    # (delete above adjusted it: recount is exact)
         try:
             with open(self.root + "/next_id") as f:
                 nid = int(f.read())
         except (OSError, ValueError):
             nid = 1
         self.next_id = max(nid, top + 1)
+        self.finish(on_recovered)
         return fixed
+
+    def finish(self, on_recovered=None):
+        """Write what recovery fixed (labels, meta); on a full flash (any OSError) it stays
+        pending: called at boot, again after a session is deleted or before a recording
+        starts (Recorder.finish_recovery). True when none is left."""
+        for sid in list(self.pending or ()):
+            meta = self.pending[sid]
+            try:
+                if on_recovered:
+                    on_recovered(sid, meta)   # writes labels.json and the meta
+                else:
+                    self.write_json(sid, "meta.json", meta)
+                self.pending.pop(sid, None)
+            except OSError as e:
+                print("motebook: session %d: recovery not written yet (%s): retried when a "
+                      "session is deleted, or at the next boot" % (sid, e))
+                return False
+        self.pending = None
+        return True
 
     def repair(self, sid, rs):
         """Make the chunks a clean run of whole, CRC-valid records; return the record count."""
@@ -262,7 +301,11 @@ class Store:
             if n * rs != size or not n:   # (an empty chunk is removed too)
                 print("motebook: session %d chunk %d: torn tail cut at record %d (%d bytes)"
                       % (sid, i, n, size))
-                self._truncate(p, n * rs)
+                try:
+                    self._truncate(p, n * rs)
+                except OSError as e:   # a full flash has no room for the copy: the tail
+                    _remove(p + ".tmp")   # stays (reads stop at the meta's windows) and is
+                    print("motebook: not cut (%s)" % e)   # cut at a later boot
             total += n
             if n < per:
                 cut = True      # a short chunk is the last one

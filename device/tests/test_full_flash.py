@@ -1,9 +1,11 @@
 # A full flash on the real simulated device: its data folder is a small tmpfs (a real
 # filesystem that really runs out of space; mounting needs root, as scripts/setup does).
 # Config, labels and model writes answer 507 with a message and nothing that could not be
-# saved is applied; once there is room again, the same requests work.
+# saved is applied; once there is room again, the same requests work. A restart on the full
+# flash boots (nothing boot needs is written), serves the page and says "flash_full".
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -91,3 +93,76 @@ def test_a_full_flash_answers_507_and_applies_nothing(make_dev, flash):
     assert ws.recv_json("hello")["rate"] == 200
     ws.close()
     assert hello["rate"] == 100
+
+
+def wait_for(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("not within %g s: %s" % (timeout, what))
+
+
+def test_a_restart_on_a_full_flash_boots_and_deleting_a_session_makes_room(make_dev, flash,
+                                                                          tmp_path):
+    # Was: session recovery wrote the interrupted session's meta at boot, met ENOSPC and
+    # main.py died, so the page that could delete sessions never came up.
+    data = flash / "data"
+
+    def start():
+        d = make_dev(data=data)
+        d.log = tmp_path / ("device-%d.log" % d.port)   # the console is not on the flash
+        return d.start()
+    dev = start()
+    T = dev.token
+    model = M.trained(n_trees=3, seed=2)
+    h = {"Authorization": "Bearer " + T, "Content-Type": "text/csv"}
+    assert dev.request("PUT", "/api/model", model["text"], h, timeout=20)[0] == 200
+    assert dev.put("/api/config", {"rate": 1000})[0] == 200   # sessions of > 16 KB in seconds
+    st, a = dev.json("POST", "/api/sessions", {}, token=T)
+    assert st == 201, a
+    wait_for(lambda: dev.json("GET", "/api/sessions/%d" % a["id"])[1]["windows"] >= 60, 20,
+             "session A has 60 windows (24 KB)")
+    assert dev.json("POST", "/api/sessions/%d/stop" % a["id"], token=T)[0] == 200
+    st, b = dev.json("POST", "/api/sessions", {"label": "walking"}, token=T)
+    assert st == 201, b
+    chunk = data / "sessions" / str(b["id"]) / "0000.rec"
+    wait_for(lambda: chunk.exists() and chunk.stat().st_size >= 2 * b["record_size"], 10,
+             "session B has records on flash")
+    fill(flash)
+    assert dev.json("GET", "/api/status")[1]["flash_full"] is True
+    os.kill(dev.pid(), signal.SIGKILL)   # power lost while B was recording on the full flash
+    dev.stop()
+    meta_b = data / "sessions" / str(b["id"]) / "meta.json"
+    assert json.loads(meta_b.read_text())["recording"] is True   # boot has to finish B
+    kept = {n: (data / n).read_bytes() for n in ("config.json", "model.csv", "token")}
+    assert os.statvfs(flash).f_bavail == 0
+
+    dev = start()    # raised "device exited" (OSError 28 in session recovery)
+    st, hd, page = dev.get("/")
+    assert st == 200 and hd["content-type"].startswith("text/html"), (st, hd)
+    s = dev.json("GET", "/api/status")[1]
+    assert s["flash_full"] is True and s["flash_free"] < 16384, s
+    assert dev.json("GET", "/api/config")[1]["rate"] == 1000
+    assert dev.json("GET", "/api/model")[1]["hash"] == model["hash"]
+    assert {n: (data / n).read_bytes() for n in kept} == kept
+    assert dev.token == T
+    # B is served as recovered (from RAM: its meta could not be written yet)
+    mb = dev.json("GET", "/api/sessions/%d" % b["id"])[1]
+    assert mb["recording"] is False and "interrupted" in mb["error"], mb
+    assert json.loads(meta_b.read_text())["recording"] is True
+    st, body = dev.json("POST", "/api/sessions", {}, token=T)
+    assert st == 507 and "flash full" in body["error"], body
+
+    st, body = dev.json("DELETE", "/api/sessions/%d" % a["id"], token=T)
+    assert st == 200, body
+    s = dev.json("GET", "/api/status")[1]
+    assert s["flash_full"] is False and s["flash_free"] >= 16384, s
+    on_flash = json.loads(meta_b.read_text())   # the recovery was written once there was room
+    assert on_flash["recording"] is False and "interrupted" in on_flash["error"], on_flash
+    assert on_flash["windows"] == mb["windows"] >= 2
+    labels = dev.json("GET", "/api/sessions/%d/labels" % b["id"])[1]
+    assert labels["segments"] == [{"start": 0, "end": mb["windows"] * mb["hop"],
+                                   "label": "walking"}], labels
