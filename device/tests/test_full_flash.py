@@ -3,9 +3,11 @@
 # Config, labels and model writes answer 507 with a message and nothing that could not be
 # saved is applied; once there is room again, the same requests work. A restart on the full
 # flash boots (nothing boot needs is written), serves the page and says "flash_full".
+import binascii
 import json
 import os
 import signal
+import struct
 import subprocess
 import time
 
@@ -105,6 +107,19 @@ def wait_for(cond, timeout, what):
     raise AssertionError("not within %g s: %s" % (timeout, what))
 
 
+def history_chunk(path, records):
+    """A history chunk (device/history_store.py format) of valid records and a torn tail."""
+    out = b""
+    for i in range(records):
+        rec = bytearray(78)
+        struct.pack_into("<IIHHBB", rec, 0, i * 48, 1765000000 + i * 31, 0, 640, 48, 0)
+        rec[14:62] = bytes([31]) * 48
+        struct.pack_into("<I", rec, 74, binascii.crc32(rec[:74]) & 0xFFFFFFFF)
+        out += rec
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(out + b"torn tail")
+
+
 def test_a_restart_on_a_full_flash_boots_and_deleting_a_session_makes_room(make_dev, flash,
                                                                           tmp_path):
     # Was: session recovery wrote the interrupted session's meta at boot, met ENOSPC and
@@ -131,6 +146,7 @@ def test_a_restart_on_a_full_flash_boots_and_deleting_a_session_makes_room(make_
     chunk = data / "sessions" / str(b["id"]) / "0000.rec"
     wait_for(lambda: chunk.exists() and chunk.stat().st_size >= 2 * b["record_size"], 10,
              "session B has records on flash")
+    history_chunk(data / "history" / "0.hr", 2)   # (history is loaded on first use)
     fill(flash)
     assert dev.json("GET", "/api/status")[1]["flash_full"] is True
     os.kill(dev.pid(), signal.SIGKILL)   # power lost while B was recording on the full flash
@@ -155,6 +171,9 @@ def test_a_restart_on_a_full_flash_boots_and_deleting_a_session_makes_room(make_
     assert json.loads(meta_b.read_text())["recording"] is True
     st, body = dev.json("POST", "/api/sessions", {}, token=T)
     assert st == 507 and "flash full" in body["error"], body
+    # the history loads although its torn tail cannot be cut now (was 507: no room to copy)
+    st, info = dev.json("GET", "/api/history/info")
+    assert st == 200 and info["chunks"] == 1 and info["history_records"] == 2, info
 
     st, body = dev.json("DELETE", "/api/sessions/%d" % a["id"], token=T)
     assert st == 200, body
