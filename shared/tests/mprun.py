@@ -13,12 +13,13 @@ except ImportError:
 
 # The portable test modules (used where the folder cannot be listed, e.g. frozen); run() finds
 # every test_*.py beside this file except HOST_ONLY (CPython-only drivers and interop tests).
-MODULES = ("test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
+MODULES = ("test_anomaly", "test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
            "test_explore_kmeans", "test_explore_metrics", "test_explore_neighbours",
            "test_explore_pca", "test_features", "test_golden", "test_jsonck", "test_model",
            "test_node_settings", "test_protocol", "test_quant", "test_trainer",
            "test_validation", "test_window_labels", "test_windowing")
-HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_explore_sklearn")
+HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_explore_sklearn",
+             "test_anomaly_sklearn")
 # What a page must put into its interpreter's FS (paths from the repo root) to run the suite;
 # shared/tests/browser_suite.mjs copies them.
 SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
@@ -32,6 +33,7 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/cluster_metrics.py", "shared/knn.py", "shared/fewshot.py",
                 "shared/outliers.py", "shared/insight.py", "shared/explore.py",
                 "shared/window_labels.py", "shared/node_settings.py",
+                "shared/linalg.py", "shared/envelope.py", "shared/gmm.py", "shared/anomaly.py",
                 "shared/tests/__init__.py", "shared/tests/explore_data.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
                 "shared/tests/golden/features.json", "shared/tests/golden/model.csv",
