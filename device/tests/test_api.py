@@ -2,7 +2,10 @@
 # every bad input giving a clear JSON 4xx while the device keeps streaming.
 import json
 import os
+import re
 import time
+
+from device.tests.simdev import ROOT
 
 
 def _windows(dev):
@@ -59,6 +62,24 @@ def test_reads_need_no_token_but_changes_do(dev):
     st, body = dev.json("PUT", "/api/sim", {"activity": "running"})
     assert st == 401
     assert dev.json("GET", "/api/config")[1]["hop"] == 64
+
+
+def test_every_route_that_changes_something_is_guarded_by_the_token(dev):
+    # the writes API.md lists (test_api_doc: exactly the app's routes) and GET /api/heap, each
+    # without the token, with a wrong one and with a malformed header: 401 and the same reason
+    writes = re.findall(r"^### (PUT|POST|DELETE) (/\S+)$", (ROOT / "API.md").read_text(), re.M)
+    assert len(writes) >= 17
+    before = sorted(p.relative_to(dev.data) for p in dev.data.rglob("*"))
+    for method, path in writes + [("GET", "/api/heap")]:
+        if path == "/api/wifi":
+            continue   # no Wi-Fi on the simulator (404); tests/test_api_wifi.py has it
+        path = re.sub(r"<\w+>", "1", path)
+        body = b"{}" if method != "GET" else None
+        for auth, why in ((None, "missing token"), ("Bearer " + "0" * 32, "wrong token"),
+                          ("Basic abc", "malformed Authorization header")):
+            st, h, raw = dev.request(method, path, body, {"Authorization": auth} if auth else {})
+            assert st == 401 and json.loads(raw)["error"].startswith(why), (method, path, raw)
+    assert sorted(p.relative_to(dev.data) for p in dev.data.rglob("*")) == before
 
 
 def test_invalid_config_is_refused_by_field_and_nothing_changes(dev):
