@@ -13,6 +13,8 @@ target_sources(usermod_motebook INTERFACE
     ${MOTEBOOK_MODULES}/emlearn_iir/iir.c
     ${MOTEBOOK_MODULES}/emlearn_neighbors/neighbors.c
     ${MOTEBOOK_MODULES}/emlearn_kmeans/kmeans.c
+    ${MOTEBOOK_MODULES}/emlearn_distance/distance.c
+    ${MOTEBOOK_MODULES}/emlearn_mixture/mixture.c
     ${MOTEBOOK_MODULES}/emlearn_arrayutils/arrayutils.c
 )
 target_include_directories(usermod_motebook INTERFACE

@@ -10,9 +10,11 @@ import time
 import os
 import asyncio
 import emlearn_arrayutils
+import emlearn_distance
 import emlearn_fft
 import emlearn_iir
 import emlearn_kmeans
+import emlearn_mixture
 import emlearn_neighbors
 import emlearn_trees
 
@@ -48,4 +50,13 @@ assert list(emlearn_kmeans.cluster(bytearray([0, 1, 9, 10]), bytearray([0, 10]),
 out = array.array("f", [0.0, 0.0])
 m.predict(array.array("h", [20]), out)
 assert list(out) == [0.0, 1.0], out
+env = emlearn_distance.new(1)
+env.setdata(array.array("f", [1.0]), array.array("f", [4.0]), 1.0)
+d2 = array.array("f", [0.0])
+env.score(array.array("f", [2.0]), d2)
+assert list(d2) == [4.0], d2
+gm = emlearn_mixture.new(1, 1, "diag")
+gm.setdata(array.array("f", [0.0]), array.array("f", [1.0]), array.array("f", [0.0]), 0.0)
+gm.score(array.array("f", [0.0]), d2)
+assert abs(d2[0] - 0.9189385) < 1e-5, d2
 print("smoke ok", sys.implementation._build if hasattr(sys.implementation, "_build") else "", time.ticks_ms() >= 0)

@@ -99,4 +99,21 @@ static inline mp_int_t mb_get_int_range(mp_obj_t obj, mp_int_t lo, mp_int_t hi, 
     return v;
 }
 
+// The rows of an anomaly model's input: array('f') of n_rows * n_features finite values
+// (ValueError otherwise); n_rows comes from the caller's output array.
+static inline const float *mb_get_rows(mp_obj_t obj, size_t n_rows, size_t n_features) {
+    const float *v = mb_get_float_array(obj, (mp_int_t)(n_rows * n_features), NULL, "values");
+    mb_check_finite(v, n_rows * n_features, "values");
+    return v;
+}
+
+// A finite float argument, else ValueError naming it.
+static inline float mb_get_finite_float(mp_obj_t obj, const char *what) {
+    float v = (float)mp_obj_get_float(obj);
+    if (!isfinite(v)) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s must be finite"), what);
+    }
+    return v;
+}
+
 #endif // MB_EMLEARN_H
