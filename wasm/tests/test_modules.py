@@ -56,13 +56,44 @@ def _trees_reference():
             "X": Xt.tolist(), "proba": proba.tolist()}
 
 
+def _anomaly_reference():
+    # scikit-learn's EllipticEnvelope and GaussianMixture (full, diag), converted by emlearn:
+    # its own C scores (eml_distance.h; eml_mixture.h, diag expanded to full by its converter)
+    np = pytest.importorskip("numpy")
+    covariance = pytest.importorskip("sklearn.covariance")
+    mixture = pytest.importorskip("sklearn.mixture")
+    emlearn = pytest.importorskip("emlearn")
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(0, 1, (150, 4)) @ rng.normal(0, 1, (4, 4)),
+                   rng.normal(2.0, 0.5, (150, 4))])
+    Q = np.vstack([X[::10], rng.normal(0, 3, (30, 4))]).astype(np.float32).astype(float)
+    ee = covariance.EllipticEnvelope(random_state=0).fit(X)
+    ref = {"X": Q.tolist(), "envelope": {
+        "mean": ee.location_.tolist(), "precision": ee.precision_.ravel().tolist(),
+        "threshold": float(-ee.offset_), "sklearn": (-ee.score_samples(Q)).tolist(),
+        "sklearn_outlier": [int(v) for v in ee.predict(Q) == -1],
+        "emlearn_c": [float(v) for v in emlearn.convert(ee, method="inline").mahalanobis(Q)]},
+        "mixtures": []}
+    with np.errstate(under="ignore"):
+        for cov_type in ("full", "diag"):
+            g = mixture.GaussianMixture(2, covariance_type=cov_type, random_state=0).fit(X)
+            ref["mixtures"].append({
+                "k": 2, "type": cov_type, "means": g.means_.ravel().tolist(),
+                "prec_chol": g.precisions_cholesky_.ravel().tolist(),
+                "log_weights": np.log(g.weights_).tolist(),
+                "sklearn": (-g.score_samples(Q)).tolist(),
+                "emlearn_c": (-emlearn.convert(g).score_samples(Q)).tolist()})
+    return ref
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     d = tmp_path_factory.mktemp("wasm_ref")
     here = os.getcwd()
     os.chdir(d)   # emlearn compiles its C reference programs under ./tmp
     try:
-        ref = {"iir": _iir_reference(), "trees": _trees_reference()}
+        ref = {"iir": _iir_reference(), "trees": _trees_reference(),
+               "anomaly": _anomaly_reference()}
     finally:
         os.chdir(here)
     (d / "ref.json").write_text(json.dumps(ref))
@@ -78,6 +109,10 @@ def _result(proc):
 
 
 def _check(result, runtime):
+    for name in sorted(result.get("figures", {})):      # shown with pytest -s
+        f = result["figures"][name]
+        print("%s %s: max abs %.3g, max rel %.3g (%d scores)" % (runtime, name, f["max_abs"],
+                                                             f["max_rel"], f["n"]))
     assert result["runtime"] == runtime
     assert result["failed"] == 0, "\n".join(result["failures"])
     assert result["passed"] >= 12
