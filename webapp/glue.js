@@ -227,4 +227,14 @@ mb.kernel = {
 };
 
 // ---- test hooks: only with ?debug, all in debug.js (app/bridge.py attaches to them) ------
-mb.debugReady = mb.debug ? import("./debug.js").then((m) => m.install(mb)) : null;
+// (asked again after a failure: the device answers 503 when short of memory, and index.html's
+// retry covers fetch(), not a module import; a new query string, as a failed import is kept)
+async function importAgain(url) {
+  for (let i = 0; ; i++) {
+    try { return await import(i ? `${url}?again=${i}` : url); } catch (e) {
+      if (i === 3) throw e;
+      await new Promise((r) => setTimeout(r, 300 * (i + 1)));
+    }
+  }
+}
+mb.debugReady = mb.debug ? importAgain("./debug.js").then((m) => m.install(mb)) : null;
