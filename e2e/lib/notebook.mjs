@@ -12,8 +12,15 @@ export class Notebook {
 
   /** Waits until MicroPython has booted and app/main.py attached the bridge. */
   async waitBooted(timeout = 20000) {
-    await this.page.waitForFunction(() => window.motebook && window.motebook.boot === "ready"
-      && window.motebook.act && window.motebook.state, null, { timeout });
+    try {
+      await this.page.waitForFunction(() => window.motebook && window.motebook.boot === "ready"
+        && window.motebook.act && window.motebook.state, null, { timeout });
+    } catch (e) {       // say how far the page got
+      const m = await this.page.evaluate(() => window.motebook && { boot: window.motebook.boot,
+        conn: window.motebook.conn, hooks: !!window.motebook.act, errors: window.motebook.errors,
+        body: document.body.dataset.boot });
+      throw new Error(`${e.message}; the page: ${JSON.stringify(m)}`);
+    }
   }
 
   async waitConnected(timeout = 10000) {
