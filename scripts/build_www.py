@@ -367,13 +367,18 @@ def _referrers(raw):
     return order
 
 
-def first_load(raw_index, manifest):
+def first_load(raw_index, manifest, scripts=None):
     """Served URLs the live view loads: index.html, what it references (but the notebook's
-    worker), and the PyScript and MicroPython groups."""
+    worker and the module lists), the modules its page scripts import (scripts: {served URL:
+    bytes}; glue.js -> transport.js), and the PyScript and MicroPython groups."""
     text = _LAZY.sub("", raw_index.decode())
     urls = {"/index.html"}
     for ref in re.findall(r"[\"']\./([^\"'\s]+)[\"']", text):
         urls.add("/" + ref)
+        js = (scripts or {}).get("/" + ref)
+        if js is not None:
+            for imp in re.findall(r"\bfrom\s+[\"']\./([^\"'\s]+)[\"']", js.decode()):
+                urls.add("/" + imp)
     for u in manifest:
         if any(u.startswith(g[:-1] + "-") for g in GROUPS):
             urls.add(u)
@@ -423,8 +428,10 @@ def build(out, budget_kb=BUDGET_KB, verbose=False, first_kb=FIRST_LOAD_KB):
         if dirpath != out and not os.listdir(dirpath):
             os.rmdir(dirpath)
     kb = total / 1000
-    index = [raw for url, (served, raw) in plan().items() if url == "/index.html"][0]
-    first = sum(sizes[u] for u in first_load(index, manifest)) / 1000
+    built = plan()
+    index = built["/index.html"][1]
+    scripts = {served: raw for served, raw in built.values() if served.endswith(".js")}
+    first = sum(sizes[u] for u in first_load(index, manifest, scripts)) / 1000
     print("build_www: %d files, %.1f KB gzipped (budget %d KB), first load %.1f KB (budget "
           "%d KB)%s -> %s" % (len(manifest), kb, budget_kb, first, first_kb,
                               "" if changed else ", unchanged", os.path.relpath(out, ROOT)))
