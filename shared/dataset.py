@@ -257,6 +257,9 @@ class LabelledWindows:
         self.windows, self.labels, self.groups, self.scales = [], [], [], []
         self.starts = []
         self.channels, self.rate = None, None
+        # {class index: {session id: (longest segment of it, session length)}} in samples, for
+        # every session labelled with a chosen class, windows or not (evaluate.no_window)
+        self.stretches = {}
 
     def __len__(self):
         return len(self.windows)
@@ -268,9 +271,12 @@ class LabelledWindows:
         return out
 
 
-def _name(r):
-    sid = getattr(r, "sid", None)
+def _sid(sid):
     return "?" if sid is None else ("#%s" % sid if isinstance(sid, int) else str(sid))
+
+
+def _name(r):
+    return _sid(getattr(r, "sid", None))
 
 
 def check_same_shape(recordings):
@@ -307,6 +313,10 @@ def labelled_windows(recordings, classes, window, hop, unlabelled=False):
         out.channels, out.rate = list(r.channels), r.rate
         segs = [(s, e, index[name]) for s, e, name in r.segments if name in index]
         segs.sort()
+        for s, e, c in segs:
+            per = out.stretches.setdefault(c, {})
+            run = per.get(r.sid, (0, 0))[0]
+            per[r.sid] = (max(run, e - s), r.n_samples)
         found = window_classes(segs, r.n_samples, window, hop)
         if unlabelled:
             known = dict(found)
@@ -352,6 +362,16 @@ def explain(recordings, classes, window, found):
         return ("the longest labelled stretch is %d samples (%.3g s) and the window is %d: no "
                 "window lies wholly inside one label; shorten the window to at most %d "
                 "samples or label longer stretches" % (run, run / rate, window, run))
+    lost = [c for c in sorted(found.stretches) if c not in present]
+    if lost:     # labelled, but every stretch of it is shorter than the window
+        per = found.stretches
+        fit = min(max(v[0] for v in per[c].values()) for c in lost)
+        return ("%s give%s no window of %d samples: %s; shorten the window to at most %d "
+                "samples" % (", ".join(classes[c] for c in lost), "s" if len(lost) == 1
+                             else "", window, "; ".join(
+                                 "session %s (%s): %d labelled samples" % (
+                                     _sid(g), classes[c], per[c][g][0]) for c in lost
+                                 for g in natural_sorted(per[c])), fit))
     if present:
         return ("labelled windows of one class only (%s: %d); label windows of a second class"
                 % (classes[present[0]], len(found)))

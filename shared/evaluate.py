@@ -1,6 +1,6 @@
 # How good a trained model is: splits by session (group k-fold, chosen test sessions) and, for
-# data without sessions, by window; confusion matrix, accuracy, per-class precision/recall,
-# the majority-class baseline, per-session accuracy, the device's live accuracy on a labelled
+# data without sessions, by window; confusion matrix, accuracy and balanced accuracy, per-class
+# precision/recall, the majority-class baseline, sessions that gave no window and why, per-session accuracy, the device's live accuracy on a labelled
 # session, model size and an inference-time estimate.
 # Memory: index arrays ('H'/'I') for splits, an n_classes^2 list of ints for the confusion
 # matrix; timing reuses one array('h') row buffer. Undefined ratios are None (JSON null, not NaN).
@@ -114,22 +114,67 @@ def sessions_per_class(labels, groups, n_classes):
     return per
 
 
-def check_groups(labels, groups, n_classes, classes=None):
+def no_window(stretches, window, classes=None):
+    """Why sessions labelled with a class gave no window of it, one line each ("session #12
+    (walking): 29 samples, shorter than the 64-sample window"). stretches: {class number:
+    {session: (longest segment of that class, session length)}} in samples."""
+    out = []
+    for c in sorted(stretches):
+        per = stretches[c]
+        name = classes[c] if classes else c
+        for g in natural_sorted([g for g in per if per[g][0] < window]):
+            run, n = per[g]
+            if n < window:
+                why = "%d samples, shorter than the %d-sample window" % (n, window)
+            else:
+                why = ("its longest %s stretch is %d samples, shorter than the %d-sample "
+                       "window" % (name, run, window))
+            out.append("session %s (%s): %s" % (g, name, why))
+    return out
+
+
+def _fit_window(per):
+    """The longest window that MIN_SESSIONS of these sessions would give (None: too few)."""
+    runs = sorted([per[g][0] for g in per], reverse=True)
+    return runs[MIN_SESSIONS - 1] if len(runs) >= MIN_SESSIONS else None
+
+
+def check_groups(labels, groups, n_classes, classes=None, stretches=None, window=None):
     """None when every class present has windows in >= MIN_SESSIONS groups, else the reason
-    (naming the classes and their sessions) why no honest estimate can be made."""
+    (naming the classes and their sessions) why no honest estimate can be made, and the fix
+    that matches the cause: with stretches (see no_window) and window, a class whose other
+    sessions are only shorter than the window is told to shorten the window, not to record."""
     gc = group_classes(labels, groups)
-    short = []
+    short, record, shorter = [], [], []
     for c in range(n_classes):
         gs = natural_sorted([g for g in gc if c in gc[g]])
-        if 0 < len(gs) < MIN_SESSIONS:
-            short.append("%s (only session %s)" % (classes[c] if classes else c,
-                                                   ", ".join(str(g) for g in gs)))
+        if not 0 < len(gs) < MIN_SESSIONS:
+            continue
+        name = classes[c] if classes else c
+        per = (stretches or {}).get(c) or {}
+        left = natural_sorted([g for g in per if g not in gs])
+        fit = _fit_window(per) if left and window else None
+        note = ""
+        if left:
+            note = "; %s give%s no window: shorter than the %d-sample window" % (
+                ", ".join(str(g) for g in left), "s" if len(left) == 1 else "", window)
+        short.append("%s (only session %s%s)" % (name, ", ".join(str(g) for g in gs), note))
+        if fit:
+            shorter.append((name, fit))
+        else:
+            record.append(name)
     if not short:
         return None
+    fix = []
+    if shorter:
+        fix.append("shorten the window to at most %d samples, so that %d sessions of %s give "
+                   "a window" % (min(f for _, f in shorter), MIN_SESSIONS,
+                                 ", ".join(str(n) for n, _ in shorter)))
+    if record:
+        fix.append("record (or import) another session of %s" % ", ".join(str(n) for n in record))
     return ("too few sessions for an honest estimate: %s. Every class needs windows in at "
             "least %d sessions, so that it is tested on a session the model did not learn "
-            "from: record (or import) another session of %s"
-            % ("; ".join(short), MIN_SESSIONS, "it" if len(short) == 1 else "each"))
+            "from: %s" % ("; ".join(short), MIN_SESSIONS, "; or ".join(fix)))
 
 
 def group_kfold(labels, groups, k=5, seed=1, n_classes=None):
@@ -266,8 +311,11 @@ def metrics(cm, classes=None):
         recall.append(r)
         f1.append(2 * p * r / (p + r) if p is not None and r is not None and p + r > 0 else None)
         support.append(actual)
+    present = [r for r in recall if r is not None]
     out = {"accuracy": _ratio(correct, total), "precision": precision, "recall": recall,
-           "f1": f1, "support": support, "confusion": cm, "n": total}
+           "f1": f1, "support": support, "confusion": cm, "n": total,
+           # the mean recall of the classes present: what unbalanced classes cannot flatter
+           "balanced_accuracy": sum(present) / len(present) if present else None}
     if classes is not None:
         out["classes"] = list(classes)
     return out

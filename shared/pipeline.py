@@ -112,7 +112,7 @@ class Pipeline:
 
     def __init__(self, windows, labels, classes, window, groups=None, scales=None,
                  validation=None, test_fraction=0.25, folds=0, split_seed=1, fft="auto",
-                 yield_every=200, **params):
+                 yield_every=200, stretches=None, **params):
         n = len(windows)
         if len(labels) != n:
             raise ValueError("%d windows but %d labels" % (n, len(labels)))
@@ -130,6 +130,7 @@ class Pipeline:
                 {"method": "windows", "folds": folds, "test_fraction": test_fraction}
         self.validation = _check_validation(validation, groups)
         self.split_seed = split_seed
+        self.stretches = stretches     # LabelledWindows.stretches keyed by groups' values
         self.fft = fft
         self.yield_every = yield_every
         self.params = dict(DEFAULTS)
@@ -145,6 +146,10 @@ class Pipeline:
         """[(train, test or None)] and the validation report (what was split, and how)."""
         y, g, v, nc = self.y, self.groups, self.validation, len(self.classes)
         rep = {"method": v["method"], "estimate": True, "why": None, "warnings": []}
+        w = self.window["window"]
+        if self.stretches:
+            rep["warnings"] += ["no window from %s" % t for t in
+                                E.no_window(self.stretches, w, self.classes)]
         if g is not None:
             per = E.sessions_per_class(y, g, nc)
             rep["sessions"] = len(E.group_classes(y, g))
@@ -181,7 +186,7 @@ class Pipeline:
                 rep["warnings"].append("no training session has %s: its test windows cannot "
                                        "be right" % ", ".join(lost))
             return [(train, held)], rep
-        why = E.check_groups(y, g, nc, self.classes)
+        why = E.check_groups(y, g, nc, self.classes, self.stretches, w)
         if why:
             rep["estimate"] = False
             rep["why"] = why
@@ -257,7 +262,8 @@ class Pipeline:
                        "metrics": E.metrics(cm, self.classes) if cm is not None else None,
                        "validation": rep,
                        "baseline": {"class": self.classes[most],
-                                    "accuracy": base_ok / tested if tested else None},
+                                    "accuracy": base_ok / tested if tested else None,
+                                    "balanced_accuracy": _balanced_baseline(most, truth)},
                        "per_session": E.per_group(truth, pred, where)
                        if groups is not None and tested else [],
                        "heldout": {"index": index, "truth": truth, "pred": pred},
@@ -292,6 +298,12 @@ def _check_validation(v, groups):
             raise ValueError("choose at least one test session")
         v["sessions"] = list(t)
     return v
+
+
+def _balanced_baseline(most, truth):
+    """Balanced accuracy of always answering `most`: recall 1 for it, 0 for the others."""
+    seen = set(truth)
+    return (1 if most in seen else 0) / len(seen) if seen else None
 
 
 def _progress(stage, done, total, fraction):

@@ -174,3 +174,50 @@ def test_upload_frames_round_trip_through_deblock():
 def test_natural_order_of_session_names():
     names = ["train-10", "train-2", "train-1", "train-0", "a", 12, 3]
     assert D.natural_sorted(names) == [3, 12, "a", "train-0", "train-1", "train-2", "train-10"]
+
+
+def test_sessions_shorter_than_the_window_are_named_with_the_fix_that_matches():
+    # walking: one long session and three of 29-40 samples; idle: two long sessions
+    from shared import evaluate as E
+    recs = [_rec(1, 200, [(0, 200, "walking")]), _rec(2, 29, [(0, 29, "walking")]),
+            _rec(3, 300, [(0, 40, "walking"), (40, 300, "idle")]),
+            _rec(4, 200, [(0, 200, "idle")])]
+    lw = D.labelled_windows(recs, ["walking", "idle"], 64, 32)
+    assert lw.stretches[0] == {1: (200, 200), 2: (29, 29), 3: (40, 300)}
+    assert E.no_window(lw.stretches, 64, ["walking", "idle"]) == [
+        "session 2 (walking): 29 samples, shorter than the 64-sample window",
+        "session 3 (walking): its longest walking stretch is 40 samples, shorter than the "
+        "64-sample window"]
+    why = E.check_groups(lw.labels, lw.groups, 2, ["walking", "idle"], lw.stretches, 64)
+    assert why.startswith("too few sessions for an honest estimate: walking (only session 1; "
+                          "2, 3 give no window: shorter than the 64-sample window)"), why
+    assert why.endswith("shorten the window to at most 40 samples, so that 2 sessions of "
+                        "walking give a window"), why
+    assert "record" not in why
+    # a class with only one session at all: record another (the old advice, still right)
+    one = D.labelled_windows([recs[0], recs[3], _rec(5, 200, [(0, 200, "idle")])],
+                             ["walking", "idle"], 64, 32)
+    why = E.check_groups(one.labels, one.groups, 2, ["walking", "idle"], one.stretches, 64)
+    assert why.endswith("record (or import) another session of walking"), why
+    # with the shorter window both give windows and there is nothing to say
+    ok = D.labelled_windows(recs, ["walking", "idle"], 40, 20)
+    assert E.check_groups(ok.labels, ok.groups, 2, ["walking", "idle"], ok.stretches, 40) is None
+    assert E.no_window(ok.stretches, 40, ["walking", "idle"]) == [
+        "session 2 (walking): 29 samples, shorter than the 40-sample window"]
+
+
+def test_balanced_accuracy_is_the_mean_recall():
+    from shared import evaluate as E
+    # 90 windows of a (all right), 10 of b (all called a): accuracy 90 %, balanced 50 %
+    m = E.metrics([[90, 0], [10, 0]], ["a", "b"])
+    assert abs(m["accuracy"] - 0.9) < 1e-9 and abs(m["balanced_accuracy"] - 0.5) < 1e-9
+    assert E.metrics([[0, 0], [0, 0]])["balanced_accuracy"] is None
+
+
+def test_a_class_whose_sessions_are_all_too_short_is_named():
+    recs = [_rec(1, 200, [(0, 200, "idle")]), _rec(2, 29, [(0, 29, "walking")]),
+            _rec("walk-2", 300, [(0, 40, "walking")])]
+    assert _explain(recs, ["idle", "walking"], 64) == (
+        "walking gives no window of 64 samples: session #2 (walking): 29 labelled samples; "
+        "session walk-2 (walking): 40 labelled samples; shorten the window to at most 40 "
+        "samples")

@@ -1,6 +1,7 @@
 # HTML of a training result for the train panel, honest first: how the windows were split
-# (by session), sessions per class, the accuracy on sessions the model did not see next to the
-# majority-class baseline, or, with too few sessions, why there is no number; then the
+# (by session), sessions per class, the accuracy and balanced accuracy on sessions the model did
+# not see next to the majority-class baseline's, or, with too few sessions, why there is no
+# number (and sessions that gave no window, among the warnings); then the
 # confusion matrix as a table heatmap, per-class precision/recall, per-session accuracy and the
 # model's size and speed. Pure string building, no DOM access, so it is tested on CPython and
 # MicroPython unix. Memory: one string per render.
@@ -11,7 +12,8 @@ def summary(r, train_ms, stall_ms, classify_ms=None):
     """The JSON-friendly part of a shared.pipeline result (window.motebook.training)."""
     m = r["metrics"] or {}
     v = r["validation"]
-    return {"hash": r["hash"], "accuracy": m.get("accuracy"), "precision": m.get("precision"),
+    return {"hash": r["hash"], "accuracy": m.get("accuracy"),
+            "balanced_accuracy": m.get("balanced_accuracy"), "precision": m.get("precision"),
             "recall": m.get("recall"), "support": m.get("support"),
             "confusion": m.get("confusion"), "classes": r["model"].meta["classes"],
             "n_test": m.get("n", 0), "validation": v, "estimate": v["estimate"],
@@ -43,9 +45,13 @@ def _estimate(s):
         return out
     b = s["baseline"]
     out.append('<p class="train-acc"><b>%s</b> accuracy on %d windows the model did not see '
-               '(%s) &middot; majority-class baseline %s (always &ldquo;%s&rdquo;)</p>'
+               '(%s) &middot; <b>%s</b> balanced accuracy (the mean of the classes&rsquo; '
+               'recalls: unbalanced classes cannot flatter it)</p>'
+               '<p class="train-base">majority-class baseline (always &ldquo;%s&rdquo;): %s '
+               'accuracy &middot; %s balanced accuracy</p>'
                % (_pct(s["accuracy"]), s["n_test"], _esc(v["description"]),
-                  _pct(b["accuracy"]), _esc(b["class"])))
+                  _pct(s.get("balanced_accuracy")), _esc(b["class"]), _pct(b["accuracy"]),
+                  _pct(b.get("balanced_accuracy"))))
     return out
 
 

@@ -148,10 +148,14 @@ class Trainer:
         except Exception as e:
             raise ValueError("cannot train: %s" % e)
         names = [self.names.get(g, str(g)) for g in lw.groups]
+        # sessions of a class that gave no window of it, by the same names (the report says why)
+        stretches = dict((c, dict((self.names.get(g, str(g)), v) for g, v in per.items()))
+                         for c, per in lw.stretches.items())
         settings = {"rate": lw.rate, "window": window, "hop": hop, "channels": lw.channels}
         self.lw, self.window = lw, window     # (app.explore's model insight shows windows)
         return await self.train(lw.windows, lw.labels, classes, settings, params(a),
-                                ticks_diff(ticks_ms(), t0), names, lw.scales, validation)
+                                ticks_diff(ticks_ms(), t0), names, lw.scales, validation,
+                                stretches)
 
     async def modules(self):
         """shared.pipeline, its modules fetched by glue.js into the FS on first use."""
@@ -162,7 +166,7 @@ class Trainer:
         return self._pipeline
 
     async def train(self, windows, labels, classes, window, prm, load_ms, groups, scales,
-                    validation):
+                    validation, stretches=None):
         """Runs the shared pipeline without freezing the page; returns the summary dict."""
         self.busy = True
         B = self.B
@@ -170,7 +174,7 @@ class Trainer:
             pl = await self.modules()
             t0 = ticks_ms()
             p = pl.Pipeline(windows, labels, classes, window, groups=groups, scales=scales,
-                            validation=validation, **prm)
+                            validation=validation, stretches=stretches, **prm)
             stall = steps = 0
             start = ticks_ms()
             for prog in p.steps():

@@ -19,8 +19,12 @@ def test_estimate_with_how_and_baseline():
     assert "accuracy on 54 windows the model did not see (5-fold by session: 9 sessions" in html
     b = s["baseline"]
     assert b["accuracy"] < 0.5 and b["class"] == "still"
-    assert "majority-class baseline %.1f%% (always &ldquo;still&rdquo;)" % (
+    assert "majority-class baseline (always &ldquo;still&rdquo;): %.1f%% accuracy" % (
         100 * b["accuracy"]) in html
+    # balanced accuracy beside the accuracy, and the baseline's (1 / 3 classes) beside its own
+    assert s["balanced_accuracy"] is not None and abs(b["balanced_accuracy"] - 1 / 3) < 1e-9
+    assert "<b>%.1f%%</b> balanced accuracy" % (100 * s["balanced_accuracy"]) in html
+    assert "33.3% balanced accuracy</p>" in html
     assert "sessions per class: still 3, walk 3, shake 3" in html
     assert "per session, worst first" in html and "<table class=\"cm\">" in html
 
