@@ -27,6 +27,28 @@ from httpd import err as _err, json_body
 from server import App
 
 
+_PARTS = {"model": "model", "config": "config", "notebooks": "notebooks", "history": "history",
+          "flagged": "history", "integrations": "integrations"}
+
+
+def changed_part(path):
+    """(part, id or None) a successful write to path changes (shared.protocol.PARTS), or
+    (None, None): a session's labels name the session; starting and stopping a recording is
+    told by the recorder (it also stops by itself)."""
+    p = path.split("/")
+    if len(p) < 3 or p[1] != "api":
+        return None, None
+    sid = int(p[3]) if len(p) > 3 and p[3].isdigit() and len(p[3]) < 9 else None
+    if p[2] == "sessions":
+        if len(p) == 3 or p[-1] == "stop":
+            return None, None
+        return ("labels" if p[-1] == "labels" else "sessions"), sid
+    if p[2] == "flagged" and p[-1] == "label":   # a flagged window became a session
+        return "sessions", None
+    part = _PARTS.get(p[2])
+    return part, (p[3] if part == "notebooks" and len(p) > 3 else None)
+
+
 def create_app(dev):
     """dev: the Device (main.py) holding acq (Acquisition), hub, static, token, cfg."""
     app = App(dev.token)
@@ -176,6 +198,15 @@ def create_app(dev):
 
     for m in (api_model, api_sessions, api_notebooks, api_wifi, api_node):
         m.install(app, dev)
+
+    @app.after_request
+    def announce(request, response):
+        # every write the device took tells the open pages what changed (wshub.Hub.changed)
+        if request.method not in ("GET", "HEAD") and response.status_code < 300:
+            part, key = changed_part(request.path)
+            if part:
+                dev.hub.changed(part, key)
+        return response
 
     @app.get("/ws")
     async def ws(request):

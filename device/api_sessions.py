@@ -266,6 +266,25 @@ def install(app, dev):
                     slots.remove(slot)
         return Response(body=gen(), headers=hdrs)
 
+    def labels_json(sid, m, b):
+        """A session's labels as JSON pieces: the stored file with "samples" added before its
+        last "}" (b: a read buffer), or the open recording's live labels."""
+        if m["labels"].get("open"):
+            yield json.dumps(label_file.live(m))
+            return
+        with open(store.path(sid, "labels.json"), "rb") as f:
+            prev = None
+            while True:
+                k = f.readinto(b)
+                if not k:
+                    break
+                if prev:
+                    yield prev
+                prev = bytes(b[:k])
+            if prev:
+                yield prev[:-1]
+        yield ', "samples": %d}' % m["samples"]
+
     @app.get("/api/sessions/<sid>/labels")
     def get_labels(request, sid):
         sid, m, e = find(sid)
@@ -273,23 +292,34 @@ def install(app, dev):
             return e
         if m["labels"].get("open"):
             return label_file.live(m)
-        samples = m["samples"]
-        path = store.path(sid, "labels.json")
+        return Response(body=labels_json(sid, m, bytearray(512)),
+                        headers={"Content-Type": "application/json"})
 
-        def gen():   # the stored file with "samples" added before its last "}"
+    @app.get("/api/labels")
+    def all_labels(request):
+        """Every session's labels in one answer ({"labels": {"<id>": labels}}; ?ids=1,2 for
+        some): what training needs in one request instead of one per session."""
+        want = request.args.get("ids")
+        try:
+            want = [int(x) for x in want.split(",") if x] if want else None
+        except ValueError:
+            return err(400, "ids must be session ids separated by commas, e.g. ids=1,2")
+
+        def gen():
             b = bytearray(512)
-            with open(path, "rb") as f:
-                prev = None
-                while True:
-                    k = f.readinto(b)
-                    if not k:
-                        break
-                    if prev:
-                        yield prev
-                    prev = bytes(b[:k])
-                if prev:
-                    yield prev[:-1]
-            yield ', "samples": %d}' % samples
+            yield '{"labels": {'
+            first = True
+            for sid in store.ids():
+                if want is not None and sid not in want:
+                    continue
+                m = meta_of(sid)
+                if m is None:
+                    continue
+                yield '%s"%d": ' % ("" if first else ", ", sid)
+                first = False
+                for piece in labels_json(sid, m, b):
+                    yield piece
+            yield "}}"
         return Response(body=gen(), headers={"Content-Type": "application/json"})
 
     @app.put("/api/sessions/<sid>/labels")

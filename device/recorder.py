@@ -247,6 +247,7 @@ class Recorder:
     def _announce(self, msg):
         for c in self.dev.hub.clients:
             c.queue_control(msg)
+        self.dev.hub.changed("sessions", msg["id"])
 
     # -- the hook: called by Device._publish for every window, before the WebSocket hub
     def on_window(self, seq):

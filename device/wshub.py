@@ -48,6 +48,7 @@ class Hub:
         self.pending = 0        # slots reserved by connections in their handshake
         self.total = 0          # frames published since boot
         self.dropped = 0        # frames skipped by slow clients (also those gone)
+        self.versions = {}      # part -> how many times it changed since boot (protocol.PARTS)
 
     def publish(self, seq):
         self.total += 1
@@ -60,6 +61,13 @@ class Hub:
             data = protocol.encode_control(msg).encode()
             for c in self.clients:
                 c.queue(_TEXT, data)
+
+    def changed(self, part, id=None):
+        """The one place a change is told: bump part's version and queue {"type": "changed",
+        "part", "id"?, "version"} for every page (shared.protocol.changed); nothing is kept
+        per client."""
+        v = self.versions[part] = self.versions.get(part, 0) + 1
+        self.broadcast(protocol.changed(part, v, id))
 
     def full(self):
         return len(self.clients) + self.pending >= MAX_CLIENTS

@@ -16,6 +16,8 @@
 #   20 ...  samples, channel-major (all of channel 0, then channel 1, ...)
 #
 # Control messages are WebSocket text frames holding one JSON object with a string "type".
+# The device tells every page what changed: {"type": "changed", "part": one of PARTS, "id"?:
+# the session whose labels (or which session) changed, "version": n (per part, since boot)}.
 try:
     import ujson as json
 except ImportError:
@@ -35,6 +37,11 @@ MAX_CONTROL_BYTES = 1024
 _HEADER = "<BBIIBBHHf"
 _ITEMSIZE = (2, 4)
 _TYPECODE = ("h", "f")
+
+
+# the parts of the device's state a "changed" message names (the page refreshes what it shows
+# of them)
+PARTS = ("sessions", "labels", "model", "config", "notebooks", "history", "integrations")
 
 
 class ProtocolError(ValueError):
@@ -116,6 +123,16 @@ def _finite(v):
     if isinstance(v, (list, tuple)):
         return [_finite(x) for x in v]
     return v
+
+
+def changed(part, version, id=None):
+    """The "changed" control message for part (one of PARTS)."""
+    if part not in PARTS:
+        raise ProtocolError("unknown part %r" % (part,))
+    m = {"type": "changed", "part": part, "version": version}
+    if id is not None:
+        m["id"] = id
+    return m
 
 
 def decode_control(text):

@@ -1,6 +1,7 @@
 # WebSocket /ws on the real simulated device: hello, consecutive window frames decoded with
 # shared/protocol, ping/pong, activity changes the signal, malformed messages get an error
 # and the stream continues, slow clients do not stall the others.
+import json
 import math
 import socket
 import struct
@@ -298,3 +299,49 @@ def test_origin_must_be_the_page_or_allowed_in_the_config(dev):
     with pytest.raises(HandshakeRefused):
         dev.ws(headers={"Origin": "http://notebook.example:8000"})
     _wait_clients(dev, 0)
+
+
+def _changed(ws, part, limit=400):
+    """The next "changed" message about part (frames and other messages skipped)."""
+    def want(op, d):
+        return op == 1 and json.loads(d).get("type") == "changed" and \
+            json.loads(d)["part"] == part
+    return json.loads(ws.until(want, limit)[1])
+
+
+def test_every_write_tells_the_pages_what_changed(dev):
+    """A recording, labels, a delete, the config and a refused write: "changed" messages name
+    the part (and session), versions count up, a write refused with 401 says nothing."""
+    T = dev.token
+    ws = dev.ws()
+    ws.recv_json("hello")
+    st, s = dev.json("POST", "/api/sessions", {"label": "idle"}, token=T)
+    assert st == 201, s
+    m = _changed(ws, "sessions")
+    assert m["id"] == s["id"] and m["version"] == 1
+    dev.wait_data(1.5)
+    st, _ = dev.json("POST", "/api/sessions/%d/stop" % s["id"], token=T)
+    assert st == 200
+    m = _changed(ws, "sessions")
+    assert m["id"] == s["id"] and m["version"] == 2
+    st, lab = dev.json("GET", "/api/sessions/%d/labels" % s["id"])
+    body = {"classes": ["walk"], "segments": [{"start": 0, "end": 64, "label": "walk"}],
+            "version": lab["version"]}
+    assert dev.json("PUT", "/api/sessions/%d/labels" % s["id"], {"segments": []},
+                    token="wrong")[0] == 401
+    st, r = dev.json("PUT", "/api/sessions/%d/labels" % s["id"], body, token=T)
+    assert st == 200, r
+    m = _changed(ws, "labels")     # (the refused PUT before it told nothing)
+    assert m["id"] == s["id"] and m["version"] == 1
+    st, all_ = dev.json("GET", "/api/labels")
+    assert st == 200 and all_["labels"][str(s["id"])]["segments"][0]["label"] == "walk"
+    st, some = dev.json("GET", "/api/labels?ids=999")
+    assert st == 200 and some == {"labels": {}}
+    assert dev.json("GET", "/api/labels?ids=x")[0] == 400
+    assert dev.put("/api/config", {"window": 64})[0] == 200
+    assert _changed(ws, "config")["version"] >= 1
+    st, _ = dev.json("DELETE", "/api/sessions/%d" % s["id"], token=T)
+    assert st == 200
+    m = _changed(ws, "sessions")
+    assert m["id"] == s["id"] and m["version"] == 3
+    ws.close()
