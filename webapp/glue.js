@@ -104,11 +104,12 @@ const LOAD_AT_ONCE = 2;
 mb.need = async (names) => {
   const all = await moduleLists();
   if (!all) return "the list of the page's modules could not be loaded (device unreachable?)";
-  const todo = [];
+  const want = new Map();            // groups share modules (shared/features.py...): once
   for (const n of JSON.parse(names)) {
     if (!all.groups[n]) return `no module group ${n}`;
-    for (const e of Object.entries(all.groups[n])) if (!loaded.has(e[0])) todo.push(e);
+    for (const [url, dest] of Object.entries(all.groups[n])) if (!loaded.has(url)) want.set(url, dest);
   }
+  const todo = [...want.entries()];
   const failed = [];
   const worker = async () => {
     for (let e = todo.shift(); e; e = todo.shift()) {
