@@ -61,6 +61,7 @@ def _run(args, dev, ws, br, rx, sub):
     next_print = t0 + args.every
     next_act, act = t0, 0
     lows = []                     # (elapsed s, mem_free_min since the last look)
+    frees = []                    # (elapsed s, free heap after the status' own collection)
     frames = 0
     print("soak: %.1f min, heap %d bytes, model %s, recording session %d"
           % (args.minutes, HEAP, K.M.WINDOW, s["id"]))
@@ -79,6 +80,7 @@ def _run(args, dev, ws, br, rx, sub):
             next_print = now + args.every
             s = _status(dev)
             lows.append((now - t0, s["mem_free_min"]))
+            frees.append((now - t0, s["mem_free"]))
             n = s["node"]
             print("%7.0f %8d %7d %9d %9d %10s %10s %8d" % (
                 now - t0, s["windows"], s["dropped"], s["mem_free"], s["mem_free_min"],
@@ -95,6 +97,15 @@ def _run(args, dev, ws, br, rx, sub):
           "received, inference skipped %d" % (args.minutes, s["windows"], s["dropped"],
                                                s["dropped_source"], s["dropped_clients"],
                                                frames, s.get("inference_skipped", 0)))
+    # a leak moves the whole distribution of the live heap; a new low mark alone is the rare
+    # moment when more short-lived things than ever were alive at one collection
+    print("free heap after a collection, by quarter of the run (median / lowest / highest):")
+    span = args.minutes * 15      # seconds in a quarter
+    for k in range(4):
+        part = sorted(v for t, v in frees if k * span <= t < (k + 1) * span + 1)
+        if part:
+            print("  quarter %d: %d / %d / %d  (%d looks)" % (
+                k + 1, part[len(part) // 2], part[0], part[-1], len(part)))
     h = dev.json("GET", "/api/heap", token=dev.token)[1]
     print("heap: low mark of free heap %d in the first quarter, %d in the last (%+d bytes); "
           "high-water %d bytes = %.0f%% of %d; at the end %d free, largest block %d"
