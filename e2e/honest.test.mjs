@@ -78,8 +78,8 @@ test("imported recordings of another sensor train honestly; the device's live ac
 
   // the train panel: sessions by name, classes from the imports
   await nb.step("train");
-  await page.click("#train-refresh");
-  await page.waitForSelector("#train-sessions .train-sid");
+  await page.waitForFunction(() => document.querySelectorAll("#train-sessions .train-sid")
+    .length === 40, null, { timeout: 30000 });
   assert.equal(await page.locator("#train-sessions .train-sid").count(), 40);
   assert.equal(await page.inputValue("#train-classes"), "idle, walking, running, cycling");
   assert.match(await page.textContent("#train-sessions"), /train-10\s*running/);

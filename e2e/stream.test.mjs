@@ -160,16 +160,20 @@ test("a wrong token is refused: the page asks for it again and keeps streaming",
   await nb.open(device.url, { token: "not-the-token" });
   await nb.waitBooted();
   await nb.waitWindows(2);
-  assert.equal(await page.isVisible("#token-bar"), false, "token taken from #token=");
-  assert.equal(await nb.setActivity("running"), 401);
-  await page.waitForSelector("#token-bar", { state: "visible" });
-  assert.match(await page.textContent("#message"), /activity: /);
+  // the page checks the token at once (not at the first write): the header says so, the
+  // form comes back with the device's reason, the writes are off with it
+  await page.waitForSelector("#token-bar", { state: "visible", timeout: 15000 });
+  assert.equal(await page.textContent("#auth-state"), "wrong token");
+  assert.match(await page.textContent("#token-why"), /refused the token \(401: /);
+  assert.equal(await page.isDisabled("#rec-start"), true);
   await shoot(page, "token-refused");
   const frames = (await nb.state()).frames;
   await page.waitForFunction((f) => window.motebook.frames >= f + 2, frames, { timeout: 10000 });
   // the stored token is the right one again after the form
   await page.fill("#token-bar input[name=token]", device.token);
   await page.click("#token-bar button[type=submit]");
+  await nb.waitState("s.device.auth === 'ok'");
+  assert.equal(await page.isDisabled("#rec-start"), false);
   assert.equal(await nb.setActivity("idle"), 200);
   const other = errors.filter((e) => !/status of 401/.test(e));
   assert.deepEqual(other, [], "no other console errors");

@@ -104,8 +104,7 @@ export class Notebook {
   /** Train step: lists the sessions, sets the form, presses Train and waits for the result;
    * returns {training: the summary (or {error}), stallMs}. */
   async train(params = {}, timeout = 120000) {
-    await this.step("train");
-    await this.page.click("#train-refresh");
+    await this.step("train");      // (its list is filled on arrival and kept current)
     await this.page.waitForSelector("#train-sessions .train-sid", { timeout: 20000 });
     await this.waitState();
     for (const [k, v] of Object.entries(params)) {

@@ -7,6 +7,10 @@ import asyncio
 import json
 
 
+class Refused(Exception):
+    """An action the page does not send now (e.g. a write without the device token)."""
+
+
 class Bridge:
     def __init__(self, transport=None):
         self.t = transport          # window.motebook (glue.js), or a fake in tests
@@ -18,6 +22,7 @@ class Bridge:
         self.busy = 0
         self.done = 0               # actions finished (tests wait for the next one)
         self.log = []               # (action, error) of the last failures, for tests
+        self.refuse = None          # fn(name) -> why the action cannot run now, or "" (token)
 
     # -- state
     def part(self, _part, **defaults):
@@ -66,6 +71,9 @@ class Bridge:
             try:
                 if part is not None:
                     self.update(part, notice="")
+                why = self.refuse(name) if self.refuse is not None else ""
+                if why:
+                    raise Refused(why)
                 out = fn(args if args is not None else {})
                 if hasattr(out, "send"):          # a coroutine (async action)
                     out = await out
@@ -78,7 +86,7 @@ class Bridge:
             out = None                # (not the coroutine: MicroPython's json would write its repr)
             err = str(e) or e.__class__.__name__
             if not isinstance(e, (ValueError, OSError, KeyError, TypeError)) and \
-                    e.__class__.__name__ not in ("DeviceError", "Conflict", "DatasetError",
+                    e.__class__.__name__ not in ("DeviceError", "Refused", "Conflict", "DatasetError",
                                                  "CsvError", "ModelError"):
                 err = "%s: %s" % (e.__class__.__name__, err)      # a bug: say what it was
             if part is not None:

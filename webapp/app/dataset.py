@@ -3,6 +3,7 @@
 # browser sees them and their labels are versioned alike. Downloads and labels are cached in
 # IndexedDB by glue.js (window.motebook.ds), so a reload downloads only windows recorded since.
 # Memory: one array('h') per loaded recording (n_channels * n_samples), kept until forget().
+import asyncio
 import json
 
 from pyscript import window
@@ -225,6 +226,33 @@ class Dataset:
             m["labels"] = js
         return rec
 
+    async def load_many(self, sids, parallel=2):
+        """The Recordings of sids (in order): every session's labels in one request (GET
+        /api/labels; one per session only when that fails), the windows not cached yet
+        downloaded `parallel` at a time (the device serves 2 downloads at once)."""
+        labs = {}
+        ids = [_meta_key(s) for s in sids]
+        try:
+            js = await net.call("GET", "/api/labels?ids=" + ",".join(str(i) for i in ids))
+            for k in js.get("labels") or {}:
+                labs[int(k)] = js["labels"][k]
+        except (DeviceError, ValueError, AttributeError):
+            labs = {}
+        out = {}
+        todo = list(ids)
+
+        async def worker():
+            while todo:
+                sid = todo.pop(0)
+                lab = labs.get(sid)
+                rec = await self.load(sid, labels=lab is None)
+                if lab is not None:
+                    rec.set_labels(lab)
+                    await window.motebook.ds.put("labels:%d" % sid, json.dumps(lab))
+                out[sid] = rec
+        await asyncio.gather(*[worker() for _ in range(min(parallel, len(ids)) or 1)])
+        return [out[sid] for sid in ids]
+
     # -- training data
     async def labelled_windows(self, sids, classes, window, hop, explain=True):
         """shared.dataset.LabelledWindows over the sessions sids: windows channel-major
@@ -233,9 +261,7 @@ class Dataset:
         Raises DatasetError for sessions of other channels or rates, or, naming the reason
         (windows longer than the sessions...), when there is nothing to train on (unless
         explain is False)."""
-        recs = []
-        for sid in sids:
-            recs.append(await self.load(sid))
+        recs = await self.load_many(sids)
         found = D.labelled_windows(recs, classes, window, hop)
         why = D.explain(recs, classes, window, found) if explain else None
         if why:

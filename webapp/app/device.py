@@ -16,10 +16,28 @@ def token():
     return window.localStorage.getItem(TOKEN_KEY) or ""
 
 
-def drop_token(B):
-    """The device refused the stored token (401/403): forget it, so the page asks again."""
+# The actions that write to the device: without a token they are refused in the page, with
+# the reason (app/view.py disables their buttons with it), instead of a 401 after the fact.
+NEEDS_TOKEN = ("sessions.record", "sessions.stop", "sessions.delete", "sessions.label",
+               "sessions.move", "sessions.set_segments", "sessions.undo", "sessions.redo",
+               "sessions.import_csv", "sessions.class_edit", "sessions.class_undo",
+               "deploy.send", "deploy.switch", "device.config", "device.activity")
+
+
+def auth_why(dev):
+    """Why writes are refused now ("" when the token is there)."""
+    if dev.get("token"):
+        return ""
+    if dev.get("auth") == "wrong":
+        return "the device refused the token (%s): enter the right one above" % dev["auth_msg"]
+    return "read-only: enter the device token above to record, label or send"
+
+
+def drop_token(B, why=None):
+    """The device refused the stored token (401/403): forget it, so the page asks again and
+    says why (the header and every write's button show it)."""
     window.localStorage.removeItem(TOKEN_KEY)
-    B.update("device", token=False)
+    B.update("device", token=False, auth="wrong", auth_msg=why or "401")
 
 
 def _token_from_link():
@@ -34,8 +52,14 @@ def _token_from_link():
 def install(B, stream):
     _token_from_link()
     dev = B.part("device", conn="idle", conn_text="not connected", token=bool(token()),
-                 info={}, status={}, problem="")
-    net.REFUSED.append(lambda: drop_token(B))   # any request the device refused the token of
+                 info={}, status={}, problem="", auth="unchecked" if token() else "none",
+                 auth_msg="")
+    net.REFUSED.append(lambda why: drop_token(B, why))   # any request refused the token of
+
+    def refuse(name):
+        """Bridge.refuse: a write without a token is said, not sent."""
+        return auth_why(dev) if name in NEEDS_TOKEN else ""
+    B.refuse = refuse
     B.part("page", message="", notice="")
     B.part("config", message="", notice="")
 
@@ -50,12 +74,13 @@ def install(B, stream):
         if not t:
             raise ValueError("enter the device token (printed by scripts/run)")
         window.localStorage.setItem(TOKEN_KEY, t)
-        B.update("device", token=True)
+        B.update("device", token=True, auth="unchecked", auth_msg="")
         B.fire("device.clock")
 
     @B.action("device.forget_token", part="page")
     def forget(a):
-        drop_token(B)
+        window.localStorage.removeItem(TOKEN_KEY)
+        B.update("device", token=False, auth="none", auth_msg="")
 
     @B.action("device.activity", part="page")
     async def activity(a):
@@ -84,14 +109,18 @@ def install(B, stream):
     async def status(a):
         await poll_once()
 
-    @B.action("device.clock")
+    @B.action("device.clock", part="page")
     async def clock(a):
         """Set the device's clock from the browser's when it has none (an ESP32 without NTP)
-        or is more than 5 s off; needs the token."""
+        or is more than 5 s off; needs the token, so a new token is checked here at once (a
+        wrong one comes back as "wrong token", not as a silent failure later)."""
         now = float(window.motebook.nowS())
         s = dev.get("status") or {}
-        if token() and (s.get("time") is None or abs(s["time"] - now) > 5):
-            await net.call("PUT", "/api/clock", {"time": now})
+        if token() and (dev["auth"] != "ok" or s.get("time") is None or
+                        abs(s["time"] - now) > 5):
+            await net.call("PUT", "/api/clock", {"time": now}, what="the device token")
+            if token():
+                B.update("device", auth="ok", auth_msg="")
 
     async def poll_once():
         """The device's status; while it cannot be reached (or refuses), the header says so."""

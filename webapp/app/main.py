@@ -10,7 +10,7 @@ import asyncio
 from pyscript import window
 from jsffi import create_proxy
 
-from app import deploy, device, net, sessions, train, view, view_label
+from app import deploy, device, net, sessions, sync, train, view, view_label
 from app.bridge import Bridge
 from app.plot import PlotBuffer
 from app.predict import Live, WindowLog
@@ -27,9 +27,10 @@ live = Live(log)
 B.part("stream", windows=0)
 B.part("live", **live.state())
 on_hello = device.install(B, stream)
-sessions.install(B)
+panel = sessions.install(B)
 trainer = train.install(B, stream, live)
 dep = deploy.install(B, stream, trainer)
+follow = sync.Sync(B, panel, dep)          # the device's "changed" messages
 _new_conn = [True]
 _ping = [0]
 
@@ -72,12 +73,16 @@ async def open_explore(a):
 def on_text(text):
     if live.on_text(text):           # a prediction
         return
-    stream.on_text(text)
+    msg = stream.on_text(text) or {}
+    if follow.on_text(msg):          # what another page (or the device itself) changed
+        return
     if stream.last_seq is None:      # a hello: a new connection or new settings
         _new_conn[0] = True
         log.clear()                  # sequence numbers may restart (device restarted)
         live.new_connection()
         on_hello()
+        if msg.get("type") == "hello":
+            follow.on_hello()
         dep.show_fit()
         B.flush()
 

@@ -7,7 +7,7 @@ import json
 
 from pyscript import window
 
-REFUSED = []        # fn() run when the device refuses the stored token (app/device.py)
+REFUSED = []        # fn(why) run when the device refuses the stored token (app/device.py)
 
 
 class DeviceError(Exception):
@@ -43,10 +43,10 @@ def check(status, js, text, what=None):
     401/403 also run REFUSED (the stored token is wrong: the page asks for it again)."""
     if 200 <= status < 300:
         return js
+    msg = reason(status, js, text)
     if status in (401, 403):
         for fn in REFUSED:
-            fn()
-    msg = reason(status, js, text)
+            fn("%d: %s" % (status, msg))
     raise DeviceError(status, "%s: %s" % (what, msg) if what else msg)
 
 

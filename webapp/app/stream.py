@@ -28,11 +28,13 @@ class Stream:
         self.error = ""
 
     def on_text(self, text):
+        """A control message: a hello or an error is kept here; returns the message (None
+        when malformed)."""
         try:
             msg = protocol.decode_control(text)
         except protocol.ProtocolError as e:
             self.error = "control: %s" % e
-            return
+            return None
         kind = msg["type"]
         if kind == "hello":
             self.info = msg
@@ -40,6 +42,7 @@ class Stream:
             self.last_seq = None
         elif kind == "error":
             self.error = "device: %s" % msg.get("error")
+        return msg
 
     def on_frame(self, n):
         """Read and decode the staged frame of n bytes; returns the sample array or None."""

@@ -10,6 +10,7 @@ from pyscript import document, window
 from jsffi import create_proxy
 
 from app import model_report
+from app.device import NEEDS_TOKEN, auth_why
 from app.html import esc, pct
 
 B = None                      # the bridge (install)
@@ -191,6 +192,8 @@ def _route(ev=None):
     B.touch(step)
     if step in ("notebook", "explore"):
         B.fire(step + ".open")
+    if step == "train" and not B.state["train"]["sessions"]:
+        B.fire("train.sessions")       # then the device's "changed" messages keep it current
     if has(window, "Plotly"):      # plots drawn while hidden have no size: resize now
         for i in ("plot", "timeline", "counts-plot"):
             e = el(i)
@@ -226,12 +229,36 @@ def draw(bridge, parts):
                 fn(bridge.state)
             except Exception as e:     # a drawing bug must not stop the page: say it
                 window.console.error("draw %s: %s" % (p, e))
+    _auth_controls(bridge.state["device"])
+
+
+def _auth_controls(d):
+    """Without the token every write's button is disabled with the reason as its title (after
+    the drawers, which redraw buttons); with it, only the buttons this disabled come back."""
+    why = auth_why(d)
+    for b in document.querySelectorAll("button[data-act], select[data-act], input[data-act]"):
+        if b.getAttribute("data-act") not in NEEDS_TOKEN:
+            continue
+        if why:
+            if not b.disabled:
+                b.disabled = True
+                b.setAttribute("data-auth-off", "1")
+            b.title = why
+        elif b.hasAttribute("data-auth-off"):
+            b.disabled = False
+            b.removeAttribute("data-auth-off")
+            b.removeAttribute("title")
 
 
 def _header(st):
     d = st["device"]
     info, s = d.get("info") or {}, d.get("status") or {}
     pills = ['<span class="pill %s">%s</span>' % (esc(d["conn"]), esc(d["conn_text"]))]
+    auth = d.get("auth")
+    if not d["token"]:   # reads work without the token; writes say why they are off
+        pills.append('<span class="pill closed" id="auth-state" role="status" title="%s">%s'
+                     '</span>' % (esc(auth_why(d)), "wrong token" if auth == "wrong"
+                                  else "read-only: no token"))
     if d.get("problem"):
         pills.append('<span class="pill closed" id="dev-problem" role="status">%s</span>'
                      % esc(d["problem"]))
@@ -255,6 +282,7 @@ def _header(st):
     put("dev-name", esc(info.get("fw") and "fw %s" % info["fw"] or ""))
     document.body.dataset.conn = d["conn"]
     el("token-bar").hidden = bool(d["token"])
+    put("token-why", esc(auth_why(d)) if auth == "wrong" else "")
     act = el("activity")
     sim = info.get("sensor") == "sim" and d["token"]
     act.hidden = not sim

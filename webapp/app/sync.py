@@ -1,0 +1,74 @@
+# The page follows the device: the WebSocket's {"type": "changed", "part", "id"?} messages
+# (shared/protocol.py; any page's, client's or the device's own writes) become a refresh of
+# only what the page shows of that part, gathered for DEBOUNCE_MS so a burst costs one round
+# of requests; a reconnect (a new hello after the first) refreshes every part, since changes
+# may have been missed. No refresh button anywhere. Memory: a small dict of pending parts.
+import asyncio
+
+from shared import protocol
+
+DEBOUNCE_MS = 150
+
+
+class Sync:
+    def __init__(self, B, panel, dep):
+        self.B, self.panel, self.dep = B, panel, dep
+        self.pending = {}          # part -> list of ids (None: the part as a whole)
+        self._task = None
+        self._hellos = 0
+        self.applied = 0           # rounds of refreshes done (tests)
+
+    def on_text(self, msg):
+        """A control message (decoded): True when it was a "changed" one."""
+        if msg.get("type") != "changed":
+            return False
+        part = msg.get("part")
+        if part in protocol.PARTS:
+            self._want(part, msg.get("id"))
+        return True
+
+    def on_hello(self):
+        """After a reconnect, everything may have changed while the socket was away."""
+        self._hellos += 1
+        if self._hellos > 1:
+            for p in protocol.PARTS:
+                self._want(p, None)
+
+    def _want(self, part, key):
+        ids = self.pending.setdefault(part, [])
+        if key not in ids:
+            ids.append(key)
+        if self._task is None:
+            self._task = asyncio.create_task(self._later())
+
+    async def _later(self):
+        await asyncio.sleep_ms(DEBOUNCE_MS)
+        parts, self.pending, self._task = self.pending, {}, None
+        try:
+            await self.apply(parts)
+        except Exception as e:     # a refresh that failed says so in its part; never stop
+            print("sync: %s" % e)
+        self.applied += 1
+
+    async def apply(self, parts):
+        B, names = self.B, self.B.names()
+        if "sessions" in parts or "labels" in parts:
+            await B.act("sessions.refresh")          # the list, counts, the open session
+            r = self.panel.rec
+            if r is not None and r.sid in parts.get("labels", ()):
+                await B.act("sessions.reload")       # its labels, saved in another tab
+            await B.act("train.sessions")            # Train's list and its classes
+            if "model" not in parts:
+                await self.dep.refresh_checks()      # Deploy's check list (a session gone)
+                B.flush()
+        if "model" in parts:
+            await B.act("deploy.model")              # what the device runs, and the checks
+        if "config" in parts:
+            await B.act("device.status")
+        if "notebooks" in parts and "notebook.run" in names:
+            from app import notebook
+            if notebook._ONE:
+                await notebook._ONE[0].names()
+                B.flush()
+        if ("history" in parts or "integrations" in parts) and "node.refresh" in names:
+            await B.act("node.refresh")
