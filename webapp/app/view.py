@@ -103,7 +103,8 @@ def _click(ev):
         return
     ev.preventDefault()
     a = _args(t)
-    if a.pop("confirm", None) and not window.confirm("%s %s?" % (
+    ask = a.pop("confirm", None)          # the question itself, or "1": the button's text
+    if ask and not window.confirm(ask if ask != "1" else "%s %s?" % (
             t.textContent.strip(), a.get("sid", ""))):
         return
     B.fire(data(t, "act"), a)
@@ -192,6 +193,8 @@ def _route(ev=None):
     B.touch(step)
     if step in ("notebook", "explore"):
         B.fire(step + ".open")
+    if step == "deploy":
+        B.fire("deploy.checks")        # the check list is filled on arrival
     if step == "train" and not B.state["train"]["sessions"]:
         B.fire("train.sessions")       # then the device's "changed" messages keep it current
     if has(window, "Plotly"):      # plots drawn while hidden have no size: resize now
@@ -354,17 +357,39 @@ def draw_live_plot(n, rate, channels, unit):
 
 
 def _recording(st):
+    """Record / Stop, the class recorded (the one chosen or just added), the question when
+    none is chosen, while recording: elapsed time, samples stored, storage left; after Stop:
+    what was saved."""
     s = st["sessions"]
     rec = s.get("recording")
     el("rec-start").disabled = rec is not None
     el("rec-stop").disabled = rec is None
-    sel = el("rec-class")
-    keep = sel.value
-    put("rec-class", '<option value="">(no class)</option>' + "".join(
+    put("rec-class", '<option value="">(choose a class)</option>' + "".join(
         "<option>%s</option>" % esc(c["name"]) for c in s.get("classes") or ()))
-    sel.value = keep
-    put("rec-state", "recording session #%s…" % rec if rec is not None else esc(
-        "recording stopped: %s" % s["recording_error"] if s.get("recording_error") else ""))
+    el("rec-class").value = s.get("rec_class") or ""
+    lv = s.get("rec_live")
+    if rec is not None:
+        lv = lv or {}
+        left = ""
+        if s.get("storage_budget"):
+            left = " · %d KB of %d KB left" % (
+                max(0, s["storage_budget"] - (s.get("storage_used") or 0)) // 1024,
+                s["storage_budget"] // 1024)
+        if s.get("flash_full"):
+            left += ' · <span class="err">flash full</span>'
+        text = ('<b class="rec">&#9679; recording session #%s</b> as %s · <span id="rec-elapsed">'
+                '%.1f s</span> · <span id="rec-samples">%d samples</span> stored%s' % (
+                    rec, esc(lv.get("label") or "no class"), lv.get("elapsed_s") or 0,
+                    lv.get("samples") or 0, left))
+    elif s.get("ask"):
+        text = ('<span class="err" role="alert" id="rec-ask">Record as which class? Choose it in '
+                '"record as" (or add one), or</span> <button type="button" id="rec-unlabelled" '
+                'data-act="sessions.record" data-unlabelled="1">record without a class</button>')
+    elif s.get("recording_error"):
+        text = '<span class="err">%s</span>' % esc("recording stopped: %s" % s["recording_error"])
+    else:
+        text = '<span id="rec-saved">%s</span>' % esc(s.get("saved") or "")
+    put("rec-state", text)
 
 
 def _sessions(st):
@@ -420,7 +445,19 @@ def _train_form(t):
     el("train-stage").textContent = t.get("stage") or ""
     _msg("train-message", t)
     put("train-result", model_report.render(t["summary"]) if t.get("summary") else "")
-    el("train-send").disabled = not t.get("summary")
+    _send_state(B.state)
+
+
+def _send_state(st):
+    """Send is on only for a trained model that fits the device; else off, saying why."""
+    f = (st.get("deploy") or {}).get("fit")
+    why = ("train a model first (Train step)" if not st["train"].get("summary") else
+           "the model does not fit the device: %s" % "; ".join(f["problems"])
+           if f and f.get("problems") else "")
+    b = el("train-send")
+    b.disabled = bool(why)
+    b.title = why
+    put("send-why", esc("Send is off: " + why) if why else "")
 
 
 def _deploy(st):
@@ -450,7 +487,7 @@ def _deploy(st):
             esc(m["hash"][:16]), esc(", ".join(m.get("classes") or ())), m.get("trees"),
             m.get("nodes"), "" if m.get("same") or "same" not in m else
             " — not the model trained here"))
-    el("train-send").disabled = not st["train"].get("summary")
+    _send_state(st)
     _msg("deploy-message", d)
     chosen = (d.get("check") or {}).get("sid")     # the list keeps the session checked
     put("check-session", "".join('<option value="%d"%s>%s (%d windows, model %s)</option>' % (
@@ -484,8 +521,11 @@ def _live(st):
     m = v.get("last")
     if not m:
         return
-    put("live-class", '<b class="cls c%d">%s</b> <small>seq %s · model %s</small>' % (
-        m.get("index", 0) % 8, esc(m.get("class")), m.get("seq"), esc((m.get("hash") or "")[:12])))
+    sc, i = m.get("scores") or (), m.get("index", 0)
+    conf = (' <span id="live-conf" title="share of the trees voting for it in this window">'
+            '%s sure</span>' % pct(sc[i])) if 0 <= i < len(sc) else ""
+    put("live-class", '<b class="cls c%d">%s</b>%s <small>seq %s · model %s</small>' % (
+        i % 8, esc(m.get("class")), conf, m.get("seq"), esc((m.get("hash") or "")[:12])))
     classes = v["classes"]
     put("live-history", "".join('<i class="c%d" title="%s #%s"></i>' % (
         idx % 8, esc(classes[idx] if 0 <= idx < len(classes) else "?"), seq)

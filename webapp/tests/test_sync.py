@@ -1,0 +1,72 @@
+# The page following the device (app/sync.py) and the token as a state (app/bridge.py's
+# refuse hook), without a browser: a burst of "changed" messages becomes one round of the
+# refreshes its parts need (the open session's labels only when they are its own), a
+# reconnect refreshes everything, an action refused in the page never runs. CPython (pytest).
+import asyncio
+import types
+
+import test_dataset_page   # noqa: F401  (installs the fake `pyscript` module)
+
+from app.bridge import Bridge
+from app.sync import Sync
+
+if not hasattr(asyncio, "sleep_ms"):         # MicroPython's, for CPython
+    asyncio.sleep_ms = lambda ms: asyncio.sleep(ms / 1000)
+
+
+def _page(open_sid=None):
+    B = Bridge(types.SimpleNamespace())
+    ran = []
+    for name in ("sessions.refresh", "sessions.reload", "train.sessions", "deploy.model",
+                 "device.status"):
+        B.action(name)(lambda a, name=name: ran.append(name))
+    dep = types.SimpleNamespace()
+
+    async def checks(a=None):
+        ran.append("deploy.checks")
+    dep.refresh_checks = checks
+    panel = types.SimpleNamespace(rec=types.SimpleNamespace(sid=open_sid) if open_sid else None)
+    return B, Sync(B, panel, dep), ran
+
+
+def test_a_burst_of_changes_is_one_round_of_the_refreshes_it_needs():
+    async def go():
+        B, s, ran = _page(open_sid=2)
+        assert s.on_text({"type": "hello"}) is False          # not a change
+        for m in ({"type": "changed", "part": "sessions", "id": 1, "version": 1},
+                  {"type": "changed", "part": "labels", "id": 2, "version": 1},
+                  {"type": "changed", "part": "labels", "id": 2, "version": 2},
+                  {"type": "changed", "part": "nonsense", "version": 1}):
+            assert s.on_text(m) is True
+        assert ran == []                                      # debounced
+        await asyncio.sleep(0.4)
+        assert ran == ["sessions.refresh", "sessions.reload", "train.sessions", "deploy.checks"]
+        assert s.applied == 1
+        ran.clear()
+        s.on_text({"type": "changed", "part": "labels", "id": 3, "version": 3})  # not open
+        s.on_text({"type": "changed", "part": "model", "version": 1})
+        await asyncio.sleep(0.4)
+        assert ran == ["sessions.refresh", "train.sessions", "deploy.model"]
+    asyncio.new_event_loop().run_until_complete(go())
+
+
+def test_a_reconnect_refreshes_every_part():
+    async def go():
+        B, s, ran = _page()
+        s.on_hello()                   # the first connection: the page loads everything anyway
+        await asyncio.sleep(0.3)
+        assert ran == []
+        s.on_hello()                   # a reconnect: changes may have been missed
+        await asyncio.sleep(0.4)
+        assert ran == ["sessions.refresh", "train.sessions", "deploy.model", "device.status"]
+    asyncio.new_event_loop().run_until_complete(go())
+
+
+def test_an_action_refused_in_the_page_says_why_and_never_runs():
+    B = Bridge(types.SimpleNamespace())
+    ran = []
+    B.action("sessions.record", part="sessions")(lambda a: ran.append(1))
+    B.refuse = lambda name: "read-only: enter the device token above" if name == "sessions.record" else ""
+    out, err = asyncio.new_event_loop().run_until_complete(B.act("sessions.record", {}))
+    assert ran == [] and err == "read-only: enter the device token above"
+    assert B.state["sessions"]["message"] == err
