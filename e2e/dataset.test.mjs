@@ -73,6 +73,7 @@ test("record, label (mouse + keys), undo/redo, reload, restart, CSV round trip",
   await device.api("PUT", "/api/sim", { activity: "idle" });
   await page.selectOption("#rec-class", "");
   await page.click("#rec-start");
+  await page.click("#rec-unlabelled");                 // (no class chosen: the page asks)
   s = await nb.dsWait("s.recording != null");
   const sidB = s.recording;
   await sleep(2500);

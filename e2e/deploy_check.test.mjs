@@ -91,6 +91,17 @@ test("on-device check: the session chosen in the list, right after the page open
   assert.equal(r.error, null);
   assert.equal(r.result.sid, newer.id);
   assert.equal(r.result.windows, newer.predictions.windows);
+  // a deleted session leaves the list and takes its result with it (on the next arrival)
+  await page.selectOption("#check-session", String(older.id));
+  await nb.act("deploy.check", { sid: older.id });
+  const del = await device.api("DELETE", `/api/sessions/${older.id}`);
+  assert.equal(del.status, 200, del.text);
+  await nb.step("collect");
+  await nb.step("deploy");
+  s = await nb.waitState(`s.deploy.checks.length === 1`);
+  assert.equal(s.deploy.check, null, "the deleted session's result is gone");
+  assert.equal(await page.locator("#check-session option").count(), 1);
+  assert.equal((await page.textContent("#check-result")).trim(), "");
   assert.deepEqual(errors, []);
   assert.deepEqual(browser.offsite, []);
   await page.close();

@@ -104,11 +104,16 @@ test("explore: clusters find the activities, label them in one action, train; li
   assert.ok(xs.length >= 60, `${xs.length} windows of one activity`);
   assert.ok(score >= 0.8, `adjusted Rand index ${score.toFixed(3)}`);
 
+  // no cluster has labelled windows yet: each asks for its class (no default that mislabels)
+  for (let c = 0; c < 4; c++)
+    assert.equal(await page.inputValue(`#explore-cls-c${c}`), "", `cluster ${c + 1} asks`);
   // each cluster labelled in one action with the activity most of its windows are
+  const given = [];
   for (let c = 0; c < 4; c++) {
     const votes = {};
     for (let i = 0; i < xs.length; i++) if (ys[i] === c) votes[xs[i]] = (votes[xs[i]] || 0) + 1;
     const name = Object.entries(votes).sort((a, b) => b[1] - a[1])[0][0];
+    given.push(name);
     done = (await nb.pageState())._done;
     await page.fill(`form[data-form="ex-cl"]:has(#explore-label-c${c}) input[name=cls_new]`, name);
     await page.click(`#explore-label-c${c}`);
@@ -118,6 +123,14 @@ test("explore: clusters find the activities, label them in one action, train; li
   for (const sid of [s1, s2]) {
     const lab = (await device.api("GET", `/api/sessions/${sid}/labels`)).json;
     assert.ok(lab.segments.length >= 4 && lab.version >= 5, `session ${sid}: ${JSON.stringify(lab).slice(0, 200)}`);
+  }
+  // now each cluster proposes its majority: the class just given to it
+  st = await nb.waitState("s.explore.summary.majority && s.explore.summary.majority.every((m) => m)");
+  for (let c = 0; c < 4; c++) {
+    const m = st.explore.summary.majority[c];
+    assert.equal(m[0], given[c], `cluster ${c + 1}: ${JSON.stringify(m)}`);
+    assert.ok(m[1] >= 0.5 && m[2] > 0, `cluster ${c + 1}: ${JSON.stringify(m)}`);
+    assert.equal(await page.inputValue(`#explore-cls-c${c}`), m[0], `cluster ${c + 1} proposes ${m[0]}`);
   }
   await shoot(page, "step-explore");
 

@@ -129,6 +129,7 @@ test("imported recordings of another sensor train honestly; the device's live ac
   await nb.dsWait();
   await nb.step("collect");
   await page.click("#rec-start");
+  await page.click("#rec-unlabelled");               // the replay file labels it
   await nb.dsWait("s.recording != null");
   await new Promise((res) => setTimeout(res, CHECK_S * 1000));
   await page.click("#rec-stop");

@@ -147,6 +147,10 @@ test("record, train in the page, send, device follows live; same classes page vs
     assert.ok(s.frac >= 0.9, `${act}: ${s.ok}/${s.n} windows classified as ${act}`);
   }
   assert.match(await page.textContent("#live-class"), /idle/);
+  // with its confidence: the share of the trees voting for the class shown
+  const sc = (await nb.predictions()).last;
+  assert.match(await page.textContent("#live-conf"), /^\d+\.\d% sure$/);
+  assert.ok(sc.scores && sc.scores[sc.index] > 0, JSON.stringify(sc));
   assert.ok(await page.locator("#live-history i").count() > 20, "history strip");
 
   mark("followed");

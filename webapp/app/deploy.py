@@ -101,7 +101,7 @@ class Deploy:
                     d, same=r is not None and r["hash"] == d["hash"]))
         await self.refresh_checks()
 
-    async def refresh_checks(self):
+    async def refresh_checks(self, a=None):
         """Sessions recorded while a model ran, newest first."""
         ds = DS.get()
         try:
@@ -114,7 +114,10 @@ class Deploy:
             if p and not m.get("recording"):
                 rows.append({"id": m["id"], "name": DS.display_name(m),
                              "windows": p.get("windows", 0), "hash": p.get("hash", "")})
-        self.B.update("deploy", checks=rows)
+        chk = self.B.state["deploy"].get("check")
+        if chk and chk["sid"] not in [r["id"] for r in rows]:
+            chk = None                     # its session was deleted: so is its result
+        self.B.update("deploy", checks=rows, check=chk)
 
     async def check(self, a):
         """The device's live accuracy on session a["sid"] or the one chosen in the list
@@ -193,4 +196,5 @@ def install(B, stream, trainer):
     B.action("deploy.send", part="deploy", lock="deploy")(d.send)
     B.action("deploy.model", part="deploy")(d.device_model)
     B.action("deploy.check", part="deploy", lock="deploy")(d.check)
+    B.action("deploy.checks", part="deploy")(d.refresh_checks)
     return d

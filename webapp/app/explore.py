@@ -8,7 +8,7 @@
 # Memory: the windows' feature table (n x 52 float32) and their standardised copies.
 import asyncio
 
-from shared import window_labels
+from shared import relabel, window_labels
 from shared.compat import ticks_diff, ticks_ms
 
 from app import dataset as DS
@@ -85,7 +85,7 @@ class Explorer:
         self.lw, self.ex, self.classes = lw, ex, classes
         self.window, self.hop = window, hop
         self.proposals = None
-        self.B.update("explore", status="done", progress=1, summary=ex.summary(),
+        self.B.update("explore", status="done", progress=1, summary=self._summary(ex),
                       names=list(ex.names), classes=classes, k=k, selection=[], lit={},
                       proposed=None, outliers=[], choose=None,
                       rev=self.st["rev"] + 1)
@@ -99,6 +99,16 @@ class Explorer:
                 "clusters": list(ex.clusters) if ex.clusters is not None else None,
                 "window": self.window, "hop": self.hop}
 
+    def _summary(self, ex):
+        """ex.summary() plus each cluster's proposal: the majority label of its labelled
+        windows ([name, share, labelled]), or None: the page then asks for a class."""
+        s = ex.summary()
+        if ex.clusters is not None and self.lw is not None and s.get("k"):
+            s["majority"] = [[self.classes[c], round(sh, 2), n] if c >= 0 else None
+                             for c, sh, n in relabel.majority(ex.clusters, self.lw.labels,
+                                                              s["k"])]
+        return s
+
     def _need(self):
         if self.ex is None:
             raise ValueError("press Explore first")
@@ -108,7 +118,7 @@ class Explorer:
         ex = self._need()
         k = max(2, min(12, int(a.get("k") or self.st["k"])))
         await self._steps(ex.cluster_steps(k), "k-means")
-        self.B.update("explore", k=k, color="cluster", summary=ex.summary(), status="done",
+        self.B.update("explore", k=k, color="cluster", summary=self._summary(ex), status="done",
                       rev=self.st["rev"] + 1)
 
     async def choose_k(self, a):
@@ -232,6 +242,8 @@ class Explorer:
         self.lw.labels = lw.labels
         self.classes = classes
         self.B.update("explore", classes=classes, rev=self.st["rev"] + 1)
+        if self.ex is not None and self.st.get("summary"):
+            self.B.update("explore", summary=self._summary(self.ex))
 
     async def label(self, a):
         """The selection, or cluster a["cluster"], labelled a["cls"] in one action."""

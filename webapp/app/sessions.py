@@ -14,6 +14,7 @@ from app import dataset as DS
 from app import net
 from shared import csvio
 from shared import dataset as D
+from shared import relabel
 from shared.compat import ticks_diff, ticks_ms
 from shared.limits import MAX_IMPORT_BYTES
 
@@ -42,6 +43,10 @@ class Panel:
         self.undo = []
         self.redo = []
         self.notice = ""           # what a successful op says (e.g. what an import brought)
+        self.rec_class = ""        # the class Record records as ("" = none chosen)
+        self.ask = False           # Record was pressed with no class: the page asks
+        self.saved = ""            # what the last Stop saved
+        self.class_undo = None     # the last class edit: (what, classes before, [(sid, labels)])
         self.tl_rev = 0
         saved = window.localStorage.getItem(CLASSES_KEY)
         for c in json.loads(saved) if saved else ():
@@ -56,10 +61,11 @@ class Panel:
 
     def _merge_classes(self):
         for m in self.ds.sessions():
-            for c in (m.get("labels") or {}).get("classes", ()):
+            lab = m.get("labels")
+            for c in (lab or {}).get("classes", ()):
                 self._class(c)
-            if m.get("label"):
-                self._class(m["label"])
+            if m.get("label") and not lab:   # (the record-time class; labels win: a class
+                self._class(m["label"])      # renamed since is not brought back)
 
     def _counts(self):
         out = {}
@@ -99,6 +105,7 @@ class Panel:
                        "windows": m.get("windows", 0), "recording": bool(m.get("recording")),
                        "label": m.get("label"), "source": m.get("source", "device"),
                        "segments": lab.get("segments", 0), "error": m.get("error"),
+                       "classes": sorted(lab.get("counts") or {}),
                        "predictions": bool(m.get("predictions"))})
         st = self.ds.status
         return {"sessions": ss, "classes": [{"name": c, "samples": counts.get(c, 0)}
@@ -106,7 +113,23 @@ class Panel:
                 "cur": cur, "online": self.ds.online,
                 "recording": st.get("recording"), "storage_used": st.get("storage_used"),
                 "storage_budget": st.get("storage_budget"),
-                "recording_error": st.get("recording_error")}
+                "flash_free": st.get("flash_free"), "flash_full": st.get("flash_full"),
+                "recording_error": st.get("recording_error"), "rec_class": self.rec_class,
+                "ask": self.ask, "saved": self.saved, "rec_live": self._rec_live(),
+                "class_undo": self.class_undo[0] if self.class_undo else None}
+
+    def _rec_live(self):
+        """The session being recorded: elapsed seconds (this browser's clock since its start,
+        never less than what the device has stored), samples stored, class."""
+        sid = self.ds.status.get("recording")
+        m = self.ds.meta(sid) if sid is not None else None
+        if m is None:
+            return None
+        el = m.get("duration_s") or 0
+        if m.get("started"):
+            el = max(el, now_s() - m["started"])
+        return {"sid": sid, "elapsed_s": round(el, 1), "samples": m.get("samples") or 0,
+                "label": m.get("label")}
 
     def _timeline(self):
         """Decimated points of the open recording into TIMELINE (min/max per bucket)."""
@@ -169,8 +192,21 @@ class Panel:
                 "download": getattr(rec, "download", None), "load_ms": ticks_diff(t1, t0),
                 "timeline_ms": ticks_diff(ticks_ms(), t1)}
 
+    async def op_choose(self, a):
+        """The class Record records as (the Collect step's select)."""
+        self.rec_class = a.get("value") or ""
+        self.ask = False
+        return {"rec_class": self.rec_class}
+
     async def op_record(self, a):
         label = a.get("label") or a.get("rec-class") or None
+        if label is None and not a.get("unlabelled"):
+            self.ask = True          # no class chosen: ask, record nothing yet
+            return {"ask": True}
+        self.ask = False
+        self.saved = ""
+        if label:
+            self.rec_class = label
         body = {"label": label} if label else {}
         body["time"] = a.get("time") or now_s()
         js = await net.call("POST", "/api/sessions", body)
@@ -185,7 +221,11 @@ class Panel:
             raise ValueError("nothing is recording")
         js = await net.call("POST", "/api/sessions/%d/stop" % sid)
         await self.ds.refresh()
-        return {"sid": sid, "windows": js.get("windows")}
+        m = self.ds.meta(sid) or {}
+        n = m.get("samples") or js.get("samples") or 0
+        self.saved = "saved session #%s: %.1f s, %d samples, %s" % (
+            sid, m.get("duration_s") or 0, n, m.get("label") or "no class (label it in Label)")
+        return {"sid": sid, "windows": js.get("windows"), "saved": self.saved}
 
     async def op_delete(self, a):
         await self.ds.delete(a["sid"])
@@ -200,7 +240,103 @@ class Panel:
             raise ValueError("a class name has 1..%d characters and no comma" % D.MAX_CLASS_LEN)
         if name not in self.classes and len(self.classes) >= D.MAX_CLASSES:
             raise ValueError("at most %d classes" % D.MAX_CLASSES)
+        self.rec_class, self.ask = name, False       # the class added is the class recorded
         return {"index": self._class(name)}
+
+    # -- classes across every session (rename, merge, delete; the last change undone)
+    async def op_class_edit(self, a):
+        """a["name"] renamed to a["to"] in every session's labels (merged into it when that
+        class exists), or deleted (a["op"] == "delete": its labels removed). Each session is
+        PUT with its version; the labels before are kept so class_undo can put them back."""
+        old = (a.get("name") or "").strip()
+        if old not in self.classes:
+            raise ValueError("choose the class to change")
+        if a.get("op") == "delete":
+            new = None
+        else:
+            new = (a.get("to") or "").strip()
+            if not 1 <= len(new) <= D.MAX_CLASS_LEN or "," in new:
+                raise ValueError("a class name has 1..%d characters and no comma: type the "
+                                 "new name (an existing class merges)" % D.MAX_CLASS_LEN)
+            if new == old:
+                raise ValueError("%s is already called that" % old)
+        await self.ds.refresh()
+        before, done, samples = list(self.classes), [], 0
+        for m in self.ds.sessions():
+            lab = m.get("labels") or {}
+            if old not in (lab.get("classes") or ()) and old not in (lab.get("counts") or {}):
+                continue
+            if m.get("recording"):
+                raise ValueError("stop the recording first: session #%s is still recording "
+                                 "(nothing changed)" % m["id"])
+            js = await net.call("GET", "/api/sessions/%d/labels" % m["id"])
+            named = [(g["start"], g["end"], g["label"]) for g in js.get("segments", ())]
+            segs, n = relabel.rename(named, old, new)
+            body = {"version": js.get("version"),
+                    "classes": relabel.class_list(js.get("classes") or [], old, new),
+                    "segments": [{"start": x, "end": y, "label": c} for x, y, c in segs]}
+            try:
+                put = await net.call("PUT", "/api/sessions/%d/labels" % m["id"], body)
+            except net.DeviceError as e:
+                self.class_undo = ("the part of the change made", before, done) if done \
+                    else self.class_undo
+                raise net.DeviceError(e.status, "session #%s refused the change (%s): %d "
+                                      "session(s) changed before it; undo puts them back"
+                                      % (m["id"], e, len(done)))
+            done.append((m["id"], js, put.get("version")))
+            samples += n
+        i = self.classes.index(old)
+        if new is None or new in self.classes:
+            self.classes.pop(i)
+            if new is not None:
+                self._class(new)
+        else:
+            self.classes[i] = new
+        window.localStorage.setItem(CLASSES_KEY, json.dumps(self.classes))
+        if self.rec_class == old:
+            self.rec_class = new or ""
+        what = ("deleted class %s" % old if new is None else
+                "merged %s into %s" % (old, new) if new in before else
+                "renamed %s to %s" % (old, new))
+        what = "%s: %d session%s, %d samples" % (
+            what, len(done), "" if len(done) == 1 else "s", samples)
+        self.class_undo = (what, before, done)
+        await self._after_class_edit()
+        self.notice = what
+        return {"sessions": [d[0] for d in done], "samples": samples}
+
+    async def op_class_undo(self, a):
+        """Put back the labels the last class edit changed (each PUT with the version that
+        edit left); sessions changed elsewhere since then are named, not overwritten."""
+        if not self.class_undo:
+            raise ValueError("no class change to undo")
+        what, before, done = self.class_undo
+        failed = []
+        for sid, js, after in done:
+            body = {"version": after, "classes": js.get("classes") or [],
+                    "segments": js.get("segments") or []}
+            try:
+                await net.call("PUT", "/api/sessions/%d/labels" % sid, body)
+            except net.DeviceError as e:     # 409: changed since; 404: deleted
+                if e.status != 404:
+                    failed.append("#%s (%s)" % (sid, e))
+        self.classes = []
+        for c in before:
+            self._class(c)
+        window.localStorage.setItem(CLASSES_KEY, json.dumps(self.classes))
+        self.class_undo = None
+        await self._after_class_edit()
+        if failed:
+            raise ValueError("undid %s except in %s" % (what, ", ".join(failed)))
+        self.notice = "undone: %s" % what
+        return {"sessions": [d[0] for d in done]}
+
+    async def _after_class_edit(self):
+        await self.ds.refresh()
+        if self.rec is not None:
+            await self.ds.reload_labels(self.rec)
+            self.segs = self.rec.indexed(self.classes)
+            self.undo, self.redo = [], []
 
     def _need_rec(self):
         if self.rec is None:
@@ -419,7 +555,8 @@ class Panel:
 
 
 
-OPS = ("refresh", "open", "record", "stop", "delete", "add_class", "select", "click", "move",
+OPS = ("refresh", "open", "record", "stop", "delete", "add_class", "choose", "class_edit",
+       "class_undo", "select", "click", "move",
        "label", "set_segments", "undo", "redo", "reload", "export_csv", "export_zip",
        "import_csv", "samples", "windows")
 
@@ -444,11 +581,17 @@ def install(B):
         B.action("sessions." + name, part="sessions", lock="sessions")(
             make(getattr(panel, "op_" + name)))
 
-    async def follow():                # while recording, the list follows the session's growth
+    async def follow():     # while recording: the elapsed time every second, the list every 2
+        k = 0
         while True:
-            await asyncio.sleep(2)
+            await asyncio.sleep(1)
             if B.state["sessions"].get("recording") is not None and not B.busy:
-                await B.act("sessions.refresh")
+                k += 1
+                if k % 2:
+                    B.update("sessions", rec_live=panel._rec_live())
+                    B.flush()
+                else:
+                    await B.act("sessions.refresh")
     asyncio.create_task(follow())
     B.fire("sessions.refresh")
     return panel

@@ -146,6 +146,7 @@ class Trainer:
             self.B.flush()
             lw = await dataset().labelled_windows(sids, classes, window, hop)
         except Exception as e:
+            self.forget()
             raise ValueError("cannot train: %s" % e)
         names = [self.names.get(g, str(g)) for g in lw.groups]
         # sessions of a class that gave no window of it, by the same names (the report says why)
@@ -156,6 +157,14 @@ class Trainer:
         return await self.train(lw.windows, lw.labels, classes, settings, params(a),
                                 ticks_diff(ticks_ms(), t0), names, lw.scales, validation,
                                 stretches)
+
+    def forget(self):
+        """A failed Train: the old result and its stage text go (they were not this run's),
+        and Deploy has no model to send."""
+        self.result = self.summary = None
+        self.B.update("train", summary=None, progress=0, stage="")
+        for fn in self.trained:
+            fn()
 
     async def modules(self):
         """shared.pipeline, its modules fetched by glue.js into the FS on first use."""
@@ -205,7 +214,7 @@ class Trainer:
                 fn()
             return s
         except Exception as e:      # shown in the page (bad labels, too few windows...)
-            B.update("train", progress=0, stage="")
+            self.forget()
             raise ValueError("training failed: %s" % e)
         finally:
             self.busy = False

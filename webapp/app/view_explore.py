@@ -28,6 +28,21 @@ def _opts(names, cur):
                    for n in names)
 
 
+def _majority(m):
+    """What a cluster's labelled windows say (the proposal), or that it has none."""
+    if m is None:
+        return ' <small>(no majority label: choose a class or name a new one)</small>'
+    return ' <small>(%s of its %d labelled windows: %s)</small>' % (pct(m[1]), m[2], esc(m[0]))
+
+
+def _cluster_opts(classes, m):
+    """A cluster's class choice: its majority label, else a choice to make (never the first
+    class by default)."""
+    cur = m[0] if m else None
+    return ('<option value=""%s>choose…</option>' % ("" if cur else " selected") + "".join(
+        '<option%s>%s</option>' % (" selected" if c == cur else "", esc(c)) for c in classes))
+
+
 def _panel(st, ex):
     e = st["explore"]
     info = st["device"].get("info") or {}
@@ -69,12 +84,15 @@ def _panel(st, ex):
                'undo (%d)</button></div>' % (len(sel), cls_opts, "" if e["undo"] else
                                               " disabled", e["undo"]))
     sizes = s.get("sizes") or []
+    maj = s.get("majority") or [None] * len(sizes)
     out.append('<div class="row"><b>clusters</b> ' + "".join(
         '<form data-form="ex-cl" data-act="explore.label" class="inline cl"><input type="hidden"'
-        ' name="cluster" value="%d"><i style="background:%s"></i>%d: %d windows '
-        '<select name="cls">%s</select><input name="cls_new" size="8" placeholder="new">'
-        '<button type="submit" id="explore-label-c%d">label</button></form>'
-        % (c, _color_k(c), c + 1, n, cls_opts, c) for c, n in enumerate(sizes)) +
+        ' name="cluster" value="%d"><i style="background:%s"></i>%d: %d windows%s '
+        '<select name="cls" id="explore-cls-c%d">%s</select><input name="cls_new" size="8" '
+        'placeholder="new"><button type="submit" id="explore-label-c%d">label</button></form>'
+        % (c, _color_k(c), c + 1, n, _majority(maj[c] if c < len(maj) else None), c,
+           _cluster_opts(classes, maj[c] if c < len(maj) else None), c)
+        for c, n in enumerate(sizes)) +
         '<form data-form="ex-k" data-act="explore.cluster" class="inline"><input name="k" '
         'type="number" min="2" max="12" value="%s"><button type="submit">re-cluster</button>'
         '</form><button type="button" data-act="explore.choose_k">choose k</button></div>'
@@ -87,10 +105,15 @@ def _panel(st, ex):
     out.append('<div class="row"><b>few-shot</b> <button type="button" data-act="explore.'
                'propose" id="explore-propose">propose labels</button>')
     if p:
+        why = ("" if p["sure"] else "none has all 3 neighbours agreeing: label a few more "
+               "windows, then propose again")
         out.append('<span>%d proposals (%d with all 3 neighbours agreeing): %s</span>'
                    '<button type="button" data-act="explore.accept" data-share="1" id="explore-'
-                   'accept">accept the unanimous ones</button>' % (p["n"], p["sure"], esc(
-                       ", ".join("%s %d" % (k, v) for k, v in sorted(p["counts"].items())))))
+                   'accept"%s>accept the unanimous ones</button>%s' % (
+                       p["n"], p["sure"], esc(", ".join(
+                           "%s %d" % (k, v) for k, v in sorted(p["counts"].items()))),
+                       ' disabled title="%s"' % esc(why) if why else "",
+                       ' <small id="explore-accept-why">%s</small>' % esc(why) if why else ""))
     out.append('</div><div class="row"><b>unusual windows</b> <button type="button" '
                'data-act="explore.unusual">list</button></div>')
     if e["outliers"]:

@@ -36,12 +36,14 @@ def draw(st):
         '<tr data-sid="%s"%s><td>%s</td><td>%s%s</td><td>%.1f s</td><td>%s</td>'
         '<td>%s labelled</td><td><button type="button" data-act="sessions.open" data-sid="%s">'
         'open</button> <button type="button" data-act="sessions.delete" data-sid="%s" '
-        'data-confirm="1">delete</button></td></tr>' % (
+        'data-confirm="%s">delete</button></td></tr>' % (
             m["id"], ' class="open"' if cur and cur["sid"] == m["id"] else "", esc(m["name"]),
             _date(m.get("started")), " (imported)" if m.get("source") == "import" else "",
             m.get("duration_s") or 0, "recording…" if m.get("recording") else
-            esc(m.get("label") or ""), m.get("segments", 0), m["id"], m["id"])
+            esc(", ".join(m.get("classes") or ()) or m.get("label") or ""),
+            m.get("segments", 0), m["id"], m["id"], esc(_lost(m)))
         for m in s["sessions"]))
+    _class_admin(s)
     view.put("class-list", "".join(
         '<span class="cls-item" data-act="sessions.label" data-cls="%d"><i style="background:'
         '%s"></i>%d %s <small>%d</small></span>' % (i, _color(i), i + 1, esc(c["name"]),
@@ -58,6 +60,37 @@ def draw(st):
             view.js({"displayModeBar": False, "responsive": True}))
     if cur:
         _timeline(cur)
+
+
+def _lost(m):
+    """The question before deleting a session: what goes with it."""
+    what = ", ".join(m.get("classes") or ()) or m.get("label") or "no labels"
+    return "Delete session %s (%s, %.1f s)? Its samples and labels are lost." % (
+        m["name"], what, m.get("duration_s") or 0)
+
+
+def _class_admin(s):
+    """Rename, merge (rename to an existing class) or delete a class in every session, and
+    undo the last such change."""
+    if view.el("class-admin") is None:
+        return
+    classes = s.get("classes") or ()
+    if not classes:
+        view.put("class-admin", "")
+        return
+    undo = s.get("class_undo")
+    view.put("class-admin", (
+        '<form data-form="class-edit" data-act="sessions.class_edit" class="inline">'
+        '<b>classes</b> <label>class <select name="name" id="class-edit-name">%s</select>'
+        '</label> <label>action <select name="op" id="class-edit-op"><option value="rename">'
+        'rename / merge into</option><option value="delete">delete its labels</option>'
+        '</select></label> <label>new name <input name="to" id="class-edit-to" size="12" '
+        'maxlength="32" placeholder="existing = merge"></label> <button type="submit" '
+        'id="class-edit-go">apply to all sessions</button></form> <button type="button" '
+        'id="class-undo" data-act="sessions.class_undo"%s>%s</button>' % (
+            "".join("<option>%s</option>" % esc(c["name"]) for c in classes),
+            "" if undo else ' disabled title="no class change to undo"',
+            esc("undo: %s" % undo) if undo else "undo class change")))
 
 
 def _date(t):
