@@ -24,11 +24,20 @@ def summary(r, train_ms, stall_ms, classify_ms=None):
             "train_ms": train_ms, "max_stall_ms": stall_ms, "bytes": len(r["text"])}
 
 
+def _light(frac):
+    f = 0.0 if frac is None else max(0.0, min(1.0, frac))
+    return int(97 - 62 * f)
+
+
 def cell_colour(frac):
     """Background of a confusion-matrix cell: white (0) to deep blue (1)."""
-    f = 0.0 if frac is None else max(0.0, min(1.0, frac))
-    light = int(97 - 55 * f)
-    return "hsl(212,70%%,%d%%)" % light
+    return "hsl(212,70%%,%d%%)" % _light(frac)
+
+
+def cell_ink(frac):
+    """Text on cell_colour(frac) with a contrast of at least 4.5: white up to 48 % lightness
+    (4.6 there), black from 49 % (4.7)."""
+    return "#fff" if _light(frac) <= 48 else "#000"
 
 
 def _estimate(s):
@@ -69,7 +78,7 @@ def _confusion(s):
         out.append("<tr><th>%s</th>" % _esc(classes[r]))
         for c in range(len(row)):
             frac = row[c] / total if total else 0
-            ink = "#fff" if frac > 0.55 else "#222"
+            ink = cell_ink(frac)
             out.append('<td style="background:%s;color:%s" title="%s as %s: %d">%d</td>'
                        % (cell_colour(frac), ink, _esc(classes[r]), _esc(classes[c]),
                           row[c], row[c]))

@@ -12,13 +12,14 @@ from jsffi import create_proxy
 from app import model_report
 from app.device import NEEDS_TOKEN, auth_why
 from app.html import esc, pct
+from shared.palette import PALETTE, UNLABELLED, colours
 
 B = None                      # the bridge (install)
 _last = {}                    # element id -> the HTML drawn there
 _keep = []                    # proxies of the event handlers (kept alive)
 _keys = []                    # extra keydown handlers (the label step, the notebook)
 STEPS = ("collect", "label", "explore", "train", "deploy", "notebook")
-COLORS = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#222222")
+COLORS = PALETTE              # clusters and other non-class series (classes: colours())
 PLOT = "/plot.bin"
 
 
@@ -524,14 +525,17 @@ def _live(st):
     sc, i = m.get("scores") or (), m.get("index", 0)
     conf = (' <span id="live-conf" title="share of the trees voting for it in this window">'
             '%s sure</span>' % pct(sc[i])) if 0 <= i < len(sc) else ""
-    put("live-class", '<b class="cls c%d">%s</b>%s <small>seq %s · model %s</small>' % (
-        i % 8, esc(m.get("class")), conf, m.get("seq"), esc((m.get("hash") or "")[:12])))
     classes = v["classes"]
-    put("live-history", "".join('<i class="c%d" title="%s #%s"></i>' % (
-        idx % 8, esc(classes[idx] if 0 <= idx < len(classes) else "?"), seq)
+    col = colours([c for c in classes if c])       # the one palette, by class name
+    put("live-class", '<b class="cls" style="border-color:%s">%s</b>%s <small>seq %s · model '
+        '%s</small>' % (col.get(m.get("class"), UNLABELLED), esc(m.get("class")), conf,
+                        m.get("seq"), esc((m.get("hash") or "")[:12])))
+    put("live-history", "".join('<i style="background:%s" title="%s #%s"></i>' % (
+        col.get(classes[idx] if 0 <= idx < len(classes) else "?", UNLABELLED),
+        esc(classes[idx] if 0 <= idx < len(classes) else "?"), seq)
         for seq, idx, h in v["history"]))
-    key = "".join('<span><i class="c%d"></i>%s</span>' % (i % 8, esc(c))
-                  for i, c in enumerate(classes) if c)
+    key = "".join('<span><i style="background:%s"></i>%s</span>' % (col[c], esc(c))
+                  for c in classes if c)
     if v.get("compared"):
         key += ' <small>this page classified %d of the same windows: %d agree with the ' \
                'device</small>' % (v["compared"], v["agree"])

@@ -8,9 +8,11 @@ from pyscript import document, window
 from jsffi import create_proxy
 
 from app.html import esc, pct
+from shared.palette import UNLABELLED, colours
 
 _drawn = {"rev": -1, "hook": None}
-GREY = "#c8c8c8"
+_ex = [None]                  # the Explorer whose classes _color names
+GREY = UNLABELLED
 
 
 def install(B, view, ex):
@@ -19,8 +21,10 @@ def install(B, view, ex):
     B.touch("explore")
 
 
-def _color(view, i):
-    return view.COLORS[i % len(view.COLORS)]
+def _color(view, i, ex=None):
+    """Class number i's colour from the one palette (by name: shared/palette)."""
+    names = list(_ex[0].classes) if _ex[0] is not None else []
+    return colours(names).get(names[i] if 0 <= i < len(names) else "?", UNLABELLED)
 
 
 def _opts(names, cur):
@@ -78,8 +82,9 @@ def _panel(st, ex):
     sel = e["selection"]
     out.append('<div class="row"><b>%d selected</b> <small>(box or lasso on the plot)</small>'
                '<form data-form="ex-label" data-act="explore.label" class="inline">'
-               '<select name="cls">%s</select><input name="cls_new" size="10" placeholder='
-               '"or a new class"><button type="submit" id="explore-label-sel">label the '
+               '<select name="cls" aria-label="class of the selection">%s</select><input '
+               'name="cls_new" size="10" placeholder="or a new class" aria-label="or a new '
+               'class"><button type="submit" id="explore-label-sel">label the '
                'selection</button></form><button type="button" data-act="explore.undo"%s>'
                'undo (%d)</button></div>' % (len(sel), cls_opts, "" if e["undo"] else
                                               " disabled", e["undo"]))
@@ -88,13 +93,13 @@ def _panel(st, ex):
     out.append('<div class="row"><b>clusters</b> ' + "".join(
         '<form data-form="ex-cl" data-act="explore.label" class="inline cl"><input type="hidden"'
         ' name="cluster" value="%d"><i style="background:%s"></i>%d: %d windows%s '
-        '<select name="cls" id="explore-cls-c%d">%s</select><input name="cls_new" size="8" '
-        'placeholder="new"><button type="submit" id="explore-label-c%d">label</button></form>'
+        '<select name="cls" id="explore-cls-c%d" aria-label="class of this cluster">%s</select><input name="cls_new" size="8" '
+        'placeholder="new" aria-label="or a new class"><button type="submit" id="explore-label-c%d">label</button></form>'
         % (c, _color_k(c), c + 1, n, _majority(maj[c] if c < len(maj) else None), c,
            _cluster_opts(classes, maj[c] if c < len(maj) else None), c)
         for c, n in enumerate(sizes)) +
         '<form data-form="ex-k" data-act="explore.cluster" class="inline"><input name="k" '
-        'type="number" min="2" max="12" value="%s"><button type="submit">re-cluster</button>'
+        'aria-label="clusters k" type="number" min="2" max="12" value="%s"><button type="submit">re-cluster</button>'
         '</form><button type="button" data-act="explore.choose_k">choose k</button></div>'
         % e["k"])
     if e.get("choose"):
@@ -225,7 +230,7 @@ def _matrix(e, view, ex):
         e["names"][:3]
     cols = [list(ex.ex.column(ex.ex.names.index(f))) for f in feats]
     n = len(feats)
-    traces, layout = [], {"margin": {"l": 30, "r": 10, "t": 24, "b": 30}, "showlegend": False,
+    traces, layout = [], {"margin": {"l": 76, "r": 10, "t": 24, "b": 44}, "showlegend": False,
                           "title": {"text": "scatter matrix: " + ", ".join(feats),
                                     "font": {"size": 11}}}
     colors = [_color(view, c) if c >= 0 else GREY for c in ex.lw.labels]
@@ -235,16 +240,24 @@ def _matrix(e, view, ex):
             traces.append({"type": "scatter", "mode": "markers", "x": cols[c], "y": cols[r],
                            "xaxis": "x%d" % k, "yaxis": "y%d" % k, "hoverinfo": "skip",
                            "marker": {"size": 3, "color": colors}})
+            # the features' names under the bottom row (the rows' at the left, below)
             layout["xaxis%d" % k] = {"domain": [c / n + 0.02, (c + 1) / n - 0.02],
-                                     "anchor": "y%d" % k, "showticklabels": False}
+                                     "anchor": "y%d" % k, "showticklabels": False,
+                                     "title": {"text": feats[c] if r == n - 1 else "",
+                                               "font": {"size": 10}, "standoff": 4}}
             layout["yaxis%d" % k] = {"domain": [1 - (r + 1) / n + 0.02, 1 - r / n - 0.02],
                                      "anchor": "x%d" % k, "showticklabels": False}
+    # each row's feature, written across at its left (a rotated title is taller than a row)
+    layout["annotations"] = [{"text": feats[r], "xref": "paper", "yref": "paper", "x": -0.01,
+                              "y": 1 - (r + 0.5) / n, "xanchor": "right", "showarrow": False,
+                              "font": {"size": 10}} for r in range(n)]
     window.Plotly.react("explore-matrix", view.js(traces), view.js(layout),
                         view.js({"displayModeBar": False, "responsive": True}))
 
 
 def draw(st, view, ex, B):
     e = st["explore"]
+    _ex[0] = ex
     root = document.getElementById("explore-body")
     root.innerHTML = _panel(st, ex)
     if e.get("summary") and ex.ex is not None and view.has(window, "Plotly"):
@@ -255,6 +268,7 @@ def draw(st, view, ex, B):
             window.Plotly.react("explore-importance", view.js([{
                 "type": "bar", "orientation": "h", "x": [v for _, v in imp][::-1],
                 "y": [n for n, _ in imp][::-1]}]), view.js({
-                    "margin": {"l": 120, "r": 10, "t": 24, "b": 30},
+                    "margin": {"l": 120, "r": 10, "t": 24, "b": 40},
+                    "xaxis": {"title": {"text": "importance (share of the trees' splits)"}},
                     "title": {"text": "feature importance", "font": {"size": 12}}}),
                 view.js({"displayModeBar": False, "responsive": True}))

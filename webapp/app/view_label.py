@@ -8,6 +8,7 @@ from pyscript import document, window
 
 from app import view
 from app.html import esc
+from shared.palette import UNLABELLED, colours
 from app.sessions import TIMELINE
 
 _tl = {"rev": -1, "traces": None}
@@ -15,7 +16,9 @@ _down = [None]
 
 
 def _color(i):
-    return view.COLORS[i % len(view.COLORS)]
+    """The palette's colour of page-wide class number i (shared/palette: by name)."""
+    names = [c["name"] for c in view.B.state["sessions"]["classes"]]
+    return colours(names).get(names[i] if 0 <= i < len(names) else "?", UNLABELLED)
 
 
 def draw(st):
@@ -32,9 +35,12 @@ def draw(st):
         view.put("ds-message", esc(s.get("notice") or ""))
     document.body.dataset.dsOnline = "true" if s.get("online", True) else "false"
     cur = s.get("cur")
-    view.put("session-list", "".join(
-        '<tr data-sid="%s"%s><td>%s</td><td>%s%s</td><td>%.1f s</td><td>%s</td>'
-        '<td>%s labelled</td><td><button type="button" data-act="sessions.open" data-sid="%s">'
+    view.put("session-list", '<thead><tr><th scope="col">session</th><th scope="col">started'
+             '</th><th scope="col" class="num">length</th><th scope="col">classes</th>'
+             '<th scope="col" class="num">labels</th><th scope="col"><span class="sr">actions'
+             '</span></th></tr></thead><tbody>' + "".join(
+        '<tr data-sid="%s"%s><td>%s</td><td class="when">%s%s</td><td class="num">%.1f s</td>'
+        '<td>%s</td><td class="num">%s</td><td class="acts"><button type="button" data-act="sessions.open" data-sid="%s">'
         'open</button> <button type="button" data-act="sessions.delete" data-sid="%s" '
         'data-confirm="%s">delete</button></td></tr>' % (
             m["id"], ' class="open"' if cur and cur["sid"] == m["id"] else "", esc(m["name"]),
@@ -42,7 +48,7 @@ def draw(st):
             m.get("duration_s") or 0, "recording…" if m.get("recording") else
             esc(", ".join(m.get("classes") or ()) or m.get("label") or ""),
             m.get("segments", 0), m["id"], m["id"], esc(_lost(m)))
-        for m in s["sessions"]))
+        for m in s["sessions"]) + "</tbody>")
     _class_admin(s)
     view.put("class-list", "".join(
         '<span class="cls-item" data-act="sessions.label" data-cls="%d"><i style="background:'
@@ -101,8 +107,9 @@ def _date(t):
 
 def _timeline(c):
     rate = c["rate"] or 1
-    view.el("label-title").textContent = "session %s: %d samples at %s Hz, labels version %s" % (
-        c["name"], c["n"], c["rate"], c["version"] if c["version"] is not None else "local")
+    view.el("label-title").textContent = "session %s: %d samples (%.1f s at %s Hz)%s" % (
+        c["name"], c["n"], c["n"] / rate, c["rate"],
+        "" if c["version"] is not None else " · labels not saved on the device yet")
     sel = c.get("sel")
     view.el("selection").textContent = "selected %.2f–%.2f s" % (
         sel[0] / rate, sel[1] / rate) if sel else "drag on the plot or click a window"
@@ -137,7 +144,8 @@ def _timeline(c):
         shapes.append(r)
     window.Plotly.react("timeline", _tl["traces"], view.js({
         "margin": {"l": 55, "r": 10, "t": 10, "b": 40}, "dragmode": False, "hovermode": False,
-        "uirevision": c["sid"], "xaxis": {"title": {"text": "time (s)"}}, "showlegend": True,
+        "uirevision": c["sid"], "xaxis": {"title": {"text": "time (s)"}},
+        "yaxis": {"title": {"text": "value (the channel's units)"}}, "showlegend": True,
         "legend": {"orientation": "v", "x": 1.01, "y": 1, "xanchor": "left"},
         "shapes": shapes}), view.js({"displayModeBar": False, "responsive": True}))
     window.motebook.timelineDraws += 1

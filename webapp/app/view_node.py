@@ -7,6 +7,7 @@
 from pyscript import document, window
 
 from app.html import esc
+from shared.palette import colours
 
 SPAN_NAMES = ((604800, "7 days"), (86400, "1 day"), (3600, "1 hour"), (600, "10 min"))
 _SKELETON = """
@@ -72,22 +73,45 @@ def _timeline(js, view):
     rows, classes = js["rows"], js["classes"]
     x = [r[0] * 1000 for r in rows]
     traces = []
+    col = colours(classes)
+    width = float(js["bucket"]) * 950     # ms: a bar is its bucket (plotly guesses 1 ms for one)
     for i, c in enumerate(classes):
         traces.append({"type": "bar", "name": c, "x": x, "y": [r[2][i] for r in rows],
-                       "marker": {"color": view.COLORS[i % len(view.COLORS)]}})
+                       "width": width, "offset": 0, "marker": {"color": col[c]}})
     if rows and js["channels"]:
-        traces.append({"type": "scatter", "mode": "lines", "name": "RMS", "yaxis": "y2",
-                       "x": x, "y": [sum(r[5]) / len(r[5]) for r in rows],
+        traces.append({"type": "scatter", "mode": "lines+markers", "name": "RMS",
+                       "yaxis": "y2", "marker": {"size": 4},
+                       "x": [v + width / 2 for v in x], "y": [sum(r[5]) / len(r[5]) for r in rows],
                        "line": {"color": "#222", "width": 1}})
     t1 = float(js["to"]) if float(js["to"]) < 1e12 else rows[-1][0] if rows else 0
-    layout = {"barmode": "stack", "bargap": 0, "margin": {"l": 50, "r": 50, "t": 10, "b": 30},
-              "xaxis": {"type": "date", "range": [(t1 - js["span"]) * 1000, t1 * 1000]},
-              "yaxis": {"title": {"text": "windows per %ss" % js["bucket"]}, "rangemode": "tozero"},
-              "yaxis2": {"overlaying": "y", "side": "right", "title": {"text": "RMS"},
+    b = float(js["bucket"])
+    # the data's range (a bucket of margin each side), not a hairline at the end of the span
+    t0 = max(t1 - js["span"], rows[0][0] - b) if rows else t1 - js["span"]
+    layout = {"barmode": "stack", "bargap": 0.05, "margin": {"l": 60, "r": 60, "t": 10, "b": 40},
+              "xaxis": {"type": "date", "range": [t0 * 1000, (t1 + b) * 1000],
+                        "title": {"text": "time"}, "automargin": True},
+              "yaxis": {"title": {"text": "windows per %s" % bucket_name(b)},
+                        "rangemode": "tozero", "automargin": True},
+              "yaxis2": {"overlaying": "y", "side": "right", "automargin": True,
+                         "title": {"text": "mean RMS of the channels"},
                          "rangemode": "tozero"},   # (autorange padded it below 0)
-              "showlegend": True, "legend": {"orientation": "h"}}
+              # the legend above the plot: below, it covered the dates
+              "showlegend": True, "legend": {"orientation": "h", "x": 0, "y": 1.02,
+                                             "xanchor": "left", "yanchor": "bottom"}}
+    layout["margin"]["t"] = 34
     window.Plotly.react("node-timeline", view.js(traces), view.js(layout),
                         view.js({"displayModeBar": False, "responsive": True}))
+
+
+def bucket_name(seconds):
+    """A history bucket in words: 360 -> "6 min", 3600 -> "hour", 10 -> "10 s"."""
+    s = int(round(seconds))
+    for unit, n in (("day", 86400), ("hour", 3600), ("min", 60)):
+        if s >= n and s % n == 0:
+            k = s // n
+            return unit if k == 1 and unit != "min" else "%d %s%s" % (
+                k, unit, "s" if k > 1 and unit != "min" else "")
+    return "%d s" % s
 
 
 def _hours(js, view):
@@ -96,10 +120,11 @@ def _hours(js, view):
                  "model runs)</small>")
         return
     cls = js["classes"]
-    head = "<tr><th>hour</th>%s</tr>" % "".join("<th>%s</th>" % esc(c) for c in cls)
+    head = '<tr><th scope="col">hour</th>%s</tr>' % "".join(
+        '<th scope="col" class="num">%s</th>' % esc(c) for c in cls)
     body = "".join("<tr><td>%s</td>%s</tr>" % (
         esc(window.Date.new(r[0] * 1000).toLocaleTimeString()),
-        "".join("<td>%d</td>" % v for v in r[2])) for r in js["rows"])
+        "".join('<td class="num">%d</td>' % v for v in r[2])) for r in js["rows"])
     view.put("node-hours", '<table class="counts"><caption>windows per class per hour'
              '</caption>%s%s</table>' % (head, body))
 

@@ -90,8 +90,8 @@ def _cell(c):
         body = '<div class="md" data-act="notebook.edit" data-id="%s" title="click to edit">' \
                '%s</div>' % (cid, markdown.render(c["source"]) or "<i>(empty text)</i>")
     else:
-        body = '<textarea id="src-%s" data-cell="%s" rows="%d" spellcheck="false">%s</textarea>' \
-               % (cid, cid, lines, esc(c["source"]))
+        body = '<textarea id="src-%s" data-cell="%s" rows="%d" spellcheck="false" aria-label="' \
+               '%s cell">%s</textarea>' % (cid, cid, lines, esc(c["type"]), esc(c["source"]))
     out = '<div class="out" id="out-%s"></div>' % cid if c["type"] == "code" else ""
     return '<div class="cell%s" data-cell="%s">%s%s%s</div>' % (
         " run" if c.get("running") else "", cid, head, body, out)

@@ -19,6 +19,7 @@ import js
 
 from app.html import esc as _esc
 from shared import dataset as D
+from shared.palette import UNLABELLED, colours
 
 STAGE = "/nb_stage.bin"
 MAX_POINTS = 5000          # a line plot keeps at most this many points (min/max decimated)
@@ -316,10 +317,12 @@ class _Plot:
                 groups[k] = []
                 order.append(k)
             groups[k].append(i)
+        # the page's class palette by label name (unlabelled -1 / None grey)
+        col = colours([str(k) for k in order if k not in ("", -1, None)])
         data = [{"type": "scatter", "mode": "markers", "name": str(k) if k != "" else "points",
                  "x": [x[i] for i in groups[k]], "y": [y[i] for i in groups[k]],
                  "text": [str(text[i]) for i in groups[k]] if text is not None else None,
-                 "marker": {"size": 6}} for k in order]
+                 "marker": {"size": 6, "color": col.get(str(k), UNLABELLED)}} for k in order]
         show(Figure(data, _layout(title, xlabel, ylabel)))
 
     def hist(self, values, bins=20, title=None, xlabel=None):
@@ -333,12 +336,14 @@ class _Plot:
         lo, hi = min(every), max(every)
         w = (hi - lo) / bins or 1.0
         data = []
+        col = colours([k for k in sets if k != ""])
         for k, vs in sets.items():
             counts = [0] * bins
             for v in vs:
                 counts[min(bins - 1, int((float(v) - lo) / w))] += 1
             data.append({"type": "bar", "x": [lo + (i + 0.5) * w for i in range(bins)],
-                         "y": counts, "width": w, "opacity": 0.7, "name": str(k) or "values"})
+                         "y": counts, "width": w, "opacity": 0.7, "name": str(k) or "values",
+                         "marker": {"color": col.get(str(k), "#4477aa")}})
         lay = _layout(title, xlabel, "count")
         lay["barmode"] = "overlay"
         show(Figure(data, lay))
