@@ -25,10 +25,88 @@ export async function overlaps(page) {
     check(boxes("header .brand, header .pill, #steps a"), "header");
     for (const gd of document.querySelectorAll(".js-plotly-plot")) {
       if (!gd.offsetParent) continue;                     // a hidden step
-      check(boxes(".legend .traces, .xtitle, .ytitle, .gtitle", gd), `plot #${gd.id}`);
+      // (every axis title: subplots' are x2title, y3title...; annotations too)
+      check(boxes('.legend .traces, .infolayer text[class$="title"], .annotation-text-g', gd), `plot #${gd.id}`);
     }
     return out;
   });
+}
+
+/** What is wrong with the layout of the visible page as it is now, as sentences: text boxes
+ * that overlap (every text line and form control of the header and the visible step, from
+ * their line boxes, so wrapped inline text is not one big box; a control and its own text
+ * are not a pair), the overlaps() of plots, plot tick labels and titles clipped by their plot,
+ * a page wider than the window (text cut or a sideways scroll), and empty panels: a visible
+ * .plot with nothing drawn in it. */
+export async function problems(page) {
+  const found = await page.evaluate(() => {
+    const out = [];
+    const visible = (e) => e.offsetParent !== null || getComputedStyle(e).position === "fixed";
+    const roots = [document.querySelector("header#top"),
+      ...[...document.querySelectorAll("main > section, body > section")].filter(visible)].filter(Boolean);
+    const items = [];           // {r, node, ctl}: a line box of a text node, or a control's box
+    const clipBox = (node) => {   // the visible part of the nearest scrolling ancestor
+      for (let a = node.parentElement; a; a = a.parentElement) {
+        const o = getComputedStyle(a);
+        if (/(auto|scroll|hidden)/.test(o.overflow + o.overflowX + o.overflowY)) return a.getBoundingClientRect();
+      }
+      return null;
+    };
+    const inside = (r, c) => !c || (r.left >= c.left - 1 && r.right <= c.right + 1 && r.top >= c.top - 1 && r.bottom <= c.bottom + 1);
+    for (const root of roots) {
+      const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+      for (let n = walk.currentNode; n; n = walk.nextNode()) {
+        if (n.nodeType === 1) {
+          if (n.closest(".js-plotly-plot, svg, canvas, .u-wrap, option, script, style, template")) continue;
+          if (/^(BUTTON|SELECT|INPUT|TEXTAREA)$/.test(n.tagName) && visible(n) && n.type !== "hidden") {
+            const r = n.getBoundingClientRect();
+            if (r.width > 0 && r.height > 0 && inside(r, clipBox(n))) items.push({ r, node: n, ctl: n });
+          }
+          continue;
+        }
+        if (!n.textContent.trim()) continue;
+        const el = n.parentElement;
+        if (!el || el.closest(".js-plotly-plot, svg, option, script, style, textarea, select") || !visible(el)) continue;
+        const rg = document.createRange();
+        rg.selectNodeContents(n);
+        const clip = clipBox(n);
+        for (const r of rg.getClientRects()) {
+          if (r.width > 0.5 && r.height > 0.5 && inside(r, clip)) items.push({ r, node: n, ctl: el.closest("button, label.file") });
+        }
+      }
+    }
+    const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+    const name = (it) => {
+      const e = it.node.nodeType === 1 ? it.node : it.node.parentElement;
+      return `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""} "${(it.node.textContent || it.node.value || "").trim().slice(0, 30)}"`;
+    };
+    for (let i = 0; i < items.length; i++) {
+      for (let j = i + 1; j < items.length; j++) {
+        const a = items[i], b = items[j];
+        if (a.node === b.node || !hit(a.r, b.r)) continue;
+        if ((a.ctl && (a.ctl === b.node || a.ctl === b.ctl)) || (b.ctl && b.ctl === a.node)) continue;
+        if (a.ctl && a.ctl.contains(b.node) || b.ctl && b.ctl.contains(a.node)) continue;
+        out.push(`overlap: ${name(a)} / ${name(b)}`);
+      }
+    }
+    for (const gd of document.querySelectorAll(".js-plotly-plot")) {
+      if (!gd.offsetParent) continue;
+      const g = gd.getBoundingClientRect();
+      for (const t of gd.querySelectorAll('.xtick text, .ytick text, .y2tick text, .infolayer text[class$="title"], .legend')) {
+        const r = t.getBoundingClientRect();
+        if (r.width > 0 && (r.left < g.left - 2 || r.right > g.right + 2 || r.top < g.top - 2 || r.bottom > g.bottom + 2))
+          out.push(`clipped in plot #${gd.id}: ${t.getAttribute("class")} "${(t.textContent || "").slice(0, 30)}"`);
+      }
+    }
+    for (const p of document.querySelectorAll(".plot")) {
+      if (!visible(p) || p.closest(".cell")) continue;
+      if (!p.querySelector("svg, canvas")) out.push(`empty panel: .plot#${p.id}`);
+    }
+    const w = document.documentElement.scrollWidth;
+    if (w > window.innerWidth + 1) out.push(`the page is ${w} px wide in a ${window.innerWidth} px window`);
+    return out;
+  });
+  return [...found, ...await overlaps(page)];
 }
 
 /** Screenshots of the page at each width; returns the overlaps found at each. */
