@@ -22,6 +22,7 @@ class Explorer:
         self.B, self.trainer = B, trainer
         self.lw = self.ex = self.classes = None
         self.recs = {}
+        self.order = []
         self.undo = []
         self.proposals = None
         B.part("explore", status="", progress=0, summary=None, k=4, color="label",
@@ -72,6 +73,7 @@ class Explorer:
                 if c not in classes:
                     classes.append(c)
         self.recs = dict((r.sid, r) for r in recs)
+        self.order = [r.sid for r in recs]     # (the windows' order: a dict keeps none)
         self.names = dict((r.sid, r.name) for r in recs)
         lw = DS.D.labelled_windows(recs, classes, window, hop, unlabelled=True)
         if len(lw) < 2:
@@ -231,13 +233,13 @@ class Explorer:
         """The points' labels again, from the sessions' labels now."""
         ds = DS.get()
         classes = list(self.classes)
-        for sid in self.recs:
+        for sid in self.order:
             r = ds.loaded(sid) or await ds.load(sid)
             self.recs[sid] = r
             for _, _, c in r.segments:
                 if c not in classes:
                     classes.append(c)
-        lw = DS.D.labelled_windows([self.recs[s] for s in self.recs], classes, self.window,
+        lw = DS.D.labelled_windows([self.recs[s] for s in self.order], classes, self.window,
                                    self.hop, unlabelled=True)
         self.lw.labels = lw.labels
         self.classes = classes

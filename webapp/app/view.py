@@ -117,7 +117,7 @@ def _submit(ev):
         return
     ev.preventDefault()
     a = form_values(form)
-    if data(form, "form") == "token":
+    if data(form, "form") in ("token", "new-class"):    # (a class added is not typed again)
         form.reset()
     B.fire(data(form, "act"), a)
 

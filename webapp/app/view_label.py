@@ -90,8 +90,8 @@ def _class_admin(s):
         '<b>classes</b> <label>class <select name="name" id="class-edit-name">%s</select>'
         '</label> <label>action <select name="op" id="class-edit-op"><option value="rename">'
         'rename / merge into</option><option value="delete">delete its labels</option>'
-        '</select></label> <label>new name <input name="to" id="class-edit-to" size="12" '
-        'maxlength="32" placeholder="existing = merge"></label> <button type="submit" '
+        '</select></label> <label>to <input name="to" id="class-edit-to" size="20" '
+        'maxlength="32" placeholder="a new or existing class"></label> <button type="submit" '
         'id="class-edit-go">apply to all sessions</button></form> <button type="button" '
         'id="class-undo" data-act="sessions.class_undo"%s>%s</button>' % (
             "".join("<option>%s</option>" % esc(c["name"]) for c in classes),
