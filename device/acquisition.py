@@ -28,6 +28,7 @@ class Acquisition:
         self._overflows = 0          # sensor FIFOs found full by earlier configurations
         self.error = None            # the last failure of the sampler or framer loop
         self.mem_free_min = gc.mem_free()
+        self.on_low = None           # on_low(free, where): each new low mark of the free heap
 
     def rate(self):
         return self.sensor.rate or self.cfg["rate"]
@@ -93,11 +94,11 @@ class Acquisition:
         ready = asyncio.Event()
         sampler = Sampler(sensor, ring, rate, ready, windower.ready, window)
         framer = Framer(windower, rate, sensor.scale, ready, self._publish,
-                        lambda: sampler.t0_ms)
+                        lambda: sampler.t0_ms, self.note_mem)
         self.sensor, self.windower, self.sampler, self.framer = sensor, windower, sampler, framer
         gc.collect()
         # the minimum is tracked per configuration, from here (after the garbage of building it)
-        self.mem_free_min = framer.mem_free_min = gc.mem_free()
+        self.mem_free_min = gc.mem_free()
 
     def set_activity(self, name):
         if self.sensor is None or self.sensor.name != "sim":
@@ -117,12 +118,13 @@ class Acquisition:
     def next_seq(self):
         return self.windower.next_seq() if self.windower else self._seq
 
-    def note_mem(self, free):
+    def note_mem(self, free, where):
+        """free: the free heap right after a collection (the framer's, once a second while
+        streaming; /api/status'). The lowest is the live-data high-water mark we report."""
         if free < self.mem_free_min:
             self.mem_free_min = free
+            if self.on_low is not None:
+                self.on_low(free, where)
 
     def heap_min(self):
-        m = self.mem_free_min
-        if self.framer is not None and self.framer.mem_free_min < m:
-            m = self.framer.mem_free_min
-        return m
+        return self.mem_free_min

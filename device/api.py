@@ -83,7 +83,7 @@ def create_app(dev):
         flash = dev.rec.store.flash_free()
         gc.collect()
         free, alloc = gc.mem_free(), gc.mem_alloc()
-        acq.note_mem(free)
+        acq.note_mem(free, "status")
         s = {
             "fw": board.FW_VERSION,
             "uptime_s": dev.uptime_s(),

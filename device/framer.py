@@ -13,7 +13,7 @@ WS_HEAD = 4  # room before the frame for the WebSocket header (2 or 4 bytes)
 
 
 class Framer:
-    def __init__(self, windower, rate, scale, ready_event, publish, t0_ms):
+    def __init__(self, windower, rate, scale, ready_event, publish, t0_ms, note_mem):
         self.windower = windower
         ring = windower.ring
         self.nch = ring.channels
@@ -28,7 +28,7 @@ class Framer:
         self.view = memoryview(self.buf)
         self.frame_len = 0
         self.stopped = False
-        self.mem_free_min = gc.mem_free()
+        self._note_mem = note_mem      # note_mem(free, where): the free heap after a collection
         self._gc_at = time.ticks_ms()
 
     def stop(self):
@@ -56,7 +56,5 @@ class Framer:
                     # right after a collection is the live-data high-water mark we report.
                     self._gc_at = time.ticks_add(now, _GC_MS)
                     gc.collect()
-                    f = gc.mem_free()
-                    if f < self.mem_free_min:
-                        self.mem_free_min = f
+                    self._note_mem(gc.mem_free(), "stream")
                 await asyncio.sleep_ms(0)  # let client senders copy this frame out first

@@ -39,8 +39,26 @@ class Device:
         self.node = Node(self, board.DATA)   # history, flagged windows, MQTT, webhooks
         self.infer.node = self.node
         self.mem_after_imports = _MEM_AFTER_IMPORTS
+        self.app = None           # the Microdot app, once made
+        self.acq.on_low = self.heap_low
         self.wifi = None          # wifi.WiFi on a board
         self.sensor_error = None  # why the board's sensor is not used
+
+    def heap_low(self, free, where):
+        """A new low mark of the free heap (after the framer's collection), past the first
+        minute: one console line with what was in flight at that collection, to tell a leak
+        (the whole heap moves) from a rare moment when more short-lived things than ever were
+        alive at once (scripts/soak_node.py). Allocates only then."""
+        if self.uptime_s() < 60:
+            return
+        n = self.node
+        m = n.mqtt.status() if n.mqtt else None
+        h = n.hooks.status() if n.hooks else None
+        print("motebook: heap low mark %d free (%s) at %d s: http %d, ws %d, mqtt %s/%s "
+              "queued, webhooks %s queued, recording %s, model upload %s" % (
+                  free, where, self.uptime_s(), len(self.app.conns) if self.app else -1,
+                  len(self.hub.clients), m and m["state"], m and m["queued"],
+                  h and h["queued"], self.rec.sid, self.model.busy))
 
     def uptime_s(self):
         # ticks_ms wraps (about 12 days on the ESP32): accumulate differences instead; the
@@ -159,7 +177,7 @@ async def main():
     if dev.node.warning:
         print("motebook:", dev.node.warning)
     await dev.model.boot()
-    app = create_app(dev)
+    app = dev.app = create_app(dev)
     asyncio.create_task(dev.clock())
     asyncio.create_task(dev.infer.run())
     gc.collect()

@@ -106,6 +106,11 @@ def _run(args, dev, ws, br, rx, sub):
         if part:
             print("  quarter %d: %d / %d / %d  (%d looks)" % (
                 k + 1, part[len(part) // 2], part[0], part[-1], len(part)))
+    lows_seen = [ln for ln in dev.output().splitlines() if "heap low mark" in ln]
+    print("the device's new low marks after its first minute, with what was in flight (%d):"
+          % len(lows_seen))
+    for ln in lows_seen[-12:]:
+        print("  " + ln)
     h = dev.json("GET", "/api/heap", token=dev.token)[1]
     print("heap: low mark of free heap %d in the first quarter, %d in the last (%+d bytes); "
           "high-water %d bytes = %.0f%% of %d; at the end %d free, largest block %d"

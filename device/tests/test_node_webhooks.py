@@ -55,7 +55,7 @@ def test_receiver_down_longer_than_the_queue_holds(tmp_path):
     dev = K.start(tmp_path / "dev")
     try:
         st, body = dev.put("/api/integrations", {"webhooks": {
-            "enabled": True, "retries": 1, "queue": 2, "timeout_s": 1,
+            "enabled": True, "retries": 1, "queue": 2, "timeout_s": 5,
             "urls": [{"url": "http://127.0.0.1:%d/h" % rx.port}]}})
         assert st == 200, body
         K.install(dev, WIN)
