@@ -168,7 +168,8 @@ test("explore: clusters find the activities, label them in one action, train; li
   // few-shot: a third session, unlabelled; proposals from the labelled windows, accepted in bulk
   const s3 = await record(["shaking", "idle"]);
   await nb.step("explore");
-  await page.click('#explore button[data-act="train.sessions"]');
+  await nb.waitState("s.train.sessions.length === 3");        // (the list follows the device)
+  await page.click('#explore button[data-act="train.pick_all"][data-on="1"]');
   await nb.waitState("s.train.sessions.length === 3 && s.train.picked.length === 3");
   done = (await nb.pageState())._done;
   await page.click("#explore-go");
