@@ -1,5 +1,6 @@
 // End to end: the real simulated device serves the notebook; MicroPython-WASM boots from the
-// device's files, decodes live windows with shared/protocol and plots them; the simulated
+// device's files, decodes live windows with shared/protocol and plots them (uPlot; plotly is
+// not part of the first load, and a plot waiting for it says so); the simulated
 // activity is switched through the API; the stream survives a device restart; a device that
 // goes away, a wrong token and a module that cannot be loaded are said in the page, never
 // left uncaught.
@@ -42,8 +43,19 @@ test("boots from the device, plots 20+ consecutive windows, follows the simulate
   assert.equal(s.rate, 100);
   assert.deepEqual(s.channels, ["x", "y", "z"]);
   const plot = await nb.plotShape();
-  assert.equal(plot.length, 3, "one trace per channel");
-  for (const t of plot) assert.ok(t.finite >= 128, `trace ${t.name} shows samples`);
+  assert.deepEqual(plot.series.map((t) => t.name), ["x", "y", "z"], "one series per channel");
+  assert.equal(new Set(plot.series.map((t) => t.colour)).size, 3, "one colour per channel");
+  for (const t of plot.series) {
+    assert.ok(t.finite >= 128 && t.finite === t.n, `series ${t.name} shows ${t.finite} samples`);
+    assert.ok(t.drawn >= 50, `series ${t.name} is drawn on the canvas (${t.drawn} px in its colour)`);
+  }
+  assert.deepEqual(plot.axes, ["time (s), newest at 0", "acceleration (g)"]);
+  assert.ok(plot.x[1] === 0 && plot.x[0] < -1, `time axis ${plot.x}`);
+  assert.ok(plot.width > 500, `the chart fills its box (${plot.width} px)`);
+  await shoot(page, "collect-live");
+  await page.setViewportSize({ width: 800, height: 900 });
+  await page.waitForFunction(() => window.motebook.livePlot.width < 800, null, { timeout: 5000 });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // idle: |a| barely moves; then switch through the page (PUT /api/sim with the stored token)
   const idle = await nb.waitStats((w) => window.motebook.stats.windows >= w, s.windows + 2);
@@ -64,6 +76,53 @@ test("boots from the device, plots 20+ consecutive windows, follows the simulate
   assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");
   console.log(`# booted in ${bootMs} ms, ${end.windows} windows, |a| std idle ${idle.mag_std.toFixed(4)}` +
     ` shaking ${shaking.mag_std.toFixed(4)}, ${frameMs.toFixed(2)} ms per frame (stage + decode)`);
+  await page.close();
+});
+
+test("plotly is not part of the first load: the live plot is drawn before it, it loads after", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token: device.token });
+  await page.waitForFunction(() => window.motebook.firstPlotAt !== null, null, { timeout: 30000, polling: 10 });
+  const drawn = await nb.plotShape();
+  assert.ok(drawn.series.length === 3 && drawn.series.every((t) => t.finite > 0), "the first frame is drawn");
+  // then plotly comes by itself
+  await page.waitForFunction(() => window.Plotly && document.body.dataset.plotly === "ready",
+    null, { timeout: 30000 });
+  // the requests started before the first live frame was drawn (the page's resource timing)
+  const [first, later] = await page.evaluate(() => {
+    const t = window.motebook.firstPlotAt, all = performance.getEntriesByType("resource");
+    const path = (e) => new URL(e.name).pathname;
+    return [all.filter((e) => e.startTime < t).map(path), all.filter((e) => e.startTime >= t).map(path)];
+  });
+  assert.deepEqual(first.filter((u) => /plotly/.test(u)), [], `first load: ${first.join(" ")}`);
+  assert.equal(first.filter((u) => /uPlot/.test(u)).length, 1, "uPlot is");
+  assert.equal(later.filter((u) => /plotly/.test(u)).length, 1, `after it: ${later.join(" ")}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a step that plots while plotly cannot be loaded says so, and draws once it loads", async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  const nb = new Notebook(page);
+  await page.route("**/vendor/plotly-basic.*", (r) => r.abort());
+  await nb.open(device.url, { token: device.token });
+  await nb.waitBooted();
+  await nb.waitWindows(1);                          // the live plot does not need plotly
+  await page.waitForFunction(() => document.body.dataset.plotly === "failed", null, { timeout: 20000 });
+  assert.match(await page.textContent("#plots-why"), /the plots cannot be drawn: could not load .*plotly.*trying again/);
+  assert.equal(await page.isVisible("#plots-why"), true);
+  await nb.step("label");
+  const why = await page.evaluate(() => getComputedStyle(document.getElementById("counts-plot"), "::before").content);
+  assert.match(why, /plotting library could not be loaded/);
+  await page.unroute("**/vendor/plotly-basic.*");
+  await page.waitForFunction(() => document.body.dataset.plotly === "ready" && window.Plotly,
+    null, { timeout: 20000 });
+  await nb.step("collect");
+  assert.equal(await page.isVisible("#plots-why"), false);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource: net::ERR_FAILED/.test(e)), []);
   await page.close();
 });
 

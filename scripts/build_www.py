@@ -4,17 +4,18 @@ manifest.json ({"/url": {"file", "type", "etag", "gzip", "cache"}}) for the Micr
 
 Assets: webapp/ (page, glue, Python modules), shared/*.py at /shared/ (not tests), the
 PyScript core files the page loads, MicroPython-WASM (ours from build/wasm/web/ if built, else
-npm) and plotly-basic. Caching: every asset but index.html is served under a versioned URL
-(content hash in the name, or in the folder name for /pyscript/ and /mpy/, whose files refer
-to each other) and is immutable for a year; index.html (rewritten to those URLs) is
-`no-cache` with an ETag, so a reload is one 304. Chosen over ETag revalidation of every file
+npm), uPlot (the live plot; its style at the head of style.css) and plotly-basic (every other
+plot, loaded after the first live plot). Caching: every asset but index.html is served under a
+versioned URL (content hash in the name, or in the folder name for /pyscript/ and /mpy/, whose
+files refer to each other) and is immutable for a year; index.html (rewritten to those URLs)
+is `no-cache` with an ETag, so a reload is one 304. Chosen over ETag revalidation of every file
 because Chromium does not revalidate fetch()ed files (the .wasm, the .py files) against
 Microdot's HTTP/1.0 responses: it downloads them again. Python files lose their comments and
 docstrings and most of their indentation (flash is scarce; lines stay put). Incremental
 (unchanged outputs are not rewritten) and quiet: prints one line with the totals; exits
 non-zero above a budget: every asset on the device's flash (1 MB gzipped), and the first load
-of the live view (700 KB gzipped: what index.html references, PyScript and MicroPython; the
-training, notebook and kernel files glue.js loads later are not in it).
+of the live view (350 KB gzipped: what index.html references, PyScript, MicroPython and uPlot;
+plotly and the training, notebook and kernel files glue.js loads later are not in it).
 The page's Python module lists are derived here from the imports (page_modules(), as
 build_fw.py does for the firmware): PyScript's boot files go into index.html's config, the
 groups loaded later (each named by the module the page's code asks for with net.need("...")) and
@@ -36,10 +37,11 @@ PYSCRIPT = os.path.join(NM, "@pyscript", "core", "dist")
 MPY_NPM = os.path.join(NM, "@micropython", "micropython-webassembly-pyscript")
 MPY_OURS = os.path.join(ROOT, "build", "wasm", "web")
 PLOTLY = os.path.join(NM, "plotly.js-basic-dist-min", "plotly-basic.min.js")
+UPLOT = os.path.join(NM, "uplot", "dist")
 BUDGET_KB = 1000          # every asset on the flash
-FIRST_LOAD_KB = 700       # the live view's first load
-# the notebook's worker and the lists of the modules loaded later
-_LAZY = re.compile(r"<meta name=\"motebook-(?:kernel|modules)\"[^>]*>")
+FIRST_LOAD_KB = 350       # the live view's first load
+# plotly (after the first live plot), the notebook's worker, the lists of the modules loaded later
+_LAZY = re.compile(r"<meta name=\"motebook-(?:kernel|modules|plotly)\"[^>]*>")
 MODULES = "/modules.json"
 _BOOT = re.compile(r"(<script type=\"mpy\" src=\"\./app/main\.py\" config=')(.*?)('>)", re.S)
 _NEED = re.compile(r"\bneed\(((?:\s*\"[\w.]+\"\s*,?)+)\)")
@@ -95,6 +97,7 @@ def sources():
     for f in ("micropython.mjs", "micropython.wasm"):
         yield "/mpy/" + f, os.path.join(mpy, f)
     yield "/vendor/plotly-basic.min.js", PLOTLY
+    yield "/vendor/uPlot.iife.min.js", os.path.join(UPLOT, "uPlot.iife.min.js")
 
 
 # ---- the page's Python modules, from their imports ---------------------------------------
@@ -303,6 +306,8 @@ def plan():
     raw = {}
     for url, src in sources():
         raw[url] = _read(src)
+    # uPlot's style goes first into the page's (one file less on the flash, one request less)
+    raw["/style.css"] = _read(os.path.join(UPLOT, "uPlot.min.css")) + b"\n" + raw["/style.css"]
     _module_lists(raw)
     referrers = _referrers(raw)
     group_digest = {}
@@ -462,7 +467,7 @@ def main():
     p.add_argument("--out", default=os.path.join(ROOT, "build", "fw", "www"))
     p.add_argument("--budget", type=int, default=BUDGET_KB, help="KB gzipped (default 1000)")
     p.add_argument("--first-load", type=int, default=FIRST_LOAD_KB,
-                   help="KB gzipped of the live view's first load (default 700)")
+                   help="KB gzipped of the live view's first load (default 350)")
     p.add_argument("-v", "--verbose", action="store_true")
     a = p.parse_args()
     build(a.out, a.budget, a.verbose, a.first_load)

@@ -1,8 +1,9 @@
 // motebook page glue: transport only. The page's state, its actions and all drawing live in
 // Python (app/bridge.py, app/view.py); this file moves bytes: the WebSocket (each binary frame
 // written into the interpreter's FS for app/stream.py), device requests with the stored token,
-// the IndexedDB cache, files between the browser and the FS (paths chosen by Python), plotly.js
-// loading and the notebook's worker interpreter. Memory: nothing per frame but the FS write.
+// the IndexedDB cache, files between the browser and the FS (paths chosen by Python), loading
+// the chart libraries (uPlot, plotly.js) and the notebook's worker interpreter. Memory:
+// nothing per frame but the FS write.
 import { hooks } from "./pyscript/core.js";
 import { asset, request } from "./transport.js";
 
@@ -192,16 +193,25 @@ mb.saveFile = (path, name, type) => {
 };
 mb.nowS = () => String(Date.now() / 1000);   // (a JS number > 2**31 reaches Python cut to 32 bits)
 
-// plotly (the largest file) loads after MicroPython so the interpreter boots first.
-/** Resolves to "" once plotly.js is in, else to the reason (asked again on the next call). */
-let plotly = null;
-mb.plotly = () => plotly || (plotly = new Promise((res) => {
-  const s = document.createElement("script");
-  s.src = document.querySelector("meta[name=motebook-plotly]").content;
-  s.onload = () => res("");
-  s.onerror = () => { plotly = null; s.remove(); res(`could not load ${s.src} (device unreachable?)`); };
-  document.head.append(s);
-}));
+// The chart libraries: uPlot (the live plot, small) is asked for at once, in parallel with
+// MicroPython; plotly (the largest file, every other plot) when app/view_live.py asks: after the
+// first live plot, or when a step that plots opens.
+const scripts = {};
+/** Resolves to "" once the script named by <meta name="motebook-NAME"> is in, else to the
+ * reason (asked again on the next call). */
+function script(name) {
+  return scripts[name] || (scripts[name] = new Promise((res) => {
+    const s = document.createElement("script");
+    s.src = document.querySelector(`meta[name=motebook-${name}]`).content;
+    s.onload = () => res("");
+    s.onerror = () => { scripts[name] = null; s.remove(); res(`could not load ${s.src} (device unreachable?)`); };
+    document.head.append(s);
+  }));
+}
+mb.uplot = () => script("uplot");
+mb.plotly = () => script("plotly");
+mb.uplot();
+/** The live plot drew a frame (bench_boot.mjs waits for the first). */
 mb.plotted = () => { mb.plots++; if (mb.firstPlotAt === null) mb.firstPlotAt = performance.now(); };
 
 // ---- the notebook's kernel: a MicroPython interpreter in a worker (kernel.js) -------------

@@ -71,12 +71,27 @@ export class Notebook {
     return this.stats();
   }
 
-  /** Number of traces and points per trace in the live plot. */
+  /** What the live plot (uPlot, window.motebook.livePlot with ?debug) shows: per channel its
+   * name, colour, points given and finite, and the canvas pixels drawn in its colour; the axes'
+   * titles and the x range given. */
   async plotShape() {
     return this.page.evaluate(() => {
-      const d = document.getElementById("plot").data || [];
-      return d.map((t) => ({ name: t.name, n: t.y.length,
-        finite: Array.from(t.y).filter((v) => Number.isFinite(v)).length }));
+      const u = window.motebook.livePlot;
+      if (!u) return { series: [], axes: [] };
+      const c = u.ctx.canvas, px = u.ctx.getImageData(0, 0, c.width, c.height).data;
+      const rgb = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+      const series = u.series.slice(1).map((s, i) => {
+        const colour = typeof s.stroke === "function" ? s.stroke(u, i + 1) : s.stroke;
+        const [r, g, b] = rgb(colour);
+        let drawn = 0;
+        for (let k = 0; k < px.length; k += 4)
+          if (px[k + 3] > 200 && Math.abs(px[k] - r) + Math.abs(px[k + 1] - g) + Math.abs(px[k + 2] - b) < 40) drawn++;
+        const y = u.data[i + 1];
+        return { name: s.label, colour, n: y.length, finite: Array.from(y).filter(Number.isFinite).length, drawn };
+      });
+      const x = u.data[0];
+      return { series, axes: u.axes.map((a) => a.label), x: [x[0], x[x.length - 1]],
+        width: c.width, height: c.height };
     });
   }
 

@@ -53,6 +53,19 @@ def test_page_references_resolve_to_served_files(built):
     assert len(wasm) == 1 and os.path.dirname(wasm[0]) == os.path.dirname(mjs[0])
 
 
+def test_first_load_has_the_live_plot_chart_not_plotly(built):
+    out, manifest = built
+    html = _body(out, manifest["/index.html"])
+    first = bw.first_load(html, manifest)
+    assert any("/vendor/uPlot." in u for u in first if u.endswith(".js"))
+    css = [u for u in first if re.match(r"/style\.[0-9a-f]+\.css$", u)]
+    assert len(css) == 1 and b".u-legend" in _body(out, manifest[css[0]])    # uPlot's style
+    assert not any("plotly" in u for u in first), "plotly loads after the first live plot"
+    assert any("plotly" in u for u in manifest)
+    with pytest.raises(SystemExit, match="first load"):
+        bw.build(out, first_kb=100)
+
+
 def test_served_python_is_the_checkout(built):
     out, manifest = built
     proto = [u for u in manifest if re.match(r"/shared/protocol\.[0-9a-f]+\.py$", u)]

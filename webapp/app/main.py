@@ -2,7 +2,8 @@
 # (device, sessions, train, deploy; the notebook's on first opening), the view that draws the
 # state (app/view.py) and the transport handlers glue.js calls: frames (decoded by
 # shared/protocol in app/stream.py), control messages, the connection's state. A task draws
-# the live plot and the stream figures four times a second. Runs in MicroPython-WASM.
+# the live plot (app/view_live.py, uPlot) and the stream figures four times a second; plotly
+# loads after the first live plot. Runs in MicroPython-WASM.
 # Memory: per frame only the decode into preallocated arrays (+ a window copy while this page
 # compares its own model with the device's predictions).
 import asyncio
@@ -10,7 +11,7 @@ import asyncio
 from pyscript import window
 from jsffi import create_proxy
 
-from app import deploy, device, net, sessions, sync, train, view, view_label
+from app import deploy, device, net, sessions, sync, train, view, view_label, view_live
 from app.bridge import Bridge
 from app.plot import PlotBuffer
 from app.predict import Live, WindowLog
@@ -60,6 +61,7 @@ async def open_explore(a):
     if "explore.run" in B.names():
         return
     await net.need("app.explore", "app.view_explore", "shared.pipeline")
+    await view_live.plotly()         # its drawers plot at once
     from app import explore, view_explore
     ex = explore.install(B, trainer)
     view_explore.install(B, view, ex)
@@ -112,15 +114,13 @@ def ping():
 
 async def draw_loop():
     """Stream figures and the live plot, throttled; the first window is drawn at once."""
-    while True:                      # plotly.js first: without it, say so and ask again
-        why = await window.motebook.plotly()
+    while True:                      # uPlot first: without it, say so and ask again
+        why = await window.motebook.uplot()
         if not why:
             break
-        B.update("page", message="the plots cannot be drawn: %s; trying again" % why)
-        B.flush()
+        view_live.say("the live plot cannot be drawn: %s; trying again" % why)
         await asyncio.sleep(5)
-    if B.state["page"]["message"].startswith("the plots cannot"):
-        B.update("page", message="")
+    view_live.say("")
     while True:
         s = stream
         if plot.dirty or s.error:
@@ -137,7 +137,7 @@ async def draw_loop():
                 s.error = ""
             if plot.dirty and h:
                 n = plot.flush()
-                view.draw_live_plot(n, h[5], chans[:plot.nch], info.get("unit", ""))
+                view_live.draw(n, h[5], chans[:plot.nch], info.get("unit", ""))
             if window.motebook.debug:
                 window.motebook.stats = view.js(B.state["stream"])
         if live.dirty:
@@ -148,6 +148,7 @@ async def draw_loop():
 
 view.install(B)
 view_label.install()
+view_live.install()
 if window.motebook.debug:
     B.attach_debug()
 _handlers = [create_proxy(f) for f in (on_frame, on_text, on_conn, ping)]

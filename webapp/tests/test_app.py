@@ -83,16 +83,23 @@ def test_plot_appends_only_the_hop_of_overlapping_windows_oldest_first():
         w = array.array("h", [t + i for i in range(8)] * 3)
         out = s.on_frame(_stage(seq, t, w))
         p.add(out, s.header, seq == 0)
-    assert p.flush(_PLOT) == 16
+    assert p.flush(_PLOT) == 12                              # only the samples received
     with open(_PLOT, "rb") as f:
         data = f.read()
-    vals = struct.unpack("<64f", data)
-    t = vals[:16]                                            # the time axis: seconds
-    assert abs(t[-1]) < 1e-9 and abs(t[0] + 15 / 1000) < 1e-6
-    x = vals[16:32]
-    assert all(v != v for v in x[:4])                        # not yet filled: NaN
-    assert list(x[4:]) == [0.5 * i for i in range(12)]       # samples 0..11, scaled
+    vals = struct.unpack("<48f", data)
+    t = vals[:12]                                            # the time axis: seconds
+    assert abs(t[-1]) < 1e-9 and abs(t[0] + 11 / 1000) < 1e-6
+    x = vals[12:24]
+    assert list(x) == [0.5 * i for i in range(12)]           # samples 0..11, scaled
     assert not p.dirty
+    out = s.on_frame(_stage(2, 8, array.array("h", [8 + i for i in range(8)] * 3)))
+    p.add(out, s.header)                                     # 16 samples: the ring is full
+    out = s.on_frame(_stage(3, 12, array.array("h", [12 + i for i in range(8)] * 3)))
+    p.add(out, s.header)                                     # 20: it wraps, the newest 16
+    assert p.flush(_PLOT) == 16
+    with open(_PLOT, "rb") as f:
+        vals = struct.unpack("<64f", f.read())
+    assert list(vals[16:32]) == [0.5 * i for i in range(4, 20)]
 
 
 def test_plot_restarts_after_a_new_connection():
