@@ -127,10 +127,7 @@ export class Notebook {
       if (k === "method" || k === "validation") await this.page.selectOption(id, v);
       else await this.page.fill(id, String(v));
     }
-    const done = (await this.pageState())._done;
-    await this.page.click("#train-go");
-    await this.page.waitForFunction((d) => { const s = window.motebook.state();
-      return s._busy === 0 && s._done > d; }, done, { timeout, polling: 100 });
+    await this.clickAction("#train-go", "train.go", timeout);
     const s = await this.pageState();
     const training = s.train.message ? { error: s.train.message } : s.train.summary;
     return { training, stallMs: await this.page.evaluate(() => window.motebook.stallMs) };
@@ -139,11 +136,17 @@ export class Notebook {
   /** Deploy step: "Send to device"; returns the device's answer {status, hash, error, sent}. */
   async sendModel(timeout = 30000) {
     await this.step("deploy");
-    const done = (await this.pageState())._done;
-    await this.page.click("#train-send");
-    await this.page.waitForFunction((d) => { const s = window.motebook.state();
-      return s._busy === 0 && s._done > d; }, done, { timeout, polling: 100 });
+    await this.clickAction("#train-send", "deploy.send", timeout);
     return (await this.pageState()).deploy.pushed;
+  }
+
+  /** Clicks `selector` and waits until the bridge's action `name` has finished once more (the
+   * refreshes that the device's change messages start in the background do not count). */
+  async clickAction(selector, name, timeout = 30000) {
+    const before = ((await this.pageState())._runs || {})[name] || 0;
+    await this.page.click(selector);
+    await this.page.waitForFunction(([n, b]) => (window.motebook.state()._runs[n] || 0) > b,
+      [name, before], { timeout, polling: 100 });
   }
 
   /** Live predictions and the page-vs-device comparison (the "live" part). */

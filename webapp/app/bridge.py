@@ -21,6 +21,7 @@ class Bridge:
         self.drawer = None          # fn(bridge, parts): app/view.py's draw
         self.busy = 0
         self.done = 0               # actions finished (tests wait for the next one)
+        self.runs = {}              # action name -> times it finished (tests wait for theirs)
         self.log = []               # (action, error) of the last failures, for tests
         self.refuse = None          # fn(name) -> why the action cannot run now, or "" (token)
 
@@ -54,8 +55,9 @@ class Bridge:
     def names(self):
         return sorted(self._actions)
 
-    async def act(self, name, args=None):
-        """Run action `name`; returns (result, error text or None)."""
+    async def act(self, name, args=None, background=False):
+        """Run action `name`; returns (result, error text or None). A background action (the
+        refreshes app/sync.py starts) is not counted in `done`, which tests wait on."""
         entry = self._actions.get(name)
         if entry is None:
             return None, "unknown action %r" % name
@@ -95,7 +97,9 @@ class Bridge:
             del self.log[:-20]
         finally:
             self.busy -= 1
-            self.done += 1
+            if not background:
+                self.done += 1
+            self.runs[name] = self.runs.get(name, 0) + 1
             self.flush()
         return out, err
 
@@ -111,9 +115,10 @@ class Bridge:
 
     # -- test hooks
     def to_json(self):
-        """The state, plus "_busy" (actions running) and "_done" (actions finished)."""
+        """The state, plus "_busy" (actions running), "_done" (actions finished) and "_runs"
+        (per action name: background refreshes do not count as the one a test waits for)."""
         s = dict(self.state)
-        s["_busy"], s["_done"] = self.busy, self.done
+        s["_busy"], s["_done"], s["_runs"] = self.busy, self.done, self.runs
         return json.dumps(s)
 
     def attach_debug(self):

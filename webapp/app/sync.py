@@ -51,24 +51,26 @@ class Sync:
         self.applied += 1
 
     async def apply(self, parts):
+        """Refresh what the page shows of parts (as background actions: tests waiting for
+        their own action's `_done` are not woken by these)."""
         B, names = self.B, self.B.names()
         if "sessions" in parts or "labels" in parts:
-            await B.act("sessions.refresh")          # the list, counts, the open session
+            await B.act("sessions.refresh", None, True)   # the list, counts, the open one
             r = self.panel.rec
             if r is not None and r.sid in parts.get("labels", ()):
-                await B.act("sessions.reload")       # its labels, saved in another tab
-            await B.act("train.sessions")            # Train's list and its classes
+                await B.act("sessions.reload", None, True)   # its labels, saved elsewhere
+            await B.act("train.sessions", None, True)     # Train's list, its classes
             if "model" not in parts:
                 await self.dep.refresh_checks()      # Deploy's check list (a session gone)
                 B.flush()
         if "model" in parts:
-            await B.act("deploy.model")              # what the device runs, and the checks
+            await B.act("deploy.model", None, True)       # what the device runs; checks
         if "config" in parts:
-            await B.act("device.status")
+            await B.act("device.status", None, True)
         if "notebooks" in parts and "notebook.run" in names:
             from app import notebook
             if notebook._ONE:
                 await notebook._ONE[0].names()
                 B.flush()
         if ("history" in parts or "integrations" in parts) and "node.refresh" in names:
-            await B.act("node.refresh")
+            await B.act("node.refresh", None, True)

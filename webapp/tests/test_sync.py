@@ -42,6 +42,7 @@ def test_a_burst_of_changes_is_one_round_of_the_refreshes_it_needs():
         await asyncio.sleep(0.4)
         assert ran == ["sessions.refresh", "sessions.reload", "train.sessions", "deploy.checks"]
         assert s.applied == 1
+        assert B.done == 0 and B.runs["sessions.refresh"] == 1   # background: tests' _done kept
         ran.clear()
         s.on_text({"type": "changed", "part": "labels", "id": 3, "version": 3})  # not open
         s.on_text({"type": "changed", "part": "model", "version": 1})
