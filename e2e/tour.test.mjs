@@ -65,6 +65,21 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   await nb.waitBooted(40000);
   await nb.waitWindows(2, 40000);
   await tour.look("collect");
+  // the steps before there is any data: each says what to do, no empty panel
+  for (const step of ["label", "explore", "train", "deploy"]) {
+    await nb.step(step);
+    await nb.waitState("true", 60000);
+    if (step === "explore") await page.waitForSelector("#explore-go", { timeout: 60000 });
+    await tour.look(`${step}-empty`);
+  }
+  // keyboard: the step tabs are links reached with Tab and followed with Enter
+  await page.focus('#steps a[data-step="collect"]');
+  await page.keyboard.press("Tab");
+  assert.deepEqual(await page.evaluate(() => [document.activeElement.dataset.step,
+    getComputedStyle(document.activeElement).outlineStyle]), ["label", "solid"],
+  "Tab reaches the next step's tab, and it shows its focus ring");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.body.dataset.step === "label");
 
   // Label: the imports, one of them open on the timeline
   let s = await nb.importCsv("train.csv", Buffer.from(csv));

@@ -105,6 +105,7 @@ class Explorer:
         """ex.summary() plus each cluster's proposal: the majority label of its labelled
         windows ([name, share, labelled]), or None: the page then asks for a class."""
         s = ex.summary()
+        s["window"], s["hop"] = self.window, self.hop      # (the form shows what was used)
         if ex.clusters is not None and self.lw is not None and s.get("k"):
             s["majority"] = [[self.classes[c], round(sh, 2), n] if c >= 0 else None
                              for c, sh, n in relabel.majority(ex.clusters, self.lw.labels,

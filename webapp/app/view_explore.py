@@ -50,6 +50,7 @@ def _cluster_opts(classes, m):
 def _panel(st, ex):
     e = st["explore"]
     info = st["device"].get("info") or {}
+    used = e.get("summary") or {}       # the window and hop of the exploration shown, if any
     names = ["pc1", "pc2"] + list(e["names"])
     classes = e["classes"]
     cls_opts = "".join("<option>%s</option>" % esc(c) for c in classes)
@@ -59,7 +60,8 @@ def _panel(st, ex):
            '<label>clusters k <input name="k" type="number" min="0" max="12" value="%s"></label>'
            '<button type="submit" id="explore-go">Explore</button>'
            '<progress max="1" value="%s"></progress> <span>%s</span></form>'
-           % (info.get("window", ""), info.get("hop", ""), e["k"], e["progress"] or 0,
+           % (used.get("window") or info.get("window", ""),       # what the plot shows
+              used.get("hop") or info.get("hop", ""), e["k"], e["progress"] or 0,
               esc(e["status"]))]
     if e.get("message"):
         out.append('<p class="msg err">%s</p>' % esc(e["message"]))

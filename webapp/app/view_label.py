@@ -48,7 +48,9 @@ def draw(st):
             m.get("duration_s") or 0, "recording…" if m.get("recording") else
             esc(", ".join(m.get("classes") or ()) or m.get("label") or ""),
             m.get("segments", 0), m["id"], m["id"], esc(_lost(m)))
-        for m in s["sessions"]) + "</tbody>")
+        for m in s["sessions"]) + ("" if s["sessions"] else
+                                   '<tr><td colspan="6" class="empty">no sessions yet: record '
+                                   'one in Collect, or import a CSV</td></tr>') + "</tbody>")
     _class_admin(s)
     view.put("class-list", "".join(
         '<span class="cls-item" data-act="sessions.label" data-cls="%d"><i style="background:'
@@ -56,6 +58,7 @@ def draw(st):
                                                     c["samples"])
         for i, c in enumerate(s["classes"])))
     view.el("label-pane").hidden = not cur
+    view.el("counts-plot").hidden = not s["classes"]     # (nothing to count: no empty panel)
     if view.has(window, "Plotly") and s["classes"]:
         window.Plotly.react("counts-plot", view.js([{
             "type": "bar", "x": [c["name"] for c in s["classes"]],
