@@ -131,7 +131,10 @@ test("two tabs stay in sync: record, labels, class rename, model, delete", async
 });
 
 test("the token is a state: read-only, wrong (said, writes off, nothing sent), right", async () => {
-  // a fresh browser profile: no token stored
+  // a session on the device (reads work without the token), a fresh profile: no token stored
+  const made = await device.api("POST", "/api/sessions", { label: "readable" });
+  assert.equal(made.status, 201, made.text);
+  assert.equal((await device.api("POST", `/api/sessions/${made.json.id}/stop`)).status, 200);
   const other = await launch();
   try {
     const page = await other.context.newPage();
@@ -145,7 +148,7 @@ test("the token is a state: read-only, wrong (said, writes off, nothing sent), r
     // read-only: the header says it, the stream and the lists work, writes are off with why
     await page.waitForSelector("#token-bar", { state: "visible" });
     assert.equal(await page.textContent("#auth-state"), "read-only: no token");
-    await nb.dsWait("s.sessions.length >= 1");
+    await nb.dsWait(`s.sessions.some((x) => x.id === ${made.json.id})`);
     assert.equal(await page.isDisabled("#rec-start"), true);
     assert.match(await page.getAttribute("#rec-start", "title"), /read-only: enter the device token/);
     const r = await nb.act("sessions.record", { label: "x" });

@@ -42,13 +42,19 @@ class Sync:
             self._task = asyncio.create_task(self._later())
 
     async def _later(self):
-        await asyncio.sleep_ms(DEBOUNCE_MS)
-        parts, self.pending, self._task = self.pending, {}, None
+        # One round at a time: what changes during a round (e.g. 40 sessions imported by this
+        # page, whose refreshes wait for its lock) is gathered into one more round after it.
         try:
-            await self.apply(parts)
-        except Exception as e:     # a refresh that failed says so in its part; never stop
-            print("sync: %s" % e)
-        self.applied += 1
+            while self.pending:
+                await asyncio.sleep_ms(DEBOUNCE_MS)
+                parts, self.pending = self.pending, {}
+                try:
+                    await self.apply(parts)
+                except Exception as e:   # a refresh that failed says so in its part
+                    print("sync: %s" % e)
+                self.applied += 1
+        finally:
+            self._task = None
 
     async def apply(self, parts):
         """Refresh what the page shows of parts (as background actions: tests waiting for
@@ -59,8 +65,13 @@ class Sync:
             r = self.panel.rec
             if r is not None and r.sid in parts.get("labels", ()):
                 await B.act("sessions.reload", None, True)   # its labels, saved elsewhere
-            await B.act("train.sessions", None, True)     # Train's list, its classes
-            if "model" not in parts:
+            st = B.state
+            if st.get("train", {}).get("sessions"):       # (else filled when Train opens)
+                await B.act("train.sessions", None, True)     # Train's list, its classes
+            dep = st.get("deploy") or {}
+            runs = ((st.get("device") or {}).get("status") or {}).get("model_hash") or \
+                (dep.get("device_model") or {}).get("hash")
+            if "model" not in parts and (dep.get("checks") or runs):
                 await self.dep.refresh_checks()      # Deploy's check list (a session gone)
                 B.flush()
         if "model" in parts:

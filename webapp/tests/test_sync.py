@@ -26,6 +26,8 @@ def _page(open_sid=None):
         ran.append("deploy.checks")
     dep.refresh_checks = checks
     panel = types.SimpleNamespace(rec=types.SimpleNamespace(sid=open_sid) if open_sid else None)
+    B.part("train", sessions=[{"id": 1}])          # Train was opened: its list is kept
+    B.part("device", status={"model_hash": "ab12"})  # a model runs: Deploy's checks are kept
     return B, Sync(B, panel, dep), ran
 
 
@@ -48,6 +50,26 @@ def test_a_burst_of_changes_is_one_round_of_the_refreshes_it_needs():
         s.on_text({"type": "changed", "part": "model", "version": 1})
         await asyncio.sleep(0.4)
         assert ran == ["sessions.refresh", "train.sessions", "deploy.model"]
+    asyncio.new_event_loop().run_until_complete(go())
+
+
+def test_refreshes_only_what_the_page_shows_and_one_round_at_a_time():
+    async def go():
+        B, s, ran = _page()
+        B.state["train"]["sessions"] = []          # Train never opened: filled when it is
+        B.state["device"]["status"] = {}           # no model, no checks listed
+        slow = []
+
+        async def refresh(a):
+            ran.append("sessions.refresh")
+            await asyncio.sleep(0.3)               # e.g. waiting for this page's import
+            slow.append(1)
+        B.action("sessions.refresh")(refresh)
+        for i in range(5):                         # a burst while the first round runs
+            s.on_text({"type": "changed", "part": "sessions", "id": i, "version": i})
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.2)
+        assert ran == ["sessions.refresh", "sessions.refresh"] and s.applied == 2
     asyncio.new_event_loop().run_until_complete(go())
 
 
