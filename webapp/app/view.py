@@ -20,7 +20,6 @@ _keep = []                    # proxies of the event handlers (kept alive)
 _keys = []                    # extra keydown handlers (the label step, the notebook)
 STEPS = ("collect", "label", "explore", "train", "deploy", "notebook")
 COLORS = PALETTE              # clusters and other non-class series (classes: colours())
-PLOT = "/plot.bin"
 
 
 def el(i):
@@ -199,7 +198,7 @@ def _route(ev=None):
     if step == "train" and not B.state["train"]["sessions"]:
         B.fire("train.sessions")       # then the device's "changed" messages keep it current
     if has(window, "Plotly"):      # plots drawn while hidden have no size: resize now
-        for i in ("plot", "timeline", "counts-plot"):
+        for i in ("timeline", "counts-plot"):
             e = el(i)
             if e is not None and has(e, "data"):
                 window.Plotly.Plots.resize(e)
@@ -336,25 +335,6 @@ def _stream(st):
     body.windows = s.get("windows", 0)
     body.gaps = s.get("gaps", 0)
 
-
-def draw_live_plot(n, rate, channels, unit):
-    """The live plot from PLOT (x then each channel, n float32 each): units on the y axis,
-    the legend at the right where it cannot cover an axis title."""
-    if not n or not has(window, "Plotly"):
-        return
-    f = window.motebook.f32(PLOT)
-    traces = js([{"name": c, "mode": "lines", "type": "scatter", "line": {"width": 1.5}}
-                 for c in channels])
-    for c in range(len(channels)):
-        traces[c].x = f.subarray(0, n)
-        traces[c].y = f.subarray((c + 1) * n, (c + 2) * n)
-    layout = js({"margin": {"l": 55, "r": 10, "t": 10, "b": 40}, "uirevision": "live",
-                 "xaxis": {"title": {"text": "time (s)"}},
-                 "yaxis": {"title": {"text": unit}}, "showlegend": True,
-                 "legend": {"orientation": "v", "x": 1.01, "y": 1, "xanchor": "left"}})
-    window.Plotly.react("plot", traces, layout, js({"displayModeBar": False,
-                                                    "responsive": True}))
-    window.motebook.plotted()
 
 
 def _recording(st):
