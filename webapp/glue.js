@@ -14,7 +14,9 @@ const mb = (window.motebook = {
   firstPlotAt: null, plots: 0, timelineDraws: 0, errors: [], interpreter: null, py: null,
   debug: new URLSearchParams(location.search).has("debug"),   // test hooks (debug.js)
 });
-hooks.main.onReady.add((wrap) => { mb.interpreter = wrap.interpreter; });
+// uPlot is asked for when the interpreter is in (its 22 KB then fill the time Python takes to
+// start, instead of slowing the download of MicroPython itself)
+hooks.main.onReady.add((wrap) => { mb.interpreter = wrap.interpreter; mb.uplot(); });
 
 function report(e) {
   const text = String(e && e.message || e);
@@ -193,8 +195,8 @@ mb.saveFile = (path, name, type) => {
 };
 mb.nowS = () => String(Date.now() / 1000);   // (a JS number > 2**31 reaches Python cut to 32 bits)
 
-// The chart libraries: uPlot (the live plot, small) is asked for at once, in parallel with
-// MicroPython; plotly (the largest file, every other plot) when app/view_live.py asks: after the
+// The chart libraries: uPlot (the live plot, small) is asked for once MicroPython is in (above);
+// plotly (the largest file, every other plot) when app/view_live.py asks: after the
 // first live plot, or when a step that plots opens.
 const scripts = {};
 /** Resolves to "" once the script named by <meta name="motebook-NAME"> is in, else to the
@@ -210,7 +212,6 @@ function script(name) {
 }
 mb.uplot = () => script("uplot");
 mb.plotly = () => script("plotly");
-mb.uplot();
 /** The live plot drew a frame (bench_boot.mjs waits for the first). */
 mb.plotted = () => { mb.plots++; if (mb.firstPlotAt === null) mb.firstPlotAt = performance.now(); };
 
