@@ -39,6 +39,7 @@ class History:
         self._opened = 0
         self.windows = 0           # windows logged since boot
         self.error = None          # last write error (flash), or None
+        self.on_append = None      # fn() after a block reached flash (the pages are told)
 
     # -- contexts
     def _load_ctx(self):
@@ -146,6 +147,8 @@ class History:
         try:
             self.store.append(self._rec)
             self.error = None
+            if self.on_append is not None:
+                self.on_append()
         except OSError as e:      # flash full or failing: the block is lost, logging goes on
             self.error = "history write failed (%s)" % e
 

@@ -64,6 +64,7 @@ class Node:
             from history_log import History
             self._hist = History(self.data, self.settings["history"]["budget"],
                                  board.HISTORY_CHUNK)
+            self._hist.on_append = lambda: self.dev.hub.changed("history")
         return self._hist
 
     @property

@@ -103,3 +103,22 @@ def test_ring_wraps_at_its_budget_and_queries_are_exact(tmp_path):
         assert dev.get("/api/history?format=xml")[0] == 400
     finally:
         dev.stop()
+
+
+def test_a_history_block_on_flash_tells_the_pages(tmp_path):
+    """Each block the history writes sends {"type": "changed", "part": "history"} to the
+    WebSocket clients (the page's history view follows without polling); versions count up."""
+    dev = K.start(tmp_path / "dev", K.FAST)
+    try:
+        ws = dev.ws()
+        ws.recv_json("hello")
+        seen = []
+        for _ in range(2):
+            _, d = ws.until(lambda op, d: op == 1 and b'"changed"' in d and b'"history"' in d,
+                            limit=5000)
+            seen.append(json.loads(d)["version"])
+        assert seen[1] > seen[0] >= 1
+        assert K.chunks(tmp_path / "dev")
+        ws.close()
+    finally:
+        dev.stop()

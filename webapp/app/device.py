@@ -21,7 +21,8 @@ def token():
 NEEDS_TOKEN = ("sessions.record", "sessions.stop", "sessions.delete", "sessions.label",
                "sessions.move", "sessions.set_segments", "sessions.undo", "sessions.redo",
                "sessions.import_csv", "sessions.class_edit", "sessions.class_undo",
-               "deploy.send", "deploy.switch", "device.config", "device.activity")
+               "deploy.send", "deploy.switch", "device.config", "device.activity",
+               "node.save", "node.label", "node.discard")
 
 
 def auth_why(dev):
