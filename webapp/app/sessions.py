@@ -567,19 +567,23 @@ def install(B):
     panel = Panel()
     B.part("sessions", notice="", **panel.state())
 
-    def make(fn):
+    said = [""]              # the last notice of an op a person ran: a refresh (the device's
+                             # change messages run many) keeps it on screen
+
+    def make(fn, quiet):
         async def run(a):
-            panel.notice = ""
+            panel.notice = said[0] if quiet else ""
             try:
                 out = await fn(a)
             finally:
                 B.update("sessions", **panel.state())
+            said[0] = panel.notice
             B.update("sessions", notice=panel.notice)
             return out
         return run
     for name in OPS:
         B.action("sessions." + name, part="sessions", lock="sessions")(
-            make(getattr(panel, "op_" + name)))
+            make(getattr(panel, "op_" + name), name == "refresh"))
 
     async def follow():     # while recording: the elapsed time every second, the list every 2
         k = 0
