@@ -36,9 +36,13 @@ def auth_why(dev):
 
 def drop_token(B, why=None):
     """The device refused the stored token (401/403): forget it, so the page asks again and
-    says why (the header and every write's button show it)."""
-    window.localStorage.removeItem(TOKEN_KEY)
-    B.update("device", token=False, auth="wrong", auth_msg=why or "401")
+    says why (the header and every write's button show it). With no token stored, a refusal
+    (e.g. the Notebook's autosave) leaves the page read-only, not "wrong token"."""
+    if token():
+        window.localStorage.removeItem(TOKEN_KEY)
+        B.update("device", token=False, auth="wrong", auth_msg=why or "401")
+    else:
+        B.update("device", token=False)
 
 
 def _token_from_link():

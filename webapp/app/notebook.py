@@ -14,6 +14,7 @@ from pyscript import window
 from jsffi import create_proxy
 
 from app import dataset as DS
+from app import net
 from app import ipynb
 from shared.limits import MAX_NOTEBOOK_BYTES, NOTEBOOK_OUTPUT_BYTES
 
@@ -303,9 +304,12 @@ class Notebooks:
                         cut, "" if cut == 1 else "s", _kb(cut_bytes),
                         NOTEBOOK_OUTPUT_BYTES // 1024))))
         else:
+            why = DS._error(r["status"], _js(r["text"]), r["text"])
             self.B.update("notebook", saved_device=False, saved=(
-                "saved in this browser only: the device refused it (%s)" % DS._error(
-                    r["status"], _js(r["text"]), r["text"])))
+                "saved in this browser only: the device refused it (%s)" % why))
+            if r["status"] in (401, 403):     # the token box comes back, saying why
+                for fn in net.REFUSED:
+                    fn("%d: %s" % (r["status"], why))
         self.B.touch("notebook")
 
     async def open(self, a=None):

@@ -93,3 +93,24 @@ def test_an_action_refused_in_the_page_says_why_and_never_runs():
     out, err = asyncio.new_event_loop().run_until_complete(B.act("sessions.record", {}))
     assert ran == [] and err == "read-only: enter the device token above"
     assert B.state["sessions"]["message"] == err
+
+
+def test_the_token_states_and_their_reasons():
+    """No token: read-only (a refusal keeps it so); a stored token refused: "wrong", with the
+    device's reason, and forgotten."""
+    from app import device
+    store = {}
+    device.window.localStorage = types.SimpleNamespace(
+        getItem=store.get, setItem=store.__setitem__, removeItem=lambda k: store.pop(k, None))
+    B = Bridge(types.SimpleNamespace())
+    d = B.part("device", token=False, auth="none", auth_msg="")
+    assert device.auth_why(d).startswith("read-only: enter the device token")
+    device.drop_token(B, "401: missing token")     # e.g. the Notebook's autosave without one
+    assert d["auth"] == "none"
+    store[device.TOKEN_KEY] = "not-the-token"
+    d.update(token=True, auth="unchecked")
+    assert device.auth_why(d) == ""
+    device.drop_token(B, "401: wrong token")
+    assert d["auth"] == "wrong" and device.TOKEN_KEY not in store
+    assert device.auth_why(d) == ("the device refused the token (401: wrong token): enter the "
+                                  "right one above")
