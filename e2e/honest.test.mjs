@@ -151,6 +151,8 @@ test("imported recordings of another sensor train honestly; the device's live ac
     `device ${c.accuracy} vs page estimate ${r.accuracy}`);
   assert.equal(c.estimate, r.accuracy);
   assert.match(await page.textContent("#check-result"), /device live accuracy on #\d+: \d+\.\d% of \d+ labelled windows · offline estimate \d+\.\d% \(5-fold by session/);
+  assert.match(await page.textContent("#check-result"), /· balanced accuracy \d+\.\d% live, \d+\.\d% estimated$/);
+  assert.ok(c.balanced_accuracy >= 0.85, `device live balanced accuracy ${c.balanced_accuracy}`);
 
   // page == device, window by window, on the replayed stream
   const p = await nb.predictions();

@@ -149,11 +149,13 @@ class Deploy:
                            m["hop"])
         out = {"sid": sid, "session": DS.display_name(m), "hash": p["hash"],
                "windows": p.get("windows", 0), "accuracy": res["accuracy"],
-               "n": res["n"], "no_prediction": res["no_prediction"], "unknown": res["unknown"],
+               "balanced_accuracy": res["balanced_accuracy"], "n": res["n"],
+               "no_prediction": res["no_prediction"], "unknown": res["unknown"],
                "confusion": res["confusion"], "classes": p["classes"]}
         s = self.trainer.summary
         if s is not None and s["hash"] == p["hash"]:
             out["estimate"] = s["accuracy"]
+            out["estimate_balanced"] = s.get("balanced_accuracy")
             out["estimate_how"] = s["validation"].get("description")
         self.B.update("deploy", check=out)
         return out

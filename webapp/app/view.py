@@ -492,9 +492,12 @@ def render_check(c):
         extra.append("%d windows without a prediction" % c["no_prediction"])
     if c["unknown"]:
         extra.append("%d of classes the model does not know" % c["unknown"])
-    return ('device live accuracy on %s: <b>%s</b> of %d labelled windows%s%s'
+    bal = " &middot; balanced accuracy <b>%s</b> live%s" % (
+        pct(c.get("balanced_accuracy")), ", %s estimated" % pct(c["estimate_balanced"])
+        if c.get("estimate_balanced") is not None else "")
+    return ('device live accuracy on %s: <b>%s</b> of %d labelled windows%s%s%s'
             % (esc(c["session"]), pct(c["accuracy"]), c["n"], est,
-               " (%s)" % ", ".join(extra) if extra else ""))
+               " (%s)" % ", ".join(extra) if extra else "", bal))
 
 
 def _live(st):
