@@ -182,6 +182,15 @@ test("a failed Train clears the old result and its stage; Send is off with why",
   const ok = await nb.train({ classes: "walking, idle", window: 50, hop: 25 });
   assert.ok(ok.training && ok.training.hash, JSON.stringify(ok.training));
   assert.notEqual((await text(page, "#train-result")).trim(), "");
+  // a model for 50-sample windows does not fit a device cutting 128: Send is off, saying why
+  await nb.step("deploy");
+  await page.waitForFunction(() => /does not fit the device/.test(
+    document.getElementById("send-why").textContent), null, { timeout: 15000 });
+  assert.ok(await page.isDisabled("#train-send"));
+  assert.match(await text(page, "#send-why"), /^Send is off: the model does not fit the device: switch the device or train for its settings$/);
+  assert.match(await page.getAttribute("#train-send", "title"), /the device cuts windows of 128 samples; the model needs 50/);
+  assert.ok(await page.isVisible("#deploy-switch"), "the fix is offered");
+  await shoot(page, "classes-send-off");
   const bad = await nb.train({ classes: "walking, idle", window: 4000, hop: 25 });
   assert.match(bad.training.error || "", /cannot train/);
   const st = await nb.pageState();

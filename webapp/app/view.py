@@ -430,15 +430,19 @@ def _train_form(t):
 
 
 def _send_state(st):
-    """Send is on only for a trained model that fits the device; else off, saying why."""
+    """Send is on only for a trained model that fits the device; else off, saying why (beside
+    it in short: the fit's problems are said just above; the button's title has them all)."""
     f = (st.get("deploy") or {}).get("fit")
-    why = ("train a model first (Train step)" if not st["train"].get("summary") else
-           "the model does not fit the device: %s" % "; ".join(f["problems"])
-           if f and f.get("problems") else "")
+    why = short = ""
+    if not st["train"].get("summary"):
+        why = short = "train a model first (Train step)"
+    elif f and f.get("problems"):
+        short = "the model does not fit the device: switch the device or train for its settings"
+        why = "%s (%s)" % (short, "; ".join(f["problems"]))
     b = el("train-send")
     b.disabled = bool(why)
     b.title = why
-    put("send-why", esc("Send is off: " + why) if why else "")
+    put("send-why", esc("Send is off: " + short) if short else "")
 
 
 def _deploy(st):
