@@ -114,12 +114,20 @@ test("a step that plots while plotly cannot be loaded says so, and draws once it
   await page.waitForFunction(() => document.body.dataset.plotly === "failed", null, { timeout: 20000 });
   assert.match(await page.textContent("#plots-why"), /the plots cannot be drawn: could not load .*plotly.*trying again/);
   assert.equal(await page.isVisible("#plots-why"), true);
+  await shoot(page, "plotly-failed-collect");
   await nb.step("label");
   const why = await page.evaluate(() => getComputedStyle(document.getElementById("counts-plot"), "::before").content);
   assert.match(why, /plotting library could not be loaded/);
+  await nb.step("explore");                         // its plots need plotly: it says it waits
+  await page.waitForSelector("#explore-body .plot-wait", { timeout: 20000 });
+  assert.match(await page.textContent("#explore-body"), /waiting for the plotting library/);
+  assert.match(await page.evaluate(() => getComputedStyle(document.querySelector("#explore-body .plot-wait"), "::after").content),
+    /could not be loaded/);
+  await shoot(page, "plotly-failed-explore");
   await page.unroute("**/vendor/plotly-basic.*");
   await page.waitForFunction(() => document.body.dataset.plotly === "ready" && window.Plotly,
     null, { timeout: 20000 });
+  await page.waitForSelector("#explore-body form[data-form=explore]", { timeout: 20000 });
   await nb.step("collect");
   assert.equal(await page.isVisible("#plots-why"), false);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource: net::ERR_FAILED/.test(e)), []);

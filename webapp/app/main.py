@@ -61,7 +61,7 @@ async def open_explore(a):
     if "explore.run" in B.names():
         return
     await net.need("app.explore", "app.view_explore", "shared.pipeline")
-    await view_live.plotly()         # its drawers plot at once
+    await view_live.plotly("explore-body")     # its drawers plot at once
     from app import explore, view_explore
     ex = explore.install(B, trainer)
     view_explore.install(B, view, ex)

@@ -85,9 +85,14 @@ def want_plotly():
     return _plotly["task"]
 
 
-async def plotly():
-    """Wait for plotly.js (a step that draws with it before its first drawing)."""
-    await want_plotly()
+async def plotly(where=None):
+    """Wait for plotly.js (a step that draws with it, before its first drawing); meanwhile
+    element where says so (and style.css adds why, when it cannot be loaded)."""
+    t = want_plotly()
+    if where and not t.done():
+        view.put(where, '<p class="plot-wait" role="status">waiting for the plotting '
+                        'library (plotly.js)…</p>')
+    await t
 
 
 async def _load_plotly():
