@@ -5,14 +5,12 @@ import re
 import sys
 import types
 
-for name in ("pyscript", "jsffi"):
-    if name not in sys.modules:
-        m = types.ModuleType(name)
-        m.window = m.document = types.SimpleNamespace()
-        m.create_proxy = lambda f: f
-        sys.modules[name] = m
-if not hasattr(sys.modules["jsffi"], "create_proxy"):
-    sys.modules["jsffi"].create_proxy = lambda f: f
+for name in ("pyscript", "jsffi"):        # (other tests may have put a stand-in there)
+    m = sys.modules.setdefault(name, types.ModuleType(name))
+    for attr, value in (("window", types.SimpleNamespace()), ("document", types.SimpleNamespace()),
+                        ("create_proxy", lambda f: f)):
+        if not hasattr(m, attr):
+            setattr(m, attr, value)
 
 from app import view_explore as V  # noqa: E402
 
