@@ -106,6 +106,7 @@ def create_app(dev):
             "seq": acq.next_seq(),
             "storage_used": dev.rec.store.used,
             "storage_budget": dev.rec.budget(),
+            "model_max_bytes": board.MODEL_BYTES,
             "flash_free": flash,
             "flash_full": dev.rec.flash_full(flash),
             "recording": dev.rec.sid,

@@ -72,6 +72,8 @@ HW, PROBLEM = _hardware()   # PROBLEM: why there is no board (shown in /api/stat
 # A board has Wi-Fi (on the unix port only with host fakes of network, for tests)
 WIFI = HW is not None or not UNIX
 STORAGE_BUDGET = HW["storage_budget"] if HW else 1536 * 1024   # default for recordings
+# the largest model file; the simulator's is an ESP32's without PSRAM (its heap is that one's)
+MODEL_BYTES = HW["model_bytes"] if HW else 128 * 1024
 if REPLAY:
     SENSORS = ("sim", "replay")
 elif HW:

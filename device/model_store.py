@@ -19,9 +19,11 @@ from array import array
 
 import asyncio
 
+import board
+
 FILE = "model.csv"
 TMP = "model.tmp"
-MAX_BYTES = 256 * 1024     # the ESP32 flash budget for one model file
+MAX_BYTES = board.MODEL_BYTES   # the largest model file (the board's: flash and heap)
 _CHUNK = 512               # loading reads this much, then yields (sampling goes on)
 _READER = "shared.modelformat"
 

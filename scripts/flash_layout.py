@@ -48,21 +48,6 @@ BASE_IMAGE_ESTIMATE = 1700 * 1024
 C_MODULES_ESTIMATE = 40 * 1024
 
 
-def _const(path, name):
-    """A module-level integer constant of a device source file (arithmetic allowed), so the
-    limits here are the device's own."""
-    m = re.search(r"^%s = ([^#\n]+)" % name, Path(path).read_text(), re.M)
-    tree = ast.parse(m.group(1).strip(), mode="eval")
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Expression, ast.BinOp, ast.Constant, ast.Mult, ast.Add,
-                                 ast.LShift, ast.Sub)):
-            raise ValueError("%s in %s is not plain arithmetic" % (name, path))
-    return eval(compile(tree, str(path), "eval"))
-
-
-MODEL_BYTES = _const(DEVICE / "model_store.py", "MAX_BYTES")
-
-
 def board(name):
     """The board module device/boards/<name>.py (constants only), read on the host as the
     package "boards" (device/ itself stays off sys.path: its modules would shadow others)."""
@@ -112,7 +97,7 @@ def fit(name, files, lib_bytes=0, image=None):
     lay = LAYOUTS[b.LAYOUT]
     fs_total = lay["fs"] // BLOCK
     static = fs_blocks(files)
-    models = 2 * file_blocks(MODEL_BYTES)     # the model and an upload's temp file
+    models = 2 * file_blocks(b.MODEL_BYTES)   # the model and an upload's temp file
     sessions = SESSIONS_ASSUMED * SESSION_BLOCKS + 2   # + the sessions/ folder
     room = (fs_total - static - models - sessions - RESERVE_BLOCKS) * BLOCK
     r = {"board": name, "layout": b.LAYOUT, "firmware": lay["firmware"],

@@ -21,7 +21,8 @@ def hardware(settings):
         raise ValueError('board.json must be an object like {"board": "%s"}' % NAMES[0])
     b = load(settings["board"])
     hw = {"board": settings["board"], "sensor": b.SENSOR, "addr": b.ADDR, "i2c": b.I2C,
-          "scl": b.SCL, "sda": b.SDA, "freq": b.FREQ, "storage_budget": b.STORAGE_BUDGET}
+          "scl": b.SCL, "sda": b.SDA, "freq": b.FREQ, "storage_budget": b.STORAGE_BUDGET,
+          "model_bytes": b.MODEL_BYTES}
     for k in settings:
         v = settings[k]
         if k == "sensor":

@@ -9,3 +9,4 @@ SDA = 8
 FREQ = 400000
 LAYOUT = "esp32s3-8mb-psram"  # stock MicroPython, our modules as .mpy files
 STORAGE_BUDGET = 3 * 1024 * 1024
+MODEL_BYTES = 256 * 1024      # the largest model file (PSRAM holds the trees of any of them)
