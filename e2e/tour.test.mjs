@@ -166,7 +166,9 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   await page.click("#nb-run-all");
   await page.waitForFunction(() => window.motebook.state().notebook.cells.every((c) => c.type !== "code" || c.count > 0),
     null, { timeout: 120000 });
-  await nb.waitState();
+  const nbs = await nb.waitState();
+  assert.deepEqual(nbs.notebook.cells.flatMap((c) => (c.outputs || []).filter((o) => o.kind === "error")), [],
+    "the starter notebook (its train() over sessions shorter than the window too) runs without an error");
   await tour.look("notebook");
 
   assert.ok(jump2, "jump-2 imported");

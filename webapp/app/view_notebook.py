@@ -92,7 +92,9 @@ def _cell(c):
     else:
         body = '<textarea id="src-%s" data-cell="%s" rows="%d" spellcheck="false" aria-label="' \
                '%s cell">%s</textarea>' % (cid, cid, lines, esc(c["type"]), esc(c["source"]))
-    out = '<div class="out" id="out-%s"></div>' % cid if c["type"] == "code" else ""
+    # (focusable: a wide output scrolls sideways, and a keyboard must reach it too)
+    out = '<div class="out" id="out-%s" tabindex="0" aria-label="output of cell %s"></div>' % (
+        cid, cid) if c["type"] == "code" else ""
     return '<div class="cell%s" data-cell="%s">%s%s%s</div>' % (
         " run" if c.get("running") else "", cid, head, body, out)
 

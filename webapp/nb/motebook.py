@@ -245,8 +245,12 @@ async def train(lw, classes=None, validation=None, **params):
     n = len(lw.windows[0]) // len(lw.channels)
     window = {"rate": lw.rate, "window": n, "hop": getattr(lw, "hop", n),
               "channels": lw.channels}
+    # sessions that gave no window are named in the result's warnings, as in the Train step
+    stretches = dict((c, dict((str(g), v) for g, v in per.items()))
+                     for c, per in (getattr(lw, "stretches", None) or {}).items())
     p = Pipeline(lw.windows, lw.labels, classes, window, groups=[str(g) for g in lw.groups],
-                 scales=lw.scales, validation=validation, **params)
+                 scales=lw.scales, validation=validation, stretches=stretches or None,
+                 **params)
     for _ in p.steps():
         await asyncio.sleep_ms(0)
     return p.result
