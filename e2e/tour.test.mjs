@@ -20,7 +20,7 @@ const PYTHON = join(ROOT, ".venv", "bin", "python");
 let device, browser, dir, csv;
 
 /** train.csv plus sessions cut short: short-walk (walking, 29 samples) and jumping with one
- * 100-sample session and two of 30 and 40 samples. */
+ * 100-sample session and two of 30 and 40 samples; and free-0, not labelled. */
 function withShortSessions(text) {
   const lines = text.trimEnd().split("\n");
   const rows = lines.slice(1).map((l) => l.split(","));
@@ -28,7 +28,7 @@ function withShortSessions(text) {
   const first = walk.filter((r) => r[0] === walk[0][0]);
   const cut = (name, n, label) => first.slice(0, n).map((r, i) =>
     [name, (i / 10).toFixed(4), ...r.slice(2, -1), label].join(","));
-  return [...lines, ...cut("short-walk", 29, "walking"), ...cut("jump-1", 100, "jumping"),
+  return [...lines, ...cut("free-0", 100, ""), ...cut("short-walk", 29, "walking"), ...cut("jump-1", 100, "jumping"),
     ...cut("jump-2", 30, "jumping"), ...cut("jump-3", 40, "jumping")].join("\n") + "\n";
 }
 
@@ -84,8 +84,17 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   // Label: the imports, one of them open on the timeline
   let s = await nb.importCsv("train.csv", Buffer.from(csv));
   assert.equal(s.message, "");
-  s = await nb.dsWait("s.sessions.length === 20", 30000);
+  s = await nb.dsWait("s.sessions.length === 21", 30000);
   const jump2 = s.sessions.find((m) => m.name === "jump-2");
+  // labelled on the timeline: its row's classes column says so at once
+  const free = s.sessions.find((m) => m.name === "free-0");
+  assert.equal(await page.textContent(`#session-list tr[data-sid="${free.id}"] td:nth-child(4)`), "");
+  await nb.openSession(free.id);
+  await nb.dragTimeline(0.5, 6);
+  const idle = (await nb.dsState()).classes.findIndex((c) => c.name === "idle");
+  await nb.key(String(idle + 1));
+  await page.waitForFunction((sid) => document.querySelector(`#session-list tr[data-sid="${sid}"] td:nth-child(4)`)
+    .textContent === "idle", free.id, { timeout: 10000 });
   await nb.openSession(s.sessions[0].id);
   await tour.look("label");
   assert.match(await page.textContent("#session-list thead"), /session\s*started\s*length\s*classes/);
@@ -104,7 +113,7 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   // Train with jumping: its only long session cannot be tested on another; the two others
   // are too short for the 5 s window, so the advice is a shorter window, not another session
   await nb.step("train");
-  await page.waitForFunction(() => document.querySelectorAll("#train-sessions .train-sid").length === 20,
+  await page.waitForFunction(() => document.querySelectorAll("#train-sessions .train-sid").length === 21,
     null, { timeout: 30000 });
   await page.fill("#train-classes", "idle, walking, running, cycling, jumping");
   await page.fill("#train-window-s", "5");

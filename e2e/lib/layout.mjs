@@ -40,6 +40,7 @@ export async function overlaps(page) {
  * .plot with nothing drawn in it. */
 export async function problems(page) {
   const found = await page.evaluate(() => {
+    window.scrollTo(0, 0);       // (scrolled, the sticky header lies over the content: by design)
     const out = [];
     const visible = (e) => e.offsetParent !== null || getComputedStyle(e).position === "fixed";
     const roots = [document.querySelector("header#top"),
