@@ -65,15 +65,6 @@ def display_name(m):
     return m.get("name") or "#%s" % m["id"]
 
 
-async def request(method, path, body=None):
-    """(status, parsed JSON or None, text): app.net.call's answer undecided, for the callers
-    that still branch on the status themselves (app/deploy.py, app/notebook.py)."""
-    return net.answer(await window.motebook.request(method, path, body))
-
-
-_error = net.reason
-
-
 class Dataset:
     def __init__(self):
         self._meta = {}        # sid -> metadata dict (device sessions and imports)
@@ -153,7 +144,7 @@ class Dataset:
             raw = await window.motebook.ds.windows(sid, m["started"], m["windows"], _STAGE)
             r = json.loads(raw)
             if "n" not in r:                 # the device's refusal, or not reachable
-                net.check(*net.answer(raw), what="session %d" % sid)
+                net.result(raw, what="session %d" % sid)
             n_rec, fs = r["n"], r["frame_size"]
             raw = bytearray(n_rec * fs)
             if n_rec:

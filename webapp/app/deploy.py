@@ -7,9 +7,10 @@
 import json
 
 from app import dataset as DS
-from app.device import drop_token
+from app import net
 
 PREDS = "/check_preds.bin"
+_UPLOAD = "/model_upload.csv"   # the model's text, sent from the FS
 
 
 def fit(meta_window, device):
@@ -63,10 +64,7 @@ class Deploy:
         sw = self.B.state["deploy"]["switch"]   # (the device's new hello redraws the fit)
         if not sw:
             return None
-        st, js, text = await DS.request("PUT", "/api/config", json.dumps(sw))
-        if st != 200:
-            raise DS.DeviceError(st, "the device refused the settings (%d): %s"
-                                 % (st, DS._error(st, js, text)))
+        js = await net.call("PUT", "/api/config", sw, what="the device refused the settings")
         self.B.update("deploy", notice="device switched to %s" % ", ".join(
             "%s %s" % (k, js.get(k)) for k in sorted(sw)))
         return js
@@ -75,27 +73,32 @@ class Deploy:
         r = self.trainer.result
         if r is None:
             raise ValueError("train a model first")
-        st, js, text = await _put_model(self.B.t, r["text"], r["hash"])
-        self.B.update("deploy", pushed={"status": st, "hash": (js or {}).get("hash"),
-                                        "error": (js or {}).get("error"), "sent": r["hash"]})
-        if st == 200 and (js or {}).get("hash"):
-            self.B.update("deploy", device_model=dict(js, same=js["hash"] == r["hash"]))
-            await self.refresh_checks()
-            return js["hash"]
-        if st in (401, 403):
-            drop_token(self.B)
-        raise DS.DeviceError(st, _explain(st, js or {"error": text}))
+        with open(_UPLOAD, "w") as f:
+            f.write(r["text"])
+        try:
+            js = await net.send("PUT", "/api/model", _UPLOAD, "text/csv",
+                                {"X-Model-Hash": r["hash"]})
+        except net.DeviceError as e:     # (a 401/403 also brings the token box back)
+            self.B.update("deploy", pushed={"status": e.status, "hash": None,
+                                            "error": str(e), "sent": r["hash"]})
+            raise net.DeviceError(e.status, _explain(e.status, str(e)))
+        self.B.update("deploy", pushed={"status": 200, "hash": js.get("hash"), "error": None,
+                                        "sent": r["hash"]})
+        self.B.update("deploy", device_model=dict(js, same=js.get("hash") == r["hash"]))
+        await self.refresh_checks()
+        return js.get("hash")
 
     async def device_model(self, a=None):
         """What the device runs now (GET /api/model)."""
-        st, s, _ = await DS.request("GET", "/api/status")
-        if st != 200:            # unreachable: the live stream shows that already
+        try:
+            s = await net.call("GET", "/api/status")
+            d = await net.call("GET", "/api/model") if s.get("model_hash") else None
+        except net.DeviceError:  # unreachable: the live stream shows that already
             return
-        if not s.get("model_hash"):
+        if d is None:
             self.B.update("deploy", device_model={"none": True})
         else:
-            st, d, _ = await DS.request("GET", "/api/model")
-            if st == 200 and d.get("hash"):
+            if d.get("hash"):
                 r = self.trainer.result
                 self.B.update("deploy", device_model=dict(
                     d, same=r is not None and r["hash"] == d["hash"]))
@@ -161,22 +164,8 @@ class Deploy:
         return out
 
 
-async def _put_model(t, text, model_hash):
-    path = "/model_upload.csv"
-    with open(path, "w") as f:
-        f.write(text)
-    r = json.loads(await t.upload("/api/model", path, "PUT", "text/csv",
-                                  json.dumps({"X-Model-Hash": model_hash})))
-    try:
-        js = json.loads(r["text"]) if r["text"] else None
-    except ValueError:
-        js = None
-    return r["status"], js, r["text"]
-
-
-def _explain(status, body):
-    """A clear message for the device's answer to PUT /api/model."""
-    err = body.get("error") or ""
+def _explain(status, err):
+    """A clear message for the device's refusal of PUT /api/model (err: its reason)."""
     if status == 401:
         return "the device refused the token (401): enter the device token and send again"
     if status == 409:

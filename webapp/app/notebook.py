@@ -13,7 +13,6 @@ import json
 from pyscript import window
 from jsffi import create_proxy
 
-from app import dataset as DS
 from app import net
 from app import ipynb
 from shared.limits import MAX_NOTEBOOK_BYTES, NOTEBOOK_OUTPUT_BYTES
@@ -234,8 +233,10 @@ class Notebooks:
 
     # ---- notebooks: browser (IndexedDB) and device (/api/notebooks) -------------------------
     async def names(self):
-        st, js, _ = await DS.request("GET", "/api/notebooks")
-        names = [n["name"] for n in js["notebooks"]] if st == 200 else []
+        try:
+            names = [n["name"] for n in (await net.call("GET", "/api/notebooks"))["notebooks"]]
+        except net.DeviceError:          # the device away: this browser's list
+            names = []
         local = await self.t.ds.get("nb:names")
         for n in json.loads(local) if local else ():
             if n not in names:
@@ -246,10 +247,13 @@ class Notebooks:
 
     async def load(self, name):
         local = await self.t.ds.get("nb:" + name)
-        st, text = 0, None
+        text = None
         if not (local and await self.t.ds.get("nb-dev:" + name) == "false"):
-            st, js, text = await DS.request("GET", "/api/notebooks/" + _quote(name))
-        if st != 200:                        # (or this browser saved a newer one, too large)
+            try:
+                text = await net.call("GET", "/api/notebooks/" + _quote(name), text=True)
+            except net.DeviceError:
+                text = None
+        if text is None:                     # (or this browser saved a newer one, too large)
             text = local
             if not text:
                 raise ValueError("no notebook %r here or on the device" % name)
@@ -293,10 +297,13 @@ class Notebooks:
             return
         with open(DEVICE, "w") as f:
             f.write(dev)
-        r = json.loads(await self.t.upload("/api/notebooks/" + _quote(name), DEVICE, "PUT",
-                                           "application/json"))
-        await self.t.ds.put("nb-dev:" + name, json.dumps(r["status"] == 200))
-        if r["status"] == 200:
+        try:                             # (a refused token also brings the token box back)
+            await net.send("PUT", "/api/notebooks/" + _quote(name), DEVICE, "application/json")
+            why = None
+        except net.DeviceError as e:
+            why = str(e)
+        await self.t.ds.put("nb-dev:" + name, json.dumps(why is None))
+        if why is None:
             self.B.update("notebook", saved_device=True, saved=(
                 "saved in this browser and on the device" + (
                     "" if not cut else " (the outputs of %d cell%s, %d KB, only in this "
@@ -304,12 +311,8 @@ class Notebooks:
                         cut, "" if cut == 1 else "s", _kb(cut_bytes),
                         NOTEBOOK_OUTPUT_BYTES // 1024))))
         else:
-            why = DS._error(r["status"], _js(r["text"]), r["text"])
             self.B.update("notebook", saved_device=False, saved=(
                 "saved in this browser only: the device refused it (%s)" % why))
-            if r["status"] in (401, 403):     # the token box comes back, saying why
-                for fn in net.REFUSED:
-                    fn("%d: %s" % (r["status"], why))
         self.B.touch("notebook")
 
     async def open(self, a=None):
@@ -350,7 +353,11 @@ class Notebooks:
 
     async def remove(self, a):
         name = self.st["name"]
-        await DS.request("DELETE", "/api/notebooks/" + _quote(name))
+        try:
+            await net.call("DELETE", "/api/notebooks/" + _quote(name))
+        except net.DeviceError as e:
+            if e.status != 404:          # (404: it was only in this browser)
+                raise
         await self.t.ds.del_("nb:" + name)
         await self.t.ds.del_("nb-dev:" + name)
         names = [n for n in self.st["names"] if n != name]
@@ -396,13 +403,6 @@ def _saved(c):
 
 def _kb(n):
     return (n + 1023) // 1024
-
-
-def _js(text):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 def _quote(s):

@@ -18,6 +18,7 @@ from array import array
 import js
 
 from app.html import esc as _esc
+from app.reply import result
 from shared import dataset as D
 from shared.palette import UNLABELLED, colours
 
@@ -26,14 +27,14 @@ MAX_POINTS = 5000          # a line plot keeps at most this many points (min/max
 
 
 async def _get(path, fs=None):
-    r = json.loads(await js.mbFetch("GET", path, None, fs))
-    if r["status"] != 200:
-        try:
-            err = json.loads(r.get("text") or "{}").get("error")
-        except ValueError:
-            err = None
-        raise OSError("GET %s: %s" % (path, err or "HTTP %d" % r["status"]))
-    return r if fs else json.loads(r["text"])
+    """The device's parsed answer to GET path (fs: the body written to that file; then the
+    transport's {status, bytes, headers}); DeviceError (app/reply.py) naming its reason."""
+    raw = await js.mbFetch("GET", path, None, fs)
+    if fs:
+        r = json.loads(raw)
+        if "bytes" in r:
+            return r
+    return result(raw, what="GET " + path)
 
 
 async def status():
