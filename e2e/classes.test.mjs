@@ -4,35 +4,13 @@
 // deleted across every session, each undone (checked on the device through its API); delete
 // asks with what is lost; a failed Train clears the old result and Send says why it is off.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
-import { Device } from "./lib/device.mjs";
+import { test } from "node:test";
+import { fixture } from "./lib/fixture.mjs";
 import { shoot } from "./lib/layout.mjs";
-import { Notebook } from "./lib/notebook.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let device, browser;
-
-before(async () => {
-  device = await new Device().start();
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
-});
-
-async function openPage() {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
-  await nb.dsWait("s.sessions");
-  return { page, nb, errors };
-}
+let device;
+const openPage = fixture({ set: (d) => { device = d; } });
 
 const labelsOf = async (sid) => (await device.api("GET", `/api/sessions/${sid}/labels`)).json;
 const namesOf = (lab) => lab.segments.map((g) => `${g.start}:${g.end}:${g.label}`).join(" ");

@@ -4,34 +4,12 @@
 // export CSV and import it back sample for sample; then bad input: malformed and 200k-row
 // CSV, out-of-bounds ranges, unknown class ids, two pages editing at once (409), device away.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
-import { Device } from "./lib/device.mjs";
-import { Notebook } from "./lib/notebook.mjs";
+import { test } from "node:test";
+import { fixture } from "./lib/fixture.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let device, browser;
-
-before(async () => {
-  device = await new Device().start();
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
-});
-
-async function openPage() {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
-  await nb.dsWait("s.sessions");
-  return { page, nb, errors };
-}
+const openPage = fixture({ set: (d, b) => { device = d; browser = b; } });
 
 /** The device's samples of a session decoded here, independently of the page:
  * frames of hop samples, channel-major int16 after a 20-byte header. */

@@ -11,8 +11,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
+import { test } from "node:test";
+import { watchErrors } from "./lib/browser.mjs";
+import { fixture } from "./lib/fixture.mjs";
 import { Device, ROOT } from "./lib/device.mjs";
 import { Notebook } from "./lib/notebook.mjs";
 
@@ -22,21 +23,18 @@ const CHECK_S = 70;          // seconds of the replayed test file recorded for t
 
 let device, browser, dir;
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "motebook-honest-"));
-  const make = (out, cases) => execFileSync(PYTHON, [join(ROOT, "scripts", "make_activity_csv.py"),
-    join(dir, out), "--cases", String(cases), "--seed", "1"]);
-  make("train", 40);        // train/train.csv: 40 cases (seed 1)
-  make("check", 12);        // check/test.csv: 12 unseen cases (seed 1001), replayed by the device
-  device = await new Device({ replay: join(dir, "check", "test.csv") }).start();
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+fixture({
+  start: async () => {
+    dir = mkdtempSync(join(tmpdir(), "motebook-honest-"));
+    const make = (out, cases) => execFileSync(PYTHON, [join(ROOT, "scripts", "make_activity_csv.py"),
+      join(dir, out), "--cases", String(cases), "--seed", "1"]);
+    make("train", 40);        // train/train.csv: 40 cases (seed 1)
+    make("check", 12);        // check/test.csv: 12 unseen cases (seed 1001), replayed by the device
+    device = await new Device({ replay: join(dir, "check", "test.csv") }).start();
+    return device;
+  },
+  set: (d, b) => { device = d; browser = b; },
+  cleanup: () => dir && rmSync(dir, { recursive: true, force: true }),
 });
 
 const t0 = Date.now();

@@ -10,8 +10,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { launch, watchErrors } from "./lib/browser.mjs";
+import { fixture } from "./lib/fixture.mjs";
 import { Device, ROOT } from "./lib/device.mjs";
 import { shoot } from "./lib/layout.mjs";
 import { Notebook } from "./lib/notebook.mjs";
@@ -22,26 +23,23 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const MAX_NB = Number(execFileSync(join(ROOT, ".venv", "bin", "python"), ["-c",
   "from shared.limits import MAX_NOTEBOOK_BYTES as M; print(M)"], { cwd: ROOT }).toString());
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "motebook-nb-"));
-  device = await new Device().start();
-  await device.configure({ hop: 32 });
-  // two labelled sessions to look at; the starter plots the last, long enough that the run
-  // notebook passes the device's limit with its outputs
-  for (const [act, ms] of [["idle", 2500], ["shaking", 8000]]) {
-    await device.api("PUT", "/api/sim", { activity: act });
-    const r = await device.api("POST", "/api/sessions", { label: act });
-    await sleep(ms);                                   // (the recording's length)
-    await device.api("POST", `/api/sessions/${r.json.id}/stop`);
-  }
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+fixture({
+  start: async () => {
+    dir = mkdtempSync(join(tmpdir(), "motebook-nb-"));
+    device = await new Device().start();
+    await device.configure({ hop: 32 });
+    // two labelled sessions to look at; the starter plots the last, long enough that the run
+    // notebook passes the device's limit with its outputs
+    for (const [act, ms] of [["idle", 2500], ["shaking", 8000]]) {
+      await device.api("PUT", "/api/sim", { activity: act });
+      const r = await device.api("POST", "/api/sessions", { label: act });
+      await sleep(ms);                                   // (the recording's length)
+      await device.api("POST", `/api/sessions/${r.json.id}/stop`);
+    }
+    return device;
+  },
+  set: (d, b) => { device = d; browser = b; },
+  cleanup: () => dir && rmSync(dir, { recursive: true, force: true }),
 });
 
 /** The notebook part of the page's state. */

@@ -10,8 +10,9 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
+import { test } from "node:test";
+import { watchErrors } from "./lib/browser.mjs";
+import { fixture } from "./lib/fixture.mjs";
 import { Device, ROOT } from "./lib/device.mjs";
 import { Notebook } from "./lib/notebook.mjs";
 import { Tour } from "./lib/tour.mjs";
@@ -32,22 +33,19 @@ function withShortSessions(text) {
     ...cut("jump-2", 30, "jumping"), ...cut("jump-3", 40, "jumping")].join("\n") + "\n";
 }
 
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), "motebook-tour-"));
-  const make = (out, cases) => execFileSync(PYTHON, [join(ROOT, "scripts", "make_activity_csv.py"),
-    join(dir, out), "--cases", String(cases), "--seed", "1"]);
-  make("train", 16);
-  make("check", 4);
-  csv = withShortSessions(readFileSync(join(dir, "train", "train.csv"), "utf8"));
-  device = await new Device({ replay: join(dir, "check", "test.csv") }).start();
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+fixture({
+  start: async () => {
+    dir = mkdtempSync(join(tmpdir(), "motebook-tour-"));
+    const make = (out, cases) => execFileSync(PYTHON, [join(ROOT, "scripts", "make_activity_csv.py"),
+      join(dir, out), "--cases", String(cases), "--seed", "1"]);
+    make("train", 16);
+    make("check", 4);
+    csv = withShortSessions(readFileSync(join(dir, "train", "train.csv"), "utf8"));
+    device = await new Device({ replay: join(dir, "check", "test.csv") }).start();
+    return device;
+  },
+  set: (d, b) => { device = d; browser = b; },
+  cleanup: () => dir && rmSync(dir, { recursive: true, force: true }),
 });
 
 /** Presses Train; returns the "train" part once the action finished. */

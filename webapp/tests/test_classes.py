@@ -15,9 +15,10 @@ if _fake is None:
 
 from app import dataset as DS  # noqa: E402
 from app import sessions as S  # noqa: E402
+from fakes import FakeCache  # noqa: E402
 
 
-class _Device:
+class _Device(FakeCache):
     """window.motebook: request() answers like the device (sessions, labels GET/PUT with a
     version), ds is the IndexedDB cache, localStorage a dict."""
 
@@ -71,19 +72,7 @@ class _Device:
     def _ok(self, obj):
         return json.dumps({"status": 200, "text": json.dumps(obj)})
 
-    # the IndexedDB cache and localStorage
-    async def get(self, k):
-        return self.db.get(k)
-
-    async def put(self, k, v):
-        self.db[k] = v
-
-    async def del_(self, k):
-        self.db.pop(k, None)
-
-    async def keys(self):
-        return json.dumps(list(self.db))
-
+    # localStorage
     def getItem(self, k):
         return self.store.get(k)
 

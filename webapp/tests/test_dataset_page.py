@@ -15,11 +15,12 @@ _fake.window = types.SimpleNamespace(motebook=None)
 sys.modules.setdefault("pyscript", _fake)
 
 from app import dataset as DS  # noqa: E402
+from fakes import FakeCache  # noqa: E402
 
 _SCALE = 1 / 4096
 
 
-class _Ds:
+class _Ds(FakeCache):
     """glue.js's mb.request(method, path, body) -> JSON {status, text} and mb.ds (windows(),
     the IndexedDB cache)."""
 
@@ -72,17 +73,6 @@ class _Ds:
             f.write(cached)
         return json.dumps({"n": total, "frame_size": fs, "fetched": 0, "cached": 0})
 
-    async def get(self, k):
-        return self.db.get(k)
-
-    async def put(self, k, v):
-        self.db[k] = v
-
-    async def del_(self, k):
-        self.db.pop(k, None)
-
-    async def keys(self):
-        return json.dumps(list(self.db))
 
 
 def _run(coro):
