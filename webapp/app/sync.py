@@ -76,8 +76,8 @@ class Sync:
                 B.flush()
         if "model" in parts:
             await B.act("deploy.model", None, True)       # what the device runs; checks
-        if "config" in parts:
-            await B.act("device.status", None, True)
+        if "config" in parts or "sessions" in parts or "model" in parts:
+            await B.act("device.status", None, True)      # the header: recording, model
         if "notebooks" in parts and "notebook.run" in names:
             from app import notebook
             if notebook._ONE:

@@ -479,6 +479,9 @@ def _deploy(st):
         c["id"], " selected" if c["id"] == chosen else "", esc(c["name"]), c["windows"],
         esc(c["hash"][:8])) for c in d["checks"])
         or '<option value="">(record a session while the model runs)</option>')
+    go = el("check-go")                 # nothing to check: off, saying why
+    go.disabled = not d["checks"]
+    go.title = "" if d["checks"] else "record a labelled session while the model runs first"
     put("check-result", render_check(d["check"]) if d.get("check") else "")
 
 

@@ -42,14 +42,15 @@ def test_a_burst_of_changes_is_one_round_of_the_refreshes_it_needs():
             assert s.on_text(m) is True
         assert ran == []                                      # debounced
         await asyncio.sleep(0.4)
-        assert ran == ["sessions.refresh", "sessions.reload", "train.sessions", "deploy.checks"]
+        assert ran == ["sessions.refresh", "sessions.reload", "train.sessions", "deploy.checks",
+                       "device.status"]                  # (the header: recording, model)
         assert s.applied == 1
         assert B.done == 0 and B.runs["sessions.refresh"] == 1   # background: tests' _done kept
         ran.clear()
         s.on_text({"type": "changed", "part": "labels", "id": 3, "version": 3})  # not open
         s.on_text({"type": "changed", "part": "model", "version": 1})
         await asyncio.sleep(0.4)
-        assert ran == ["sessions.refresh", "train.sessions", "deploy.model"]
+        assert ran == ["sessions.refresh", "train.sessions", "deploy.model", "device.status"]
     asyncio.new_event_loop().run_until_complete(go())
 
 
@@ -69,7 +70,7 @@ def test_refreshes_only_what_the_page_shows_and_one_round_at_a_time():
             s.on_text({"type": "changed", "part": "sessions", "id": i, "version": i})
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.2)
-        assert ran == ["sessions.refresh", "sessions.refresh"] and s.applied == 2
+        assert ran == ["sessions.refresh", "device.status"] * 2 and s.applied == 2
     asyncio.new_event_loop().run_until_complete(go())
 
 
