@@ -209,14 +209,25 @@ test("bad input: CSV errors, 200k rows, out of bounds, unknown class, two pages,
   assert.equal(put2.status, 400); assert.match(put2.json.error, /unknown class/);
   assert.deepEqual(await labelsOf(sid), before, "nothing changed");
 
-  // two pages edit the same session: the second is told (409), reloads, nothing is lost
-  const B = await openPage();
+  // two pages edit the same session, and B has not heard of A's edit (the device's change
+  // message to it held back, as a full queue or a slow link would): B is told (409), reloads,
+  // nothing is lost
+  let holdChanges = false;
+  const B = await openPage((page) => page.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      if (!(holdChanges && typeof m === "string" && m.includes('"changed"'))) ws.send(m);
+    });
+    ws.onMessage((m) => server.send(m));
+  }));
   await B.nb.openSession(sid);
+  holdChanges = true;
   await nb.clickTimeline(0.1);
   s = await nb.key("1");                       // A: first window -> idle
   const afterA = (await labelsOf(sid));
   await B.nb.clickTimeline(1.5);
   let sb = await B.nb.key("3");                // B: based on the old version -> 409
+  holdChanges = false;
   assert.match(sb.message, /changed elsewhere/);
   assert.deepEqual(sb.cur.segments, s.cur.segments, "B now shows A's labels");
   assert.deepEqual(await labelsOf(sid), afterA, "A's edit kept");

@@ -198,7 +198,9 @@ test("notebook: starter with a plot, traceback lines, stop an endless loop, save
   await page.press('form[data-form="nb-new"] input[name="name"]', "Enter");
   await page.waitForFunction(() => window.motebook.state().notebook.name === "big" && !!document.querySelector("#nb-cells textarea"));
   const first = (await nbState(nb)).cells[0].id;
-  await page.fill(`#src-${first}`, "# a long comment\n".repeat(Math.ceil(MAX_NB / 17) + 100));
+  // (66 KB into one cell: on a busy machine the page takes its time over it)
+  await page.fill(`#src-${first}`, "# a long comment\n".repeat(Math.ceil(MAX_NB / 17) + 100),
+    { timeout: 120000 });
   await page.click('#nb-root button[data-act="notebook.save"]');
   await page.waitForFunction(() => window.motebook.state().notebook.saved_device === false, null, { timeout: 20000 });
   assert.match(await page.textContent("#nb-saved"),

@@ -22,9 +22,11 @@ export function fixture({ start = () => new Device().start(), set = () => {}, cl
     await device?.dispose();
     cleanup?.();
   });
-  return async function openPage() {
+  /** prepare(page), if given, runs before the page opens (routes, listeners). */
+  return async function openPage(prepare) {
     const page = await browser.context.newPage();
     const errors = watchErrors(page);
+    await prepare?.(page);
     const nb = new Notebook(page);
     await nb.open(device.url, { token: device.token });
     await nb.waitBooted();
