@@ -117,8 +117,16 @@ class Hub:
             except (AttributeError, OSError):
                 pass
         self.clients.append(c)
-        c.last_total = self.total
-        c.queue_control(self._hello())
+        hello = self._hello()
+        f = self.acq.framer
+        if f is not None and f.frame_len and self.total:
+            # the newest window goes out right after the hello, not a hop later (a page's
+            # first plot waited up to a hop for it); the hello names it as the first seq
+            c.last_total = self.total - 1
+            hello["seq"] -= 1
+        else:
+            c.last_total = self.total
+        c.queue_control(hello)
         done = asyncio.Event()
         sender = asyncio.create_task(self._until_done(self._send_loop(c), done))
         receiver = asyncio.create_task(self._until_done(self._read_loop(c, reader), done))
