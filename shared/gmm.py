@@ -120,11 +120,7 @@ def kmeanspp(X, d, k, rng):
         cb = centres[-1] * d
         total = 0.0
         for r in range(n):
-            b = r * d
-            s = 0.0
-            for j in range(d):
-                e = X[b + j] - X[cb + j]
-                s += e * e
+            s = linalg.sqdist(X, r * d, X, cb, d)
             if s < d2[r]:
                 d2[r] = s
             total += d2[r]

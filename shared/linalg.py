@@ -18,6 +18,25 @@ class SingularError(ValueError):
     pass
 
 
+def sqdist(A, a, B, b, d):
+    """Squared Euclidean distance between the d values of A from index a and of B from b."""
+    s = 0
+    for j in range(d):
+        e = A[a + j] - B[b + j]
+        s += e * e
+    return s
+
+
+def _weighted(rows, w):
+    """(row, weight) of the rows with a non-zero weight (w indexed like rows; None: all 1)."""
+    i = 0
+    for r in rows:
+        wi = 1.0 if w is None else w[i]
+        i += 1
+        if wi != 0.0:
+            yield r, wi
+
+
 def check_finite(v, what):
     """ValueError naming the first NaN or infinite value of v."""
     for i in range(len(v)):
@@ -34,12 +53,7 @@ def mean_cov(X, d, rows=None, w=None):
         rows = range(len(X) // d)
     mean = zeros(d)
     total = 0.0
-    i = 0
-    for r in rows:
-        wi = 1.0 if w is None else w[i]
-        i += 1
-        if wi == 0.0:
-            continue
+    for r, wi in _weighted(rows, w):
         total += wi
         b = r * d
         for j in range(d):
@@ -50,12 +64,7 @@ def mean_cov(X, d, rows=None, w=None):
         mean[j] /= total
     cov = zeros(d * d)
     diff = zeros(d)
-    i = 0
-    for r in rows:
-        wi = 1.0 if w is None else w[i]
-        i += 1
-        if wi == 0.0:
-            continue
+    for r, wi in _weighted(rows, w):
         b = r * d
         for j in range(d):
             diff[j] = X[b + j] - mean[j]
