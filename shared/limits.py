@@ -21,6 +21,14 @@ MAX_NODES = 32767         # int16 child offsets
 MAX_LEAVES = 32767
 MAX_TREES = 1024
 
+# anomaly models (shared/anomalyformat.py): what the device scores and the largest model it loads
+ANOMALY_SCORERS = ("envelope", "gmm")   # scorers the device takes (kNN is page-only: its
+                                        # reference windows do not fit the device's heap)
+MAX_ANOMALY_FEATURES = 64   # standardised features a model keeps (d)
+MAX_ANOMALY_K = 8           # Gaussian mixture components
+MAX_ANOMALY_VALUES = 6144   # floats of the scorer's parameters (24 KB on the device): an
+                            # envelope's d*d precision, a full mixture's k*d*d Cholesky factors
+
 # notebooks (the page's, kept on the device too)
 MAX_NOTEBOOK_BYTES = 64 * 1024      # one notebook (.ipynb)
 NOTEBOOK_OUTPUT_BYTES = 16 * 1024   # outputs of one notebook the page sends to the device (the

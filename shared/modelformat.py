@@ -334,7 +334,7 @@ class _Slices:
         return self._d[p:p + n]
 
 
-def _parse_meta(raw):
+def _parse_meta(raw, fmt=FORMAT):
     try:
         jsonck.check(raw, start=len(META_PREFIX))   # in place: no copy of a long line
         meta = json.loads(raw[len(META_PREFIX):])
@@ -343,8 +343,11 @@ def _parse_meta(raw):
     if not isinstance(meta, dict):
         raise ModelError("metadata is not a JSON object")
     _finite(meta)
-    if meta.get("format") != FORMAT:
-        raise ModelError("metadata format is not %r" % FORMAT)
+    if meta.get("format") != fmt:
+        if meta.get("kind") not in (None, "classes") and fmt == FORMAT:
+            raise ModelError("this is a %r model, not a classes model (trees)"
+                             % (meta.get("kind"),))
+        raise ModelError("metadata format is not %r" % fmt)
     if meta.get("version") != FORMAT_VERSION:
         raise ModelError("unsupported model format version %r" % (meta.get("version"),))
     return meta

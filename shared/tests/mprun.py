@@ -13,7 +13,7 @@ except ImportError:
 
 # The portable test modules (used where the folder cannot be listed, e.g. frozen); run() finds
 # every test_*.py beside this file except HOST_ONLY (CPython-only drivers and interop tests).
-MODULES = ("test_anomaly", "test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
+MODULES = ("test_anomaly", "test_anomalyformat", "test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
            "test_explore_kmeans", "test_explore_metrics", "test_explore_neighbours",
            "test_explore_pca", "test_features", "test_golden", "test_hysteresis", "test_jsonck", "test_model",
            "test_node_settings", "test_palette", "test_protocol", "test_quant", "test_relabel",
@@ -36,6 +36,7 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/window_labels.py", "shared/node_settings.py", "shared/palette.py",
                 "shared/relabel.py", "shared/hysteresis.py",
                 "shared/linalg.py", "shared/envelope.py", "shared/gmm.py", "shared/anomaly.py",
+                "shared/anomalyformat.py",
                 "shared/tests/__init__.py", "shared/tests/explore_data.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
                 "shared/tests/golden/features.json", "shared/tests/golden/model.csv",
