@@ -1,0 +1,158 @@
+# Simulated rotating machine (a motor driving a fan or pump) seen by a 3-axis accelerometer on
+# its bearing housing: what the "Is this normal?" anomaly models watch in the simulator.
+# Normal running: the running speed (1x, about 12.5 Hz = 750 rpm, so its harmonics up to 3x
+# show at the default 100 Hz) with 2x and 3x harmonics, sensor noise and gravity on z; speed
+# (+-5 %) and load (+-15 %, scales the vibration) drift slowly and smoothly (two slow sines
+# each, periods 47..173 s, phases from the seed): sessions recorded at different times differ,
+# and enough normal sessions cover the whole drift range. Faults (set_fault):
+#   "imbalance"  the 1x component grows (x3 radially, x and y in quadrature)
+#   "bearing"    cage wear: impulses at the fundamental train frequency (0.4x), each ringing
+#                at a structural resonance of 0.35 x the sample rate (above the harmonics at
+#                any rate), decaying within a few samples; jittered impulse heights
+#   "looseness"  many harmonics: half orders 0.5x, 1.5x, 2.5x and 3x..5x, mostly vertical (y)
+# Integer-only synthesis like sim_accel: a 256-entry int16 sine table, integer phase
+# accumulators (one turn = 2**24; the rotor's runs over two turns for the half orders) and
+# drift/load updated every 64 samples by small-int arithmetic only: read_into() allocates
+# nothing (small ints stay within 31 bits, so neither on an ESP32). Memory: the shared table
+# (sim_accel's, ~0.5 KB) and one object of a few dozen small ints.
+from shared.compat import const
+
+try:
+    from hal.sim_accel import _SIN, _clamp         # on the device (and device tests)
+except ImportError:
+    from device.hal.sim_accel import _SIN, _clamp  # on a host: scripts, shared tests
+
+SCALE = 1 / 4096          # g per LSB (as SimAccel: a +-8 g IMU setting)
+CHANNELS = ("x", "y", "z")
+FAULTS = ("imbalance", "bearing", "looseness")
+SPEED_MHZ = 12500         # nominal running speed (mHz)
+_ONE_G = const(4096)
+_TURN = const(0xFFFFFF)   # 2**24 - 1: one turn
+_TWO_TURNS = const(0x1FFFFFF)
+_BLOCK = const(64)        # samples between drift updates
+# amplitudes (LSB = 1/4096 g) at nominal load
+_A1, _A2, _A3, _AAX, _NOISE = 300, 110, 45, 90, 40
+_LOOSE = ((1, 160), (3, 140), (4, 220), (5, 110), (6, 170), (8, 140), (10, 110))  # half orders
+_IMPULSE = 1400           # bearing impulse peak (LSB) before jitter
+
+
+class SimMachine:
+    """channels/scale describe the samples; read_into(buf, off) writes one sample (x, y, z).
+    set_fault(None | one of FAULTS); .fault; .speed_mhz() and .load_permille() for display."""
+    name = "machine"
+    channels = CHANNELS
+    scale = SCALE
+    unit = "g"
+    rate = None  # follows the configured sample rate
+
+    def __init__(self, rate, seed=12345):
+        self._rate = rate
+        self._rng = seed & 0x7FFFFFFF or 1
+        for _ in range(8):        # mix a small seed before drawing the phases
+            self._rand()
+        self.fault = None
+        self._f = 0               # 0 none, 1 imbalance, 2 bearing, 3 looseness
+        # rotor phase increment per sample at nominal speed, over the two-turn accumulator
+        # (computed once: the only big-int arithmetic; 1..1000 Hz keeps it small after)
+        self._inc0 = (SPEED_MHZ << 24) // (1000 * rate)
+        self._p = self._rand() & _TWO_TURNS
+        # drift oscillators (speed a, b; load c, d): increments per block, seeded phases
+        blk = (1 << 24) * _BLOCK
+        self._di = (blk // (rate * 173), blk // (rate * 67), blk // (rate * 131),
+                    blk // (rate * 47))
+        self._da = self._rand() & _TURN
+        self._db = self._rand() & _TURN
+        self._dc = self._rand() & _TURN
+        self._dd = self._rand() & _TURN
+        self._n = 0               # samples to the next drift update
+        self._inc = self._inc0
+        self._a1 = self._a2 = self._a3 = self._aax = 0
+        self._load = 4096
+        # bearing: impulse phase (0.4x: fundamental train frequency), resonance phase, ringing
+        self._bp = 0
+        self._rp = 0
+        self._ring = 0
+        self._rinc = (35 << 24) // 100      # 0.35 x the sample rate
+        self._drift()
+
+    def set_fault(self, name):
+        if name is not None and name not in FAULTS:
+            raise ValueError("unknown fault %r; valid: %s or null" % (name, ", ".join(FAULTS)))
+        self.fault = name
+        self._f = 0 if name is None else FAULTS.index(name) + 1
+        self._drift()
+
+    def speed_mhz(self):
+        return self._inc * 1000 * self._rate >> 24
+
+    def load_permille(self):
+        return self._load * 1000 >> 12
+
+    def _rand(self):
+        # xorshift32 kept within 31 bits so ints stay small on 32-bit ports
+        r = self._rng
+        r ^= (r << 13) & 0x7FFFFFFF
+        r ^= r >> 17
+        r ^= (r << 5) & 0x7FFFFFFF
+        self._rng = r
+        return r
+
+    def _drift(self):
+        """Advance the slow oscillators one block; new speed increment and amplitudes."""
+        di = self._di
+        self._da = a = (self._da + di[0]) & _TURN
+        self._db = b = (self._db + di[1]) & _TURN
+        self._dc = c = (self._dc + di[2]) & _TURN
+        self._dd = d = (self._dd + di[3]) & _TURN
+        # speed: +-5 % (205/4096) = 140 + 65; load: +-15 % (614/4096) = 430 + 184
+        ds = (140 * _SIN[a >> 16] + 65 * _SIN[b >> 16]) >> 14
+        self._inc = self._inc0 + (self._inc0 >> 12) * ds
+        self._load = load = 4096 + ((430 * _SIN[c >> 16] + 184 * _SIN[d >> 16]) >> 14)
+        self._a1 = (_A1 * (3 if self._f == 1 else 1) * load) >> 12
+        self._a2 = (_A2 * load) >> 12
+        self._a3 = (_A3 * load) >> 12
+        self._aax = (_AAX * load) >> 12
+        self._n = _BLOCK
+
+    def read_into(self, buf, off):
+        self._n -= 1
+        if self._n <= 0:
+            self._drift()
+        p = (self._p + self._inc) & _TWO_TURNS
+        self._p = p
+        i = (p >> 16) & 255               # rotor angle, one turn = 256
+        s1 = _SIN[i]
+        c1 = _SIN[(i + 64) & 255]
+        s2 = _SIN[(i * 2 + 40) & 255]
+        s3 = _SIN[(i * 3 + 17) & 255]
+        n2 = 2 * _NOISE + 1
+        x = (self._a1 * s1 + self._a2 * s2 + self._a3 * s3) >> 14
+        y = (self._a1 * c1 + self._a2 * _SIN[(i * 2 + 100) & 255]) >> 14
+        z = _ONE_G + ((self._aax * s1 + (self._a2 >> 1) * s2) >> 14)
+        f = self._f
+        if f == 3:                        # looseness: half orders and harmonics, y mostly
+            h = p >> 17                   # half the rotor angle: order k/2 = index h * k
+            v = 0
+            for k, a in _LOOSE:
+                v += a * _SIN[(h * k) & 255]
+            v = ((v >> 14) * self._load) >> 12
+            y += v
+            x += v >> 1
+        elif f == 2:                      # bearing: ringing impulses at 0.4x
+            q = self._bp + ((self._inc * 2) // 5)
+            if q > _TURN:                 # 0.4 of a turn per rotor turn
+                q &= _TURN
+                self._ring = _IMPULSE * (3 + (self._rand() & 3)) >> 2
+                self._rp = 0
+            self._bp = q
+            g = self._ring
+            if g:
+                self._rp = rp = (self._rp + self._rinc) & _TURN
+                e = (g * _SIN[(rp >> 16) + 16 & 255]) >> 14
+                x += e >> 1
+                y += (e * 3) >> 2
+                z += e
+                self._ring = (g * 3) >> 2
+        buf[off] = _clamp(x + self._rand() % n2 - _NOISE)
+        buf[off + 1] = _clamp(y + self._rand() % n2 - _NOISE)
+        buf[off + 2] = _clamp(z + self._rand() % n2 - _NOISE)
