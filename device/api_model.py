@@ -122,6 +122,5 @@ async def _receive2(request, n, store, dev):
             print("motebook: model upload cut off (%r)" % (e,))
             return err(400, "upload cut off after %d of %d bytes" % (n - left, n))
         return err(500, "could not store the model: %s" % e)
-    print("motebook: model %s installed (%d trees, %d nodes, %d bytes, %s)"
-          % (m.hash, m.trees, m.nodes, m.bytes, m.impl))
+    print("motebook: model %s installed (%s, %d bytes)" % (m.hash, MS.describe(m), m.bytes))
     return m.summary()

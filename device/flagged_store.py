@@ -1,7 +1,9 @@
 # Flagged windows: a window the model is unsure about (top score below the threshold) keeps
 # its raw samples in <data>/flagged/<id>.win (int16, channel-major, as classified) beside
 # <id>.json (time, seq, class, scores, model, shape); at most `max` of them (the oldest goes),
-# at most one per min_interval_s. Labelled (to_session), a window becomes a recorded session
+# at most one per min_interval_s. An anomaly model's windows that start or hold the anomaly
+# state are kept the same way (anomaly(): "reason": "anomaly", "score", "threshold"; "class"
+# "anomaly", "top" 0). Labelled (to_session), a window becomes a recorded session
 # labelled with that class: the way from deployment back to the training data.
 # Memory: nothing kept but the list of ids; a window is written from the inference's buffer.
 # (Not flagged.py: the data folder's flagged/ directory would shadow it in the simulator.)
@@ -45,20 +47,36 @@ class Flagged:
 
     def check(self, seq, idx, top, scores, samples, model, acq):
         """Keep window seq when the model is unsure (inference task); True when kept."""
-        s = self.s
-        if top >= s["threshold"]:
+        if top >= self.s["threshold"] or not self._due():
             return False
+        return self._keep({"class": model.classes[idx], "top": round(top, 4),
+                           "scores": [round(scores[c], 4) for c in range(len(scores))]},
+                          seq, samples, model, acq)
+
+    def anomaly(self, seq, score, samples, model, acq):
+        """Keep window seq of an anomaly (its score over the threshold while the state is
+        on), at most one per min_interval_s; True when kept."""
+        if not self._due():
+            return False
+        return self._keep({"class": "anomaly", "top": 0.0, "scores": [], "reason": "anomaly",
+                           "score": round(score, 4), "threshold": round(model.threshold, 4)},
+                          seq, samples, model, acq)
+
+    def _due(self):
         now = time.ticks_ms()
         if self._last is not None and \
-                time.ticks_diff(now, self._last) < s["min_interval_s"] * 1000:
+                time.ticks_diff(now, self._last) < self.s["min_interval_s"] * 1000:
             return False
         self._last = now
+        return True
+
+    def _keep(self, meta, seq, samples, model, acq):
+        s = self.s
         i = self.next_id
-        meta = {"id": i, "seq": seq, "t": clock.now(), "class": model.classes[idx],
-                "top": round(top, 4), "scores": [round(scores[c], 4) for c in range(len(scores))],
-                "classes": list(model.classes), "hash": model.hash,
-                "channels": list(acq.sensor.channels), "rate": acq.rate(),
-                "window": acq.cfg["window"], "scale": acq.sensor.scale}
+        meta["id"], meta["seq"], meta["t"] = i, seq, clock.now()
+        meta["classes"], meta["hash"] = list(model.classes), model.hash
+        meta["channels"], meta["rate"] = list(acq.sensor.channels), acq.rate()
+        meta["window"], meta["scale"] = acq.cfg["window"], acq.sensor.scale
         try:
             while len(self.ids) >= s["max"]:
                 self.delete(self.ids[0])

@@ -3,6 +3,9 @@
 # mean RMS per channel), which is appended to flash when full, after a gap, on another model
 # or configuration, or when it is MAX_OPEN_MS old. Contexts (model hash, classes, channels,
 # scale, timing) are numbered and kept in <data>/history/ctx.json so a record stays readable.
+# An anomaly model logs its state as the class ("normal" 0 / "anomaly" 1; the context says
+# "kind": "anomaly" and its "threshold") and its score as the confidence code: level() maps
+# the score to 0..1 around the threshold (0.5 = at it; format in device/NODE.md).
 # Memory: the open record (78 bytes) and 6 float sums made once; contexts: a small list.
 # (Not named history.py: the simulator runs in the data folder, whose history/ directory
 # would shadow a module of that name.)
@@ -17,6 +20,16 @@ import history_store as HS
 
 MAX_OPEN_MS = 60000      # an open block older than this is written (slow window rates)
 MAX_CONTEXTS = 16        # contexts kept in ctx.json (older records show classes as "?")
+
+
+def level(score, threshold):
+    """An anomaly score as a 0..1 "confidence": 0.5 + (score - threshold) / (2 s), s =
+    |threshold| (at least 1e-6), clipped: 0.5 at the threshold, 1 at twice its distance from 0."""
+    s = abs(threshold)
+    if s < 1e-6:
+        s = 1e-6
+    v = 0.5 + (score - threshold) / (2 * s)
+    return 0.0 if v < 0.0 else 1.0 if v > 1.0 else v
 
 
 def _conf(top):
@@ -82,6 +95,9 @@ class History:
             c = {"id": cid, "hash": model.hash, "classes": list(model.classes),
                  "channels": chans, "scale": acq.sensor.scale, "rate": rate,
                  "window": cfg["window"], "hop": cfg["hop"]}
+            if getattr(model, "kind", "classes") == "anomaly":
+                c["kind"] = "anomaly"
+                c["threshold"] = model.threshold
             self.contexts.append(c)
             self._save_ctx()
         self._ctx_key, self._ctx = key, c

@@ -8,6 +8,12 @@
 # Smoothing: the published class is the majority over the last N raw classes (N = the model
 # metadata's "smooth", default 1 = off); a tie goes to the most recent of the tied classes.
 # "raw" carries this window's own class index, "scores" its tree-vote fractions.
+#
+# An anomaly model (model_store.AnomalyLoaded) scores every window instead: the same features,
+# standardised into a preallocated array('f') of d, scored by the C scorer into a one-float
+# array; the state follows shared.hysteresis (on at n of the last m windows over the
+# threshold, off at none of them). Its message: {"type": "prediction", "kind": "anomaly",
+# "score", "threshold", "over" (this window), "anomaly" (the state), "seq", "hash"}.
 import gc
 import sys
 import time
@@ -31,6 +37,7 @@ class Inference:
         self._pending = None          # seq of the window waiting in self._next
         self.fe = self.features = self._q = self._scores = None   # features: node reads them
         self._hist = []
+        self.hyst = None              # anomaly model: shared.hysteresis.Hysteresis
         self.last = None              # last prediction message
         self.skipped = 0
         self.classified = 0
@@ -63,7 +70,7 @@ class Inference:
             return self.problem
         self._key = key
         self._hist = []
-        self.fe = self.features = self._q = self._scores = None
+        self.fe = self.features = self._q = self._scores = self.hyst = None
         gc.collect()
         why = m.fits(MS.expectations(self.acq))
         if why:
@@ -73,8 +80,14 @@ class Inference:
         chans = list(a.sensor.channels)
         self.fe = FeatureExtractor(len(chans), a.cfg["window"], a.rate())
         self.features = self.fe.new_output()
-        self._q = zeros("h", m.n_features)
-        self._scores = array("f", [0.0] * m.n_classes)
+        if m.kind == "anomaly":
+            from shared.hysteresis import Hysteresis
+            self._q = array("f", bytes(4 * m.model.d))    # the standardised features
+            self._scores = array("f", [0.0])
+            self.hyst = Hysteresis(m.hysteresis[0], m.hysteresis[1])
+        else:
+            self._q = zeros("h", m.n_features)
+            self._scores = array("f", [0.0] * m.n_classes)
         gc.collect()
         return None
 
@@ -107,6 +120,9 @@ class Inference:
         t0 = time.ticks_us()
         fe = self.fe
         fe.compute(self.window, self.features, self.acq.sensor.scale)
+        if m.kind == "anomaly":
+            self._anomaly(seq, m, t0)
+            return
         m.quant.quantize_into(self.features, self._q)
         scores = self._scores
         raw = m.predict(self._q, scores)
@@ -125,6 +141,25 @@ class Inference:
         if self.node is not None:
             self.node.on_window(seq, idx, scores, self)
 
+    def _anomaly(self, seq, m, t0):
+        score = m.model.score_into(self.features, self._q, self._scores)
+        over = score > m.threshold
+        h = self.hyst
+        changed = h.update(over)
+        ms = time.ticks_diff(time.ticks_us(), t0) / 1000
+        self.ms_last = ms
+        if ms > self.ms_max:
+            self.ms_max = ms
+        self.classified += 1
+        self.last = {"type": "prediction", "kind": "anomaly", "score": round(score, 4),
+                     "threshold": round(m.threshold, 4), "over": over, "anomaly": h.on,
+                     "count": h.count, "seq": seq, "hash": m.hash}
+        if self.on_prediction is not None:
+            self.on_prediction(seq, 1 if over else 0, m)
+        self._broadcast(self.last)
+        if self.node is not None:
+            self.node.on_score(seq, score, over, changed, self)
+
     def _smooth(self, raw, n):
         if n <= 1:
             return raw
@@ -142,7 +177,7 @@ class Inference:
 
     def status(self):
         m = self.store.current
-        return {"model_hash": m.hash if m else None,
+        return {"model_hash": m.hash if m else None, "model_kind": m.kind if m else None,
                 "model_problem": self.problem or self.store.problem,
                 "prediction": self.last if m and self.last and self.last["hash"] == m.hash
                 else None,

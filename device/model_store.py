@@ -7,6 +7,11 @@
 # reader and the hook modules are imported on demand and dropped after use (bytecode is heap
 # unless frozen).
 #
+# Anomaly models (shared.anomalyformat, "kind": "anomaly"): the same file, store, checks and
+# upload; the loader builds AnomalyLoaded (standardiser arrays + the emlearn_distance /
+# emlearn_mixture scorer, at most MAX_ANOMALY_VALUES + 3 d floats) instead of trees. The
+# upload reads either kind with anomalyformat.AnyReader (it picks the reader by line 1).
+#
 # Model hash: sha256 of the whole file's bytes, lower-case hex (shared.pipeline.model_hash);
 # an uploader may send the hash it expects (X-Model-Hash) and a mismatch is refused.
 # Window settings the model needs, from its metadata "window" object: "rate" (Hz) and
@@ -26,6 +31,7 @@ TMP = "model.tmp"
 MAX_BYTES = board.MODEL_BYTES   # the largest model file (the board's: flash and heap)
 _CHUNK = 512               # loading reads this much, then yields (sampling goes on)
 _READER = "shared.modelformat"
+_AREADER = "shared.anomalyformat"
 
 
 def _feature_names(n):
@@ -66,10 +72,7 @@ class Loaded:
         self.smooth = meta.get("smooth", 1)
         self.impl = impl
         self._t = trees
-        w = meta.get("window") or {}
-        ch = w.get("channels")
-        n = w.get("window", w.get("n_samples", w.get("length")))
-        self.window = (w.get("rate"), n, ch if isinstance(ch, int) or ch is None else len(ch))
+        self.window = _window(meta)
         self._names = _sig(meta["features"])
         from shared.quant import Quantizer
         q = Quantizer.from_dict(meta["quant"])
@@ -80,17 +83,11 @@ class Loaded:
             q.offsets = array("i", q.offsets)
         self.quant = q
 
+    kind = "classes"
+
     def fits(self, expect):
         """None when the model fits the running acquisition (expectations()), else why."""
-        r, n, ch = self.window
-        have = len(expect["channels"])
-        if r != expect["rate"] or n != expect["window"] or (ch is not None and ch != have):
-            return ("the model is for %s Hz windows of %s samples (%s channels); the device "
-                    "runs %d Hz, %d samples, %d channels"
-                    % (r, n, ch, expect["rate"], expect["window"], have))
-        if _sig(expect["features"]) != self._names:
-            return "the model's features differ from what the device computes"
-        return None
+        return _fits(self.window, self._names, expect)
 
     def predict(self, q, scores):
         t = self._t
@@ -111,6 +108,62 @@ class Loaded:
         return {"hash": self.hash, "classes": self.classes, "nodes": self.nodes,
                 "leaves": self.leaves, "trees": self.trees, "bytes": self.bytes,
                 "features": self.n_features, "impl": self.impl, "smooth": self.smooth}
+
+
+def _window(meta):
+    w = meta.get("window") or {}
+    ch = w.get("channels")
+    n = w.get("window", w.get("n_samples", w.get("length")))
+    return (w.get("rate"), n, ch if isinstance(ch, int) or ch is None else len(ch))
+
+
+def _fits(window, names, expect):
+    r, n, ch = window
+    have = len(expect["channels"])
+    if r != expect["rate"] or n != expect["window"] or (ch is not None and ch != have):
+        return ("the model is for %s Hz windows of %s samples (%s channels); the device "
+                "runs %d Hz, %d samples, %d channels"
+                % (r, n, ch, expect["rate"], expect["window"], have))
+    if _sig(expect["features"]) != names:
+        return "the model's features differ from what the device computes"
+    return None
+
+
+class AnomalyLoaded:
+    """An anomaly model ready to score (shared.anomalyformat.AnomalyModel in .model):
+    classes ("normal", "anomaly") name the state in the history, pred.bin, flagged windows;
+    threshold, hysteresis (n, m); no metadata dict kept."""
+    kind = "anomaly"
+    classes = ("normal", "anomaly")
+    n_classes = 2
+    smooth = 1
+    nodes = leaves = trees = 0
+
+    def __init__(self, info, model):
+        meta = info["meta"]
+        self.hash = info["hash"]
+        self.bytes = info["bytes"]
+        self.model = model
+        self.impl = model.impl
+        self.scorer = model.scorer_kind
+        self.threshold = model.threshold
+        self.hysteresis = model.hysteresis
+        self.n_features = model.D
+        self.window = _window(meta)
+        self._names = _sig(meta["features"])
+
+    def fits(self, expect):
+        return _fits(self.window, self._names, expect)
+
+    def summary(self):
+        return {"hash": self.hash, "kind": "anomaly", "scorer": self.scorer,
+                "classes": list(self.classes), "threshold": self.threshold,
+                "hysteresis": list(self.hysteresis), "kept_features": self.model.d,
+                "bytes": self.bytes, "features": self.n_features, "impl": self.impl}
+
+    def describe(self):
+        return "anomaly %s, %d of %d features, %s" % (self.scorer, self.model.d,
+                                                      self.n_features, self.impl)
 
 
 _PIECE = 128   # bytes of the metadata line read at a time (no block of the line's size)
@@ -162,6 +215,8 @@ def _c_module():
 
 async def load(path, info, impl="auto"):
     """Build the predictor for a validated file. impl "auto": C module when importable."""
+    if info.get("kind") == "anomaly":
+        return await _load_anomaly(path, info, impl)
     et = _c_module() if impl in ("auto", "c") else None
     if impl == "c" and et is None:
         raise ValueError("emlearn_trees is not available")
@@ -193,6 +248,19 @@ async def load(path, info, impl="auto"):
     return Loaded(info, "python", t)
 
 
+async def _load_anomaly(path, info, impl):
+    gc.collect()
+    from shared.anomalyformat import Reader
+    r = Reader(build=True, max_bytes=MAX_BYTES, impl="python" if impl == "python" else "auto")
+    try:
+        await _read_into(path, r)
+        r.finish()
+        return AnomalyLoaded(info, r.model)
+    finally:
+        r = None
+        forget(_AREADER)
+
+
 async def _read_into(path, reader):
     with open(path, "rb") as f:
         while True:
@@ -209,17 +277,19 @@ def _reader(**kw):
 
 
 def checker(expect=None):
-    """A shared.modelformat.Reader that hashes and applies model_check's device checks:
+    """A shared.anomalyformat.AnyReader (either kind of model) that hashes and applies model_check's device checks:
     feed(chunk)... finish(expected_hash) -> summary dict (the modules are imported on demand;
     forget() drops them)."""
     import model_check
-    return _reader(check_meta=model_check.check_meta(expect), digest=True)
+    from shared.anomalyformat import AnyReader
+    return AnyReader(max_bytes=MAX_BYTES, check_meta=model_check.check_meta(expect),
+                     digest=True)
 
 
 def forget(*names):
     """Drop modules imported on demand (default: the reader and the device's hook), so their
     bytecode can be collected (it is on the heap unless the firmware is frozen)."""
-    for name in names or ("model_check", _READER):
+    for name in names or ("model_check", _AREADER, _READER):
         try:
             del sys.modules[name]
         except KeyError:
@@ -281,9 +351,7 @@ class Store:
         try:
             info = await check(self.path)
             self._set(await load(self.path, info, self.impl))
-            print("motebook: model %s loaded (%d trees, %d nodes, %s)"
-                  % (self.current.hash, self.current.trees, self.current.nodes,
-                     self.current.impl))
+            print("motebook: model %s loaded (%s)" % (self.current.hash, describe(self.current)))
         except (ValueError, OSError, MemoryError) as e:
             self.problem = "stored model not loaded: %s" % e
             print("motebook:", self.problem)
@@ -302,9 +370,19 @@ class Store:
         """The validated temp file becomes the model: load it (the old one keeps running if
         that fails), then rename it over model.csv and switch."""
         try:
-            new = await load(self.tmp, info, self.impl)
+            try:
+                new = await load(self.tmp, info, self.impl)
+            except MemoryError:
+                if self.current is None:
+                    raise
+                new = await self._in_place(info)
         except MemoryError:
             gc.collect()
+            if info.get("kind") == "anomaly":
+                if 8 * info["values"] < gc.mem_free():
+                    raise
+                raise ValueError("model too big for the device's RAM (%d values)"
+                                 % info["values"])
             if 64 * (info["nodes"] + info["leaves"]) < gc.mem_free():
                 raise   # a small model on a busy heap: the upload answers 503 (retry)
             raise ValueError("model too big for the device's RAM (%d nodes, %d trees)"
@@ -316,6 +394,23 @@ class Store:
         self._set(new)
         return new
 
+    async def _in_place(self, info):
+        """Load the new model in place of the running one (the heap holds one of them, not
+        both: a scorer's parameters are held twice while they load); when even that fails,
+        the old one is loaded again and MemoryError raised."""
+        self.current = None
+        self.changed += 1
+        gc.collect()
+        try:
+            return await load(self.tmp, info, self.impl)
+        except MemoryError:
+            gc.collect()
+            try:
+                self._set(await load(self.path, await check(self.path), self.impl))
+            except (ValueError, OSError, MemoryError) as e:
+                self.problem = "previous model not reloaded: %s" % e
+            raise
+
     def remove(self):
         _remove(self.path)
         sync()
@@ -323,6 +418,13 @@ class Store:
         self.problem = None
         self.changed += 1
         gc.collect()
+
+
+def describe(m):
+    """One line about a loaded model (boot and upload messages)."""
+    if m.kind == "anomaly":
+        return m.describe()
+    return "%d trees, %d nodes, %s" % (m.trees, m.nodes, m.impl)
 
 
 def sync():

@@ -1,6 +1,8 @@
 # MQTT publishing of the node (topics in device/NODE.md): availability (retained "online",
 # last will "offline"), Home Assistant discovery (retained), each class change (QoS 1,
-# retained) and the periodic summary (QoS 0). Events wait in a bounded queue (ringq: the
+# retained) and the periodic summary (QoS 0); with an anomaly model, its state and score
+# ("anomaly", QoS 1, retained: a binary_sensor and a sensor in Home Assistant) instead of the
+# class entities (their discovery configs are emptied, which removes them). Events wait in a bounded queue (ringq: the
 # oldest is dropped and counted when it is full), so the inference task never waits; one
 # message is in flight at a time and is sent again after a reconnect until the broker
 # acknowledged it, so class changes arrive in order. Reconnects back off from 1 s to 60 s
@@ -16,10 +18,13 @@ from ringq import RingQ
 
 BACKOFF_S = (1, 60)
 TIMEOUT_MS = 5000
-_QOS = {"class": 1, "summary": 0}
+_QOS = {"class": 1, "summary": 0, "anomaly": 1}
+_RETAIN = ("class", "anomaly")
 
 
 class MqttPub:
+    kind = "classes"               # the running model's kind: which entities discovery sends
+
     def __init__(self, settings, name):
         self.s = settings
         self.name = name
@@ -36,8 +41,14 @@ class MqttPub:
         self._ha = False           # Home Assistant came online: send discovery again
 
     def put(self, kind, msg):
-        """Queue an event ("class" or "summary"; msg a dict); never waits."""
+        """Queue an event ("class", "anomaly" or "summary"; msg a dict); never waits."""
         self.q.put((kind, msg))
+
+    def set_kind(self, kind):
+        """The model's kind changed ("classes" / "anomaly"): discovery is sent again."""
+        if kind != self.kind:
+            self.kind = kind
+            self._ha = True
 
     def status(self):
         return {"state": self.state, "error": self.error, "sent": self.sent,
@@ -123,7 +134,7 @@ class MqttPub:
                 self._inflight = (kind, msg, False)
             kind, msg, dup = self._inflight
             await self._publish(self.base + "/" + kind, json.dumps(msg), _QOS.get(kind, 1),
-                                kind == "class", dup)
+                                kind in _RETAIN, dup)
             self._inflight = None
             self.sent += 1
 
@@ -155,20 +166,37 @@ class MqttPub:
                 return
 
     async def _discovery(self):
-        """Home Assistant entities (retained): the class and its confidence."""
+        """Home Assistant entities (retained): a classes model's class and its confidence
+        (sensors), an anomaly model's state (binary_sensor) and score (sensor); the other
+        kind's configs are sent empty (Home Assistant removes those entities)."""
         dev = {"identifiers": [self.name], "name": self.name, "manufacturer": "motebook",
                "model": board.HW["board"] if board.HW else "simulator",
                "sw_version": board.FW_VERSION}
-        pre = self.s["discovery_prefix"] + "/sensor/" + self.name
-        for kind in ("class", "confidence"):
+        pre = self.s["discovery_prefix"] + "/"
+        anomaly = self.kind == "anomaly"
+        for comp, kind in (("sensor", "class"), ("sensor", "confidence"),
+                           ("binary_sensor", "anomaly"), ("sensor", "score")):
+            topic = pre + comp + "/" + self.name + "/" + kind + "/config"
+            if (kind in ("anomaly", "score")) != anomaly:
+                await self._publish(topic, "", 1, True)
+                continue
+            state = self.base + ("/anomaly" if anomaly else "/class")
             cfg = {"name": kind, "unique_id": self.name + "_" + kind,
-                   "state_topic": self.base + "/class", "device": dev,
+                   "state_topic": state, "device": dev,
                    "availability_topic": self.base + "/availability"}
             if kind == "class":
                 cfg["value_template"] = "{{ value_json.class }}"
-                cfg["json_attributes_topic"] = self.base + "/class"
+                cfg["json_attributes_topic"] = state
                 cfg["icon"] = "mdi:motion-sensor"
-            else:
+            elif kind == "confidence":
                 cfg["value_template"] = "{{ (value_json.confidence * 100) | round(0) }}"
                 cfg["unit_of_measurement"] = "%"
-            await self._publish(pre + "/" + kind + "/config", json.dumps(cfg), 1, True)
+            elif kind == "anomaly":
+                cfg["value_template"] = "{{ 'ON' if value_json.anomaly else 'OFF' }}"
+                cfg["device_class"] = "problem"
+                cfg["json_attributes_topic"] = state
+            else:
+                cfg["value_template"] = "{{ value_json.score }}"
+                cfg["state_class"] = "measurement"
+                cfg["icon"] = "mdi:chart-bell-curve"
+            await self._publish(topic, json.dumps(cfg), 1, True)

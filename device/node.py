@@ -1,6 +1,9 @@
 # The node on its own: for every window the model classifies (inference's hook) the history
 # logs it, an unsure one may be flagged, and a class change is queued for MQTT and webhooks;
-# a task writes old history blocks and queues the periodic summary. Settings (validated by
+# a task writes old history blocks and queues the periodic summary. An anomaly model's windows
+# come through on_score: the history logs state and score, windows over the threshold while
+# the state is on are kept like flagged ones, and a state change is queued for MQTT ("anomaly",
+# retained) and webhooks ("anomaly_start" / "anomaly_end"). Settings (validated by
 # shared.node_settings) live in <data>/integrations.json; applying them restarts the senders.
 # Memory: a count per class for the summary; the history (its open block) and the flagged
 # store are made on first use, the senders (their queues) when enabled.
@@ -53,8 +56,13 @@ class Node:
         self._tasks = []
         self._cls = None           # (model hash, class index) last published
         self._counts = array("I", [0] * 31)
-        self._top = 0.0
+        self._top = 0.0            # sum of top scores (classes) or of scores (anomaly)
         self._n = 0
+        self._akey = None          # hash of the anomaly model whose state was published
+        self._over = 0             # anomaly: windows over the threshold since the summary
+        self._smax = None
+        self._score = None         # anomaly: the last window's score and the state
+        self._on = False
         self._sum_at = time.ticks_ms()
 
     @property
@@ -111,6 +119,9 @@ class Node:
         if s["mqtt"]["enabled"]:
             from mqtt_pub import MqttPub
             self.mqtt = MqttPub(s["mqtt"], self.name)
+            m = self.dev.model.current
+            self.mqtt.kind = m.kind if m is not None else "classes"
+            self._akey = None      # the state again for the new connection
             self._tasks.append(asyncio.create_task(self.mqtt.run()))
         if s["webhooks"]["enabled"]:
             from webhooks import Webhooks
@@ -135,6 +146,8 @@ class Node:
     # -- the inference hook
     def on_window(self, seq, idx, scores, inf):
         m = inf.store.current
+        if self.mqtt and self.mqtt.kind != "classes":
+            self.mqtt.set_kind("classes")
         top = 0.0
         for c in range(len(scores)):
             if scores[c] > top:
@@ -156,6 +169,39 @@ class Node:
                                      "scores": [round(scores[c], 4)
                                                 for c in range(len(scores))],
                                      "hash": m.hash})
+
+    def on_score(self, seq, score, over, changed, inf):
+        """An anomaly model scored window seq (over: above the threshold; changed: the state
+        inf.hyst.on changed with it)."""
+        m = inf.store.current
+        on = inf.hyst.on
+        if self.settings["history"]["enabled"]:
+            from history_log import level
+            self.hist.add(seq, 1 if on else 0, level(score, m.threshold), inf.features,
+                          inf.fe.per_axis, m, inf.acq)
+        if on and over:
+            self.flagged.anomaly(seq, score, inf.window, m, inf.acq)
+        self._n += 1
+        self._top += score
+        self._over += 1 if over else 0
+        if self._smax is None or score > self._smax:
+            self._smax = score
+        self._score, self._on = score, on
+        if self._akey != m.hash:        # a new model: its kind and state, once
+            self._akey = m.hash
+            if self.mqtt:
+                self.mqtt.set_kind("anomaly")
+                self.mqtt.put("anomaly", self._state(seq, score, on, m))
+        if changed:
+            msg = self._state(seq, score, on, m)
+            if self.mqtt:
+                self.mqtt.put("anomaly", msg)
+            if self.hooks:
+                self.hooks.put("anomaly_start" if on else "anomaly_end", msg)
+
+    def _state(self, seq, score, on, m):
+        return {"t": clock.now(), "seq": seq, "anomaly": on, "score": round(score, 4),
+                "threshold": round(m.threshold, 4), "hash": m.hash}
 
     def _emit(self, kind, msg):
         if self.mqtt:
@@ -182,6 +228,15 @@ class Node:
         m = self.dev.model.current
         n = self._n
         if m is None or not n:
+            return
+        if m.kind == "anomaly":
+            msg = {"t": clock.now(), "period_s": every, "windows": n, "over": self._over,
+                   "score_mean": round(self._top / n, 4), "score_max": None if self._smax is None else round(self._smax, 4),
+                   "anomaly": self._on, "threshold": round(m.threshold, 4), "hash": m.hash}
+            self._top, self._n, self._over, self._smax = 0.0, 0, 0, None
+            self._emit("summary", msg)
+            if self.mqtt and self._score is not None:   # the score sensor follows
+                self.mqtt.put("anomaly", self._state(None, self._score, self._on, m))
             return
         counts = {}
         for i in range(min(len(m.classes), 31)):

@@ -97,3 +97,32 @@ def upload_raw(port, body, token, send=None, headers=None, timeout=10):
         s.close()
     head, _, rest = data.partition(b"\r\n\r\n")
     return int(head.split()[1]), json.loads(rest)
+
+
+def activity_windows(act, n_windows=60, seed=7, window=WINDOW):
+    """Channel-major int16 windows of one simulated activity, as the device cuts them."""
+    n, hop = window["window"], window["hop"]
+    buf = array("h", [0, 0, 0])
+    s = SimAccel(window["rate"], act, seed=seed)
+    samples = []
+    for i in range(n + hop * (n_windows - 1)):
+        s.read_into(buf, 0)
+        samples.append(tuple(buf))
+    return [array("h", [samples[w * hop + i][c] for c in range(3) for i in range(n)])
+            for w in range(n_windows)]
+
+
+def anomaly_text(window=WINDOW, kind="envelope", act="idle", n_windows=60, seed=7,
+                 hysteresis=(3, 5), contamination=0.01, meta=None):
+    """An anomaly model file (shared.anomalyformat) fitted by shared.anomaly on normal
+    windows of one simulated activity; meta entries override the metadata (e.g. "window")."""
+    from shared import anomaly as A
+    from shared import anomalyformat as AF
+    wins = activity_windows(act, n_windows, seed, window)
+    X, d = A.feature_table(wins, window)
+    m = A.fit(X, d, kind, contamination=contamination, ks=(1, 2))
+    md = AF.make_meta(m, feature_names(window["channels"]),
+                      {"rate": window["rate"], "window": window["window"],
+                       "channels": window["channels"]}, hysteresis)
+    md.update(meta or {})
+    return AF.dumps(m, md)
