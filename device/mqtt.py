@@ -2,7 +2,8 @@
 # own: the caller reads the broker's packets when it waits for one): CONNECT (client id,
 # keepalive, last will, user name and password), PUBLISH at QoS 0 or 1, PUBACK, SUBSCRIBE
 # at QoS 0, PINGREQ and DISCONNECT. Reconnecting, queueing and resending are mqtt_pub.py's.
-# Memory: one packet at a time (topic + payload + 5 bytes); nothing kept between calls.
+# Memory: one packet at a time (topic + payload + 5 bytes); nothing kept between calls;
+# publish_into builds a PUBLISH in the caller's preallocated buffer instead.
 import asyncio
 import struct
 
@@ -76,6 +77,40 @@ def publish_packet(topic, payload, qos, retain, dup, pid):
     head = 0x30 | (qos << 1) | (1 if retain else 0) | (0x08 if dup and qos else 0)
     body = _str(topic) + (struct.pack(">H", pid) if qos else b"")
     return packet(head, body + (payload.encode() if isinstance(payload, str) else payload))
+
+
+def publish_into(buf, topic, payload, qos, retain, dup, pid):
+    """A PUBLISH packet built in buf (bytearray): (start, end) of it, or (0, -bytes buf
+    needs) when it does not fit. The body goes at offset 5 and the fixed header (1 to 5
+    bytes) right before it, so nothing is copied twice; the strings made on the way are
+    garbage when this returns."""
+    t = topic.encode() if isinstance(topic, str) else topic
+    p = payload.encode() if isinstance(payload, str) else payload
+    n = 2 + len(t) + (2 if qos else 0) + len(p)
+    if 5 + n > len(buf):
+        return 0, -5 - n
+    struct.pack_into(">H", buf, 5, len(t))
+    i = 7 + len(t)
+    buf[7:i] = t
+    if qos:
+        struct.pack_into(">H", buf, i, pid)
+        i += 2
+    buf[i:i + len(p)] = p
+    k, m = 1, n >> 7                     # bytes of the remaining length
+    while m:
+        k += 1
+        m >>= 7
+    start = 4 - k
+    buf[start] = 0x30 | (qos << 1) | (1 if retain else 0) | (0x08 if dup and qos else 0)
+    j, m = start + 1, n
+    while True:
+        b = m & 0x7F
+        m >>= 7
+        buf[j] = b | 0x80 if m else b
+        j += 1
+        if not m:
+            break
+    return start, 5 + n
 
 
 def subscribe_packet(topic, pid):

@@ -8,7 +8,11 @@
 # acknowledged it, so class changes arrive in order. Reconnects back off from 1 s to 60 s
 # (a broker refusing our credentials: 60 s at once, and the status says why).
 # Memory: the queue (settings "queue" slots of small tuples), one connection, one packet at
-# a time; one task, which also reads the broker's packets (mqtt.py has no reader task).
+# a time, built in a buffer made once (PACKET bytes, grown once to the largest packet sent,
+# a discovery config or a summary of many classes) and written from it; one task, which
+# also reads the broker's packets (mqtt.py has no reader task). While a publish waits, it
+# keeps no copy of its JSON, topic or packet alive: the same small set every time
+# (scripts/heap_transients.py measures it).
 import asyncio
 import json
 
@@ -17,6 +21,7 @@ import mqtt
 from ringq import RingQ
 
 BACKOFF_S = (1, 60)
+PACKET = 256               # bytes of the PUBLISH buffer at first
 TIMEOUT_MS = 5000
 _QOS = {"class": 1, "summary": 0, "anomaly": 1}
 _RETAIN = ("class", "anomaly")
@@ -39,6 +44,7 @@ class MqttPub:
         self._rw = None
         self._pid = 0
         self._ha = False           # Home Assistant came online: send discovery again
+        self._buf = bytearray(PACKET)
 
     def put(self, kind, msg):
         """Queue an event ("class", "anomaly" or "summary"; msg a dict); never waits."""
@@ -133,23 +139,41 @@ class MqttPub:
                 kind, msg = self.q.pop()
                 self._inflight = (kind, msg, False)
             kind, msg, dup = self._inflight
-            await self._publish(self.base + "/" + kind, json.dumps(msg), _QOS.get(kind, 1),
-                                kind in _RETAIN, dup)
+            await self._publish(kind, msg, _QOS.get(kind, 1), kind in _RETAIN, dup)
             self._inflight = None
             self.sent += 1
 
     async def _send(self, data):
         w = self._rw[1]
-        w.write(data)
-        await asyncio.wait_for_ms(w.drain(), TIMEOUT_MS)
+        w.write(data)          # MicroPython's Stream writes at once what the socket takes
+        data = None
+        if w.out_buf:          # ... and keeps the rest: only then a drain with a timeout
+            await asyncio.wait_for_ms(w.drain(), TIMEOUT_MS)
+        else:
+            await asyncio.sleep_ms(0)
 
     async def _publish(self, topic, payload, qos, retain, dup=False):
+        """payload a dict: an event (topic its kind), published as JSON on base/kind."""
         pid = 0
         if qos:
             self._pid = pid = self._pid % 65535 + 1
-        await self._send(mqtt.publish_packet(topic, payload, qos, retain, dup, pid))
+        await self._send(self._packet(topic, payload, qos, retain, dup, pid))
         if qos:
             await self._until(mqtt.PUBACK, pid)
+
+    def _packet(self, topic, payload, qos, retain, dup, pid):
+        """The PUBLISH packet: a view of the preallocated buffer (grown when it does not
+        fit). A plain function, not a coroutine: the JSON and topic strings made here are
+        garbage when it returns (a waiting coroutine's frame keeps whatever its value stack
+        last held)."""
+        if isinstance(payload, dict):
+            topic, payload = self.base + "/" + topic, json.dumps(payload)
+        start, end = mqtt.publish_into(self._buf, topic, payload, qos, retain, dup, pid)
+        if end < 0:                     # grown once to the largest packet sent
+            self._buf = None
+            self._buf = bytearray(-end)
+            start, end = mqtt.publish_into(self._buf, topic, payload, qos, retain, dup, pid)
+        return memoryview(self._buf)[start:end]
 
     async def _until(self, kind, pid=None):
         """Read the broker's packets until one of kind (with packet id pid) came, within

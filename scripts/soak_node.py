@@ -6,7 +6,8 @@ to the device: it takes every frame), for --minutes (default 30); the simulated 
 changes every 20 s so class changes flow to MQTT and the webhooks. Prints a line every
 --every seconds (windows, dropped windows, free heap now and its low mark, MQTT and webhook
 counters, history) and at the end: dropped windows, the low mark of the free heap in the
-first and in the last quarter of the run (flat: the same within a few KB), the
+first and in the last quarter of the run (flat: the same within a few KB), the low mark at
+10 minutes and at the end with every new low in between (flat: none), the
 high-water as a share of the heap, and the largest free block at the end (GET /api/heap).
 Usage: scripts/soak_node.py [--minutes N] [--every S]"""
 import argparse
@@ -111,6 +112,15 @@ def _run(args, dev, ws, br, rx, sub):
           % len(lows_seen))
     for ln in lows_seen[-12:]:
         print("  " + ln)
+    # flat after the first 10 minutes: no new low mark from then to the end
+    settled = [(t, v) for t, v in lows if t >= 600]
+    if settled:
+        at10 = settled[0][1]
+        steps = [(t, v) for (t, v), (_, p) in zip(settled[1:], settled) if v < p]
+        print("low mark of free heap at 10 min %d, at the end %d (%+d bytes); new lows after "
+              "10 min: %s" % (at10, settled[-1][1], settled[-1][1] - at10,
+                              ", ".join("%d at %.1f min" % (v, t / 60) for t, v in steps)
+                              or "none"))
     h = dev.json("GET", "/api/heap", token=dev.token)[1]
     print("heap: low mark of free heap %d in the first quarter, %d in the last (%+d bytes); "
           "high-water %d bytes = %.0f%% of %d; at the end %d free, largest block %d"
