@@ -1,14 +1,21 @@
 # Acquisition pipeline sensor -> Sampler -> Ring -> Framer -> hub; apply(config) swaps in new
 # parts under two long-lived tasks (never cancelled), keeping seq numbers and counters.
 # Memory: ring (window + slack samples) and two window-sized buffers per configuration.
+# The simulated machine's fault (set_fault) survives reconfigurations like the activity; its
+# changes are logged in a ring of TRUTH_MAX (wall ms, first window seq, fault) made at the
+# first change (array('q') + array('I') + bytearray: 13 bytes an entry).
 import asyncio
 import gc
 import sys
 
 import board
+import clock
 from framer import Framer
 from sampler import Sampler
 from shared.windowing import Ring, Windower
+
+
+TRUTH_MAX = 32                   # fault changes logged (GET /api/sim "truth")
 
 
 class Acquisition:
@@ -17,6 +24,9 @@ class Acquisition:
         self.cfg = None
         self.sensor = None
         self.activity = "idle"
+        self.fault = None            # the simulated machine's (hal/sim_machine.py FAULTS)
+        self._truth = None           # (t_ms, seq, fault code) ring, made at the first change
+        self._truth_n = 0
         self.sampler = None
         self.framer = None
         self.windower = None
@@ -34,7 +44,7 @@ class Acquisition:
         return self.sensor.rate or self.cfg["rate"]
 
     def channels_of(self, kind):
-        if kind == "sim":
+        if kind in ("sim", "machine"):
             return 3
         if self.sensor is not None and self.sensor.name == kind:   # never reopen a running one
             return len(self.sensor.channels)
@@ -85,7 +95,7 @@ class Acquisition:
                            asyncio.create_task(self._loop("framer")))
         await self.stop()
         self.cfg = cfg
-        sensor = board.make_sensor(cfg["sensor"], cfg["rate"], self.activity)
+        sensor = board.make_sensor(cfg["sensor"], cfg["rate"], self.activity, self.fault)
         rate = sensor.rate or cfg["rate"]
         nch = len(sensor.channels)
         window, hop = cfg["window"], cfg["hop"]
@@ -105,6 +115,43 @@ class Acquisition:
             raise RuntimeError("not a simulated sensor")
         self.sensor.set_activity(name)
         self.activity = name
+
+    def set_fault(self, name):
+        """Switch the simulated machine's fault (None: normal) and log the change with the
+        first window all of whose samples have it."""
+        if self.sensor is None or self.sensor.name != "machine":
+            raise RuntimeError("not the simulated machine")
+        s = self.sensor
+        s.set_fault(name)      # ValueError for an unknown name: nothing changed
+        if name == self.fault:
+            return
+        self.fault = name
+        w = self.windower
+        seq = (w.seq_base + (w.ring.count + w.hop - 1) // w.hop) & 0xFFFFFFFF
+        from hal.sim_machine import FAULTS
+        if self._truth is None:
+            from array import array
+            n = TRUTH_MAX
+            self._truth = (array("q", bytes(8 * n)), array("I", bytes(4 * n)), bytearray(n))
+        t, q, f = self._truth
+        i = self._truth_n % TRUTH_MAX
+        now = clock.now_ms()
+        t[i] = -1 if now is None else now
+        q[i] = seq
+        f[i] = 0 if name is None else FAULTS.index(name) + 1
+        self._truth_n += 1
+
+    def truth(self):
+        """The logged fault changes, oldest first: [[t_ms or None, seq, fault or None]]."""
+        if self._truth is None:
+            return []
+        from hal.sim_machine import FAULTS
+        t, q, f = self._truth
+        out = []
+        for j in range(max(0, self._truth_n - TRUTH_MAX), self._truth_n):
+            i = j % TRUTH_MAX
+            out.append([None if t[i] < 0 else t[i], q[i], FAULTS[f[i] - 1] if f[i] else None])
+        return out
 
     def windows(self):
         return self._windows + (self.windower.windows if self.windower else 0)

@@ -22,7 +22,7 @@ import hosts
 import httpd
 import server
 import wshub
-from hal import sim_accel
+from hal import sim_accel, sim_machine
 from httpd import err as _err, json_body
 from server import App
 
@@ -95,6 +95,8 @@ def create_app(dev):
             "channels": list(acq.sensor.channels),
             "scale": acq.sensor.scale,
             "activity": acq.activity if acq.cfg["sensor"] == "sim" else None,
+            "fault": acq.fault if acq.cfg["sensor"] == "machine" else None,
+            "faults": list(sim_machine.FAULTS) if acq.cfg["sensor"] == "machine" else None,
             "mem_free": free,
             "mem_alloc": alloc,
             "mem_after_imports": dev.mem_after_imports,
@@ -175,18 +177,42 @@ def create_app(dev):
             return _err(500, err)
         return dict(dev.acq.cfg)
 
+    def sim_state():
+        acq = dev.acq
+        sensor = acq.cfg["sensor"]
+        out = {"activity": acq.activity, "activities": list(sim_accel.ACTIVITIES),
+               "active": sensor == "sim",
+               "scene": "activity" if sensor == "sim" else "machine" if sensor == "machine"
+               else None, "fault": acq.fault, "faults": list(sim_machine.FAULTS),
+               "truth": acq.truth()}
+        s = acq.sensor
+        if s is not None and s.name == "machine":
+            out["speed_hz"] = s.speed_mhz() / 1000
+            out["load"] = s.load_permille() / 1000
+        return out
+
     @app.get("/api/sim")
     def get_sim(request):
-        return {"activity": dev.acq.activity, "activities": list(sim_accel.ACTIVITIES),
-                "active": dev.acq.cfg["sensor"] == "sim"}
+        return sim_state()
 
     @app.put("/api/sim")
     @app.guard
     def put_sim(request):
         body = json_body(request)
+        if isinstance(body, dict) and "fault" in body and "activity" not in body:
+            name = body["fault"]
+            if name is not None and name not in sim_machine.FAULTS:
+                return _err(400, "unknown fault %r; valid: %s or null"
+                            % (str(name)[:40], ", ".join(sim_machine.FAULTS)), field="fault")
+            if dev.acq.cfg["sensor"] != "machine" or dev.acq.sensor is None:
+                return _err(409, "the sensor is %r; faults need sensor 'machine' (PUT "
+                            "/api/config {\"sensor\": \"machine\"})" % dev.acq.cfg["sensor"])
+            dev.acq.set_fault(name)
+            return sim_state()
         if not isinstance(body, dict) or not isinstance(body.get("activity"), str):
-            return _err(400, 'body must be {"activity": NAME}; valid: %s'
-                        % ", ".join(sim_accel.ACTIVITIES))
+            return _err(400, 'body must be {"activity": NAME} (valid: %s) or {"fault": NAME '
+                        'or null} (valid: %s)' % (", ".join(sim_accel.ACTIVITIES),
+                                                  ", ".join(sim_machine.FAULTS)))
         name = body["activity"]
         if name not in sim_accel.ACTIVITIES:
             return _err(400, "unknown activity %r; valid: %s"

@@ -75,11 +75,11 @@ STORAGE_BUDGET = HW["storage_budget"] if HW else 1536 * 1024   # default for rec
 # the largest model file; the simulator's is an ESP32's without PSRAM (its heap is that one's)
 MODEL_BYTES = HW["model_bytes"] if HW else 128 * 1024
 if REPLAY:
-    SENSORS = ("sim", "replay")
+    SENSORS = ("sim", "machine", "replay")
 elif HW:
-    SENSORS = ("imu", "sim")
+    SENSORS = ("imu", "sim", "machine")
 else:
-    SENSORS = ("sim",)
+    SENSORS = ("sim", "machine")
 _bus = None
 
 
@@ -95,8 +95,9 @@ def i2c():
     return _bus
 
 
-def make_sensor(kind, rate, activity="idle"):
-    """Create the sensor named kind: 'sim', 'replay' (a recording), 'imu' (the board's
+def make_sensor(kind, rate, activity="idle", fault=None):
+    """Create the sensor named kind: 'sim', 'machine' (a simulated rotating machine, running
+    with fault), 'replay' (a recording), 'imu' (the board's
     accelerometer, hal/imu.py; raises hal.fifo_accel.SensorError when it does not answer)."""
     if kind == "replay":
         if not REPLAY:
@@ -106,6 +107,11 @@ def make_sensor(kind, rate, activity="idle"):
     if kind == "sim":
         from hal.sim_accel import SimAccel
         return SimAccel(rate, activity)
+    if kind == "machine":
+        from hal.sim_machine import SimMachine
+        s = SimMachine(rate)
+        s.set_fault(fault)
+        return s
     if kind == "imu" and HW:
         from hal import imu
         return imu.make(HW["sensor"], i2c(), rate, HW["addr"])

@@ -211,7 +211,8 @@ class Recorder:
 
     def _truth_labels(self, sid, meta, sensor):
         """A session recorded (without a record-time label) from a replay file that has
-        labels gets the file's labels of the rows it played, as its next labels version."""
+        labels gets the file's labels of the rows it played, as its next labels version; from
+        the simulated machine, its state (normal or the fault) over the samples it played."""
         if meta.get("label") or self._row0 is None or not getattr(sensor, "classes", None):
             return
         n = meta["windows"] * meta["hop"]
@@ -225,7 +226,7 @@ class Recorder:
         v = meta["labels"]["version"] + 1
         label_file.write(self.store, sid, v, classes, starts, ends, cls)
         meta["labels"] = label_file.summary(v, classes, starts, ends, cls)
-        meta["labels_from"] = "replay file"
+        meta["labels_from"] = getattr(sensor, "labels_from", "replay file")
 
     def on_prediction(self, seq, raw, model):
         """Inference's hook: the device's class of window seq while a session records."""

@@ -3,7 +3,10 @@
 unix interpreter, serving on 127.0.0.1. Prints the URL and the access token, forwards
 signals, exits with the device's exit code.
 Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--www DIR] [--heap 192k]
-                     [--nofile N]"""
+                     [--nofile N] [--sensor sim|machine]
+--sensor stores the sensor in the device's config (as PUT /api/config would): "machine" is the
+simulated rotating machine whose faults PUT /api/sim {"fault": ...} switches."""
+import json
 import argparse
 import os
 import resource
@@ -46,10 +49,20 @@ def main(argv=None):
     ap.add_argument("--nofile", type=int, help="descriptor limit of the device process "
                     "(an ESP32 has about 10 sockets: try 16)")
     ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
+    ap.add_argument("--sensor", choices=("sim", "machine"),
+                    help="store this sensor in the device's config before starting")
     args = ap.parse_args(argv)
 
     data = Path(args.data).resolve()
     data.mkdir(parents=True, exist_ok=True)
+    if args.sensor:
+        cfg_path = data / "config.json"
+        try:
+            cfg = json.loads(cfg_path.read_text())
+        except (OSError, ValueError):
+            cfg = {}
+        cfg["sensor"] = args.sensor
+        cfg_path.write_text(json.dumps(cfg))
     lib = ROOT / "build" / "fw" / "lib"
     if not (lib / "main.mpy").exists():
         sys.exit("sim: %s/main.mpy missing: run scripts/setup (or scripts/build_fw.py)" % lib)

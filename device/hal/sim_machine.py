@@ -15,6 +15,8 @@
 # drift/load updated every 64 samples by small-int arithmetic only: read_into() allocates
 # nothing (small ints stay within 31 bits, so neither on an ESP32). Memory: the shared table
 # (sim_accel's, ~0.5 KB) and one object of a few dozen small ints.
+from array import array
+
 from shared.compat import const
 
 try:
@@ -25,6 +27,8 @@ except ImportError:
 SCALE = 1 / 4096          # g per LSB (as SimAccel: a +-8 g IMU setting)
 CHANNELS = ("x", "y", "z")
 FAULTS = ("imbalance", "bearing", "looseness")
+CLASSES = ("normal",) + FAULTS   # the labels a recording of the machine gets (truth())
+TRUTH_MAX = const(16)     # fault changes the sensor remembers (in its sample numbering)
 SPEED_MHZ = 12500         # nominal running speed (mHz)
 _ONE_G = const(4096)
 _TURN = const(0xFFFFFF)   # 2**24 - 1: one turn
@@ -32,14 +36,18 @@ _TWO_TURNS = const(0x1FFFFFF)
 _BLOCK = const(64)        # samples between drift updates
 # amplitudes (LSB = 1/4096 g) at nominal load
 _A1, _A2, _A3, _AAX, _NOISE = 300, 110, 45, 90, 40
-_LOOSE = ((1, 160), (3, 140), (4, 220), (5, 110), (6, 170), (8, 140), (10, 110))  # half orders
-_IMPULSE = 1400           # bearing impulse peak (LSB) before jitter
+_LOOSE = ((1, 80), (3, 70), (4, 110), (5, 55), (6, 85), (8, 70), (10, 55))  # half orders
+_IMPULSE = 700            # bearing impulse peak (LSB) before jitter
 
 
 class SimMachine:
     """channels/scale describe the samples; read_into(buf, off) writes one sample (x, y, z).
-    set_fault(None | one of FAULTS); .fault; .speed_mhz() and .load_permille() for display."""
+    set_fault(None | one of FAULTS); .fault; .speed_mhz() and .load_permille() for display.
+    classes / truth(row0, n): what the recorder labels a session with (as a labelled replay
+    file's): the machine's state over the samples it played, from its last TRUTH_MAX changes."""
     name = "machine"
+    classes = CLASSES
+    labels_from = "simulated machine"
     channels = CHANNELS
     scale = SCALE
     unit = "g"
@@ -73,14 +81,61 @@ class SimMachine:
         self._rp = 0
         self._ring = 0
         self._rinc = (35 << 24) // 100      # 0.35 x the sample rate
+        self._blocks = 0          # drift blocks begun: samples read = blocks * 64 - _n
+        # truth: the last TRUTH_MAX changes (sample number, fault code); _base = the code
+        # before the oldest one kept. Preallocated: 16 x 9 bytes.
+        self._ts = array("q", bytes(8 * TRUTH_MAX))
+        self._tf = bytearray(TRUTH_MAX)
+        self._tn = 0
+        self._base = 0
         self._drift()
 
     def set_fault(self, name):
         if name is not None and name not in FAULTS:
             raise ValueError("unknown fault %r; valid: %s or null" % (name, ", ".join(FAULTS)))
+        f = 0 if name is None else FAULTS.index(name) + 1
         self.fault = name
-        self._f = 0 if name is None else FAULTS.index(name) + 1
-        self._drift()
+        if f != self._f:
+            n = self.samples()
+            if n == 0 and self._tn == 0:
+                self._base = f                    # the state from the first sample on
+            else:
+                i = self._tn % TRUTH_MAX
+                if self._tn >= TRUTH_MAX:
+                    self._base = self._tf[i]      # the oldest change drops out
+                self._ts[i] = n
+                self._tf[i] = f
+                self._tn += 1
+        self._f = f
+        self._amps()
+
+    def samples(self):
+        """Samples read so far."""
+        return self._blocks * _BLOCK - self._n
+
+    def truth(self, row0, n):
+        """The machine's state over samples row0..row0+n-1: [(start, end, class name)] in
+        those samples' numbering (0 = row0), class names from CLASSES; a stretch before the
+        oldest change kept is left out when changes were dropped."""
+        kept = min(self._tn, TRUTH_MAX)
+        first = self._tn - kept
+        cur, at = self._base, 0
+        if first:                              # changes dropped: known from the oldest kept
+            at = max(0, self._ts[first % TRUTH_MAX] - row0)
+        out = []
+        for j in range(first, self._tn):
+            i = j % TRUTH_MAX
+            s = self._ts[i] - row0
+            if s <= at:
+                cur = self._tf[i]
+                continue
+            if s >= n:
+                break
+            out.append((at, s, CLASSES[cur]))
+            cur, at = self._tf[i], s
+        if at < n:
+            out.append((at, n, CLASSES[cur]))
+        return out
 
     def speed_mhz(self):
         return self._inc * 1000 * self._rate >> 24
@@ -104,15 +159,20 @@ class SimMachine:
         self._db = b = (self._db + di[1]) & _TURN
         self._dc = c = (self._dc + di[2]) & _TURN
         self._dd = d = (self._dd + di[3]) & _TURN
+        self._blocks += 1
+        self._n = _BLOCK
         # speed: +-5 % (205/4096) = 140 + 65; load: +-15 % (614/4096) = 430 + 184
         ds = (140 * _SIN[a >> 16] + 65 * _SIN[b >> 16]) >> 14
         self._inc = self._inc0 + (self._inc0 >> 12) * ds
-        self._load = load = 4096 + ((430 * _SIN[c >> 16] + 184 * _SIN[d >> 16]) >> 14)
-        self._a1 = (_A1 * (3 if self._f == 1 else 1) * load) >> 12
+        self._load = 4096 + ((430 * _SIN[c >> 16] + 184 * _SIN[d >> 16]) >> 14)
+        self._amps()
+
+    def _amps(self):
+        load = self._load
+        self._a1 = (_A1 * (2 if self._f == 1 else 1) * load) >> 12
         self._a2 = (_A2 * load) >> 12
         self._a3 = (_A3 * load) >> 12
         self._aax = (_AAX * load) >> 12
-        self._n = _BLOCK
 
     def read_into(self, buf, off):
         self._n -= 1
