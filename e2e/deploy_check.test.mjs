@@ -6,40 +6,34 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
-import { Device, ROOT } from "./lib/device.mjs";
+import { test } from "node:test";
+import { ROOT } from "./lib/device.mjs";
+import { fixture } from "./lib/fixture.mjs";
 import { shoot } from "./lib/layout.mjs";
-import { Notebook } from "./lib/notebook.mjs";
 
 const HOLD_MS = 3000;        // how long each request for shared/evaluate.py is held
 let device, browser;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-before(async () => {
-  device = await new Device().start();
-  await device.configure({ hop: 32 });
-  const text = execFileSync(join(ROOT, ".venv", "bin", "python"), ["-c",
-    "from device.tests import models as M; import sys; sys.stdout.write(M.trained(n_trees=5, "
-    + "window=dict(M.WINDOW, hop=32))['text'])"], { cwd: ROOT }).toString();
-  const r = await fetch(`${device.url}api/model`, { method: "PUT", body: text,
-    headers: { Authorization: `Bearer ${device.token}`, "Content-Type": "text/csv" } });
-  assert.equal(r.status, 200, await r.text());
-  // two sessions of different lengths, labelled at record time, while the model runs
-  for (const [act, ms] of [["idle", 3000], ["shaking", 6000]]) {
-    await device.api("PUT", "/api/sim", { activity: act });
-    const s = await device.api("POST", "/api/sessions", { label: act });
-    assert.equal(s.status, 201, s.text);
-    await sleep(ms);                                   // (the recording's length)
-    await device.api("POST", `/api/sessions/${s.json.id}/stop`);
-  }
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
+const openPage = fixture({
+  setup: async (device) => {
+    await device.configure({ hop: 32 });
+    const text = execFileSync(join(ROOT, ".venv", "bin", "python"), ["-c",
+      "from device.tests import models as M; import sys; sys.stdout.write(M.trained(n_trees=5, "
+      + "window=dict(M.WINDOW, hop=32))['text'])"], { cwd: ROOT }).toString();
+    const r = await fetch(`${device.url}api/model`, { method: "PUT", body: text,
+      headers: { Authorization: `Bearer ${device.token}`, "Content-Type": "text/csv" } });
+    assert.equal(r.status, 200, await r.text());
+    // two sessions of different lengths, labelled at record time, while the model runs
+    for (const [act, ms] of [["idle", 3000], ["shaking", 6000]]) {
+      await device.api("PUT", "/api/sim", { activity: act });
+      const s = await device.api("POST", "/api/sessions", { label: act });
+      assert.equal(s.status, 201, s.text);
+      await sleep(ms);                                   // (the recording's length)
+      await device.api("POST", `/api/sessions/${s.json.id}/stop`);
+    }
+  },
+  set: (d, b) => { device = d; browser = b; },
 });
 
 test("on-device check: the session chosen in the list, right after the page opened", async () => {
@@ -48,18 +42,13 @@ test("on-device check: the session chosen in the list, right after the page open
   assert.ok(older.predictions && newer.predictions, "both sessions recorded predictions");
   assert.notEqual(older.predictions.windows, newer.predictions.windows);
 
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
   const evaluate = { asked: 0, served: 0 };
-  await page.route("**/shared/evaluate.*", async (r) => {
+  const { page, nb, errors } = await openPage({ until: "booted", prepare: (p) => p.route("**/shared/evaluate.*", async (r) => {
     evaluate.asked++;
     await sleep(HOLD_MS);
     evaluate.served++;
     return r.fallback();
-  });
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  }) });
   await nb.step("deploy");
   let s = await nb.waitState("s.deploy.checks.length === 2");
   assert.deepEqual(s.deploy.checks.map((c) => c.id), [newer.id, older.id], "newest first");

@@ -6,11 +6,9 @@
 // (both asserted through the page state); few-shot proposals on a third, unlabelled session
 // accepted in bulk become label segments on the device.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
-import { Device } from "./lib/device.mjs";
+import { test } from "node:test";
+import { fixture } from "./lib/fixture.mjs";
 import { shoot } from "./lib/layout.mjs";
-import { Notebook } from "./lib/notebook.mjs";
 
 const ACTS = ["idle", "walking", "running", "shaking"];
 const STEP_S = 4;               // seconds of each activity in a session
@@ -59,25 +57,15 @@ function ari(x, y) {
   return (sij - exp) / (max - exp);
 }
 
-before(async () => {
-  device = await new Device().start();
-  await device.configure({ hop: HOP });
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
+const openPage = fixture({
+  setup: (d) => d.configure({ hop: HOP }),
+  set: (d, b) => { device = d; browser = b; },
+  until: "booted",             // (the test waits for the sessions it needs itself)
 });
 
 test("explore: clusters find the activities, label them in one action, train; linked views; few-shot", async () => {
   const s1 = await record(ACTS), s2 = await record([...ACTS].reverse());
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage();
   await nb.step("explore");
   await page.waitForSelector("#explore-go", { timeout: 30000 });
   await nb.waitState("s.train.sessions.length === 2");

@@ -11,11 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { launch, watchErrors } from "./lib/browser.mjs";
+import { launch } from "./lib/browser.mjs";
 import { fixture } from "./lib/fixture.mjs";
-import { Device, ROOT } from "./lib/device.mjs";
+import { ROOT } from "./lib/device.mjs";
 import { shoot } from "./lib/layout.mjs";
-import { Notebook } from "./lib/notebook.mjs";
+import { openNotebook } from "./lib/notebook.mjs";
 
 let device, browser, dir;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -23,10 +23,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const MAX_NB = Number(execFileSync(join(ROOT, ".venv", "bin", "python"), ["-c",
   "from shared.limits import MAX_NOTEBOOK_BYTES as M; print(M)"], { cwd: ROOT }).toString());
 
-fixture({
-  start: async () => {
+// pages opened until booted (the step's ready time is measured from there)
+const openPage = fixture({
+  setup: async (device) => {
     dir = mkdtempSync(join(tmpdir(), "motebook-nb-"));
-    device = await new Device().start();
     await device.configure({ hop: 32 });
     // two labelled sessions to look at; the starter plots the last, long enough that the run
     // notebook passes the device's limit with its outputs
@@ -36,10 +36,10 @@ fixture({
       await sleep(ms);                                   // (the recording's length)
       await device.api("POST", `/api/sessions/${r.json.id}/stop`);
     }
-    return device;
   },
   set: (d, b) => { device = d; browser = b; },
   cleanup: () => dir && rmSync(dir, { recursive: true, force: true }),
+  until: "booted",
 });
 
 /** The notebook part of the page's state. */
@@ -68,11 +68,7 @@ async function runNew(page, nb, code) {
 const outputsOf = async (nb, id) => (await nbState(nb)).cells.find((c) => c.id === id).outputs;
 
 test("notebook: starter with a plot, traceback lines, stop an endless loop, saved on the device, .ipynb round trip", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage();
   const t0 = Date.now();
   await nb.step("notebook");
   await page.waitForFunction(() => { const n = window.motebook.state().notebook;
@@ -163,10 +159,7 @@ test("notebook: starter with a plot, traceback lines, stop an endless loop, save
     plotCells, "this browser gives the plots the device did not keep back");
   const other = await launch();
   try {
-    const p2 = await other.context.newPage();
-    const nb2 = new Notebook(p2);
-    await nb2.open(device.url, { token: device.token });
-    await nb2.waitBooted();
+    const { page: p2, nb: nb2 } = await openNotebook(other, device, { until: "booted" });
     await nb2.step("notebook");
     await p2.waitForFunction(() => (window.motebook.state().notebook || {}).cells?.length > 0, null, { timeout: 30000 });
     assert.deepEqual((await nbState(nb2)).cells.map((c) => c.source), sources, "a second browser sees them");

@@ -5,34 +5,24 @@
 // goes away, a wrong token and a module that cannot be loaded are said in the page, never
 // left uncaught.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launch, watchErrors, withoutDeviceAway } from "./lib/browser.mjs";
-import { Device } from "./lib/device.mjs";
+import { test } from "node:test";
+import { watchErrors, withoutDeviceAway } from "./lib/browser.mjs";
+import { fixture } from "./lib/fixture.mjs";
 import { shoot } from "./lib/layout.mjs";
-import { Notebook } from "./lib/notebook.mjs";
 
 let device, browser;
 
-before(async () => {
-  device = await new Device().start();
+// pages opened until booted (these tests do not need the session list)
+const openPage = fixture({
   // faster windows so the test sees 20 of them in a few seconds (100 Hz / 16 = 6 per second)
-  await device.configure({ hop: 16 });
-  browser = await launch();
-});
-
-after(async () => {
-  device?.report();
-  await browser?.close();
-  await device?.dispose();
+  setup: (d) => d.configure({ hop: 16 }),
+  set: (d, b) => { device = d; browser = b; },
+  until: "booted",
 });
 
 test("boots from the device, plots 20+ consecutive windows, follows the simulated activity", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  const t0 = Date.now();
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  let t0;
+  const { page, nb, errors } = await openPage(() => { t0 = Date.now(); });
   const bootMs = Date.now() - t0;
 
   assert.equal((await device.api("PUT", "/api/sim", { activity: "idle" })).status, 200);
@@ -80,10 +70,7 @@ test("boots from the device, plots 20+ consecutive windows, follows the simulate
 });
 
 test("plotly is not part of the first load: the live plot is drawn before it, it loads after", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
+  const { page, nb, errors } = await openPage({ until: "opened" });
   await page.waitForFunction(() => window.motebook.firstPlotAt !== null, null, { timeout: 30000, polling: 10 });
   const drawn = await nb.plotShape();
   assert.ok(drawn.series.length === 3 && drawn.series.every((t) => t.finite > 0), "the first frame is drawn");
@@ -104,12 +91,7 @@ test("plotly is not part of the first load: the live plot is drawn before it, it
 });
 
 test("a step that plots while plotly cannot be loaded says so, and draws once it loads", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await page.route("**/vendor/plotly-basic.*", (r) => r.abort());
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage((p) => p.route("**/vendor/plotly-basic.*", (r) => r.abort()));
   await nb.waitWindows(1);                          // the live plot does not need plotly
   await page.waitForFunction(() => document.body.dataset.plotly === "failed", null, { timeout: 20000 });
   assert.match(await page.textContent("#plots-why"), /the plots cannot be drawn: could not load .*plotly.*trying again/);
@@ -135,11 +117,7 @@ test("a step that plots while plotly cannot be loaded says so, and draws once it
 });
 
 test("reconnects by itself after the device restarts", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url);
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage({ token: null });
   await nb.waitWindows(3);
   const before = await nb.state();
   assert.equal(before.connects, 1);
@@ -161,11 +139,7 @@ test("reconnects by itself after the device restarts", async () => {
 });
 
 test("a device that goes away is said in the header, and the page recovers when it is back", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage();
   await nb.waitWindows(3);
   assert.equal(await page.isVisible("#dev-problem"), false);
 
@@ -201,11 +175,7 @@ test("without ?debug the page has no test hooks and never fetches them", async (
 });
 
 test("a module that cannot be loaded is said in its step, and loads when asked again", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage();
   await nb.waitWindows(1);
   const blocked = "**/shared/pca.*.py";             // one module of the Explore step's group
   await page.route(blocked, (r) => r.abort());
@@ -221,11 +191,7 @@ test("a module that cannot be loaded is said in its step, and loads when asked a
 });
 
 test("a wrong token is refused: the page asks for it again and keeps streaming", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: "not-the-token" });
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage({ token: "not-the-token" });
   await nb.waitWindows(2);
   // the page checks the token at once (not at the first write): the header says so, the
   // form comes back with the device's reason, the writes are off with it
@@ -248,11 +214,7 @@ test("a wrong token is refused: the page asks for it again and keeps streaming",
 });
 
 test("drops a silent WebSocket (device hung) and redials when the device is back", async () => {
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url);
-  await nb.waitBooted();
+  const { page, nb, errors } = await openPage({ token: null });
   await nb.waitWindows(2);
   const connects = (await nb.state()).connects;
   device.signalDevice("SIGSTOP");

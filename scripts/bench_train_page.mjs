@@ -6,9 +6,9 @@
 // More windows without longer recordings: the device's hop is lowered before training, so
 // app/dataset.py cuts more (overlapping) windows from the same sessions.
 // Usage: node scripts/bench_train_page.mjs [--seconds 12] [--hops 16,8,4] [--trees 10]
-import { launch, watchErrors } from "../e2e/lib/browser.mjs";
+import { launch } from "../e2e/lib/browser.mjs";
 import { Device } from "../e2e/lib/device.mjs";
-import { Notebook } from "../e2e/lib/notebook.mjs";
+import { openNotebook } from "../e2e/lib/notebook.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : dflt; };
@@ -21,11 +21,7 @@ const device = await new Device().start();
 const browser = await launch();
 try {
   await device.api("PUT", "/api/config", { hop: 16 });
-  const page = await browser.context.newPage();
-  const errors = watchErrors(page);
-  const nb = new Notebook(page);
-  await nb.open(device.url, { token: device.token });
-  await nb.waitBooted();
+  const { page, nb, errors } = await openNotebook(browser, device, { until: "booted" });
   await nb.waitWindows(2);
   for (const c of ACTIVITIES) {
     await page.fill("#new-class", c);

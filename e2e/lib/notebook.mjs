@@ -2,6 +2,24 @@
 // MicroPython, moves between the steps (Collect, Label, Explore, Train, Deploy, Notebook) and
 // drives them through their buttons; reads the page's state as the Python bridge holds it
 // (window.motebook.state()) and runs its actions (window.motebook.act(name, args)).
+// openNotebook: a new page of a browser opened on a device, watched for errors.
+import { watchErrors } from "./browser.mjs";
+
+/** A new page of `browser` (lib/browser.mjs launch) opened on `device` (lib/device.mjs) with the
+ * test hooks: {page, nb, errors}. token: the device's unless given (null: none); until:
+ * "sessions" (booted, with the session list in), "booted" or "opened" (the address asked for,
+ * nothing awaited); prepare(page), if given, runs before the page opens (routes, listeners). */
+export async function openNotebook(browser, device, { token = device.token, until = "sessions", prepare } = {}) {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  await prepare?.(page);
+  const nb = new Notebook(page);
+  await nb.open(device.url, { token });
+  if (until !== "opened") await nb.waitBooted();
+  if (until === "sessions") await nb.dsWait("s.sessions");
+  return { page, nb, errors };
+}
+
 export class Notebook {
   constructor(page) { this.page = page; }
 
