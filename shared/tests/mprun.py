@@ -17,7 +17,7 @@ MODULES = ("test_anomaly", "test_anomalyformat", "test_compat", "test_csvio", "t
            "test_explore_kmeans", "test_explore_metrics", "test_explore_neighbours",
            "test_explore_pca", "test_features", "test_golden", "test_hysteresis", "test_jsonck", "test_model",
            "test_node_settings", "test_palette", "test_protocol", "test_quant", "test_relabel",
-           "test_soundlevel",
+           "test_mel", "test_soundlevel",
            "test_trainer",
            "test_validation", "test_window_labels", "test_windowing")
 HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_explore_sklearn",
@@ -36,14 +36,14 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/outliers.py", "shared/insight.py", "shared/explore.py",
                 "shared/window_labels.py", "shared/node_settings.py", "shared/palette.py",
                 "shared/relabel.py", "shared/hysteresis.py",
-                "shared/iir.py", "shared/weighting.py", "shared/soundlevel.py",
+                "shared/iir.py", "shared/weighting.py", "shared/soundlevel.py", "shared/mel.py",
                 "shared/linalg.py", "shared/envelope.py", "shared/gmm.py", "shared/anomaly.py",
                 "shared/anomalyformat.py",
                 "shared/tests/__init__.py", "shared/tests/explore_data.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
                 "shared/tests/golden/features.json", "shared/tests/golden/model.csv",
                 "shared/tests/golden/trainer_extra.csv", "shared/tests/golden/trainer_rf.csv",
-                "shared/tests/golden/explore.json")
+                "shared/tests/golden/explore.json", "shared/tests/golden/mel.json")
 
 
 def suite_files():
