@@ -1,0 +1,121 @@
+# The simulated machine's faults are what anomaly models can see, and its drift is not (CPython,
+# no simulator): sessions of device/hal/sim_machine.py (each its own seed: speed and load drift
+# differently), windows as the device cuts them at its default rate/window/hop, the
+# classifiers' features (shared.anomaly.feature_table), envelope and gmm fitted on normal
+# sessions only (shared.anomaly.fit). Held-out normal sessions are flagged at about the
+# contamination rate, not more; every fault separates from them (ROC AUC > 0.9); and a machine
+# outside the normal drift (running 20 % fast) is flagged, so the normal check is not vacuous.
+# Also: read_into writes the same integers on every call pattern (seeded), set_fault refuses
+# unknown names, truth() reports the switches.
+from array import array
+
+import pytest
+
+from device.hal.sim_machine import FAULTS, SCALE, SimMachine
+from shared import anomaly
+
+RATE, WIN, HOP = 100, 128, 64          # device/config.py DEFAULTS
+WINDOW = {"rate": RATE, "window": WIN, "channels": 3}
+CONTAMINATION = 0.02
+
+
+def windows(seed, seconds, fault=None, speed=None):
+    """Channel-major int16 windows of one run of the machine (fault on from the start)."""
+    m = SimMachine(RATE, seed=seed)
+    if speed is not None:
+        m._inc0 = int(m._inc0 * speed)
+    m.set_fault(fault)
+    n = seconds * RATE
+    data = array("h", bytes(6 * n))
+    for k in range(n):
+        m.read_into(data, 3 * k)
+    out = []
+    for s in range(0, n - WIN + 1, HOP):
+        w = array("h", bytes(6 * WIN))
+        for c in range(3):
+            w[c * WIN:(c + 1) * WIN] = data[3 * s + c:3 * (s + WIN) + c:3]
+        out.append(w)
+    return out
+
+
+def features(ws):
+    return anomaly.feature_table(ws, WINDOW, [SCALE] * len(ws))[0]
+
+
+def auc(neg, pos):
+    """ROC AUC = P(score of a fault window > score of a normal one), ties half."""
+    allv = sorted([(v, 0) for v in neg] + [(v, 1) for v in pos])
+    rank, i, pos_ranks = 1, 0, 0.0
+    while i < len(allv):
+        j = i
+        while j < len(allv) and allv[j][0] == allv[i][0]:
+            j += 1
+        r = (rank + rank + j - i - 1) / 2
+        pos_ranks += r * sum(1 for k in range(i, j) if allv[k][1])
+        rank += j - i
+        i = j
+    n1, n0 = len(pos), len(neg)
+    return (pos_ranks - n1 * (n1 + 1) / 2) / (n1 * n0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    train = []
+    for s in range(1, 7):                       # 6 normal sessions of 90 s
+        train += windows(1000 + s, 90)
+    held = [features(windows(2000 + s, 90)) for s in range(4)]
+    faults = {f: features(windows(3000 + i, 30, f)) for i, f in enumerate(FAULTS)}
+    fast = features(windows(4000, 30, speed=1.2))
+    return features(train), held, faults, fast
+
+
+@pytest.mark.parametrize("kind", ["envelope", "gmm"])
+def test_faults_separate_from_drifting_normal_and_normal_is_not_flagged(data, kind):
+    X, held, faults, fast = data
+    d = anomaly.feature_table(windows(1, 2), WINDOW, [SCALE] * 2)[1]
+    m = anomaly.fit(X, d, kind, contamination=CONTAMINATION)
+
+    def scores(F):
+        out = array("f", bytes(4 * (len(F) // d)))
+        m.score_rows(F, out)
+        return list(out)
+    normal = [scores(F) for F in held]
+    rates = [sum(v > m.threshold for v in s) / len(s) for s in normal]
+    pooled = sum(sum(v > m.threshold for v in s) for s in normal) / sum(map(len, normal))
+    print("\n%s: held-out normal flagged %s (pooled %.3f, contamination %.2f)"
+          % (kind, ["%.3f" % r for r in rates], pooled, CONTAMINATION))
+    assert pooled <= 2.5 * CONTAMINATION and max(rates) <= 0.1, rates
+    flat = [v for s in normal for v in s]
+    for f in FAULTS:
+        sf = scores(faults[f])
+        a = auc(flat, sf)
+        hit = sum(v > m.threshold for v in sf) / len(sf)
+        print("  %-10s ROC AUC %.3f, flagged %.2f" % (f, a, hit))
+        assert a > 0.9 and hit > 0.5, (f, a, hit)
+    # a machine outside the normal drift is flagged: the normal check above can fail
+    hit = sum(v > m.threshold for v in scores(fast)) / (len(fast) // d)
+    print("  20 %% fast: flagged %.2f" % hit)
+    assert hit > 0.5
+
+
+def test_seeded_faults_truth_and_bad_names():
+    a, b = SimMachine(RATE, seed=3), SimMachine(RATE, seed=3)
+    c = SimMachine(RATE, seed=4)
+    ba, bb, bc = array("h", bytes(6)), array("h", bytes(6 * 3)), array("h", bytes(6))
+    same = diff = 0
+    for k in range(500):
+        a.read_into(ba, 0)
+        b.read_into(bb, 3)
+        c.read_into(bc, 0)
+        same += list(ba) == list(bb[3:6])
+        diff += list(ba) != list(bc)
+    assert same == 500 and diff > 400
+    with pytest.raises(ValueError, match="unknown fault 'rust'"):
+        a.set_fault("rust")
+    assert a.fault is None
+    a.set_fault("bearing")
+    for _ in range(100):
+        a.read_into(ba, 0)
+    a.set_fault(None)
+    assert a.truth(450, 200) == [(0, 50, "normal"), (50, 150, "bearing"), (150, 200, "normal")]
+    assert a.truth(0, 10) == [(0, 10, "normal")]
