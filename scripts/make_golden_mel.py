@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate shared/tests/golden/mel.json (run once, commit the output): int16 frames of test
 sound (silence with a little noise, tones, a click, a tone near Nyquist, white noise) and their
-log-mel frames, computed independently here with numpy (float64 rfft, periodic Hann, power
+log-mel frames, computed independently here with numpy (float64 rfft, emlearn's Hann, power
 |X|^2 / n_fft) through shared.mel's filterbank table; that table is checked against emlearn's C
 eml_audio_melspec by shared/tests/test_mel_c.py. Usage: .venv/bin/python scripts/make_golden_mel.py
 """
@@ -50,7 +50,7 @@ def main():
     n = mel.N_FFT
     starts, stops, lut = mel.filterbank()
     W = dense(starts, stops, [float(v) for v in lut], n // 2 + 1)
-    win = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n) / n)
+    win = 0.5 * (1 - np.cos(2 * np.pi * np.arange(n) / (n - 1)))   # emlearn's (symmetric)
     out = []
     ins = frames()
     for x in ins:

@@ -1,4 +1,4 @@
-# Log-mel spectrogram frames, the reference for every runtime: a periodic Hann window, an n_fft
+# Log-mel spectrogram frames, the reference for every runtime: emlearn's Hann window, an n_fft
 # FFT (shared.features.make_fft: emlearn_fft in C where it imports), the power spectrum
 # |X|^2 / n_fft and emlearn's mel filterbank exactly as eml_audio.h's eml_audio_melspec weighs
 # the bins (HTK mel scale, triangles between centres evenly spaced in mel, no normalisation;
@@ -104,10 +104,11 @@ def filterbank(n_mels=N_MELS, fmin=FMIN, fmax=None, n_fft=N_FFT, fs=SAMPLERATE):
 
 
 def hann(n):
-    """The periodic Hann window of n points as float32: 0.5 - 0.5 cos(2 pi i / n)."""
+    """emlearn's Hann window (eml_signal_hann_apply, symmetric) of n points as float32:
+    0.5 (1 - cos(2 pi i / (n - 1)))."""
     w = array("f", bytes(4 * n))
     for i in range(n):
-        w[i] = 0.5 - 0.5 * math.cos(2.0 * math.pi * i / n)
+        w[i] = 0.5 * (1 - math.cos(2.0 * math.pi * i / (n - 1)))
     return w
 
 
