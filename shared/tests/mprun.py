@@ -13,7 +13,7 @@ except ImportError:
 
 # The portable test modules (used where the folder cannot be listed, e.g. frozen); run() finds
 # every test_*.py beside this file except HOST_ONLY (CPython-only drivers and interop tests).
-MODULES = ("test_anomaly", "test_anomalyformat", "test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
+MODULES = ("test_anomaly", "test_anomalyformat", "test_anomaly_train", "test_compat", "test_csvio", "test_dataset", "test_explore", "test_explore_insight",
            "test_explore_kmeans", "test_explore_metrics", "test_explore_neighbours",
            "test_explore_pca", "test_features", "test_golden", "test_hysteresis", "test_jsonck", "test_model",
            "test_node_settings", "test_palette", "test_protocol", "test_quant", "test_relabel",
@@ -38,7 +38,8 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/relabel.py", "shared/hysteresis.py",
                 "shared/iir.py", "shared/weighting.py", "shared/soundlevel.py", "shared/mel.py",
                 "shared/linalg.py", "shared/envelope.py", "shared/gmm.py", "shared/anomaly.py",
-                "shared/anomalyformat.py",
+                "shared/anomaly_train.py",
+                "shared/anomalymodel.py", "shared/anomalyformat.py",
                 "shared/tests/__init__.py", "shared/tests/explore_data.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
                 "shared/tests/golden/features.json", "shared/tests/golden/model.csv",
