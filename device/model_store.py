@@ -8,8 +8,9 @@
 # unless frozen).
 #
 # Anomaly models (shared.anomalyformat, "kind": "anomaly"): the same file, store, checks and
-# upload; the loader builds AnomalyLoaded (standardiser arrays + the emlearn_distance /
-# emlearn_mixture scorer, at most MAX_ANOMALY_VALUES + 3 d floats) instead of trees. The
+# upload; the loader builds AnomalyLoaded (shared.anomalymodel: standardiser arrays + the
+# emlearn_distance / emlearn_mixture scorer, at most MAX_ANOMALY_VALUES + 3 d floats) instead
+# of trees, and drops the reader's modules after. The
 # upload reads either kind with anomalyformat.AnyReader (it picks the reader by line 1).
 #
 # Model hash: sha256 of the whole file's bytes, lower-case hex (shared.pipeline.model_hash);
@@ -258,7 +259,10 @@ async def _load_anomaly(path, info, impl):
         return AnomalyLoaded(info, r.model)
     finally:
         r = None
-        forget(_AREADER)
+        # the loaded model needs none of these (shared.anomalymodel and the C scorer): their
+        # globals are several KB of heap even frozen
+        forget(_AREADER, _READER, "shared.model", "shared.envelope", "shared.gmm",
+               "shared.linalg")
 
 
 async def _read_into(path, reader):

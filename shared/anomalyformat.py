@@ -32,6 +32,7 @@ from shared.compat import isfinite
 from shared.hysteresis import check as check_hysteresis
 from shared.limits import (ANOMALY_SCORERS, MAX_ANOMALY_FEATURES, MAX_ANOMALY_K,
                            MAX_ANOMALY_VALUES, MAX_FEATURES)
+from shared.anomalymodel import AnomalyModel
 from shared.model import ModelError
 
 FORMAT = "motebook-anomaly"
@@ -90,68 +91,6 @@ def _sizes(meta):
 
 def _int(v):
     return isinstance(v, int) and not isinstance(v, bool)
-
-
-class AnomalyModel:
-    """A loaded anomaly model: standardiser (keep, mean, inv), scorer (C emlearn_distance /
-    emlearn_mixture when importable, else shared.envelope / shared.gmm), threshold,
-    hysteresis (n, m), scorer kind, D (features computed) and d (kept)."""
-    kind = KIND
-
-    def __init__(self, meta, arrays, impl="auto"):
-        self.scorer_kind = meta["scorer"]
-        self.threshold = float(meta["threshold"])
-        self.hysteresis = (meta["hysteresis"][0], meta["hysteresis"][1])
-        self.D = len(meta["features"])
-        self.d = d = meta["d"]
-        self.keep, self.mean, self.inv = arrays["keep"], arrays["mean"], arrays["inv"]
-        prev = -1
-        for i in range(d):
-            j = self.keep[i]
-            if not prev < j < self.D:
-                raise ModelError("keep: feature numbers must rise within 0..%d" % (self.D - 1))
-            prev = j
-            if not self.inv[i] > 0.0:
-                raise ModelError("inv: feature %d's inverse deviation must be positive" % j)
-        self.impl = "python"
-        try:
-            if self.scorer_kind == "envelope":
-                from shared import envelope as mod
-                m = mod.module() if impl != "python" else mod
-                self.scorer = m.new(d)
-                self.scorer.setdata(arrays["mu"], arrays["prec"], self.threshold)
-            else:
-                from shared import gmm as mod
-                m = mod.module() if impl != "python" else mod
-                self.scorer = m.new(meta["k"], d, meta["cov"])
-                self.scorer.setdata(arrays["means"], arrays["chol"], arrays["logw"],
-                                    self.threshold)
-        except ValueError as e:
-            raise ModelError("scorer parameters refused: %s" % e)
-        if m is not mod:
-            self.impl = "c"
-
-    def standardise(self, feat, z):
-        """The kept, standardised features of one row feat (D floats) into z (d floats)."""
-        keep, mean, inv = self.keep, self.mean, self.inv
-        for i in range(self.d):
-            z[i] = (feat[keep[i]] - mean[i]) * inv[i]
-
-    def score_into(self, feat, z, out):
-        """Score of one row: standardise into z (array('f') d), score into out[0]; returns it.
-        Allocation-free with the C scorer."""
-        self.standardise(feat, z)
-        self.scorer.score(z, out)
-        return out[0]
-
-    def score_rows(self, X, out):
-        """Scores of the flat rows X (D a row) into out (n floats), as Anomaly.score_rows."""
-        D, d = self.D, self.d
-        z = array("f", bytes(4 * d))
-        one = array("f", [0.0])
-        for r in range(len(out)):
-            out[r] = self.score_into(X[r * D:(r + 1) * D], z, one)
-        return out
 
 
 class Reader(MF.Reader):
@@ -247,7 +186,10 @@ class Reader(MF.Reader):
                 raise ModelError("metadata says %d %s values, the file has %d (truncated or "
                                  "edited?)" % (self._sizes[k], k, self._fill[k]))
         if self._arrays is not None:
-            self.model = AnomalyModel(self.meta, self._arrays, self.impl)
+            try:
+                self.model = AnomalyModel(self.meta, self._arrays, self.impl)
+            except ValueError as e:
+                raise ModelError(str(e))
             self._arrays = None
         full = None
         if self._h is not None:
