@@ -1,6 +1,7 @@
 # The device as the page sees it: its hello (sensor, rate, window, channels), connection,
 # status (storage, model, clock; polled every few seconds), the access token (asked for once,
-# kept in this browser), the device's settings and the simulated activity. Actions on the
+# kept in this browser), the device's settings, the simulated activity and the simulated
+# machine's fault. Actions on the
 # "device", "config" and "page" parts of the bridge. Memory: a few small dicts.
 import asyncio
 
@@ -22,6 +23,7 @@ NEEDS_TOKEN = ("sessions.record", "sessions.stop", "sessions.delete", "sessions.
                "sessions.move", "sessions.set_segments", "sessions.undo", "sessions.redo",
                "sessions.import_csv", "sessions.class_edit", "sessions.class_undo",
                "deploy.send", "deploy.switch", "device.config", "device.activity",
+               "device.fault",
                "node.save", "node.label", "node.discard")
 
 
@@ -91,6 +93,12 @@ def install(B, stream):
     async def activity(a):
         js = await net.call("PUT", "/api/sim", {"activity": a["name"]}, what="activity")
         B.update("device", activity=js["activity"])
+
+    @B.action("device.fault", part="page")
+    async def fault(a):
+        """The simulated machine's fault: a name of its status "faults", or "" = normal."""
+        await net.call("PUT", "/api/sim", {"fault": a.get("name") or None}, what="fault")
+        await poll_once()
 
     @B.action("device.config", part="config")
     async def config(a):

@@ -288,12 +288,20 @@ def _header(st):
     put("token-why", esc(auth_why(d)) if auth == "wrong" else "")
     act = el("activity")
     sim = info.get("sensor") == "sim" and d["token"]
-    act.hidden = not sim
+    machine = info.get("sensor") == "machine" and d["token"] and s.get("faults")
+    act.hidden = not (sim or machine)
     if sim:
         put("activity", "<b>simulated activity</b> " + "".join(
             '<button type="button" data-act="device.activity" data-name="%s"%s>%s</button>'
             % (a, ' class="on"' if a == s.get("activity") else "", a)
             for a in ("idle", "walking", "running", "shaking")) +
+            ' <button type="button" data-act="device.forget_token" title="forget the stored '
+            'token">forget token</button>')
+    elif machine:
+        put("activity", "<b>simulated machine</b> " + "".join(
+            '<button type="button" data-act="device.fault" data-name="%s"%s>%s</button>'
+            % (esc(f), ' class="on"' if f == (s.get("fault") or "") else "", esc(f or "normal"))
+            for f in [""] + list(s["faults"])) +
             ' <button type="button" data-act="device.forget_token" title="forget the stored '
             'token">forget token</button>')
 
