@@ -33,6 +33,10 @@
 #
 #   r = anomaly_train.train(sessions, {"rate": 100, "window": 128, "channels": 3}, hop=64)
 #   r["model"], r["threshold"], r["promise"], r["need_more"], r["sessions"], r["scores"][sid]
+# Figures: a normal session's scores are its held-out scores; a fault session's are the final
+# model's (it saw no fault session). Time to detect: from the start of the episode's first
+# fault window to the end of the window at which the state turned ON (the device knows the
+# state when that window is complete), so the fault's true onset is known to within a hop.
 from array import array
 import gc
 import math
@@ -277,9 +281,14 @@ def _figures(scores, labels, t, n, m, hop_s, window_s, normal_pool):
         eps = episodes(labels)
         ttd = []
         for a, b in eps:
+            # the state turned ON at window j (known when j is complete): the first ON in the
+            # episode, or the turn-on it was already in at its first window (windows across
+            # the onset are over the threshold too: not before the fault's, then 0 s)
             j = next((k for k in range(a, min(len(on), b + 1)) if on[k]), None)
-            if j is not None:       # state known when window j is complete
-                ttd.append(round((j - a) * hop_s + window_s, 3))
+            if j == a and a > 0 and on[a - 1]:
+                j = max([k for k in starts if k < a] or [a])
+            if j is not None:
+                ttd.append(round(max(0.0, (j - a) * hop_s + window_s), 3))
         pos = [scores[i] for i in range(len(scores)) if labels[i]]
         neg = list(normal_pool) + [scores[i] for i in range(len(scores)) if not labels[i]]
         f.update({"episodes": len(eps), "detected": len(ttd),

@@ -78,6 +78,10 @@ def test_threshold_promised_on_held_out_sessions_and_faults_detected():
     assert p["false_alarms_per_hour"] == 1.0 and p["sessions"] == 3
     assert abs(p["measured_minutes"] - 120 * 0.64 / 60) < 0.01
     assert p["heldout_alarms"] == 0
+    # a rate per window below 1/N held-out windows: above every held-out normal score
+    assert p["window_rate"] < 1.0 / p["heldout_windows"]
+    assert max(max(r["scores"][i]) for i in (1, 2, 3)) < r["threshold"]
+    assert r["threshold"] >= r["rule"]["tail_threshold"] > r["rule"]["tail"]["u"]
     assert r["model"].threshold == r["threshold"]
     assert r["model"].kind == "envelope" and r["kind"] == "envelope"
     by = dict((f["id"], f) for f in r["sessions"])

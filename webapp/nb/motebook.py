@@ -12,6 +12,8 @@
 #   ex = await motebook.explore(await motebook.windows(unlabelled=True), k=4)
 #   motebook.plot.scatter(ex.column("pc1"), ex.column("pc2"), color=list(ex.clusters))
 #   motebook.plot.line(rec.values("x"), x=rec.times(), title="x")
+#   a = await motebook.anomaly(sessions=[1, 2, 3], faults=[4])   # "is this normal?" + report
+#   a.plot()                                    # score timeline with the threshold line
 import json
 from array import array
 
@@ -255,6 +257,127 @@ async def train(lw, classes=None, validation=None, **params):
     for _ in p.steps():
         await asyncio.sleep_ms(0)
     return p.result
+
+
+class AnomalyReport:
+    """shared.anomaly_train.train's report (r["threshold"], r["promise"], r["need_more"],
+    r["sessions"], r["baseline"], r["scores"][sid], r["model"], ...) with .plot(): the score
+    timeline of each session against the threshold line; shown as a table of the figures."""
+
+    def __init__(self, report, hop_s, names):
+        self.report, self.hop_s, self.names = report, hop_s, names
+
+    def __getitem__(self, key):
+        return self.report[key]
+
+    def get(self, key, default=None):
+        return self.report.get(key, default)
+
+    def timeline(self, sessions_=None):
+        """The plotly figure dict of .plot() (not named figure: shown, the report is a table)."""
+        r = self.report
+        data = []
+        ids = list(r["scores"]) if sessions_ is None else list(sessions_)
+        names = [self.names.get(i, str(i)) for i in ids]
+        col = colours(names)
+        end = 0.0
+        for i, sid in enumerate(ids):
+            s = r["scores"][sid]
+            x = [k * self.hop_s for k in range(len(s))]
+            end = max(end, x[-1] if x else 0.0)
+            x, y = _decimate(x, _list(s))
+            data.append({"type": "scatter", "mode": "lines", "x": x, "y": y,
+                         "name": names[i], "line": {"color": col.get(names[i])}})
+        data.append({"type": "scatter", "mode": "lines", "x": [0.0, end],
+                     "y": [r["threshold"], r["threshold"]], "name": "threshold",
+                     "line": {"color": "#cc3311", "dash": "dash"}})
+        return Figure(data, _layout("anomaly score (%s)" % r["kind"], "seconds",
+                                    "score")).figure()
+
+    def plot(self, sessions_=None):
+        """Draw the scores over time (sessions_: ids to show; default all) and the threshold."""
+        fig = self.timeline(sessions_)
+        show(Figure(fig["data"], fig["layout"]))
+
+    def _repr_html_(self):
+        r = self.report
+
+        def f(v, fmt="%.3g"):
+            return "-" if v is None else (fmt % v if not isinstance(v, str) else v)
+        head = "<p><b>%s</b>, threshold %s, hysteresis %d of %d: %s</p>" % (
+            _esc(r["kind"]), f(r["threshold"]), r["hysteresis"][0], r["hysteresis"][1],
+            _esc(r["promise"]["statement"] if r["promise"] else r["need_more"]))
+        rows = ["<tr><th>session</th><th>held out</th><th>minutes</th><th>false alarms/h</th>"
+                "<th>detected</th><th>ROC AUC</th><th>time to detect (s)</th>"
+                "<th>baseline: false alarms/h</th><th>detected</th><th>ROC AUC</th></tr>"]
+        base = dict((b["id"], b) for b in r["baseline"]["sessions"])
+        for s in r["sessions"]:
+            b = base.get(s["id"], {})
+            det = "%d/%d" % (s["detected"], s["episodes"]) if "episodes" in s else "-"
+            bdet = "%d/%d" % (b["detected"], b["episodes"]) if "episodes" in b else "-"
+            rows.append("<tr><td>%s</td><td>%s</td><td>%.1f</td><td>%s</td><td>%s</td>"
+                        "<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % (
+                            _esc(self.names.get(s["id"], s["id"])),
+                            "yes" if s.get("held_out") else "no", s["minutes"],
+                            f(s["false_alarms_per_hour"]), det, f(s.get("roc_auc")),
+                            f(s.get("time_to_detect_max")), f(b.get("false_alarms_per_hour")),
+                            bdet, f(b.get("roc_auc"))))
+        return head + '<table class="heat">' + "".join(rows) + "</table>"
+
+    def __repr__(self):
+        r = self.report
+        return "<anomaly %s: threshold %.4g, %s>" % (
+            r["kind"], r["threshold"], r["promise"]["statement"] if r["promise"]
+            else r["need_more"])
+
+
+def _fault_flags(labels, classes, normal_class):
+    """1 for a window wholly inside a segment of a class other than normal_class, else 0
+    (a window across the onset, or unlabelled, counts as not faulty)."""
+    return [1 if c >= 0 and classes[c] != normal_class else 0 for c in labels]
+
+
+async def anomaly(sessions=None, faults=None, kind="auto", window=None, hop=None,
+                  false_alarms_per_hour=1.0, hysteresis=(3, 5), normal_class="normal",
+                  **opts):
+    """An anomaly model trained on sessions of normal running (ids or names; every window of
+    each), its threshold set on sessions it did not see (shared/anomaly_train.py), and its
+    report; faults: sessions with labelled faults (windows of a class other than
+    normal_class count as faulty) for detection rate, ROC AUC and time to detect. Returns an
+    AnomalyReport: r["threshold"], r["promise"] (None with r["need_more"]: what to record
+    next), r["sessions"], r["baseline"], r["scores"][id]; r.plot() draws the timeline."""
+    from shared import anomaly_train
+    if not sessions:
+        raise ValueError("name the sessions of normal running: anomaly(sessions=[...])")
+    s = await status()
+    window = window or s["window"]
+    hop = hop or s["hop"]
+    ids, fids = [], []
+    for x in sessions:
+        ids.append(await _find(x))
+    for x in faults or ():
+        fids.append(await _find(x))
+    recs, names = [], {}
+    for i in ids + fids:
+        recs.append(await load(i))
+        names[i] = recs[-1].name
+    classes = []
+    for r in recs:
+        for _, _, c in r.segments:
+            if c not in classes:
+                classes.append(c)
+    lw = D.labelled_windows(recs, classes, window, hop, True)
+    per = []
+    for r in recs:
+        sel = [k for k in range(len(lw)) if lw.groups[k] == r.sid]
+        normal = r.sid in ids
+        per.append({"id": r.sid, "windows": [lw.windows[k] for k in sel], "scale": r.scale,
+                    "normal": normal, "fault_windows": None if normal else _fault_flags(
+                        [lw.labels[k] for k in sel], classes, normal_class)})
+    w = {"rate": lw.rate, "window": window, "channels": lw.channels}
+    rep = anomaly_train.train(per, w, kind=kind, false_alarms_per_hour=false_alarms_per_hour,
+                              hysteresis=hysteresis, hop=hop, **opts)
+    return AnomalyReport(rep, hop / lw.rate, names)
 
 
 def show(obj):
