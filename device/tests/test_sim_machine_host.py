@@ -119,3 +119,49 @@ def test_seeded_faults_truth_and_bad_names():
     a.set_fault(None)
     assert a.truth(450, 200) == [(0, 50, "normal"), (50, 150, "bearing"), (150, 200, "normal")]
     assert a.truth(0, 10) == [(0, 10, "normal")]
+
+
+_MP_SCRIPT = r"""
+import binascii, gc, json
+from array import array
+from hal.sim_machine import SimMachine, FAULTS
+out = {}
+for f in (None,) + FAULTS:
+    m = SimMachine(100, seed=9)
+    m.set_fault(f)
+    buf = array("h", bytes(6 * 3000))
+    for k in range(100):
+        m.read_into(buf, 3 * k)
+    gc.collect()
+    gc.disable()
+    a = gc.mem_alloc()
+    for k in range(100, 3000):
+        m.read_into(buf, 3 * k)
+    used = gc.mem_alloc() - a
+    gc.enable()
+    out[str(f)] = [used, binascii.crc32(buf)]
+print(json.dumps(out))
+"""
+
+
+def test_micropython_writes_the_same_samples_and_allocates_nothing():
+    # the device's interpreter (its .mpy lib) against CPython: same integers for every fault,
+    # and read_into allocates nothing there (the collector off while it runs)
+    import binascii
+    import json
+    import subprocess
+    from device.tests.simdev import ROOT
+    r = subprocess.run([str(ROOT / ".venv" / "bin" / "micropython"), "-X", "heapsize=192k",
+                        "-c", _MP_SCRIPT], capture_output=True, text=True, timeout=60,
+                       env={"MICROPYPATH": ".frozen:" + str(ROOT / "build" / "fw" / "lib")})
+    assert r.returncode == 0, r.stderr + r.stdout
+    out = json.loads(r.stdout)
+    for f in (None,) + FAULTS:
+        m = SimMachine(100, seed=9)
+        m.set_fault(f)
+        buf = array("h", bytes(6 * 3000))
+        for k in range(3000):
+            m.read_into(buf, 3 * k)
+        used, crc = out[str(f)]
+        assert used == 0, (f, used)
+        assert crc == binascii.crc32(buf), f
