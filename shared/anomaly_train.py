@@ -32,6 +32,9 @@
 # even, large means one session's drift was not learnt); ties go to the earlier kind.
 #
 #   r = anomaly_train.train(sessions, {"rate": 100, "window": 128, "channels": 3}, hop=64)
+#   t = anomaly_train.Training()                 # or a fit at a time (await between):
+#   for line in t.steps(sessions, window, hop=64): await asyncio.sleep_ms(0)
+#   r = t.result
 #   r["model"], r["threshold"], r["promise"], r["need_more"], r["sessions"], r["scores"][sid]
 # Figures: a normal session's scores are its held-out scores; a fault session's are the final
 # model's (it saw no fault session). Time to detect: from the start of the episode's first
@@ -228,9 +231,9 @@ class _Fitter:
             self.opts["types"] = (self.final.params["type"],)
         self.seed = seed
 
-    def heldout(self, tables, names):
-        """Scores of each normal table by a model fitted on the other tables."""
-        out = []
+    def heldout(self, tables, names, out):
+        """Scores of each normal table by a model fitted on the other tables, appended to out
+        (a generator: yields after each fit)."""
         for i in range(len(tables)):
             gc.collect()
             rest = _concat(tables[:i] + tables[i + 1:], self.D)
@@ -242,7 +245,7 @@ class _Fitter:
             mdl.score_rows(tables[i], s)
             _check_scores(s, "session %s held out (%s)" % (names[i], self.kind))
             out.append(s)
-        return out
+            yield "%s without session %s" % (self.kind, names[i])
 
 
 def _set_threshold(model, t):
@@ -321,7 +324,31 @@ def train(sessions, window, kind="auto", false_alarms_per_hour=1.0, hysteresis=(
     with an honest threshold and its report (see the header). sessions: [{"id", "windows"
     (channel-major int16 arrays as shared.windowing cuts them), "scale", "normal": bool,
     "fault_windows": per-window 0/1 or None}]; window: {"rate", "window", "channels"[, "hop"]}.
-    opts go to shared.anomaly.fit (ks, types, reg_covar, k, ...). ValueError on bad input."""
+    opts go to shared.anomaly.fit (ks, types, reg_covar, k, ...). ValueError on bad input.
+    (Training().steps(...) does the same a fit at a time.)"""
+    t = Training()
+    for _ in t.steps(sessions, window, kind, false_alarms_per_hour, hysteresis, hop, seed,
+                     fft, **opts):
+        pass
+    return t.result
+
+
+class Training:
+    """steps(...) yields a line of progress after each model fit (a page or notebook awaits
+    between them, so a long gmm search does not freeze it); .result is then train()'s report."""
+
+    def __init__(self):
+        self.result = None
+
+    def steps(self, *a, **kw):
+        self.result = None
+        for line in _steps(self, *a, **kw):
+            yield line
+
+
+def _steps(out, sessions, window, kind="auto", false_alarms_per_hour=1.0, hysteresis=(3, 5),
+           hop=None, seed=1, fft="auto", **opts):
+    """train()'s work, yielding after each fit; the report goes to out.result."""
     n, m = hysteresis
     why = check_hysteresis(n, m)
     if why:
@@ -365,7 +392,10 @@ def train(sessions, window, kind="auto", false_alarms_per_hour=1.0, hysteresis=(
     tried = {}
     for k in kinds:
         fit = _Fitter(k, tables, D, seed, opts)
-        held = fit.heldout(tables, names)
+        yield "%s on all normal sessions" % k
+        held = []
+        for line in fit.heldout(tables, names, held):
+            yield line
         faults = {}
         for s in other:
             sc = array("f", bytes(4 * len(s["windows"])))
@@ -478,12 +508,11 @@ def train(sessions, window, kind="auto", false_alarms_per_hour=1.0, hysteresis=(
     for k in kinds:
         kinds_out[k] = {"roc_auc": tried[k]["roc_auc"],
                         "evenness": round(tried[k]["evenness"], 4)}
-    return {"model": fit.final, "kind": chosen, "threshold": threshold,
-            "hysteresis": [n, m], "promise": promise, "need_more": need_more, "need": need,
-            "sessions": per, "overall": overall, "baseline": base, "scores": scores,
-            "rms": rms_out, "kinds": kinds_out,
-            "kind_reason": why_kind if len(kinds) > 1 else "chosen by the user",
-            "rule": {"window_rate": p_target, "tail_threshold": t_tail,
-                     "measured_threshold": t_meas, "tail": tail, "allowed_heldout_alarms":
-                     allowed, "min_sessions": MIN_SESSIONS, "min_windows": need_windows,
-                     "hop_s": hop_s, "windows_per_hour": per_hour}}
+    out.result = {
+        "model": fit.final, "kind": chosen, "threshold": threshold, "hysteresis": [n, m],
+        "promise": promise, "need_more": need_more, "need": need, "sessions": per,
+        "overall": overall, "baseline": base, "scores": scores, "rms": rms_out,
+        "kinds": kinds_out, "kind_reason": why_kind if len(kinds) > 1 else "chosen by the user",
+        "rule": {"window_rate": p_target, "tail_threshold": t_tail, "measured_threshold": t_meas,
+                 "tail": tail, "allowed_heldout_alarms": allowed, "min_sessions": MIN_SESSIONS,
+                 "min_windows": need_windows, "hop_s": hop_s, "windows_per_hour": per_hour}}

@@ -375,9 +375,12 @@ async def anomaly(sessions=None, faults=None, kind="auto", window=None, hop=None
                     "normal": normal, "fault_windows": None if normal else _fault_flags(
                         [lw.labels[k] for k in sel], classes, normal_class)})
     w = {"rate": lw.rate, "window": window, "channels": lw.channels}
-    rep = anomaly_train.train(per, w, kind=kind, false_alarms_per_hour=false_alarms_per_hour,
-                              hysteresis=hysteresis, hop=hop, **opts)
-    return AnomalyReport(rep, hop / lw.rate, names)
+    import asyncio
+    t = anomaly_train.Training()
+    for _ in t.steps(per, w, kind=kind, false_alarms_per_hour=false_alarms_per_hour,
+                     hysteresis=hysteresis, hop=hop, **opts):
+        await asyncio.sleep_ms(0)
+    return AnomalyReport(t.result, hop / lw.rate, names)
 
 
 def show(obj):

@@ -70,6 +70,9 @@ def shown(device, monkeypatch):
     monkeypatch.setattr(motebook, "_find", find)
     monkeypatch.setattr(motebook, "load", load)
     monkeypatch.setattr(motebook, "show", out.append)
+    if not hasattr(asyncio, "sleep_ms"):            # (MicroPython's: motebook yields with it)
+        monkeypatch.setattr(asyncio, "sleep_ms", lambda ms: asyncio.sleep(ms / 1000),
+                            raising=False)
     return out
 
 
@@ -108,6 +111,18 @@ def test_too_few_normal_sessions_promise_nothing_and_say_what_to_record(shown):
     a = asyncio.run(motebook.anomaly(sessions=[1, 2], kind="envelope"))
     assert a["promise"] is None and a["need"]["sessions"] == 1
     assert "record 1 more session" in repr(a) and "record 1 more session" in a._repr_html_()
+
+
+def test_training_yields_between_fits(shown, monkeypatch):
+    # the worker stays responsive: motebook awaits after each model fit (final + one per
+    # held-out session = 5 for 4 normal sessions and one kind)
+    waits = []
+
+    async def sleep_ms(ms):
+        waits.append(ms)
+    monkeypatch.setattr(asyncio, "sleep_ms", sleep_ms, raising=False)
+    asyncio.run(motebook.anomaly(sessions=[1, 2, 3, 4], kind="envelope"))
+    assert len(waits) == 5
 
 
 def test_bad_input_is_refused(shown):
