@@ -113,14 +113,14 @@ def activity_windows(act, n_windows=60, seed=7, window=WINDOW):
 
 
 def anomaly_text(window=WINDOW, kind="envelope", act="idle", n_windows=60, seed=7,
-                 hysteresis=(3, 5), contamination=0.01, meta=None):
+                 hysteresis=(3, 5), contamination=0.01, meta=None, types=("full", "diag")):
     """An anomaly model file (shared.anomalyformat) fitted by shared.anomaly on normal
     windows of one simulated activity; meta entries override the metadata (e.g. "window")."""
     from shared import anomaly as A
     from shared import anomalyformat as AF
     wins = activity_windows(act, n_windows, seed, window)
     X, d = A.feature_table(wins, window)
-    m = A.fit(X, d, kind, contamination=contamination, ks=(1, 2))
+    m = A.fit(X, d, kind, contamination=contamination, ks=(1, 2), types=types)
     md = AF.make_meta(m, feature_names(window["channels"]),
                       {"rate": window["rate"], "window": window["window"],
                        "channels": window["channels"]}, hysteresis)

@@ -177,3 +177,59 @@ def test_refused_with_the_reason_and_the_old_model_kept(tmp_path):
         K.wait_for(lambda: "class" in _pred(dev) and _pred(dev).get("kind") is None)
     finally:
         dev.stop()
+
+
+def _machine_windows(seed, seconds, rate=100, n=128, hop=64):
+    import sys
+    from array import array
+    sys.path.insert(0, str(M.ROOT / "device"))
+    from hal.sim_machine import SimMachine
+    m = SimMachine(rate, seed=seed)
+    k = int(seconds * rate)
+    data = array("h", bytes(6 * k))
+    for i in range(k):
+        m.read_into(data, 3 * i)
+    out = []
+    for s in range(0, k - n + 1, hop):
+        w = array("h", bytes(6 * n))
+        for c in range(3):
+            w[c * n:(c + 1) * n] = data[3 * s + c:3 * (s + n) + c:3]
+        out.append(w)
+    return out
+
+
+def test_machine_faults_raise_and_clear_the_state(tmp_path):
+    """The acceptance's device half: trained by shared.anomaly_train on normal running of the
+    simulated machine (CPython), sent, then each fault switched on (PUT /api/sim {"fault"}):
+    the state goes on within 10 s of the onset and off again after the fault ends."""
+    import time
+    from device.hal.sim_machine import FAULTS, SCALE
+    from shared import anomaly_train
+    from shared import anomalyformat as AF
+    from shared.features import feature_names
+    win = {"rate": 100, "window": 128, "channels": 3}
+    sessions = [{"id": i, "windows": _machine_windows(700 + i, 70), "scale": SCALE,
+                 "normal": True} for i in range(4)]
+    r = anomaly_train.train(sessions, dict(win, scale=SCALE), kind="envelope", hop=64)
+    assert r["model"] is not None and r["need_more"] is None, r["need_more"]
+    text = AF.dumps(r["model"], AF.make_meta(r["model"], feature_names(3), win,
+                                             r["hysteresis"]))
+    dev = K.start(tmp_path / "dev")
+    try:
+        st, cfg = dev.put("/api/config", {"sensor": "machine", "rate": 100, "window": 128,
+                                          "hop": 64})
+        assert st == 200, cfg
+        st, h, b = _put_model(dev, text)
+        assert st == 200, b
+        _state_is(dev, False)
+        for f in FAULTS:
+            assert dev.put("/api/sim", {"fault": f})[0] == 200
+            t0 = time.monotonic()
+            _state_is(dev, True, timeout=30)
+            took = time.monotonic() - t0
+            assert took < 10, (f, took)
+            assert dev.put("/api/sim", {"fault": None})[0] == 200
+            _state_is(dev, False, timeout=30)
+            print("%s: on after %.1f s" % (f, took))
+    finally:
+        dev.stop()
