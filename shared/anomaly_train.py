@@ -38,8 +38,9 @@
 #   r["model"], r["threshold"], r["promise"], r["need_more"], r["sessions"], r["scores"][sid]
 # Figures: a normal session's scores are its held-out scores; a fault session's are the final
 # model's (it saw no fault session). Time to detect: from the start of the episode's first
-# fault window to the end of the window at which the state turned ON (the device knows the
-# state when that window is complete), so the fault's true onset is known to within a hop.
+# fault window (fault_flags: the first window holding a fault sample, so up to a window before
+# the true onset: never too short) to the end of the window at which the state turned ON (the
+# device knows the state when that window is complete).
 from array import array
 import gc
 import math
@@ -139,6 +140,18 @@ def episodes(labels):
         else:
             i += 1
     return out
+
+
+def fault_flags(segments, n_samples, window, hop, normal="normal"):
+    """A session's "fault_windows" from its label segments [(start, end, class name)]: per
+    window start 0, hop, ...: 1 when a segment of a class other than `normal` overlaps the
+    window (a window across the onset holds fault samples); None when no segment names a fault
+    (a session of normal running). One rule for the page, the notebook and the tests."""
+    faults = [(a, b) for a, b, c in segments if c != normal]
+    if not faults:
+        return None
+    return [1 if any(a < k + window and b > k for a, b in faults) else 0
+            for k in range(0, n_samples - window + 1, hop)]
 
 
 def _no_alarm_threshold(seqs, n, m):

@@ -178,3 +178,14 @@ def test_roc_auc_and_episodes():
     assert abs(AT.roc_auc([2, 0], [1, 1]) - 0.5) < 1e-12
     assert AT.episodes([0, 1, 1, 0, 1]) == [(1, 3), (4, 5)]
     assert AT.quantile([1, 2, 3, 4, 5], 0.5) == 3
+
+
+def test_fault_flags_mark_every_window_holding_a_fault_sample():
+    segs = [(0, 300, "normal"), (300, 420, "bearing"), (420, 1000, "normal")]
+    # windows of 128 every 64 over 1000 samples: starts 0..832
+    f = AT.fault_flags(segs, 1000, 128, 64)
+    assert len(f) == 14
+    assert [k * 64 for k in range(14) if f[k]] == [192, 256, 320, 384]
+    assert AT.fault_flags([(0, 1000, "normal")], 1000, 128, 64) is None
+    assert AT.fault_flags([], 1000, 128, 64) is None
+    assert AT.fault_flags([(0, 50, "idle")], 1000, 128, 64, normal="idle") is None

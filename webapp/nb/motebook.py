@@ -331,19 +331,14 @@ class AnomalyReport:
             else r["need_more"])
 
 
-def _fault_flags(labels, classes, normal_class):
-    """1 for a window wholly inside a segment of a class other than normal_class, else 0
-    (a window across the onset, or unlabelled, counts as not faulty)."""
-    return [1 if c >= 0 and classes[c] != normal_class else 0 for c in labels]
-
-
 async def anomaly(sessions=None, faults=None, kind="auto", window=None, hop=None,
                   false_alarms_per_hour=1.0, hysteresis=(3, 5), normal_class="normal",
                   **opts):
     """An anomaly model trained on sessions of normal running (ids or names; every window of
     each), its threshold set on sessions it did not see (shared/anomaly_train.py), and its
-    report; faults: sessions with labelled faults (windows of a class other than
-    normal_class count as faulty) for detection rate, ROC AUC and time to detect. Returns an
+    report; faults: sessions with labelled faults (a window holding samples of a class other
+    than normal_class is faulty: anomaly_train.fault_flags) for detection rate, ROC AUC and
+    time to detect. Returns an
     AnomalyReport: r["threshold"], r["promise"] (None with r["need_more"]: what to record
     next), r["sessions"], r["baseline"], r["scores"][id]; r.plot() draws the timeline."""
     from shared import anomaly_train
@@ -361,26 +356,23 @@ async def anomaly(sessions=None, faults=None, kind="auto", window=None, hop=None
     for i in ids + fids:
         recs.append(await load(i))
         names[i] = recs[-1].name
-    classes = []
-    for r in recs:
-        for _, _, c in r.segments:
-            if c not in classes:
-                classes.append(c)
-    lw = D.labelled_windows(recs, classes, window, hop, True)
+    D.check_same_shape(recs)
     per = []
     for r in recs:
-        sel = [k for k in range(len(lw)) if lw.groups[k] == r.sid]
+        nch = len(r.channels)
         normal = r.sid in ids
-        per.append({"id": r.sid, "windows": [lw.windows[k] for k in sel], "scale": r.scale,
-                    "normal": normal, "fault_windows": None if normal else _fault_flags(
-                        [lw.labels[k] for k in sel], classes, normal_class)})
-    w = {"rate": lw.rate, "window": window, "channels": lw.channels}
+        per.append({"id": r.sid, "scale": r.scale, "normal": normal,
+                    "windows": [D.cut_window(r.samples, nch, r.n_samples, k, window)
+                                for k in range(0, r.n_samples - window + 1, hop)],
+                    "fault_windows": None if normal else anomaly_train.fault_flags(
+                        r.segments, r.n_samples, window, hop, normal_class)})
+    w = {"rate": recs[0].rate, "window": window, "channels": list(recs[0].channels)}
     import asyncio
     t = anomaly_train.Training()
     for _ in t.steps(per, w, kind=kind, false_alarms_per_hour=false_alarms_per_hour,
                      hysteresis=hysteresis, hop=hop, **opts):
         await asyncio.sleep_ms(0)
-    return AnomalyReport(t.result, hop / lw.rate, names)
+    return AnomalyReport(t.result, hop / recs[0].rate, names)
 
 
 def show(obj):

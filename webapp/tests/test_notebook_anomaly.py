@@ -89,7 +89,7 @@ def test_anomaly_promises_on_held_out_sessions_and_reports_faults_beside_the_bas
         assert f["episodes"] == 1 and f["detected"] == 1, f
         assert f["roc_auc"] > 0.95 and f["false_alarms"] == 0, f
         assert f["time_to_detect"][0] < 10.0, f
-    # fault windows are those wholly after the onset: 30 s at hop 0.64 s -> window 47 on
+    # the windows wholly after the onset (30 s at hop 0.64 s: window 47 on) are over it
     assert sum(1 for v in a["scores"][10][47:] if v > a["threshold"]) > 0.9 * len(
         a["scores"][10][47:])
     assert a["baseline"]["threshold"] > 0 and len(a["baseline"]["sessions"]) == 6
