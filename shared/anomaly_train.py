@@ -397,8 +397,15 @@ def _steps(out, sessions, window, kind="auto", false_alarms_per_hour=1.0, hyster
         if not len(s["windows"]):
             feats[_sid(s)] = array("f")
             continue
-        X, D = anomaly.feature_table(s["windows"], window, [s.get("scale", 1.0)] * len(
-            s["windows"]), fft)
+        try:
+            X, D = anomaly.feature_table(s["windows"], window, [s.get("scale", 1.0)] * len(
+                s["windows"]), fft)
+        except ValueError as e:
+            raise ValueError("session %s: %s" % (_sid(s), e))
+        for i in range(len(X)):
+            if not isfinite(X[i]):
+                raise ValueError("session %s, window %d: feature %d is %r (NaN/inf: check its "
+                                 "samples and scale)" % (_sid(s), i // D, i % D, X[i]))
         feats[_sid(s)] = X
     tables = [feats[x] for x in names]
     # every kind: final model, held-out normal scores, fault-session scores

@@ -169,6 +169,14 @@ def test_bad_input_is_refused_with_a_reason():
     flat = [{"id": i, "windows": [array("h", [5] * 192)] * 20, "scale": 1.0, "normal": True}
             for i in range(3)]
     refused("all the same", flat, WINDOW, kind="envelope")
+    nan = _normals(3, n=30)
+    nan[2]["scale"] = float("nan")                   # NaN features: the session is named
+    refused("session 3", nan, WINDOW, kind="envelope")
+    nan[2]["scale"] = float("inf")
+    refused("session 3", nan, WINDOW, kind="envelope")
+    dup = _normals(3, n=30)
+    dup[1]["id"] = dup[0]["id"]
+    refused("same id", dup, WINDOW)
 
 
 def test_roc_auc_and_episodes():
