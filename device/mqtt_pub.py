@@ -8,11 +8,11 @@
 # acknowledged it, so class changes arrive in order. Reconnects back off from 1 s to 60 s
 # (a broker refusing our credentials: 60 s at once, and the status says why).
 # Memory: the queue (settings "queue" slots of small tuples), one connection, one packet at
-# a time, built in a buffer made once (PACKET bytes, grown once to the largest packet sent,
-# a discovery config or a summary of many classes) and written from it; one task, which
-# also reads the broker's packets (mqtt.py has no reader task). While a publish waits, it
-# keeps no copy of its JSON, topic or packet alive: the same small set every time
-# (scripts/heap_transients.py measures it).
+# a time, built in one of two buffers made once (PACKET bytes each, grown once to the
+# largest packet sent: the event in flight, kept there for a resend; availability and
+# discovery) and written from it; one task, which also reads the broker's packets (mqtt.py
+# has no reader task). While a publish waits, it keeps no copy of its JSON, topic, packet
+# or event dict alive: the same small set every time (scripts/heap_transients.py).
 import asyncio
 import json
 
@@ -40,11 +40,13 @@ class MqttPub:
         self.sent = 0
         self.connects = 0
         self.failures = 0
-        self._inflight = None      # (kind, msg, sent before: resend with DUP)
+        self._inflight = None      # (kind, its packet in _ev, sent before: resend with DUP)
         self._rw = None
         self._pid = 0
         self._ha = False           # Home Assistant came online: send discovery again
-        self._buf = bytearray(PACKET)
+        self._buf = bytearray(PACKET)   # availability, discovery
+        self._ev = bytearray(PACKET)    # the event in flight (kept for a resend)
+        self._evpid = 0                 # its packet id (0: QoS 0)
 
     def put(self, kind, msg):
         """Queue an event ("class", "anomaly" or "summary"; msg a dict); never waits."""
@@ -136,12 +138,27 @@ class MqttPub:
                     await self._send(mqtt.PING)      # keepalive (and read what came)
                     await self._until(mqtt.PINGRESP)
                     continue
-                kind, msg = self.q.pop()
-                self._inflight = (kind, msg, False)
-            kind, msg, dup = self._inflight
-            await self._publish(kind, msg, _QOS.get(kind, 1), kind in _RETAIN, dup)
-            self._inflight = None
+                self._inflight = self._event()
+            kind, data, dup = self._inflight
+            if dup and self._evpid:
+                data[0] |= 0x08          # a resend: the same bytes and packet id, DUP set
+            await self._send(data)
+            if self._evpid:
+                await self._until(mqtt.PUBACK, self._evpid)
+            self._inflight = data = None
             self.sent += 1
+
+    def _event(self):
+        """The next event's PUBLISH, built once into its own buffer and sent (again after a
+        reconnect) from there: (kind, packet, False). A plain function: the event's dict and
+        JSON are not kept by this sender once it returns."""
+        kind, msg = self.q.pop()
+        qos = _QOS.get(kind, 1)
+        pid = 0
+        if qos:
+            self._pid = pid = self._pid % 65535 + 1
+        self._evpid = pid
+        return kind, self._packet(kind, msg, qos, kind in _RETAIN, False, pid, True), False
 
     async def _send(self, data):
         w = self._rw[1]
@@ -153,7 +170,6 @@ class MqttPub:
             await asyncio.sleep_ms(0)
 
     async def _publish(self, topic, payload, qos, retain, dup=False):
-        """payload a dict: an event (topic its kind), published as JSON on base/kind."""
         pid = 0
         if qos:
             self._pid = pid = self._pid % 65535 + 1
@@ -161,19 +177,23 @@ class MqttPub:
         if qos:
             await self._until(mqtt.PUBACK, pid)
 
-    def _packet(self, topic, payload, qos, retain, dup, pid):
-        """The PUBLISH packet: a view of the preallocated buffer (grown when it does not
-        fit). A plain function, not a coroutine: the JSON and topic strings made here are
-        garbage when it returns (a waiting coroutine's frame keeps whatever its value stack
-        last held)."""
+    def _packet(self, topic, payload, qos, retain, dup, pid, event=False):
+        """The PUBLISH packet: a view of a preallocated buffer (an event's own, else the one
+        for availability and discovery; grown when it does not fit). A plain function, not a
+        coroutine: the JSON and topic strings made here are garbage when it returns (a
+        waiting coroutine's frame keeps whatever its value stack last held)."""
         if isinstance(payload, dict):
             topic, payload = self.base + "/" + topic, json.dumps(payload)
-        start, end = mqtt.publish_into(self._buf, topic, payload, qos, retain, dup, pid)
+        buf = self._ev if event else self._buf
+        start, end = mqtt.publish_into(buf, topic, payload, qos, retain, dup, pid)
         if end < 0:                     # grown once to the largest packet sent
-            self._buf = None
-            self._buf = bytearray(-end)
-            start, end = mqtt.publish_into(self._buf, topic, payload, qos, retain, dup, pid)
-        return memoryview(self._buf)[start:end]
+            buf = bytearray(-end)
+            if event:
+                self._ev = buf
+            else:
+                self._buf = buf
+            start, end = mqtt.publish_into(buf, topic, payload, qos, retain, dup, pid)
+        return memoryview(buf)[start:end]
 
     async def _until(self, kind, pid=None):
         """Read the broker's packets until one of kind (with packet id pid) came, within

@@ -41,7 +41,7 @@ class _Hook:
         self.token = h["token"]
         self.host, self.port, self.path = parse(h["url"])
         self.q = RingQ(size)
-        self.inflight = None        # the event being delivered (popped from q)
+        self.inflight = None        # the kind of the event being delivered (popped from q)
         self.head = "POST %s HTTP/1.0\r\nHost: %s:%d\r\nContent-Type: application/json\r\n" \
             "User-Agent: motebook\r\n%sContent-Length: " % (
                 self.path, self.host, self.port,
@@ -84,16 +84,17 @@ class Webhooks:
     async def _send(self, hook):
         while True:
             await hook.q.wait()
-            hook.inflight = kind, n, msg = hook.q.pop()
             # encoded here, not in put(): the inference task only queues
-            self._format(hook, kind, n, msg)
+            hook.inflight = self._format(hook)
             await self._deliver(hook)
             hook.inflight = None
 
-    def _format(self, hook, kind, n, msg):
-        """The request into hook.buf. A plain function, not a coroutine: the strings made on
-        the way are garbage when it returns (a waiting coroutine's frame keeps whatever its
-        value stack last held)."""
+    def _format(self, hook):
+        """The next event's request into hook.buf; returns its kind. A plain function, not a
+        coroutine: the event (its dict) and the strings made on the way are not kept by this
+        sender once it returns (a waiting coroutine's frame keeps whatever its value stack
+        last held)."""
+        kind, n, msg = hook.q.pop()
         data = json.dumps(dict(msg, event=kind, id=n, device=self.name)).encode()
         head = ("%s%d\r\n\r\n" % (hook.head, len(data))).encode()
         n = len(head) + len(data)

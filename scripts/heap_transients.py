@@ -7,7 +7,8 @@ with --source) runs under MicroPython (-X heapsize=192k) against a local webhook
 a real mosquitto; a probe task collects and reads mem_free at every turn of the event loop, so
 it sees each suspension of the sender (open_connection, drain, readline; publish, PUBACK).
 Prints, per kind of message, the free heap between sends (base: the probe's figure while the
-sender waits on its queue; each message is made before and kept by the caller) and how much
+sender waits on its queue; each event's dict is made at its put and kept by the queue only,
+as node.py does, so it counts while the sender keeps it) and how much
 less was free in flight, by the stage the sender waited in, the worst over --n deliveries
 (after one to warm up). "queued": from the put to the first stream call.
 Usage: scripts/heap_transients.py [--n N] [--source [DIR]]"""
@@ -90,14 +91,13 @@ async def hooks(big):
          "urls": [{"url": "http://127.0.0.1:%d/hook" % RX, "token": "soak"}]}
     w = webhooks.Webhooks(s, "motebook-bench")
     t = asyncio.create_task(w._send(w.hooks[0]))
-    m = [msg(i, big) for i in range(N + 1)]
     stop = [False]
     p = asyncio.create_task(probe(stop))
     for i in range(N + 1):
         if i == 1:                  # the first delivery warms up (imports, first socket)
             await settle()
         stage[0] = 1
-        w.put("class", m[i])
+        w.put("class", msg(i, big))        # kept by the queue only, as node.py's
         while w.delivered + w.gave_up <= i:
             await asyncio.sleep_ms(0)
         stage[0] = 0
@@ -123,14 +123,13 @@ async def pub(big):
     t = asyncio.create_task(p.run())
     while p.state != "connected":
         await asyncio.sleep_ms(5)
-    m = [msg(i, big) for i in range(N + 1)]
     stop = [False]
     pr = asyncio.create_task(probe(stop))
     for i in range(N + 1):
         if i == 1:
             await settle()
         stage[0] = 1
-        p.put("class", m[i])
+        p.put("class", msg(i, big))
         while p.sent <= i:
             await asyncio.sleep_ms(0)
         stage[0] = 0
