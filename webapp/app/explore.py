@@ -1,6 +1,6 @@
 # The Explore step: every window of the chosen sessions (labelled or not) -> shared.explore
-# (features, PCA, k-means in steps the page yields between) -> a scatter coloured by label or
-# cluster, linked with the Label timeline (a selection lights its windows there and back),
+# (features, PCA, k-means in steps the page yields between) -> a scatter coloured by label,
+# cluster or the anomaly score of a normal vs anomaly model trained in the page, linked with the Label timeline (a selection lights its windows there and back),
 # labelling a selection or a cluster in one action (undo), few-shot proposals from the
 # labelled windows (kNN) accepted in bulk, unusual windows to look at or exclude, and the
 # trained model's feature importance and confusions with example windows. Actions
@@ -137,6 +137,9 @@ class Explorer:
             a = {a["key"]: a["value"]}
         if a.get("color") in ("label", "cluster"):
             ch["color"] = a["color"]
+        elif a.get("color") == "anomaly score":
+            self.anomaly_scores()             # (a ValueError says why it cannot)
+            ch["color"] = a["color"]
         axes = list(self.st["axes"])
         for i, k in ((0, "x"), (1, "y")):
             if a.get(k):
@@ -144,6 +147,30 @@ class Explorer:
         ch["axes"] = axes
         ch["rev"] = self.st["rev"] + 1
         self.B.update("explore", **ch)
+
+    def anomaly_model(self):
+        """The normal vs anomaly model trained in this page (app.anomaly's result), or None."""
+        return self.trainer._results.get("anomaly")
+
+    def anomaly_scores(self):
+        """(scores of the explored windows by the page's anomaly model, threshold); cached."""
+        r = self.anomaly_model()
+        if r is None:
+            raise ValueError("train a normal vs anomaly model first (Train step): its score "
+                             "colours the windows")
+        self._need()
+        w = r["window"]
+        if w["window"] != self.window or list(w["channels"]) != list(self.lw.channels) or \
+                w["rate"] != self.lw.rate:
+            raise ValueError("the anomaly model scores windows of %d samples of %s at %s Hz: "
+                             "explore with that window to colour by its score"
+                             % (w["window"], ",".join(w["channels"]), w["rate"]))
+        key = (r["hash"], self.st["rev"], id(self.lw))
+        if getattr(self, "_scores", (None,))[0] != key:
+            from app import anomaly
+            self._scores = (key, list(anomaly.scores_of(r, self.lw.windows, self.lw.scales)),
+                            r["threshold"])
+        return self._scores[1], self._scores[2]
 
     # ---- points, selections and the timeline ----------------------------------------------
     def column(self, name):

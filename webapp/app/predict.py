@@ -1,7 +1,8 @@
 # Live predictions in the page: the device's {"type": "prediction"} messages (live class and a
-# history strip), and the same-code check: once this page trained a model, it classifies the
-# windows it receives over the WebSocket with it (shared.pipeline.Classifier, the device's code
-# path) and compares, window by window (by seq), with the class the device computed ("raw",
+# history strip; an anomaly model's score, threshold and state, the last HISTORY), and the
+# same-code check: once this page trained a model, it classifies the windows it receives
+# over the WebSocket with it (shared.pipeline.Classifier, the device's code path) and
+# compares, window by window (by seq), with the class the device computed ("raw",
 # unsmoothed); the Deploy step shows how many agree. state() is the bridge's "live" part.
 # Memory: with a page model only, a ring of the last KEEP decoded windows (int16, KEEP x
 # channels x samples); the last HISTORY predictions and at most KEEP pending ones.
@@ -66,6 +67,7 @@ class Live:
         self.log = log
         self.last = None
         self.history = []            # [seq, class index, hash prefix]
+        self.scores = []             # an anomaly model's: [seq, score, state, threshold]
         self.classes = []
         self.count = 0
         self.classifier = None       # (hash, shared.pipeline.Classifier) of the page's model
@@ -98,6 +100,12 @@ class Live:
             return False
         self.last = msg
         self.count += 1
+        if msg.get("kind") == "anomaly":     # an anomaly model: score, threshold, state
+            self.scores.append([msg.get("seq"), msg.get("score"), bool(msg.get("anomaly")),
+                                msg.get("threshold")])
+            del self.scores[:-HISTORY]
+            self.dirty = True
+            return True
         cls = msg.get("class")
         idx = msg.get("index", -1)
         if idx is not None and 0 <= idx < 64:
@@ -147,6 +155,7 @@ class Live:
         """The bridge's "live" part (JSON values)."""
         self.dirty = False
         return {"last": self.last, "count": self.count, "history": self.history,
+                "scores": self.scores,
                 "classes": self.classes, "compared": self.compared, "agree": self.agree,
                 "mismatches": self.mismatches,
                 "page_hash": self.classifier[0] if self.classifier else None}

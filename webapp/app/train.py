@@ -54,6 +54,8 @@ def window_hop(a):
 class Trainer:
     def __init__(self, B, stream, live):
         self.B, self.stream, self.live = B, stream, live
+        self.mode = "classes"        # or "anomaly" (app.anomaly): Train's choice
+        self._results = {}           # mode -> its last result (Deploy sends the mode's)
         self.result = None           # the shared.pipeline result of the last training
         self.summary = None
         self.busy = False
@@ -62,7 +64,28 @@ class Trainer:
         self.trained = []            # fn() called after each training (app.deploy's fit)
         self.lw = self.window = None
         B.part("train", sessions=[], picked=[], tests=[], rate=None, defaults={},
-               progress=0, stage="", summary=None, notice="", message="")
+               progress=0, stage="", summary=None, notice="", message="", mode="classes",
+               anomaly=None)
+
+    @property
+    def result(self):
+        """The last training's result of the mode chosen now (what Deploy sends): a
+        shared.pipeline result, or app.anomaly's {"kind": "anomaly", "text", "hash", ...}."""
+        return self._results.get(self.mode)
+
+    @result.setter
+    def result(self, r):
+        self._results[self.mode] = r
+
+    def set_mode(self, a):
+        """Train's choice: "classes" (labelled classes) or "anomaly" (normal vs anomaly)."""
+        mode = a.get("mode") or a.get("value")
+        if mode not in ("classes", "anomaly"):
+            raise ValueError("choose 'classes' or 'normal vs anomaly'")
+        self.mode = mode
+        self.B.update("train", mode=mode, stage="", progress=0)
+        for fn in self.trained:      # Deploy's fit follows the mode's model
+            fn()
 
     def validation(self, a):
         st = self.B.state["train"]
@@ -127,6 +150,8 @@ class Trainer:
         """The Train button: labelled windows of the chosen sessions -> the pipeline."""
         if self.busy:
             raise ValueError("training is already running")
+        if self.mode == "anomaly":
+            return await self.go_anomaly(a)
         t = self.B.t
         if getattr(t, "debug", False):
             t.stallStart()           # the stall probe covers loading the windows too
@@ -158,11 +183,56 @@ class Trainer:
                                 ticks_diff(ticks_ms(), t0), names, lw.scales, validation,
                                 stretches)
 
+    async def go_anomaly(self, a):
+        """Normal vs anomaly: the chosen sessions -> app.anomaly (shared.anomaly_train)."""
+        t = self.B.t
+        B = self.B
+        if not B.state["train"]["sessions"]:
+            await self.refresh()
+        sids = list(B.state["train"]["picked"])
+        self.busy = True
+        try:
+            if not sids:
+                raise ValueError("choose the sessions of normal running (the list above)")
+            window, hop = window_hop(a)
+            await net.need("app.anomaly")
+            from app import anomaly
+            opts = anomaly.options(a)
+            B.update("train", stage="loading the sessions…", progress=0)
+            B.flush()
+            recs = await dataset().load_many(sids)
+            B.update("train", stage="training (%s): the page pauses while it fits…"
+                     % opts["kind"], progress=0.3)
+            B.flush()
+            await asyncio.sleep_ms(1)         # (let the page draw the stage first)
+            if getattr(t, "debug", False):
+                t.stallStart()
+            try:
+                summary, result = anomaly.train(recs, window, hop, opts)
+            finally:
+                if getattr(t, "debug", False):
+                    t.stallStop()
+        except Exception as e:
+            self.forget()
+            raise ValueError("cannot train: %s" % e)
+        finally:
+            self.busy = False
+        self.result = result
+        B.update("train", anomaly=summary, progress=1, stage="done")
+        for fn in self.trained:
+            fn()
+        return {"promise": summary.get("promise"), "need_more": summary.get("need_more"),
+                "hash": summary.get("hash")}
+
     def forget(self):
         """A failed Train: the old result and its stage text go (they were not this run's),
         and Deploy has no model to send."""
-        self.result = self.summary = None
-        self.B.update("train", summary=None, progress=0, stage="")
+        self.result = None           # (the mode's own: the other mode's result stays)
+        if self.mode == "anomaly":
+            self.B.update("train", anomaly=None, progress=0, stage="")
+        else:
+            self.summary = None
+            self.B.update("train", summary=None, progress=0, stage="")
         for fn in self.trained:
             fn()
 
@@ -240,5 +310,6 @@ def install(B, stream, live):
     B.action("train.pick", part="train")(tr.pick)
     B.action("train.pick_all", part="train")(tr.pick)
     B.action("train.go", part="train", lock="train")(tr.go)
+    B.action("train.mode", part="train")(tr.set_mode)
     asyncio.create_task(tr.preload())
     return tr

@@ -433,8 +433,72 @@ def _train_form(t):
     el("train-progress").value = t.get("progress") or 0
     el("train-stage").textContent = t.get("stage") or ""
     _msg("train-message", t)
-    put("train-result", model_report.render(t["summary"]) if t.get("summary") else "")
+    mode = t.get("mode") or "classes"
+    el("train").dataset.mode = mode
+    el("train-mode").value = mode
+    put("train-mode-why", "the chosen sessions are normal running (no labels needed); "
+        "sessions labelled with a fault only test the model" if mode == "anomaly" else "")
+    if mode == "anomaly":
+        a = t.get("anomaly")
+        if a:
+            from app import anomaly      # (loaded with the anomaly mode's first training)
+            put("train-result", anomaly.render(a))
+            _anomaly_plot(a)
+        else:
+            put("train-result", "")
+    else:
+        put("train-result", model_report.render(t["summary"]) if t.get("summary") else "")
     _send_state(B.state)
+
+
+def _anomaly_plot(a):
+    """The score timeline of the chosen sessions with the threshold (plotly, once loaded)."""
+    gd = el("anomaly-plot")
+    if gd is None or not a.get("model"):
+        return
+    if not has(window, "Plotly"):
+        from app import view_live
+        view_live.want_plotly()        # drawn when it comes (every part is redrawn then)
+        return
+    if has(gd, "data") and data(gd, "hash") == a["hash"]:
+        return
+    from app import anomaly
+    r = anomaly.LAST.get("result")
+    if r is None or r["hash"] != a["hash"]:
+        return
+    tl = anomaly.timeline(r)
+    traces = []
+    for i, tr in enumerate(tl["traces"]):
+        if tr.get("fault"):
+            traces.append({"type": "scatter", "mode": "markers", "name": tr["name"],
+                           "x": tr["x"], "y": tr["y"],
+                           "marker": {"size": 5, "color": "#c0392b", "symbol": "x"}})
+        else:
+            traces.append({"type": "scatter", "mode": "lines", "name": tr["name"], "x": tr["x"],
+                           "y": tr["y"], "line": {"width": 1, "color": COLORS[i % len(COLORS)]}})
+    traces.append({"type": "scatter", "mode": "lines", "name": "threshold %.4g" % tl["threshold"],
+                   "x": [0, tl["end"]], "y": [tl["threshold"], tl["threshold"]],
+                   "line": {"dash": "dash", "width": 2, "color": "#000"}})
+    ys = [v for tr in tl["traces"] for v in tr["y"]]
+    log = bool(ys) and min(ys) > 0
+    layout = {"margin": {"l": 60, "r": 10, "t": 10, "b": 45},
+              "xaxis": {"title": {"text": "running time of the chosen sessions, one after "
+                                  "another (s)"}},
+              "yaxis": {"title": {"text": "anomaly score%s" % (" (log)" if log else "")},
+                        "type": "log" if log else "linear"},
+              "legend": {"orientation": "h", "y": -0.25}}
+    window.Plotly.react("anomaly-plot", js(traces), js(layout),
+                        js({"displaylogo": False, "responsive": True}))
+    gd.setAttribute("data-hash", a["hash"])
+
+
+def _trained(st):
+    """The Train mode's trained model (summary), or None: Deploy sends that one."""
+    t = st["train"]
+    if t.get("mode") == "anomaly":
+        a = t.get("anomaly")
+        return a if a and a.get("model") else None
+    return t.get("summary")
 
 
 def _send_state(st):
@@ -442,7 +506,7 @@ def _send_state(st):
     it in short: the fit's problems are said just above; the button's title has them all)."""
     f = (st.get("deploy") or {}).get("fit")
     why = short = ""
-    if not st["train"].get("summary"):
+    if not _trained(st):
         why = short = "train a model first (Train step)"
     elif f and f.get("problems"):
         short = "the model does not fit the device: switch the device or train for its settings"
@@ -457,7 +521,7 @@ def _deploy(st):
     d = st["deploy"]
     f = d.get("fit")
     if f is None:
-        put("deploy-fit", "train a model first" if not st["train"].get("summary") else "")
+        put("deploy-fit", "train a model first" if not _trained(st) else "")
     elif f["problems"]:
         put("deploy-fit", '<b class="bad">does not fit the device:</b> %s'
             % esc("; ".join(f["problems"])))
@@ -475,6 +539,8 @@ def _deploy(st):
         put("train-device", "")
     elif m.get("none"):
         put("train-device", "the device has no model yet")
+    elif m.get("kind") == "anomaly" or st["train"].get("mode") == "anomaly":
+        put("train-device", _device_model_text(m, _trained(st)))
     else:
         put("train-device", "device runs model <code>%s</code> (%s; %s trees, %s nodes)%s" % (
             esc(m["hash"][:16]), esc(", ".join(m.get("classes") or ())), m.get("trees"),
@@ -491,6 +557,28 @@ def _deploy(st):
     go.disabled = not d["checks"]
     go.title = "" if d["checks"] else "record a labelled session while the model runs first"
     put("check-result", render_check(d["check"]) if d.get("check") else "")
+
+
+def _device_model_text(m, mine):
+    """What the device runs, said for either kind, and whether it is the model trained here
+    (in the Train mode chosen now)."""
+    if m.get("kind") == "anomaly":
+        h = m.get("hysteresis") or ["?", "?"]
+        what = "anomaly model <code>%s</code> (%s, threshold %.4g, alarm at %s of %s windows)" % (
+            esc(m["hash"][:16]), esc(m.get("scorer")), m.get("threshold") or 0, h[0], h[1])
+    else:
+        what = "classes model <code>%s</code> (%s; %s trees)" % (
+            esc(m["hash"][:16]), esc(", ".join(m.get("classes") or ())), m.get("trees"))
+    if mine is None:
+        note = ""
+    elif mine.get("hash") == m.get("hash"):
+        note = " — the model trained here"
+    elif m.get("kind") != "anomaly" and mine.get("kind") == "anomaly":
+        note = (" — not the anomaly model trained here: the device classifies, it does not "
+                "score normal vs anomaly until you send it")
+    else:
+        note = " — not the model trained here"
+    return "device runs %s%s" % (what, note)
 
 
 def render_check(c):
@@ -518,7 +606,15 @@ def render_check(c):
 def _live(st):
     v = st["live"]
     m = v.get("last")
+    an = el("live-anomaly")
+    if an is not None:
+        an.hidden = not (m and m.get("kind") == "anomaly")
+        for i in ("live-class", "live-history", "live-key"):
+            el(i).hidden = bool(m and m.get("kind") == "anomaly")
     if not m:
+        return
+    if m.get("kind") == "anomaly":
+        put("live-anomaly", live_anomaly(m, v.get("scores") or ()))
         return
     sc, i = m.get("scores") or (), m.get("index", 0)
     conf = (' <span id="live-conf" title="share of the trees voting for it in this window">'
@@ -538,6 +634,46 @@ def _live(st):
         key += ' <small>this page classified %d of the same windows: %d agree with the ' \
                'device</small>' % (v["compared"], v["agree"])
     put("live-key", key)
+
+
+def live_anomaly(m, scores, w=480, h=90):
+    """The device's anomaly state (normal/ANOMALY), score and threshold, and a small trace of
+    the last scores with the threshold (SVG: no plotting library needed)."""
+    on = bool(m.get("anomaly"))
+    t = m.get("threshold")
+    head = ('<b class="state %s" id="live-state">%s</b><span id="live-score">score <b>%.4g'
+            '</b> &middot; threshold %.4g%s</span><small>seq %s &middot; model %s</small>' % (
+                "anomaly" if on else "normal", "ANOMALY" if on else "normal",
+                m.get("score") or 0, t or 0, " (over)" if m.get("over") else "", m.get("seq"),
+                esc((m.get("hash") or "")[:12])))
+    pts = [(s[1], s[2]) for s in scores if isinstance(s[1], (int, float))]
+    if len(pts) < 2 or not isinstance(t, (int, float)):
+        return head
+    import math
+    top = max(max(p[0] for p in pts), t)
+    low = min(min(p[0] for p in pts), t)
+    log = low > 0                      # (distances: a log scale shows normal and fault)
+    f = math.log10 if log else float
+    hi, lo = f(top) + (0.05 if log else 0.1 * abs(top)), f(low) if log else min(0.0, low)
+    L, R, T, Bm = 44, 8, 6, 22
+
+    def y(v):
+        return T + (h - T - Bm) * (1 - (f(v) - lo) / ((hi - lo) or 1.0))
+    dx = (w - L - R) / max(1, len(pts) - 1)
+    line = " ".join("%.1f,%.1f" % (L + i * dx, y(p[0])) for i, p in enumerate(pts))
+    marks = "".join('<rect x="%.1f" y="%d" width="%.1f" height="4" fill="#a33"/>' % (
+        L + i * dx - dx / 2, h - Bm + 2, max(dx, 1)) for i, p in enumerate(pts) if p[1])
+    svg = ('<svg id="live-trace" width="%d" height="%d" viewBox="0 0 %d %d" role="img" '
+           'aria-label="anomaly score of the last %d windows (line) and the threshold (dashed);'
+           ' red marks: anomaly state on">'
+           '<polyline points="%s" fill="none" stroke="#335" stroke-width="1.5"/>'
+           '<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#a33" stroke-dasharray="5 3"/>%s'
+           '<text x="2" y="%.1f" font-size="10">%.3g</text><text x="2" y="%.1f" font-size="10">'
+           'thr.</text><text x="%d" y="%d" font-size="10">score of the last %d windows (oldest '
+           'left%s); red: state ANOMALY</text></svg>' % (
+               w, h, w, h, len(pts), line, L, w - R, y(t), y(t), marks, T + 8, top, y(t) + 3,
+               L, h - 4, len(pts), ", log scale" if log else ""))
+    return head + svg
 
 
 def _page(st):

@@ -77,7 +77,10 @@ def _panel(st, ex):
                '<label>x <select data-act="explore.view" data-key="x" id="explore-x">%s</select>'
                '</label><label>y <select data-act="explore.view" data-key="y" id="explore-y">'
                '%s</select></label><small>%d windows · PCA explains %s · %s</small></div>'
-               % (_opts(["label", "cluster"], e["color"]), _opts(names, e["axes"][0]),
+               % (_opts(["label", "cluster"] + (["anomaly score"] if ex is not None and
+                                                  ex.anomaly_model()
+                                                  else []), e["color"]),
+                  _opts(names, e["axes"][0]),
                   _opts(names, e["axes"][1]), s["n"], " + ".join(pct(v) for v in s["explained"]),
                   "clusters %s" % ", ".join(str(x) for x in s.get("sizes") or ())))
     out.append('<div id="explore-plot" class="plot"></div>')
@@ -160,6 +163,13 @@ def _scatter(st, view, ex, B):
     lw = ex.lw
     xs, ys = ex.column(e["axes"][0]), ex.column(e["axes"][1])
     by_cluster = e["color"] == "cluster"
+    if e["color"] == "anomaly score" and ex.anomaly_model() is not None:
+        try:
+            scores, thr = ex.anomaly_scores()
+        except ValueError:         # (said when chosen; another exploration since)
+            scores = None
+    else:
+        scores = None
     groups = {}
     for i in range(len(lw)):
         key = ex.ex.clusters[i] if by_cluster and ex.ex.clusters is not None else lw.labels[i]
@@ -181,6 +191,24 @@ def _scatter(st, view, ex, B):
                        "y": [ys[i] for i in idx], "customdata": idx, "text": text,
                        "hovertemplate": "%{text}<extra>" + esc(name) + "</extra>",
                        "marker": {"size": 6, "color": color, "opacity": 0.8}})
+    if scores is not None:         # one trace coloured by score, the threshold on the bar
+        import math
+        idx = list(range(len(lw)))
+        over = sum(1 for v in scores if v > thr)
+        log = min(scores) > 0 and thr > 0       # (distances: log10 shows normal and fault)
+        col = [math.log10(v) for v in scores] if log else list(scores)
+        traces = [{"type": "scatter", "mode": "markers", "name": "anomaly score",
+                   "x": [xs[i] for i in idx], "y": [ys[i] for i in idx], "customdata": idx,
+                   "text": ["%s · %.2f s · score %.4g%s" % (ex.where(i)[1], ex.where(i)[3],
+                                                            scores[i], " (over)" if
+                                                            scores[i] > thr else "")
+                            for i in idx],
+                   "hovertemplate": "%{text}<extra></extra>", "showlegend": False,
+                   "marker": {"size": 6, "color": col, "colorscale": "Viridis",
+                              "symbol": ["diamond" if v > thr else "circle" for v in scores],
+                              "colorbar": {"title": {"text": "anomaly score%s<br>(threshold "
+                                                     "%.4g:<br>%d over, ◆)" % (
+                                                         ", log10" if log else "", thr, over)}}}}]
     lit = ex.from_timeline(st["sessions"].get("cur"))
     if lit:
         traces.append({"type": "scatter", "mode": "markers", "name": "on the timeline",
