@@ -75,32 +75,42 @@ def filterbank(n_mels=N_MELS, fmin=FMIN, fmax=None, n_fft=N_FFT, fs=SAMPLERATE):
     max_bin = 1 + n_fft // 2
     starts = array("H", bytes(2 * n_mels))
     stops = array("H", bytes(2 * n_mels))
-    lut = []
+    centres = array("H", bytes(2 * n_mels))
+    total = 0
+    for m in range(1, n_mels + 1):  # first the bins, so the weights are one array made once
+        left = p.bin(p.center(m - 1))
+        center = p.bin(p.center(m))
+        right = p.bin(p.center(m + 1))
+        if left < 0 or right >= max_bin:
+            raise ValueError("mel band %d reaches bin %d of %d" % (m, right, max_bin))
+        starts[m - 1] = left
+        centres[m - 1] = center
+        stops[m - 1] = right if right > center else center
+        total += stops[m - 1] - left + 1
+    lut = array("f", bytes(4 * total))
+    o = 0
     for m in range(1, n_mels + 1):
         c0 = p.center(m - 1)
         c1 = p.center(m)
         c2 = p.center(m + 1)
-        left = p.bin(c0)
-        center = p.bin(c1)
-        right = p.bin(c2)
-        if left < 0 or right >= max_bin:
-            raise ValueError("mel band %d reaches bin %d of %d" % (m, right, max_bin))
+        center = centres[m - 1]
         fdifflow = _f32(c1 - c0)
         fdiffupper = _f32(c2 - c1)
-        starts[m - 1] = left
-        stops[m - 1] = right if right > center else center
-        for k in range(left, center + 1):
-            r = _f32(c0 - p.fft_freq(k))
-            w = _f32(-r / fdifflow)
-            lut.append(0.0 if w < 0.0 else (1.0 if w > 1.0 else w))
-        for k in range(center, right):
-            r = _f32(c2 - p.fft_freq(k + 1))
-            w = _f32(r / fdiffupper)
-            lut.append(0.0 if w < 0.0 else (1.0 if w > 1.0 else w))
-        if max(lut[len(lut) - (stops[m - 1] - left + 1):]) <= 0.0:
+        top = 0.0
+        for k in range(starts[m - 1], stops[m - 1] + 1):
+            if k <= center:   # eml_audio_melspec's rising edge: bins left .. center
+                w = _f32(-_f32(c0 - p.fft_freq(k)) / fdifflow)
+            else:             # its falling edge: bins center + 1 .. right
+                w = _f32(_f32(c2 - p.fft_freq(k)) / fdiffupper)
+            w = 0.0 if w < 0.0 else (1.0 if w > 1.0 else w)
+            lut[o] = w
+            o += 1
+            if w > top:
+                top = w
+        if top <= 0.0:
             raise ValueError("mel band %d of %d has no FFT bin: too many bands for n_fft %d"
                              % (m, n_mels, n_fft))
-    return starts, stops, array("f", lut)
+    return starts, stops, lut
 
 
 def hann(n):
