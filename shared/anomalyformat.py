@@ -39,6 +39,7 @@ FORMAT = "motebook-anomaly"
 FORMAT_VERSION = 1
 KIND = "anomaly"
 PER_LINE = 16
+_MARK = b'"motebook-anomaly"'     # the format's name: AnyReader tells the kinds apart by it
 _INTS = ("keep",)
 
 
@@ -205,15 +206,19 @@ class Reader(MF.Reader):
 
 
 class AnyReader:
-    """Either kind of model file: holds the first line (<= max_line) until it is whole, then
-    hands everything to modelformat.Reader (classes) or Reader (anomaly) by the metadata's
-    "kind"; same feed/finish/number. finish() adds "kind" to a classes model's summary."""
+    """Either kind of model file: holds the pieces of the first line until it is whole (as
+    the readers do: no copy of the line is made), looks for the anomaly format's name in it,
+    then hands the pieces to modelformat.Reader (classes) or Reader (anomaly), which parse
+    and check everything; same feed/finish/number. finish() adds "kind" to a classes model's
+    summary."""
 
     def __init__(self, **kw):
         self.kw = kw
         self.r = None
         self._held = []
         self._n = 0
+        self._tail = b""
+        self._anomaly = False
 
     @property
     def number(self):
@@ -225,9 +230,15 @@ class AnyReader:
             return
         if isinstance(data, str):
             data = data.encode()
+        nl = data.find(b"\n")
+        part = data if nl < 0 else data[:nl]
+        if not self._anomaly:   # across the pieces' boundaries too
+            seen = self._tail + part
+            self._anomaly = seen.find(_MARK) >= 0
+            self._tail = seen[-(len(_MARK) - 1):]
         self._held.append(data)
         self._n += len(data)
-        if data.find(b"\n") < 0:
+        if nl < 0:
             want, head = MF._PREFIX_B, b""
             for p in self._held:
                 head += p[:len(want) - len(head)]
@@ -243,22 +254,15 @@ class AnyReader:
         self._dispatch()
 
     def _dispatch(self):
-        held, self._held = b"".join(self._held), None
-        nl = held.find(b"\n")
-        kind = None
-        if held[:len(MF._PREFIX_B)] == MF._PREFIX_B and nl <= self.kw.get("max_line",
-                                                                         MF.MAX_LINE):
-            try:
-                kind = json.loads(held[len(MF._PREFIX_B):nl]).get("kind")
-            except (ValueError, TypeError, AttributeError):
-                kind = None     # the reader says what is wrong with the line
-        if kind == KIND:
+        held, self._held = self._held, None
+        if self._anomaly:
             self.r = Reader(**self.kw)
         else:
             kw = dict(self.kw)
             kw.pop("impl", None)
             self.r = MF.Reader(True, **kw)
-        self.r.feed(held)
+        for p in held:
+            self.r.feed(p)
 
     def finish(self, expected_hash=None):
         if self.r is None:
