@@ -25,6 +25,7 @@ class Acquisition:
         self.sensor = None
         self.activity = "idle"
         self.fault = None            # the simulated machine's (hal/sim_machine.py FAULTS)
+        self.speed = 1               # simulator time scale (sampler.py; set_speed)
         self._truth = None           # (t_ms, seq, fault code) ring, made at the first change
         self._truth_n = 0
         self.sampler = None
@@ -103,6 +104,7 @@ class Acquisition:
         windower = Windower(ring, window, hop, self._seq)
         ready = asyncio.Event()
         sampler = Sampler(sensor, ring, rate, ready, windower.ready, window)
+        sampler.speed = self.speed if board.UNIX and not getattr(sensor, "fifo", False) else 1
         framer = Framer(windower, rate, sensor.scale, ready, self._publish,
                         lambda: sampler.t0_ms, self.note_mem)
         self.sensor, self.windower, self.sampler, self.framer = sensor, windower, sampler, framer
@@ -115,6 +117,14 @@ class Acquisition:
             raise RuntimeError("not a simulated sensor")
         self.sensor.set_activity(name)
         self.activity = name
+
+    def set_speed(self, n):
+        """The simulator's time scale: the sampler takes n x rate samples per real second
+        (unix port, sensors without a FIFO: all simulated). Survives reconfigurations."""
+        if not board.UNIX or self.sampler is None or getattr(self.sensor, "fifo", False):
+            raise RuntimeError("not a simulated sensor")
+        self.speed = n
+        self.sampler.speed = n
 
     def set_fault(self, name):
         """Switch the simulated machine's fault (None: normal) and log the change with the

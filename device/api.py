@@ -184,7 +184,7 @@ def create_app(dev):
                "active": sensor == "sim",
                "scene": "activity" if sensor == "sim" else "machine" if sensor == "machine"
                else None, "fault": acq.fault, "faults": list(sim_machine.FAULTS),
-               "truth": acq.truth()}
+               "truth": acq.truth(), "speed": acq.speed}
         s = acq.sensor
         if s is not None and s.name == "machine":
             out["speed_hz"] = s.speed_mhz() / 1000
@@ -199,6 +199,19 @@ def create_app(dev):
     @app.guard
     def put_sim(request):
         body = json_body(request)
+        if isinstance(body, dict) and list(body) == ["speed"]:
+            from shared.limits import SIM_SPEED
+            n = body["speed"]
+            if not isinstance(n, int) or isinstance(n, bool) or not \
+                    SIM_SPEED[0] <= n <= SIM_SPEED[1]:
+                return _err(400, "speed must be a whole number %d..%d (x real time), got %s"
+                            % (SIM_SPEED[0], SIM_SPEED[1], str(n)[:20]), field="speed")
+            try:
+                dev.acq.set_speed(n)
+            except RuntimeError:
+                return _err(409, "the time scale is a simulator option (a simulated sensor "
+                            "on the unix port); the sensor is %r" % dev.acq.cfg["sensor"])
+            return sim_state()
         if isinstance(body, dict) and "fault" in body and "activity" not in body:
             name = body["fault"]
             if name is not None and name not in sim_machine.FAULTS:

@@ -14,6 +14,8 @@
 # array; the state follows shared.hysteresis (on at n of the last m windows over the
 # threshold, off at none of them). Its message: {"type": "prediction", "kind": "anomaly",
 # "score", "threshold", "over" (this window), "anomaly" (the state), "seq", "hash"}.
+# status() counts the state's OFF -> ON changes since boot (anomaly_starts: false alarms in
+# normal running) and names the window of the last change (anomaly_changed_seq).
 import gc
 import sys
 import time
@@ -41,6 +43,8 @@ class Inference:
         self.last = None              # last prediction message
         self.skipped = 0
         self.classified = 0
+        self.starts = 0               # anomaly state OFF -> ON changes
+        self.changed_seq = None       # window at which the anomaly state last changed
         self.ms_last = 0.0
         self.ms_max = 0.0
         self.problem = None           # why the model is not classifying, or None
@@ -146,6 +150,10 @@ class Inference:
         over = score > m.threshold
         h = self.hyst
         changed = h.update(over)
+        if changed:
+            self.changed_seq = seq
+            if h.on:
+                self.starts += 1
         ms = time.ticks_diff(time.ticks_us(), t0) / 1000
         self.ms_last = ms
         if ms > self.ms_max:
@@ -183,4 +191,5 @@ class Inference:
                 else None,
                 "inference_classified": self.classified,
                 "inference_skipped": self.skipped,
+                "anomaly_starts": self.starts, "anomaly_changed_seq": self.changed_seq,
                 "inference_ms": self.ms_last, "inference_ms_max": self.ms_max}

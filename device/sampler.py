@@ -2,6 +2,11 @@
 # A timer loop paced by ticks_us catches up missed ticks, so the long-run rate is exact even
 # when asyncio wakes late (unix port). A sensor with its own FIFO (fifo=True) keeps time
 # itself: the task drains it every poll_ms instead. Memory: no allocation per sample.
+# Simulator time scale (`speed`, PUT /api/sim {"speed": N}, simulated sensors on the unix port
+# only): the loop takes N x rate samples per real second, so the firmware sees N seconds of
+# (machine) time per second; one turn takes at most what the ring holds beside an uncut
+# window, then yields, so the framer and inference see every window (a host too slow for N
+# runs the machine slower and counts a resync: windows are never lost for it).
 import asyncio
 import time
 
@@ -17,6 +22,7 @@ class Sampler:
         self._ready = ready_event
         self._want = want_window   # callable: True when a window can be cut
         self.resyncs = 0
+        self.speed = 1             # simulator time scale (see above)
         self.stopped = False
         self.t0_ms = time.ticks_ms()
 
@@ -30,22 +36,32 @@ class Sampler:
         self.t0_ms = time.ticks_ms()
         n = 0              # samples taken in the current second since t0
         due = t0
+        speed = 1
+        pace = rate        # samples per real second: rate x speed
+        turn = 0           # samples one turn may take (0: no cap, speed 1)
         while not self.stopped:
             now = time.ticks_us()
+            if self.speed != speed:          # a new time scale starts from now
+                speed = self.speed
+                pace = rate * speed
+                turn = 0 if speed == 1 else ring.capacity - self._window
+                t0 = due = now
+                n = 0
             taken = 0
             while time.ticks_diff(now, due) >= 0:
                 sensor.read_into(buf, ring.next_offset())
                 ring.commit()
                 n += 1
-                if n == rate:
+                if n == pace:
                     t0 = time.ticks_add(t0, 1000000)
                     n = 0
-                due = time.ticks_add(t0, n * 1000000 // rate)
+                due = time.ticks_add(t0, n * 1000000 // pace)
                 taken += 1
-                if taken > rate * _MAX_CATCHUP_S:
-                    self.resyncs += 1
-                    t0 = due = time.ticks_us()
-                    n = 0
+                if taken > pace * _MAX_CATCHUP_S or taken == turn:
+                    if time.ticks_diff(now, due) > _MAX_CATCHUP_S * 1000000 or not turn:
+                        self.resyncs += 1
+                        t0 = due = time.ticks_us()
+                        n = 0
                     break
             if taken and self._want():
                 self._ready.set()

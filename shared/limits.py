@@ -15,6 +15,8 @@ MAX_CSV_ROWS = 200000     # data rows of one CSV import (checked before it is pa
 MAX_IMPORT_BYTES = 16 * 1024 * 1024   # bytes of one CSV file the page imports
 IMPORT_MAX_RECORD = 2048  # bytes of one record (frame + CRC) of an import uploaded to the device
 
+SIM_SPEED = (1, 50)       # the simulator's time scale (PUT /api/sim {"speed"}): x real time
+
 # models
 MAX_FEATURES = 127        # emlearn: int8 feature index
 MAX_NODES = 32767         # int16 child offsets
