@@ -402,6 +402,7 @@ class Store:
         """Load the new model in place of the running one (the heap holds one of them, not
         both: a scorer's parameters are held twice while they load); when even that fails,
         the old one is loaded again and MemoryError raised."""
+        print("motebook: no room for two models: the new one loads in place of the old")
         self.current = None
         self.changed += 1
         gc.collect()

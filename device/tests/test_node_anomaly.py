@@ -172,6 +172,8 @@ def test_refused_with_the_reason_and_the_old_model_kept(tmp_path):
         # a gmm model is taken too, and a classes model after it
         g = _install(dev, _model(kind="gmm"))
         assert g["scorer"] == "gmm" and g["impl"] == "c", g
+        print("gmm loaded in place of the envelope (heap for one of them only): %s"
+              % ("in place of the old" in dev.output()))
         K.wait_for(lambda: _pred(dev).get("hash") == g["hash"])
         K.install(dev, WIN)
         K.wait_for(lambda: "class" in _pred(dev) and _pred(dev).get("kind") is None)
