@@ -24,7 +24,9 @@
 // (inference_skipped), none lost at the source (dropped_source), every window scored.
 //
 // False alarms allowed in the soak: floor(promise per hour x soak minutes / 60) (1/h over 10
-// minutes: 0). Figures printed as "# ..." lines and saved to e2e/results/anomaly.json.
+// minutes: 0); the device's history of the soak's windows (state and score level per window)
+// must hold every window and the same OFF -> ON changes. Figures printed and saved to
+// e2e/results/anomaly.json.
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -187,6 +189,20 @@ test("normal running recorded, trained in the page, faults raised and cleared, p
   const tSoak = Date.now();
   const s1 = await until((x) => x.seq >= s0.seq + k, (SOAK_MIN * 60 / SPEED) * 1000 * 4 + 60000, "the soak");
   const wall = (Date.now() - tSoak) / 1000;
+  // the device's history (one row per scored window: the state as its class, the score as a
+  // 3-bit level, 4/7 and up above the threshold) over the soak, once its blocks reached flash
+  const rowsOf = (h) => h.rows.map((r) => Object.fromEntries(h.columns.map((c, i) => [c, r[i]])))
+    .map((r) => ({ ...r, state: h.classes[r.class] })).sort((x, y) => x.seq - y.seq);
+  const startsIn = (rows) => rows.filter((r, i) => r.state === "anomaly" &&
+    (i === 0 || rows[i - 1].state !== "anomaly")).length;
+  let all, hist;
+  for (const end = Date.now() + 60000; ;) {
+    all = rowsOf((await device.api("GET", "/api/history")).json);
+    hist = all.filter((r) => r.seq >= s0.seq && r.seq < s1.seq);
+    if (hist.length && hist.at(-1).seq === s1.seq - 1) break;
+    assert.ok(Date.now() < end, `the history reaches window ${s1.seq - 1} (has ${hist.at(-1)?.seq})`);
+    await sleep(200);
+  }
   assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
   const windows = s1.seq - s0.seq, minutes = windows * HOP_S / 60;
   const scored = s1.inference_classified - s0.inference_classified;
@@ -194,13 +210,25 @@ test("normal running recorded, trained in the page, faults raised and cleared, p
   const lost = s1.dropped_source - s0.dropped_source;
   const alarms = s1.anomaly_starts - s0.anomaly_starts;
   const allowed = Math.floor(perHour * minutes / 60);
+  const histStarts = startsIn(hist);
+  // the same count over the whole history (the faults' three and the soak's) as the status'
+  const upto = all.filter((r) => r.seq < s1.seq);
+  assert.equal(startsIn(upto), s1.anomaly_starts, "the history's OFF -> ON changes = anomaly_starts");
+  assert.ok(startsIn(upto) >= FAULTS.length, "the faults are in the history");
+  const histOver = hist.filter((r) => r.confidence > 0.5).length;
+  const histMax = Math.max(...hist.map((r) => r.confidence));
   figures.soak = { windows, minutes, wall_s: wall, speed_effective: minutes * 60 / wall, scored,
     skipped, lost, false_alarms: alarms, allowed, promised_per_hour: perHour,
-    inference_ms_max: s1.inference_ms_max, mem_free_min: s1.mem_free_min };
+    inference_ms_max: s1.inference_ms_max, mem_free_min: s1.mem_free_min,
+    history: { rows: hist.length, starts: histStarts, over: histOver, max_level: histMax } };
   console.log(`soak: ${windows} windows = ${minutes.toFixed(2)} min of normal running in ${wall.toFixed(1)} s ` +
     `(x${(minutes * 60 / wall).toFixed(1)}); scored ${scored}, skipped ${skipped}, lost ${lost}; ` +
     `false alarms ${alarms}, allowed floor(${perHour}/h x ${minutes.toFixed(2)} min) = ${allowed}`);
+  console.log(`soak in the device's history: ${hist.length} windows, ${histStarts} OFF -> ON, ${histOver} ` +
+    `over the threshold, highest score level ${histMax.toFixed(3)} (0.5 = the threshold)`);
   assert.equal(skipped, 0, "inference kept up (no window skipped)");
+  assert.equal(hist.length, windows, "every soak window in the device's history");
+  assert.equal(histStarts, alarms, "the history's state changes agree with the status' count");
   assert.equal(lost, 0, "no window lost at the source");
   assert.ok(Math.abs(scored - windows) <= 2, `every window scored (${scored} of ${windows})`);
   assert.ok(alarms <= allowed, `${alarms} false alarms in ${minutes.toFixed(1)} min; the page promised ` +
