@@ -31,6 +31,7 @@ from shared import envelope, gmm, knn
 from shared import linalg
 from shared.cluster_metrics import sample_rows
 from shared.compat import isfinite
+from shared.limits import MAX_ANOMALY_VALUES
 from shared.pipeline import extractor
 from shared.zscore import ZScore
 
@@ -70,6 +71,7 @@ class Standardiser:
                 var[j] += e * e
         self.D = D
         self.keep, self.mean, self.inv, self.ignored = [], [], [], []
+        self.reduced = []          # dropped by reduce()
         for j in range(D):
             v = var[j] / n
             if not isfinite(v):
@@ -84,6 +86,33 @@ class Standardiser:
         if not self.keep:
             raise ValueError("the normal windows are all the same: nothing to learn")
         self.d = len(self.keep)
+
+    def reduce(self, X, d_max):
+        """Keep at most d_max of the kept features: drop, one at a time, the feature most
+        correlated with another kept one (an envelope's parameters grow as d*d, and a feature
+        that another nearly repeats adds the least). The dropped ones are listed in `reduced`
+        (indexes into the rows)."""
+        self.reduced = []
+        if self.d <= d_max:
+            return
+        d = self.d
+        C = linalg.mean_cov(self.transform(X), d)[1]       # standardised: the correlations
+        alive = list(range(d))
+        while len(alive) > d_max:
+            worst, wv = alive[0], -1.0
+            for a in alive:
+                m = 0.0
+                for b in alive:
+                    if b != a and abs(C[a * d + b]) > m:
+                        m = abs(C[a * d + b])
+                if m > wv:
+                    worst, wv = a, m
+            alive.remove(worst)
+            self.reduced.append(self.keep[worst])
+        self.keep = [self.keep[i] for i in alive]
+        self.mean = [self.mean[i] for i in alive]
+        self.inv = [self.inv[i] for i in alive]
+        self.d = len(alive)
 
     def transform(self, X, out=None):
         """The kept, standardised features of the flat rows X (D a row) as array('f') n * d."""
@@ -178,7 +207,8 @@ def _build(kind, Z, d, o, choice=None):
         return scorer, [array("f", p["mean"]), array("f", p["precision"])], p
     if kind == "gmm":
         if choice is None:
-            p = gmm.select(Z, d, o["ks"], o["types"], reg_covar=o["reg_covar"], seed=o["seed"])
+            p = gmm.select(Z, d, o["ks"], o["types"], o["max_values"], reg_covar=o["reg_covar"],
+                           seed=o["seed"])
         else:
             p = gmm.fit(Z, d, choice[0], choice[1], reg_covar=o["reg_covar"], seed=o["seed"])
         scorer = (gmm.module() if o["c_modules"] else gmm).new(p["k"], d, p["type"])
@@ -206,13 +236,17 @@ def _heldout_scores(kind, Z, d, o, folds, choice):
 
 
 def fit(X, D, kind="gmm", contamination=0.02, seed=1, ks=(1, 2, 3), types=gmm.TYPES,
-        reg_covar=1e-3, k=5, max_items=256, folds=5, c_modules=True):
+        reg_covar=1e-3, k=5, max_items=256, folds=5, c_modules=True,
+        max_values=MAX_ANOMALY_VALUES):
     """Fit a model of `kind` on the normal rows X (flat, D features a row). The threshold is
     the 1 - contamination quantile of held-out scores (`folds` blocks of consecutive windows,
     each scored by a model fitted on the others: in-sample scores of a model fitted on about as
     many windows as features are far too low, and every new window would be flagged).
     c_modules=False scores with the pure-Python models even where the C modules exist.
-    ValueError on bad input (see the header)."""
+    max_values: the most scorer values the model may hold (shared.limits: what the device
+    loads): an envelope keeps the floor(sqrt(max_values)) least redundant features
+    (Standardiser.reduce; params["reduced"] lists the others), a mixture is chosen among those
+    that fit. None: no limit. ValueError on bad input (see the header)."""
     if kind not in KINDS:
         raise ValueError("kind must be one of %s" % (KINDS,))
     if not 0.0 <= contamination < 0.5:
@@ -223,10 +257,12 @@ def fit(X, D, kind="gmm", contamination=0.02, seed=1, ks=(1, 2, 3), types=gmm.TY
                          % (MIN_WINDOWS, D, len(X)))
     folds = max(2, min(folds, n // 4))
     std = Standardiser(X, D)
+    if kind == "envelope" and max_values is not None:
+        std.reduce(X, int(math.sqrt(max_values)))
     d = std.d
     Z = std.transform(X)
     o = {"c_modules": c_modules, "ks": ks, "types": types, "reg_covar": reg_covar,
-         "seed": seed, "k": k, "max_items": max_items}
+         "seed": seed, "k": k, "max_items": max_items, "max_values": max_values}
     try:
         scorer, data, params = _build(kind, Z, d, o)
         choice = (params["k"], params["type"]) if kind == "gmm" else None
@@ -239,4 +275,5 @@ def fit(X, D, kind="gmm", contamination=0.02, seed=1, ks=(1, 2, 3), types=gmm.TY
     else:
         scorer.setdata(*(data + [threshold]))
     params["heldout_scores"] = scores
+    params["reduced"] = std.reduced
     return Anomaly(kind, std, scorer, threshold, params)

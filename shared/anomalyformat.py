@@ -31,7 +31,7 @@ from shared import modelformat as MF
 from shared.compat import isfinite
 from shared.hysteresis import check as check_hysteresis
 from shared.limits import (ANOMALY_SCORERS, MAX_ANOMALY_FEATURES, MAX_ANOMALY_K,
-                           MAX_ANOMALY_VALUES, MAX_FEATURES)
+                           MAX_ANOMALY_VALUES, MAX_FEATURES, anomaly_values)
 from shared.anomalymodel import AnomalyModel
 from shared.model import ModelError
 
@@ -63,8 +63,7 @@ def _sizes(meta):
                          % (d, min(len(feats), MAX_ANOMALY_FEATURES)))
     s = {"keep": d, "mean": d, "inv": d}
     if scorer == "envelope":
-        s["mu"], s["prec"] = d, d * d
-        n = d * d
+        s["mu"], s["prec"] = d, anomaly_values(scorer, d)
     else:
         k, cov = meta.get("k"), meta.get("cov")
         if not _int(k) or not 1 <= k <= MAX_ANOMALY_K:
@@ -72,8 +71,8 @@ def _sizes(meta):
         if cov not in ("full", "diag"):
             raise ModelError("metadata cov must be 'full' or 'diag', not %r" % (cov,))
         s["means"], s["logw"] = k * d, k
-        s["chol"] = k * d * d if cov == "full" else k * d
-        n = s["chol"]
+        s["chol"] = anomaly_values(scorer, d, k, cov)
+    n = s["prec" if scorer == "envelope" else "chol"]
     if n > MAX_ANOMALY_VALUES:
         raise ModelError("model too large for the device: %d scorer values (limit %d)"
                          % (n, MAX_ANOMALY_VALUES))

@@ -16,6 +16,7 @@ from array import array
 
 from shared import linalg
 from shared.compat import Rng
+from shared.limits import anomaly_values
 
 LOG_2PI = 1.8378770664093453
 _INF = float("inf")
@@ -211,15 +212,20 @@ def _params(X, d, k, cov_type, weights, means, chol, reg_covar, n_iter, converge
             "bic": -2.0 * ll + n_parameters(k, d, cov_type) * math.log(n), "init": init}
 
 
-def select(X, d, ks=(1, 2, 3), types=TYPES, **kw):
+def select(X, d, ks=(1, 2, 3), types=TYPES, max_values=None, **kw):
     """The fit of lowest BIC over ks x types (ties: fewer parameters); "tried" lists each
-    (type, k, bic or the error). ValueError when no fit succeeds."""
+    (type, k, bic or the error). max_values: skip the mixtures whose Cholesky factors hold
+    more values (limits.anomaly_values: what a device can load). ValueError when no fit
+    succeeds."""
     tried, best = [], None
     n = len(X) // d
     for cov_type in types:
         for k in ks:
             if k > n // 2:
                 tried.append((cov_type, k, "too few rows"))
+                continue
+            if max_values is not None and anomaly_values("gmm", d, k, cov_type) > max_values:
+                tried.append((cov_type, k, "more than the device's %d values" % max_values))
                 continue
             try:
                 p = fit(X, d, k, cov_type, **kw)

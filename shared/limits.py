@@ -28,8 +28,18 @@ ANOMALY_SCORERS = ("envelope", "gmm")   # scorers the device takes (kNN is page-
                                         # reference windows do not fit the device's heap)
 MAX_ANOMALY_FEATURES = 64   # standardised features a model keeps (d)
 MAX_ANOMALY_K = 8           # Gaussian mixture components
-MAX_ANOMALY_VALUES = 6144   # floats of the scorer's parameters (24 KB on the device): an
-                            # envelope's d*d precision, a full mixture's k*d*d Cholesky factors
+MAX_ANOMALY_VALUES = 1024   # floats of the scorer's parameters (4 KB on the device): an
+                            # envelope's d*d precision, a mixture's k*d*d (full) or k*d (diag)
+                            # Cholesky factors. 1024: an envelope keeps at most 32 features (the
+                            # trainer drops the most redundant ones); with 50 (10 KB) the heap's
+                            # high-water with everything on was 76.9 %, over the 75 % budget
+
+
+def anomaly_values(scorer, d, k=1, cov="full"):
+    """The scorer values (what MAX_ANOMALY_VALUES bounds) of a model with d kept features."""
+    if scorer == "envelope":
+        return d * d
+    return k * d * d if cov == "full" else k * d
 
 # notebooks (the page's, kept on the device too)
 MAX_NOTEBOOK_BYTES = 64 * 1024      # one notebook (.ipynb)

@@ -227,3 +227,29 @@ def test_scorers_refuse_nan_input_and_bad_shapes():
             except ValueError:
                 continue
             raise AssertionError("%s scored %r" % (kind, args))
+
+
+def test_models_fit_the_device_limit():
+    # 12 features where 4..11 repeat 0..3 with little noise: an envelope limited to 16 values
+    # keeps 4 features, the drop takes the near copies; a mixture limited to 48 values takes no
+    # full covariance (12*12 > 48) and scores as well on the same rows
+    rng = Rng(7)
+    D, n = 12, 160
+    X = array("f", [0.0] * (n * D))
+    for r in range(n):
+        base = [rng.uniform(-1, 1) for _ in range(4)]
+        for j in range(D):
+            X[r * D + j] = base[j % 4] * (1 + j // 4) + 0.01 * rng.uniform(-1, 1)
+    m = anomaly.fit(X, D, "envelope", max_values=16)
+    assert m.std.d == 4 and len(m.params["reduced"]) == 8, (m.std.keep, m.params["reduced"])
+    assert sorted(j % 4 for j in m.std.keep) == [0, 1, 2, 3], m.std.keep
+    far = array("f", X[:D])
+    for j in range(D):
+        far[j] += 3.0 * (1 + j // 4)               # every base feature moved by 3
+    assert m.score(far) > m.threshold
+    full = anomaly.fit(X, D, "envelope", max_values=None)
+    assert full.std.d == D and full.params["reduced"] == []
+    g = anomaly.fit(X, D, "gmm", max_values=48, ks=(1, 2))
+    assert g.params["type"] == "diag" and g.std.d == D, g.params["type"]
+    assert [t for t in g.params["tried"] if t[0] == "full"] == \
+        [("full", 1, "more than the device's 48 values"), ("full", 2, "more than the device's 48 values")]
