@@ -331,14 +331,15 @@ class AnomalyReport:
             else r["need_more"])
 
 
-async def anomaly(sessions=None, faults=None, kind="auto", window=None, hop=None,
+async def anomaly(sessions=None, faults=None, kind="envelope", window=None, hop=None,
                   false_alarms_per_hour=1.0, hysteresis=(3, 5), normal_class="normal",
                   **opts):
     """An anomaly model trained on sessions of normal running (ids or names; every window of
     each), its threshold set on sessions it did not see (shared/anomaly_train.py), and its
     report; faults: sessions with labelled faults (a window holding samples of a class other
     than normal_class is faulty: anomaly_train.fault_flags) for detection rate, ROC AUC and
-    time to detect. Returns an
+    time to detect. kind: "envelope" (fast), "gmm", "knn", or "auto" (envelope and gmm, the
+    better kept: minutes in the browser; the Train step's default is envelope too). Returns an
     AnomalyReport: r["threshold"], r["promise"] (None with r["need_more"]: what to record
     next), r["sessions"], r["baseline"], r["scores"][id]; r.plot() draws the timeline."""
     from shared import anomaly_train
