@@ -6,7 +6,8 @@
 # Memory: made once at construction: the filter (4 floats a stage), a histogram of the Fast
 # level per minute in 0.1 dB bins (array('H'), 2 bytes a bin: 2.8 KB for 0-140 dB, sampled every
 # 10 ms so a minute's 6000 counts fit); process() allocates nothing but boxed floats, and one
-# small dict per completed second (last_second) and minute (last_minute).
+# small dict per completed second (last_second) and minute (last_minute). The "minute" is
+# period_s seconds, 60 unless said (1 .. MAX_PERIOD_S).
 #
 #   m = Meter(16000, "A", offset_db=offset_for_sensitivity(-26.0))    # INMP441 datasheet
 #   n = m.process(block)        # block: array('f'), at most one second; filtered IN PLACE
@@ -25,7 +26,7 @@ SLOW_S = 1.0
 CLIP = 0.999             # |sample| at or above this (full scale 1.0) is a clipped sample
 BIN_DB = 0.1             # histogram resolution of L10/L50/L90
 HIST_TICKS = 10          # Fast level into the histogram every 10 ticks (100 Hz at 1 ms ticks)
-SECONDS_PER_MINUTE = 60
+MAX_PERIOD_S = 600       # the histogram's 16-bit counters hold 10 minutes at 100 Hz
 _FLOOR_MS = 1e-20        # mean square of digital silence (-200 dBFS), keeps log10 defined
 
 
@@ -63,9 +64,13 @@ def _count_clipped(x, i, j, lim):
 
 class Meter:
     def __init__(self, fs=16000, kind="A", offset_db=None, lo_db=0.0, hi_db=140.0, clip=CLIP,
-                 impl="auto"):
+                 impl="auto", period_s=60):
         if fs != int(fs) or fs < 8000:
             raise ValueError("sampling rate must be a whole number of Hz, 8000 or more, got %r" % (fs,))
+        if period_s != int(period_s) or not 1 <= period_s <= MAX_PERIOD_S:
+            raise ValueError("statistics period must be 1 .. %d whole seconds, got %r"
+                             % (MAX_PERIOD_S, period_s))
+        self.period_s = int(period_s)
         if not hi_db > lo_db:
             raise ValueError("histogram range %r..%r dB is empty" % (lo_db, hi_db))
         self.fs = int(fs)
@@ -221,7 +226,7 @@ class Meter:
         self._sec_min = -1.0
         self._sec_clip = self._next_clip
         self._next_clip = 0
-        if self._min_secs >= SECONDS_PER_MINUTE:
+        if self._min_secs >= self.period_s:
             self._end_minute()
 
     def _end_minute(self):
