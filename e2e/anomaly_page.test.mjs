@@ -7,12 +7,14 @@
 // trained here; Send; Deploy shows the live score and state, which turns ANOMALY within the
 // deadline after imbalance is switched on through the API, and normal again after. Explore
 // colours the windows by the anomaly score. Careless paths: anomaly mode with no session
-// chosen, and with one short session (no promise: "record 2 more sessions"). axe-core and
+// chosen, with one short session (no promise: "record 2 more sessions"), a device whose window
+// changed (does not fit, Send off, the device's refusal shown) and the device away. axe-core and
 // layout problems (lib/tour.mjs) with screenshots tour-anomaly-{train,deploy,explore}-*.png.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
+import { withoutDeviceAway } from "./lib/browser.mjs";
 import { ROOT } from "./lib/device.mjs";
 import { fixture } from "./lib/fixture.mjs";
 import { Notebook } from "./lib/notebook.mjs";
@@ -85,6 +87,7 @@ test("normal vs anomaly: train, promise, timeline, send, live state, Explore by 
   await page.fill("#train-window", "128");
   await page.fill("#train-hop", "16");
   await nb.clickAction("#train-go", "train.go", 180000);
+  console.log(`# training froze the page for ${await page.evaluate(() => window.motebook.stallMs)} ms`);
   const st = await nb.pageState();
   a = st.train.anomaly;
   assert.equal(st.train.message, "", st.train.message);
@@ -117,6 +120,8 @@ test("normal vs anomaly: train, promise, timeline, send, live state, Explore by 
   await page.waitForFunction(() => /classes model/.test(document.getElementById("train-device").textContent),
     null, { timeout: 20000 });
   assert.match(await page.textContent("#train-device"), /not the anomaly model trained here/);
+  const free = (await device.api("GET", "/api/status")).json.mem_free;
+  console.log(`# device mem_free before Send: ${free} bytes (the classes model running, the page connected)`);
   const pushed = await nb.sendModel(60000);
   assert.equal(pushed.status, 200, pushed.error);
   assert.equal(pushed.hash, a.hash);
@@ -156,5 +161,22 @@ test("normal vs anomaly: train, promise, timeline, send, live state, Explore by 
 
   assert.deepEqual(errors, [], "no console errors");
   assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");
+
+  // careless: the device's window changed under the model: the page says it does not fit and
+  // Send is off; sent anyway (the action), the device refuses it and the page shows its reason
+  await device.configure({ window: 64, hop: 16 });
+  await nb.step("deploy");
+  await page.waitForFunction(() => /does not fit the device/.test(
+    document.getElementById("deploy-fit").textContent), null, { timeout: 20000 });
+  assert.ok(await page.isDisabled("#train-send"));
+  const refused = await nb.act("deploy.send");
+  assert.match(refused.error, /the device rejected the model \(400\): .*128/, refused.error);
+  assert.equal(await page.textContent("#deploy-message"), refused.error);
+  // the device away: said, nothing claimed
+  await device.stop();
+  const away = await nb.act("deploy.send");
+  assert.match(away.error, /could not reach the device/, away.error);
+  assert.deepEqual(withoutDeviceAway(errors).filter((e) => !/status of 400/.test(e)), [],
+    "no console errors but the refused model's 400 and the device's absence");
   await page.close();
 });

@@ -211,6 +211,7 @@ class Trainer:
                 summary, result = anomaly.train(recs, window, hop, opts)
             finally:
                 if getattr(t, "debug", False):
+                    await asyncio.sleep_ms(30)    # (the stall probe's timer sees the pause)
                     t.stallStop()
         except Exception as e:
             self.forget()
