@@ -64,6 +64,16 @@ def sessions_of(recs, window, hop):
 def train(recs, window, hop, opts):
     """Recordings -> (summary dict for the page, the page's result for Deploy or None).
     ValueError with what to do when nothing can be trained."""
+    out = {}
+    for _ in steps(recs, window, hop, opts, out):
+        pass
+    return out["summary"], out["result"]
+
+
+def steps(recs, window, hop, opts, out):
+    """train() a model fit at a time: yields a line of progress after each (the page awaits
+    between them: it draws, and MicroPython-WASM collects the fit's garbage); at the end
+    out["summary"] and out["result"] are train()'s answer."""
     if not recs:
         raise ValueError("choose the sessions of normal running (the list above)")
     win = {"rate": recs[0].rate, "window": window, "channels": list(recs[0].channels),
@@ -91,10 +101,14 @@ def train(recs, window, hop, opts):
             "session%s of normal running (%d in all: the threshold is set on sessions the "
             "model did not see)%s" % (more, "" if more == 1 else "s", AT.MIN_SESSIONS,
                                       why_short)), "need": {"sessions": more}})
-        return base, None
-    r = AT.train(sess, win, kind=opts["kind"],
-                 false_alarms_per_hour=opts["false_alarms_per_hour"],
-                 hysteresis=opts["hysteresis"], hop=hop)
+        out["summary"], out["result"] = base, None
+        return
+    t = AT.Training()
+    for line in t.steps(sess, win, kind=opts["kind"],
+                        false_alarms_per_hour=opts["false_alarms_per_hour"],
+                        hysteresis=opts["hysteresis"], hop=hop):
+        yield line
+    r = t.result
     model = r["model"]
     meta = {"window": win, "hop": hop, "hysteresis": r["hysteresis"],
             "features": feature_names(len(win["channels"]), win["channels"]),
@@ -119,7 +133,7 @@ def train(recs, window, hop, opts):
               "faults": dict((s["id"], s["fault_windows"]) for s in sess if not s["normal"]),
               "threshold": r["threshold"], "order": [x["id"] for x in sess]}
     LAST["result"] = result
-    return base, result
+    out["summary"], out["result"] = base, result
 
 
 def _clean(d):

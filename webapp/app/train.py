@@ -201,18 +201,25 @@ class Trainer:
             B.update("train", stage="loading the sessions…", progress=0)
             B.flush()
             recs = await dataset().load_many(sids)
-            B.update("train", stage="training (%s): the page pauses while it fits…"
-                     % opts["kind"], progress=0.3)
+            B.update("train", stage="features and the %s model…" % opts["kind"],
+                     progress=0.2)
             B.flush()
             await asyncio.sleep_ms(1)         # (let the page draw the stage first)
             if getattr(t, "debug", False):
                 t.stallStart()
+            out, fits = {}, 0
             try:
-                summary, result = anomaly.train(recs, window, hop, opts)
+                for line in anomaly.steps(recs, window, hop, opts, out):
+                    fits += 1                 # a fit at a time, the page drawn between
+                    B.update("train", stage="fitted: %s" % line,
+                             progress=min(0.95, 0.2 + 0.15 * fits))
+                    B.flush()
+                    await asyncio.sleep_ms(1)     # not sleep(0): see _yield_note
             finally:
                 if getattr(t, "debug", False):
-                    await asyncio.sleep_ms(30)    # (the stall probe's timer sees the pause)
+                    await asyncio.sleep_ms(30)    # (the stall probe's timer sees the last)
                     t.stallStop()
+            summary, result = out["summary"], out["result"]
         except Exception as e:
             self.forget()
             raise ValueError("cannot train: %s" % e)
