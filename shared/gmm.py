@@ -89,7 +89,7 @@ def _m_step(X, d, k, resp, cov_type, reg_covar):
     n = len(X) // d
     nks, means, chol = [], array("d"), array("d")
     for c in range(k):
-        mean, cov, nk = linalg.mean_cov(X, d, None, resp[c])
+        mean, cov, nk = linalg.mean_cov(X, d, None, resp[c], cov_type == "diag")
         nks.append(nk + _EPS10)
         means.extend(mean)
         if cov_type == "full":
