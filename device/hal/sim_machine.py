@@ -5,7 +5,7 @@
 # (+-5 %) and load (+-15 %, scales the vibration) drift slowly and smoothly (two slow sines
 # each, periods 29..97 s, phases from the seed): sessions recorded at different times differ,
 # and enough normal sessions cover the whole drift range. Faults (set_fault):
-#   "imbalance"  the 1x component grows (x2 radially, x and y in quadrature)
+#   "imbalance"  the 1x component grows (x2 radially at severity 100 %, x and y in quadrature)
 #   "bearing"    cage wear: impulses at the fundamental train frequency (0.4x), each ringing
 #                at a structural resonance of 0.35 x the sample rate (above the harmonics at
 #                any rate), decaying within a few samples; jittered impulse heights
@@ -66,6 +66,7 @@ class SimMachine:
         for _ in range(8):        # mix a small seed before drawing the phases
             self._rand()
         self.fault = None
+        self._sev = 100           # percent of the standard fault size
         self._f = 0               # 0 none, 1 imbalance, 2 bearing, 3 looseness
         # rotor phase increment per sample at nominal speed, over the two-turn accumulator
         # (computed once: the only big-int arithmetic; 1..1000 Hz keeps it small after)
@@ -97,9 +98,14 @@ class SimMachine:
         self._base = 0
         self._drift()
 
-    def set_fault(self, name):
+    def set_fault(self, name, severity=100):
+        """severity: the fault's size in percent of the standard one (1..400; the benchmark
+        makes faults smaller than the plain ones every model finds)."""
         if name is not None and name not in FAULTS:
             raise ValueError("unknown fault %r; valid: %s or null" % (name, ", ".join(FAULTS)))
+        if not 1 <= severity <= 400:
+            raise ValueError("severity is 1..400 %")
+        self._sev = severity
         f = 0 if name is None else FAULTS.index(name) + 1
         self.fault = name
         if f != self._f:
@@ -176,7 +182,7 @@ class SimMachine:
 
     def _amps(self):
         load = self._load
-        self._a1 = (_A1 * (2 if self._f == 1 else 1) * load) >> 12
+        self._a1 = (_A1 * (100 + self._sev if self._f == 1 else 100) // 100 * load) >> 12
         self._a2 = (_A2 * load) >> 12
         self._a3 = (_A3 * load) >> 12
         self._aax = (_AAX * load) >> 12
@@ -202,14 +208,14 @@ class SimMachine:
             v = 0
             for k, a in _LOOSE:
                 v += a * _SIN[(h * k) & 255]
-            v = ((v >> 14) * self._load) >> 12
+            v = (((v >> 14) * self._load) >> 12) * self._sev // 100
             y += v
             x += v >> 1
         elif f == 2:                      # bearing: ringing impulses at 0.4x
             q = self._bp + ((self._inc * 2) // 5)
             if q > _TURN:                 # 0.4 of a turn per rotor turn
                 q &= _TURN
-                self._ring = _IMPULSE * (3 + (self._rand() & 3)) >> 2
+                self._ring = (_IMPULSE * (3 + (self._rand() & 3)) >> 2) * self._sev // 100
                 self._rp = 0
             self._bp = q
             g = self._ring

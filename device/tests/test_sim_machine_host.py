@@ -165,3 +165,28 @@ def test_micropython_writes_the_same_samples_and_allocates_nothing():
         used, crc = out[str(f)]
         assert used == 0, (f, used)
         assert crc == binascii.crc32(buf), f
+
+
+def test_fault_severity_scales_the_fault_only():
+    def run(fault, severity=None):
+        m = SimMachine(RATE, seed=5)
+        if severity is None:
+            m.set_fault(fault)
+        else:
+            m.set_fault(fault, severity)
+        data = array("h", bytes(6 * 2000))
+        for k in range(2000):
+            m.read_into(data, 3 * k)
+        return data
+
+    def energy(a, b):
+        return sum((a[i] - b[i]) ** 2 for i in range(len(a)))
+
+    normal = run(None)
+    assert run(None, 25) == normal                       # no fault: severity changes nothing
+    for f in FAULTS:
+        assert run(f, 100) == run(f)                     # 100 % is the standard fault
+        small, big = energy(run(f, 25), normal), energy(run(f, 100), normal)
+        assert 0 < small < 0.3 * big, (f, small, big)
+    with pytest.raises(ValueError):
+        SimMachine(RATE).set_fault("imbalance", 0)
