@@ -92,6 +92,8 @@ async def _receive2(request, n, store, dev):
                     f.write(chunk)
                     ck.feed(chunk)
                 info = ck.finish(request.headers.get("X-Model-Hash"))
+                ck = None   # its metadata, hash and line state: ~16 KB the load can use
+                gc.collect()
             except ValueError as e:   # shared.model.ModelError
                 await H.drain(request.stream, left)
                 return err(400, "invalid model: %s" % e, line=ck.number)
@@ -105,6 +107,7 @@ async def _receive2(request, n, store, dev):
         MS.sync()
         m = await store.install(info)
     except MemoryError:   # a small model on a busy heap (install says when it is too big)
+        ck = info = None   # the free heap said is what the next try finds
         gc.collect()
         return err(503, "not enough RAM on the device to load the model now (%d bytes "
                     "free): retry" % gc.mem_free())

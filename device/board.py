@@ -47,6 +47,9 @@ if UNIX:
     WS_STALL_MS = int(_env("MOTEBOOK_WS_STALL_MS", "20000"))
     MODEL_IMPL = _env("MOTEBOOK_MODEL_IMPL", "auto")   # trees: auto (C if present)/c/python
     HISTORY_CHUNK = int(_env("MOTEBOOK_HISTORY_CHUNK", "16384"))   # (tests: a small ring)
+    # tests of a failed model swap: the first N anomaly model loads run out of memory once
+    # their arrays are read (as a scorer that finds no block would)
+    MODEL_LOAD_FAIL = int(_env("MOTEBOOK_MODEL_LOAD_FAIL", "0"))
 else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by main.py (wifi.py)
     DATA = "/data"
     WWW = "/www"
@@ -58,6 +61,7 @@ else:  # ESP32: flash filesystem layout; Wi-Fi is brought up by main.py (wifi.py
     WS_STALL_MS = 20000   # a WebSocket client taking nothing this long is dropped
     MODEL_IMPL = "auto"
     HISTORY_CHUNK = 16384   # bytes per history chunk file (node.py, history_store.py)
+    MODEL_LOAD_FAIL = 0
 # Collect garbage after this many bytes allocated (gc.threshold), not only when the heap is
 # full: between collections new objects land ever higher, and the few that live on (a
 # connection's, a model's) end up scattered over the whole heap. Measured on the simulator

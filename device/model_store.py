@@ -255,6 +255,9 @@ async def _load_anomaly(path, info, impl):
     r = Reader(build=True, max_bytes=MAX_BYTES, impl="python" if impl == "python" else "auto")
     try:
         await _read_into(path, r)
+        if board.MODEL_LOAD_FAIL > 0:     # (simulator tests)
+            board.MODEL_LOAD_FAIL -= 1
+            raise MemoryError("MOTEBOOK_MODEL_LOAD_FAIL")
         r.finish()
         return AnomalyLoaded(info, r.model)
     finally:
