@@ -159,13 +159,14 @@ def test_refused_with_the_reason_and_the_old_model_kept(tmp_path):
                        "scorer 'knn'"),
             "garbage": ("this is not a model\n" * 20, "must start with"),
             "cut": (good[:good.rindex("\n", 0, len(good) * 2 // 3) + 1], "truncated"),
-            "cut mid-line": (good[:len(good) * 2 // 3], "line "),
+            # the last piece is either a bad line or a good one missing the rest of the file
+            "cut mid-line": (good[:len(good) * 2 // 3], "line |truncated"),
             "nan": (re.sub(r"\nmean,[^,\n]+", "\nmean,nan", good, count=1), "NaN"),
         }
         for what, (text, reason) in bad.items():
             st, h, b = _put_model(dev, text)
             msg = json.loads(b).get("error", b.decode())
-            assert st in (400, 422) and reason in msg, (what, st, msg)
+            assert st in (400, 422) and re.search(reason, msg), (what, st, msg)
             st, h, b = dev.get("/api/model")
             assert st == 200 and json.loads(b)["hash"] == old["hash"], what
         K.wait_for(lambda: _pred(dev).get("hash") == old["hash"])
