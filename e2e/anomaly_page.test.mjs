@@ -120,6 +120,7 @@ test("normal vs anomaly: train, promise, timeline, send, live state, Explore by 
   await page.waitForFunction(() => /classes model/.test(document.getElementById("train-device").textContent),
     null, { timeout: 20000 });
   assert.match(await page.textContent("#train-device"), /not the anomaly model trained here/);
+  assert.match(await page.textContent("#deploy-what"), /the device classifies live/);
   const free = (await device.api("GET", "/api/status")).json.mem_free;
   console.log(`# device mem_free before Send: ${free} bytes (the classes model running, the page connected)`);
   const pushed = await nb.sendModel(60000);
@@ -127,6 +128,7 @@ test("normal vs anomaly: train, promise, timeline, send, live state, Explore by 
   assert.equal(pushed.hash, a.hash);
   await page.waitForFunction(() => /anomaly model .* the model trained here/.test(
     document.getElementById("train-device").textContent), null, { timeout: 20000 });
+  assert.match(await page.textContent("#deploy-what"), /scores every window and says normal or ANOMALY/);
   await page.waitForFunction(() => window.motebook.state().live.last?.kind === "anomaly" &&
     window.motebook.state().live.scores.length >= 10, null, { timeout: 30000 });
   assert.equal(await page.textContent("#live-state"), "normal");

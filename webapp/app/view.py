@@ -535,6 +535,7 @@ def _deploy(st):
         b.textContent = "switch the device to %s" % ", ".join(
             "%s %s" % (k, sw[k]) for k in sorted(sw))
     m = d.get("device_model")
+    put("deploy-what", _deploy_what(st, m))
     if m is None:
         put("train-device", "")
     elif m.get("none"):
@@ -557,6 +558,18 @@ def _deploy(st):
     go.disabled = not d["checks"]
     go.title = "" if d["checks"] else "record a labelled session while the model runs first"
     put("check-result", render_check(d["check"]) if d.get("check") else "")
+
+
+def _deploy_what(st, m):
+    """The Deploy heading's line: what the device does with the model of this kind (the one
+    it runs, else the one trained here)."""
+    kind = (m.get("kind") or "classes") if m and m.get("hash") else None
+    if kind is None:
+        kind = "anomaly" if st["train"].get("mode") == "anomaly" else "classes"
+    if kind == "anomaly":
+        return ("send the model; the device scores every window and says normal or "
+                "ANOMALY live")
+    return "send the model; the device classifies live"
 
 
 def _device_model_text(m, mine):
