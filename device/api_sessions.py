@@ -165,6 +165,16 @@ def install(app, dev):
         return Response.send_file(store.path(sid, "pred.bin"),
                                   content_type="application/octet-stream")
 
+    @app.get("/api/sessions/<sid>/scores")
+    def scores(request, sid):
+        """The running anomaly model's score and state of every window of the session (the
+        on-device check of an anomaly model; session_scores.py, imported on demand)."""
+        sid, m, e = find(sid)
+        if e:
+            return e
+        import session_scores
+        return session_scores.answer(dev, store, sid, m, sid == rec.sid)
+
     @app.get("/api/sessions")
     def list_sessions(request):
         def gen():
