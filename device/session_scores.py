@@ -65,7 +65,7 @@ def _refusal(dev, meta, recording):
         return 409, ("the session is %s Hz, %d channels; the model is for %s Hz, %s channels"
                      % (meta["rate"], len(meta["channels"]), rate, ch))
     inf = dev.infer
-    why = inf._prepare()        # the live buffers (made on the first window anyway)
+    why = inf.problem = inf._prepare()   # the live buffers (as the next window would)
     if why:
         return 409, "the model does not run now: %s" % why
     if inf.fe is None or inf.fe.n_samples != n:

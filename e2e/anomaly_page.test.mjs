@@ -145,6 +145,13 @@ test("normal vs anomaly: train, promise, timeline, send, live state, Explore by 
   assert.equal((await device.api("PUT", "/api/sim", { fault: null })).status, 200);
   await page.waitForFunction(() => document.getElementById("live-state")?.textContent === "normal",
     null, { timeout: 30000, polling: 100 });
+  // the on-device check: the device scores the faulty session with its model, the page too
+  const chk = await nb.act("deploy.check", { "check-session": String(sids[3]) });
+  assert.ok(!chk.error, chk.error);
+  const said = await page.textContent("#check-result");
+  assert.match(said, /^the device agrees: \d+ false alarms? in [\d.]+ s, fault detected after [\d.]+ s/, said);
+  console.log(`# on-device check: ${said}`);
+  assert.deepEqual(await tour.look("anomaly-check"), { 1280: [], 800: [] });
 
   // Explore: colour by the anomaly score
   await nb.step("explore");

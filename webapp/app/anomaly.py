@@ -190,6 +190,85 @@ def scores_of(result, windows, scales):
     return out
 
 
+TOLERANCE = 1e-4     # the device's float32 scores against the page's: relative (above 1)
+
+
+def compare(result, dev, rec):
+    """The on-device check of an anomaly model: dev is the device's answer to GET
+    /api/sessions/<id>/scores for recording rec (its running model's score and state of every
+    window at the session's hop); the page scores the same windows with the same file
+    (result["model"], read back by the one reader) and sets the figures of both with
+    shared.anomaly_train's rules. -> the check dict Deploy draws."""
+    from array import array
+    from shared import anomaly
+    if dev.get("error"):
+        raise ValueError("the device stopped scoring: %s" % dev["error"])
+    model = result["model"]
+    W, hop, rate = dev["window"], dev["hop"], dev["rate"]
+    nch = len(rec.channels)
+    wins = [D.cut_window(rec.samples, nch, rec.n_samples, k, W)
+            for k in range(0, rec.n_samples - W + 1, hop)]
+    mine = array("f", bytes(4 * len(wins)))
+    if wins:
+        X, d = anomaly.feature_table(wins, dict(result["window"], scale=rec.scale))
+        model.score_rows(X, mine)
+    n, m = model.hysteresis
+    on, _ = AT.state_trace(mine, model.threshold, n, m)
+    states = "".join("1" if x else "0" for x in on)
+    theirs = dev["scores"]
+    worst = 0.0
+    for a, b in zip(theirs, mine):
+        worst = max(worst, abs(a - b) / max(1.0, abs(b)))
+    differ = sum(1 for a, b in zip(dev["on"], states) if a != b) + abs(
+        len(dev["on"]) - len(states))
+    labels = AT.fault_flags(rec.segments, rec.n_samples, W, hop)
+    figs = {}
+    for who, sc in (("device", theirs), ("page", mine)):
+        f = AT._figures(sc, labels, model.threshold, n, m, hop / rate, W / rate, [])
+        figs[who] = dict((k, f.get(k)) for k in ("false_alarms", "episodes", "detected",
+                                                   "time_to_detect"))
+    same = (len(theirs) == len(mine) and worst <= TOLERANCE and not differ and
+            figs["device"] == figs["page"])
+    return {"kind": "anomaly", "sid": rec.sid, "session": rec.name, "hash": dev["hash"],
+            "windows": len(mine), "device_windows": len(theirs),
+            "seconds": round(rec.n_samples / rate, 1), "worst": worst,
+            "tolerance": TOLERANCE, "states_differ": differ, "device": figs["device"],
+            "page": figs["page"], "agree": same}
+
+
+def render_check(c):
+    """The on-device check's line: "the device agrees: ..." or how it differs."""
+    def said(f):
+        fa = f["false_alarms"]
+        out = "%d false alarm%s in %s s" % (fa, "" if fa == 1 else "s", c["seconds"])
+        if f.get("episodes"):
+            t = f.get("time_to_detect") or []
+            out += (", fault detected after %s" % ", ".join("%.1f s" % x for x in t) if t
+                    else ", fault not detected")
+            if t and len(t) < f["episodes"]:
+                out += " (%d of %d faults)" % (len(t), f["episodes"])
+        return out
+    how = ("%d windows of %s scored by both, scores within %.1g (tolerance %g), the same "
+           "state after every window" % (c["windows"], esc(c["session"]),
+                                          c["worst"], c["tolerance"]))
+    if c["agree"]:
+        return ('<b class="good">the device agrees: %s</b><br><small>%s</small>'
+                % (esc(said(c["device"])), how))
+    why = []
+    if c["device_windows"] != c["windows"]:
+        why.append("the device scored %d windows, the page %d" % (c["device_windows"],
+                                                                   c["windows"]))
+    if c["worst"] > c["tolerance"]:
+        why.append("scores differ by up to %.2g (relative; tolerance %g)"
+                   % (c["worst"], c["tolerance"]))
+    if c["states_differ"]:
+        why.append("the state differs after %d window%s" % (
+            c["states_differ"], "" if c["states_differ"] == 1 else "s"))
+    return ('<b class="bad">the device differs</b> on %s: %s.<br>device: %s; page: %s'
+            % (esc(c["session"]), esc("; ".join(why) or "the figures differ"),
+               esc(said(c["device"])), esc(said(c["page"]))))
+
+
 # ---- the report (HTML) -------------------------------------------------------------------
 def _f(v, fmt="%.1f"):
     return "–" if v is None else fmt % v

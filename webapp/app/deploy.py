@@ -2,8 +2,11 @@
 # to switch the device's window/hop or sensor to match), "Send to device" (PUT /api/model),
 # what the device runs, and the on-device check: the device's own live accuracy on a session
 # recorded while the model ran, against that session's labels (shared.evaluate.live_check),
-# next to the offline estimate: the figure that counts. Actions "deploy.*" on the "deploy"
-# part. Memory: the check downloads one byte per window of one session.
+# next to the offline estimate: the figure that counts. For an anomaly model the device scores
+# any recorded session's windows with the model it runs (GET /api/sessions/<id>/scores) and
+# the page scores them with the same file and compares (app.anomaly.compare). Actions
+# "deploy.*" on the "deploy" part. Memory: the check downloads one byte per window of one
+# session (an anomaly check: a score and a state byte per window, and the session).
 import json
 
 from app import dataset as DS
@@ -104,17 +107,31 @@ class Deploy:
                     d, same=r is not None and r["hash"] == d["hash"]))
         await self.refresh_checks()
 
+    def anomaly(self):
+        """Whether the check is an anomaly model's: the device runs one (when known), else
+        the page's model is one."""
+        dm = self.B.state["deploy"].get("device_model") or {}
+        if dm.get("hash"):
+            return dm.get("kind") == "anomaly"
+        r = self.trainer.result
+        return r is not None and r.get("kind") == "anomaly"
+
     async def refresh_checks(self, a=None):
-        """Sessions recorded while a model ran, newest first."""
+        """Sessions recorded while a model ran, newest first (an anomaly model: every
+        finished session, which the device scores now)."""
         ds = DS.get()
         try:
             await ds.refresh()
         except DS.DeviceError:
             return
         rows = []
+        anomaly = self.anomaly()
         for m in reversed(ds.sessions()):
             p = m.get("predictions")
-            if p and not m.get("recording"):
+            if anomaly and not m.get("recording"):
+                rows.append({"id": m["id"], "name": DS.display_name(m),
+                             "windows": m.get("windows", 0), "hash": ""})
+            elif p and not m.get("recording"):
                 rows.append({"id": m["id"], "name": DS.display_name(m),
                              "windows": p.get("windows", 0), "hash": p.get("hash", "")})
         chk = self.B.state["deploy"].get("check")
@@ -126,12 +143,14 @@ class Deploy:
         """The device's live accuracy on session a["sid"] or the one chosen in the list
         (a["check-session"]; default: the newest) against its labels."""
         await self.trainer.modules()       # shared.evaluate: the page may have just opened
-        from shared import evaluate as E
         await self.refresh_checks()
         checks = self.B.state["deploy"]["checks"]
         sid = a.get("sid") or a.get("check-session")
         if sid in (None, "") and checks:
             sid = checks[0]["id"]
+        if self.anomaly():
+            return await self.check_anomaly(sid)
+        from shared import evaluate as E
         if sid in (None, ""):
             raise ValueError("record a session while the model runs on the device "
                              "(Collect: Record), label it, then check it")
@@ -160,6 +179,40 @@ class Deploy:
             out["estimate"] = s["accuracy"]
             out["estimate_balanced"] = s.get("balanced_accuracy")
             out["estimate_how"] = s["validation"].get("description")
+        self.B.update("deploy", check=out)
+        return out
+
+
+    async def check_anomaly(self, sid):
+        """The device scores session sid with the anomaly model it runs; the page scores the
+        same windows with the model it trained (the same file) and compares."""
+        if sid in (None, ""):
+            raise ValueError("record a session (Collect: Record), then check it: the device "
+                             "scores its windows with the model it runs")
+        r = self.trainer.result
+        dm = self.B.state["deploy"].get("device_model") or {}
+        if r is None or r.get("kind") != "anomaly":
+            raise ValueError("train the anomaly model in this page (Train: normal vs anomaly) "
+                             "and send it: the page scores the session with the same file")
+        if dm.get("hash") and dm["hash"] != r["hash"]:
+            raise ValueError("the device runs another model (%s) than the one trained here "
+                             "(%s): send this one first, then check"
+                             % (dm["hash"][:8], r["hash"][:8]))
+        sid = int(sid)
+        js = await net.call("GET", "/api/sessions/%d/scores" % sid,
+                            what="the device could not score the session")
+        if js.get("hash") != r["hash"]:
+            raise ValueError("the device runs another model (%s) than the one trained here "
+                             "(%s): send this one first, then check"
+                             % (str(js.get("hash"))[:8], r["hash"][:8]))
+        ds = DS.get()
+        rec = await ds.load(sid, labels=False)
+        await ds.reload_labels(rec)
+        from app import anomaly as AN
+        out = AN.compare(r, js, rec)
+        m = ds.meta(sid)
+        if m is not None:
+            out["session"] = DS.display_name(m)
         self.B.update("deploy", check=out)
         return out
 

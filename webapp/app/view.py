@@ -550,13 +550,22 @@ def _deploy(st):
     _send_state(st)
     _msg("deploy-message", d)
     chosen = (d.get("check") or {}).get("sid")     # the list keeps the session checked
-    put("check-session", "".join('<option value="%d"%s>%s (%d windows, model %s)</option>' % (
+    anomaly = (m or {}).get("kind") == "anomaly" if (m or {}).get("hash") else \
+        st["train"].get("mode") == "anomaly"
+    put("check-how", "the device scores a recorded session's windows with the model it runs, "
+        "the page scores them with the same file and compares:" if anomaly else
+        "record a session while the model runs (a replay file labels it; else label it on "
+        "the timeline), then")
+    put("check-session", "".join('<option value="%d"%s>%s (%d windows%s)</option>' % (
         c["id"], " selected" if c["id"] == chosen else "", esc(c["name"]), c["windows"],
-        esc(c["hash"][:8])) for c in d["checks"])
-        or '<option value="">(record a session while the model runs)</option>')
+        ", model %s" % esc(c["hash"][:8]) if c["hash"] else "") for c in d["checks"])
+        or '<option value="">(record a session%s)</option>' % (
+            "" if anomaly else " while the model runs"))
     go = el("check-go")                 # nothing to check: off, saying why
     go.disabled = not d["checks"]
-    go.title = "" if d["checks"] else "record a labelled session while the model runs first"
+    go.title = "" if d["checks"] else (
+        "record a session first" if anomaly else
+        "record a labelled session while the model runs first")
     put("check-result", render_check(d["check"]) if d.get("check") else "")
 
 
@@ -595,6 +604,9 @@ def _device_model_text(m, mine):
 
 
 def render_check(c):
+    if c.get("kind") == "anomaly":         # (app.anomaly made it: loaded already)
+        from app import anomaly as AN
+        return AN.render_check(c)
     if not c["n"]:
         return ("no labelled window of %s to compare: label the session on the timeline "
                 "(windows must lie wholly inside one label)" % esc(c["session"]))
