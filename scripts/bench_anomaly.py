@@ -36,6 +36,7 @@ from sklearn.mixture import GaussianMixture  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from device.hal.sim_machine import FAULTS, SCALE, SimMachine  # noqa: E402
+from device.tests import machinekit as MK  # noqa: E402
 from shared import anomaly, anomaly_train  # noqa: E402
 from shared.hysteresis import alarms  # noqa: E402
 
@@ -51,21 +52,8 @@ HYST = (3, 5)
 def session(seed, seconds, fault=None, onset=None, severity=100):
     """(windows, fault flags) of one run of the machine: channel-major int16 windows as the
     device cuts them; a window is faulty when it starts at or after the onset."""
-    m = SimMachine(RATE, seed=seed)
-    n = int(seconds * RATE)
-    data = array("h", bytes(6 * n))
-    for k in range(n):
-        if fault and k == int(onset * RATE):
-            m.set_fault(fault, severity)
-        m.read_into(data, 3 * k)
-    ws, flags = [], []
-    for s in range(0, n - WIN + 1, HOP):
-        w = array("h", bytes(6 * WIN))
-        for c in range(3):
-            w[c * WIN:(c + 1) * WIN] = data[3 * s + c:3 * (s + WIN) + c:3]
-        ws.append(w)
-        flags.append(1 if fault and s >= onset * RATE else 0)
-    return ws, flags
+    return MK.session(SimMachine(RATE, seed=seed), seconds, ((onset, fault),) if fault else (),
+                      severity, WIN, HOP)
 
 
 def auc(pos, neg):

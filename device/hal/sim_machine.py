@@ -27,9 +27,9 @@ from array import array
 from shared.compat import const
 
 try:
-    from hal.sim_accel import _SIN, _clamp         # on the device (and device tests)
+    from hal.sim_accel import _SIN, Noise, _clamp         # on the device (and device tests)
 except ImportError:
-    from device.hal.sim_accel import _SIN, _clamp  # on a host: scripts, shared tests
+    from device.hal.sim_accel import _SIN, Noise, _clamp  # on a host: scripts, shared tests
 
 SCALE = 1 / 4096          # g per LSB (as SimAccel: a +-8 g IMU setting)
 CHANNELS = ("x", "y", "z")
@@ -47,7 +47,7 @@ _LOOSE = ((1, 80), (3, 70), (4, 110), (5, 55), (6, 85), (8, 70), (10, 55))  # ha
 _IMPULSE = 700            # bearing impulse peak (LSB) before jitter
 
 
-class SimMachine:
+class SimMachine(Noise):
     """channels/scale describe the samples; read_into(buf, off) writes one sample (x, y, z).
     set_fault(None | one of FAULTS); .fault; .speed_mhz() and .load_permille() for display.
     classes / truth(row0, n): what the recorder labels a session with (as a labelled replay
@@ -155,15 +155,6 @@ class SimMachine:
 
     def load_permille(self):
         return self._load * 1000 >> 12
-
-    def _rand(self):
-        # xorshift32 kept within 31 bits so ints stay small on 32-bit ports
-        r = self._rng
-        r ^= (r << 13) & 0x7FFFFFFF
-        r ^= r >> 17
-        r ^= (r << 5) & 0x7FFFFFFF
-        self._rng = r
-        return r
 
     def _drift(self):
         """Advance the slow oscillators one block; new speed increment and amplitudes."""

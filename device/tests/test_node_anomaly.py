@@ -9,6 +9,7 @@ import json
 import re
 
 from device.tests import models as M
+from device.tests import machinekit as MK
 from device.tests import nodekit as K
 from device.tests.broker import Broker, Receiver, Subscriber
 
@@ -182,25 +183,6 @@ def test_refused_with_the_reason_and_the_old_model_kept(tmp_path):
         dev.stop()
 
 
-def _machine_windows(seed, seconds, rate=100, n=128, hop=64):
-    import sys
-    from array import array
-    sys.path.insert(0, str(M.ROOT / "device"))
-    from hal.sim_machine import SimMachine
-    m = SimMachine(rate, seed=seed)
-    k = int(seconds * rate)
-    data = array("h", bytes(6 * k))
-    for i in range(k):
-        m.read_into(data, 3 * i)
-    out = []
-    for s in range(0, k - n + 1, hop):
-        w = array("h", bytes(6 * n))
-        for c in range(3):
-            w[c * n:(c + 1) * n] = data[3 * s + c:3 * (s + n) + c:3]
-        out.append(w)
-    return out
-
-
 def test_machine_faults_raise_and_clear_the_state(tmp_path):
     """The acceptance's device half: trained by shared.anomaly_train on normal running of the
     simulated machine (CPython), sent, then each fault switched on (PUT /api/sim {"fault"}):
@@ -211,7 +193,7 @@ def test_machine_faults_raise_and_clear_the_state(tmp_path):
     from shared import anomalyformat as AF
     from shared.features import feature_names
     win = {"rate": 100, "window": 128, "channels": 3}
-    sessions = [{"id": i, "windows": _machine_windows(700 + i, 70), "scale": SCALE,
+    sessions = [{"id": i, "windows": MK.windows(700 + i, 70), "scale": SCALE,
                  "normal": True} for i in range(4)]
     r = anomaly_train.train(sessions, dict(win, scale=SCALE), kind="envelope", hop=64)
     assert r["model"] is not None and r["need_more"] is None, r["need_more"]

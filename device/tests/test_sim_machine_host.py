@@ -12,6 +12,7 @@ from array import array
 import pytest
 
 from device.hal.sim_machine import FAULTS, SCALE, SimMachine
+from device.tests import machinekit as MK
 from shared import anomaly
 
 RATE, WIN, HOP = 100, 128, 64          # device/config.py DEFAULTS
@@ -24,18 +25,7 @@ def windows(seed, seconds, fault=None, speed=None):
     m = SimMachine(RATE, seed=seed)
     if speed is not None:
         m._inc0 = int(m._inc0 * speed)
-    m.set_fault(fault)
-    n = seconds * RATE
-    data = array("h", bytes(6 * n))
-    for k in range(n):
-        m.read_into(data, 3 * k)
-    out = []
-    for s in range(0, n - WIN + 1, HOP):
-        w = array("h", bytes(6 * WIN))
-        for c in range(3):
-            w[c * WIN:(c + 1) * WIN] = data[3 * s + c:3 * (s + WIN) + c:3]
-        out.append(w)
-    return out
+    return MK.session(m, seconds, ((0, fault),) if fault else ())[0]
 
 
 def features(ws):
@@ -157,11 +147,7 @@ def test_micropython_writes_the_same_samples_and_allocates_nothing():
     assert r.returncode == 0, r.stderr + r.stdout
     out = json.loads(r.stdout)
     for f in (None,) + FAULTS:
-        m = SimMachine(100, seed=9)
-        m.set_fault(f)
-        buf = array("h", bytes(6 * 3000))
-        for k in range(3000):
-            m.read_into(buf, 3 * k)
+        buf = MK.play(SimMachine(100, seed=9), 3000, ((0, f),))[0]
         used, crc = out[str(f)]
         assert used == 0, (f, used)
         assert crc == binascii.crc32(buf), f

@@ -8,6 +8,7 @@ from array import array
 import pytest
 
 from device.hal.sim_machine import FAULTS, SCALE, SimMachine
+from device.tests import machinekit as MK
 from shared import anomaly, anomaly_train
 from shared.hysteresis import alarms
 
@@ -18,24 +19,7 @@ WINDOW = {"rate": RATE, "window": WIN, "channels": 3}
 def _windows(seed, seconds, switches=()):
     """Windows of one run; switches: [(second, fault or None)]; and each window's fault flag
     (1 when the fault was on for all of it)."""
-    m = SimMachine(RATE, seed=seed)
-    n = int(seconds * RATE)
-    at = dict((int(s * RATE), f) for s, f in switches)
-    data = array("h", bytes(6 * n))
-    state = bytearray(n)
-    for k in range(n):
-        if k in at:
-            m.set_fault(at[k])
-        state[k] = 1 if m.fault else 0
-        m.read_into(data, 3 * k)
-    ws, flags = [], []
-    for s in range(0, n - WIN + 1, HOP):
-        w = array("h", bytes(6 * WIN))
-        for c in range(3):
-            w[c * WIN:(c + 1) * WIN] = data[3 * s + c:3 * (s + WIN) + c:3]
-        ws.append(w)
-        flags.append(1 if all(state[s:s + WIN]) else 0)
-    return ws, flags
+    return MK.session(SimMachine(RATE, seed=seed), seconds, switches, 100, WIN, HOP)
 
 
 @pytest.fixture(scope="module")
