@@ -108,21 +108,14 @@ class Reader(MF.Reader):
         self._arrays = None
 
     def _line(self, raw):
-        self.number += 1
-        num = self.number
-        if len(raw) > self.max_line:
-            raise ModelError("line %d longer than %d bytes" % (num, self.max_line))
+        num = self._numbered(raw)
         if num == 1:
             if raw[:len(MF._PREFIX_B)] != MF._PREFIX_B:
                 raise ModelError("line 1: the model must start with the %s metadata line"
                                  % MF.META_PREFIX[:-1])
             self._meta(MF._parse_meta(raw, FORMAT))
             return
-        try:
-            text = raw.decode()
-        except (UnicodeError, ValueError):
-            raise ModelError("line %d is not UTF-8 text" % num)
-        text = text.rstrip()
+        text = MF._text(raw, num).rstrip()
         if self.ended:
             if text:
                 raise ModelError("line %d: data after %s" % (num, MF.END))
@@ -163,10 +156,7 @@ class Reader(MF.Reader):
         if meta.get("kind") != KIND:
             raise ModelError("this is a %r model, not an anomaly model" % (meta.get("kind"),))
         self._sizes = _sizes(meta)
-        if self.check_meta is not None:
-            why = self.check_meta(meta)
-            if why:
-                raise ModelError(why)
+        self._callers_check(meta)
         self.meta = meta
         self._fill = {k: 0 for k in self._sizes}
         if self.build:
@@ -174,9 +164,7 @@ class Reader(MF.Reader):
                 (2 if k in _INTS else 4) * self._sizes[k])) for k in self._sizes}
 
     def finish(self, expected_hash=None):
-        if self._rest:
-            rest, self._rest, self._rest_n = b"".join(self._rest), [], 0
-            self._line(rest)
+        self._last_line()
         if self.meta is None:
             raise ModelError("empty model file (no %s metadata line)" % MF.META_PREFIX[:-1])
         if not self.ended:
@@ -191,15 +179,7 @@ class Reader(MF.Reader):
             except ValueError as e:
                 raise ModelError(str(e))
             self._arrays = None
-        full = None
-        if self._h is not None:
-            import binascii
-            full = binascii.hexlify(self._h.digest()).decode()
-            if expected_hash and expected_hash.strip().lower() != full:
-                raise ModelError("hash mismatch: the sender says %s, the received file hashes "
-                                 "to %s (corrupted in transfer?)" % (expected_hash.strip()[:64],
-                                                                     full))
-        return {"hash": full, "bytes": self.bytes, "kind": KIND,
+        return {"hash": self._digest(expected_hash), "bytes": self.bytes, "kind": KIND,
                 "scorer": self.meta["scorer"], "values": sum(self._sizes.values()),
                 "meta": self.meta}
 

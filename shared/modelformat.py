@@ -111,11 +111,15 @@ class Reader:
             raise ModelError("line 1: the model must start with the %s metadata line"
                              % META_PREFIX[:-1])
 
-    def _line(self, raw):
+    def _numbered(self, raw):
+        """Counts the line and refuses one too long; its number."""
         self.number += 1
-        num = self.number
         if len(raw) > self.max_line:
-            raise ModelError("line %d longer than %d bytes" % (num, self.max_line))
+            raise ModelError("line %d longer than %d bytes" % (self.number, self.max_line))
+        return self.number
+
+    def _line(self, raw):
+        num = self._numbered(raw)
         if not self.ended and raw[:len(_PREFIX_B)] == _PREFIX_B:
             if num != 1:
                 raise ModelError("line %d: metadata must be the first line" % num)
@@ -123,10 +127,7 @@ class Reader:
             # copied again as text, which a fragmented device heap may not have room for
             self._meta(_parse_meta(raw))
             return
-        try:
-            text = raw.decode()
-        except (UnicodeError, ValueError):
-            raise ModelError("line %d is not UTF-8 text" % num)
+        text = _text(raw, num)
         if text[-1:] == "\r":
             text = text[:-1]
         if num == 1 and self.expect_meta and not text.startswith(META_PREFIX):
@@ -173,10 +174,7 @@ class Reader:
 
     def _meta(self, meta):
         self._max = _check_meta(meta)
-        if self.check_meta is not None:
-            why = self.check_meta(meta)
-            if why:
-                raise ModelError(why)
+        self._callers_check(meta)
         self.meta = meta
         if self.build:
             n, nl, nt = self._max
@@ -250,10 +248,31 @@ class Reader:
             t.left[i] = le
             t.right[i] = ri
 
-    def finish(self, expected_hash=None):
+    def _callers_check(self, meta):
+        if self.check_meta is not None:
+            why = self.check_meta(meta)
+            if why:
+                raise ModelError(why)
+
+    def _last_line(self):
+        # a file that does not end with a newline: its last line
         if self._rest:
             rest, self._rest, self._rest_n = b"".join(self._rest), [], 0
             self._line(rest)
+
+    def _digest(self, expected_hash):
+        """The sha256 (hex) of the bytes fed (digest=True, else None); refuses a mismatch."""
+        if self._h is None:
+            return None
+        import binascii
+        full = binascii.hexlify(self._h.digest()).decode()
+        if expected_hash and expected_hash.strip().lower() != full:
+            raise ModelError("hash mismatch: the sender says %s, the received file hashes "
+                             "to %s (corrupted in transfer?)" % (expected_hash.strip()[:64], full))
+        return full
+
+    def finish(self, expected_hash=None):
+        self._last_line()
         if self.meta is None and self.expect_meta:
             raise ModelError("empty model file (no %s metadata line)" % META_PREFIX[:-1])
         if self.meta is not None and not self.ended:
@@ -270,16 +289,15 @@ class Reader:
             b = self._bare or ([], [], [])
             self._bare = None
             self.model = TreeModel(self.nf, self.nc, b[0], b[2], b[1], {})
-        full = None
-        if self._h is not None:
-            import binascii
-            full = binascii.hexlify(self._h.digest()).decode()
-            if expected_hash and expected_hash.strip().lower() != full:
-                raise ModelError("hash mismatch: the sender says %s, the received file hashes "
-                                 "to %s (corrupted in transfer?)" % (expected_hash.strip()[:64],
-                                                                     full))
-        return {"hash": full, "bytes": self.bytes, "nodes": self.nodes, "leaves": self.leaves,
+        return {"hash": self._digest(expected_hash), "bytes": self.bytes, "nodes": self.nodes, "leaves": self.leaves,
                 "trees": self.roots, "meta": self.meta}
+
+
+def _text(raw, num):
+    try:
+        return raw.decode()
+    except (UnicodeError, ValueError):
+        raise ModelError("line %d is not UTF-8 text" % num)
 
 
 def _ints(tok, n, number):
