@@ -1,5 +1,6 @@
 # CPython/MicroPython shims used by shared/ code (one place for every runtime difference):
-# const, bytes_view, ticks_ms/ticks_diff, native, a seeded xorshift32 RNG, isnan/isfinite.
+# const, bytes_view, ticks_ms/ticks_diff, native, c_module (a C module or the Python one), a
+# seeded xorshift32 RNG, isnan/isfinite.
 # Memory: nothing is allocated at import beyond the function objects; Rng holds one int.
 try:
     from micropython import const  # noqa: F401
@@ -57,6 +58,22 @@ def isnan(x):
 def isfinite(x):
     """True for a finite number (False for nan and +-inf) without relying on math.isfinite."""
     return x == x and x - x == 0.0
+
+
+def c_module(name, impl, what):
+    """Which implementation of a C-or-Python pair to use: impl "auto" -> the C module `name`
+    when it imports, else None (the caller's pure-Python one); "c" -> the module (its
+    ImportError raised); "python" -> None; anything else: ValueError naming `what`."""
+    if impl in ("auto", "c"):
+        try:
+            return __import__(name)
+        except ImportError:
+            if impl == "c":
+                raise
+            return None
+    if impl != "python":
+        raise ValueError("unknown %s implementation %r" % (what, impl))
+    return None
 
 
 _M32 = 0xFFFFFFFF

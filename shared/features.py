@@ -28,7 +28,7 @@
 from array import array
 import math
 
-from shared.compat import native
+from shared.compat import c_module, native
 from shared.fft import FFT as _PyFFT, sin_cos_tables
 
 # Band edges in Hz: multiples of 0.5 so k*rate < edge*n is exact on every runtime.
@@ -77,20 +77,13 @@ def fft_impls():
 def make_fft(n, impl="auto"):
     """An FFT object with .run(real, imag): emlearn's C module when importable (impl "auto" or
     "c"), else the pure-Python one. Returns (fft, impl_name)."""
-    if impl in ("auto", "c"):
-        try:
-            import emlearn_fft
-        except ImportError:
-            if impl == "c":
-                raise
-        else:
-            f = emlearn_fft.FFT(n)
-            if hasattr(f, "fill"):  # emlearn-micropython wants the twiddles from Python
-                s, c = sin_cos_tables(n)
-                f.fill(s, c)
-            return f, "c"
-    elif impl != "python":
-        raise ValueError("unknown FFT implementation %r" % impl)
+    m = c_module("emlearn_fft", impl, "FFT")
+    if m is not None:
+        f = m.FFT(n)
+        if hasattr(f, "fill"):  # emlearn-micropython wants the twiddles from Python
+            s, c = sin_cos_tables(n)
+            f.fill(s, c)
+        return f, "c"
     return _PyFFT(n), "python"
 
 

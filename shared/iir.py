@@ -4,7 +4,7 @@
 # and scipy.signal.sosfilt). Memory: a copy of the coefficients and 2 state floats per stage.
 from array import array
 
-from shared.compat import native
+from shared.compat import c_module, native
 
 
 def impls():
@@ -60,14 +60,7 @@ class Cascade:
 def new(coeffs, impl="auto"):
     """A filter with .run(array('f')) in place: emlearn_iir (impl "auto" or "c") when it imports,
     else Cascade. Returns (filter, impl_name). The coefficients are rounded to float32 either way."""
-    if impl in ("auto", "c"):
-        try:
-            import emlearn_iir
-        except ImportError:
-            if impl == "c":
-                raise
-        else:
-            return emlearn_iir.new(array("f", coeffs)), "c"
-    elif impl != "python":
-        raise ValueError("unknown IIR implementation %r" % (impl,))
+    c = c_module("emlearn_iir", impl, "IIR")
+    if c is not None:
+        return c.new(array("f", coeffs)), "c"
     return Cascade(coeffs), "python"
