@@ -76,3 +76,16 @@ def blobs(n=240, n_features=6, n_classes=3, seed=9, informative=3):
             v = 1000 * c + rng.randint(-400, 400) if j < informative else rng.randint(-2000, 2000)
             X[i * n_features + j] = v
     return X, y
+
+
+def correlated(n, d, seed, shift=0.0, step=10.0):
+    """n rows of d correlated float features (array('f'), row-major) for the anomaly tests:
+    feature j = step*j + two noises a, b shared by the row ((j+1)*a + j*b/2) + its own small
+    noise + shift."""
+    rng = Rng(seed)
+    X = array("f", [0.0] * (n * d))
+    for r in range(n):
+        a, b = rng.uniform(-1, 1), rng.uniform(-1, 1)
+        for j in range(d):
+            X[r * d + j] = step * j + a * (j + 1) + 0.5 * b * j + 0.2 * rng.uniform(-1, 1) + shift
+    return X

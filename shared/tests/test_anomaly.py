@@ -15,13 +15,7 @@ _D = 5
 
 def _normal_rows(n=200, seed=3, shift=0.0):
     """Correlated rows (feature j mixes the first two noises), n x _D, as array('f')."""
-    rng = Rng(seed)
-    X = array("f", [0.0] * (n * _D))
-    for r in range(n):
-        a, b = rng.uniform(-1, 1), rng.uniform(-1, 1)
-        for j in range(_D):
-            X[r * _D + j] = 10.0 * j + a * (j + 1) + 0.5 * b * j + 0.2 * rng.uniform(-1, 1) + shift
-    return X
+    return synth.correlated(n, _D, seed, shift)
 
 
 def _close(got, want, what, rel=2e-5, abs_=1e-4):

@@ -6,7 +6,7 @@
 from array import array
 
 from shared import anomaly, anomalyformat as AF, modelformat as MF
-from shared.compat import Rng
+from shared.tests import synth
 from shared.model import ModelError
 
 _D = 5
@@ -15,12 +15,7 @@ _WINDOW = {"rate": 100, "window": 128, "channels": ["x", "y", "z"]}
 
 
 def _rows(n=120, seed=5, shift=0.0):
-    rng = Rng(seed)
-    X = array("f", [0.0] * (n * _D))
-    for r in range(n):
-        a, b = rng.uniform(-1, 1), rng.uniform(-1, 1)
-        for j in range(_D):
-            X[r * _D + j] = 3.0 * j + a * (j + 1) + 0.5 * b * j + 0.2 * rng.uniform(-1, 1) + shift
+    X = synth.correlated(n, _D, seed, shift, step=3.0)
     X[3] = 7.0      # a constant column would be left out: make feature 3 vary a little anyway
     return X
 
