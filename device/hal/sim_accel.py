@@ -36,21 +36,7 @@ def _clamp(v):
     return v
 
 
-class Noise:
-    """The simulated sensors' noise source (SimAccel, sim_machine.SimMachine): _rand() from
-    the seeded state self._rng (1..2**31-1), allocation-free."""
-
-    def _rand(self):
-        # xorshift32 kept within 31 bits so ints stay small on 32-bit ports
-        r = self._rng
-        r ^= (r << 13) & 0x7FFFFFFF
-        r ^= r >> 17
-        r ^= (r << 5) & 0x7FFFFFFF
-        self._rng = r
-        return r
-
-
-class SimAccel(Noise):
+class SimAccel:
     """channels/scale describe the samples; read_into(buf, off) writes one sample (x, y, z)."""
     name = "sim"
     channels = CHANNELS
@@ -74,6 +60,15 @@ class SimAccel(Noise):
         self._inc = (f_mhz << _PHASE_BITS) // (1000 * self._rate)
         self._ax, self._ay, self._az, self._noise, self._h2 = ax, ay, az, noise, h2
         self._rng = self._seed  # same activity + seed -> same signal
+
+    def _rand(self):
+        # xorshift32 kept within 31 bits so ints stay small on 32-bit ports
+        r = self._rng
+        r ^= (r << 13) & 0x7FFFFFFF
+        r ^= r >> 17
+        r ^= (r << 5) & 0x7FFFFFFF
+        self._rng = r
+        return r
 
     def read_into(self, buf, off):
         p = (self._phase + self._inc) & _PHASE_MASK

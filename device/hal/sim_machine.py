@@ -27,9 +27,9 @@ from array import array
 from shared.compat import const
 
 try:
-    from hal.sim_accel import _SIN, Noise, _clamp         # on the device (and device tests)
+    from hal.sim_accel import _SIN, SimAccel, _clamp         # on the device (and device tests)
 except ImportError:
-    from device.hal.sim_accel import _SIN, Noise, _clamp  # on a host: scripts, shared tests
+    from device.hal.sim_accel import _SIN, SimAccel, _clamp  # on a host: scripts, shared tests
 
 SCALE = 1 / 4096          # g per LSB (as SimAccel: a +-8 g IMU setting)
 CHANNELS = ("x", "y", "z")
@@ -47,7 +47,7 @@ _LOOSE = ((1, 80), (3, 70), (4, 110), (5, 55), (6, 85), (8, 70), (10, 55))  # ha
 _IMPULSE = 700            # bearing impulse peak (LSB) before jitter
 
 
-class SimMachine(Noise):
+class SimMachine:
     """channels/scale describe the samples; read_into(buf, off) writes one sample (x, y, z).
     set_fault(None | one of FAULTS); .fault; .speed_mhz() and .load_permille() for display.
     classes / truth(row0, n): what the recorder labels a session with (as a labelled replay
@@ -149,6 +149,8 @@ class SimMachine(Noise):
         if at < n:
             out.append((at, n, CLASSES[cur]))
         return out
+
+    _rand = SimAccel._rand    # the one noise source: xorshift32 within 31 bits, from self._rng
 
     def speed_mhz(self):
         return self._inc * 1000 * self._rate >> 24
