@@ -218,14 +218,7 @@ class AnyReader:
         self._held.append(data)
         self._n += len(data)
         if nl < 0:
-            want, head = MF._PREFIX_B, b""
-            for p in self._held:
-                head += p[:len(want) - len(head)]
-                if len(head) >= len(want):
-                    break
-            if not want.startswith(head):
-                raise ModelError("line 1: the model must start with the %s metadata line"
-                                 % MF.META_PREFIX[:-1])
+            MF.check_start(self._held)
             if self._n > self.kw.get("max_line", MF.MAX_LINE):
                 raise ModelError("line 1 longer than %d bytes"
                                  % self.kw.get("max_line", MF.MAX_LINE))

@@ -99,17 +99,7 @@ class Reader:
             raise ModelError("line %d longer than %d bytes" % (self.number + 1, self.max_line))
 
     def _check_start(self):
-        # refuse a body that cannot be a model at its first bytes, not after a long first
-        # line was held whole (a 16 KB line does not fit a fragmented device heap)
-        want = _PREFIX_B
-        head = b""
-        for p in self._rest:
-            head += p[:len(want) - len(head)]
-            if len(head) >= len(want):
-                break
-        if not want.startswith(head):
-            raise ModelError("line 1: the model must start with the %s metadata line"
-                             % META_PREFIX[:-1])
+        check_start(self._rest)
 
     def _numbered(self, raw):
         """Counts the line and refuses one too long; its number."""
@@ -291,6 +281,20 @@ class Reader:
             self.model = TreeModel(self.nf, self.nc, b[0], b[2], b[1], {})
         return {"hash": self._digest(expected_hash), "bytes": self.bytes, "nodes": self.nodes, "leaves": self.leaves,
                 "trees": self.roots, "meta": self.meta}
+
+
+def check_start(pieces):
+    """Refuses a body that cannot be a model at its first bytes (pieces: the first line's so
+    far), not after a long first line was held whole (a 16 KB line does not fit a fragmented
+    device heap)."""
+    head = b""
+    for p in pieces:
+        head += p[:len(_PREFIX_B) - len(head)]
+        if len(head) >= len(_PREFIX_B):
+            break
+    if not _PREFIX_B.startswith(head):
+        raise ModelError("line 1: the model must start with the %s metadata line"
+                         % META_PREFIX[:-1])
 
 
 def _text(raw, num):
