@@ -16,18 +16,11 @@ from shared.features import feature_names
 from shared.pipeline import model_hash
 
 from app.html import esc, pct
+from app.train import number
 
 LAST = {}                    # "result": the last trained result (the views draw from it)
 KINDS = (("envelope", "elliptic envelope (fast)"), ("gmm", "Gaussian mixture (slower)"),
          ("auto", "try both, keep the better (slowest)"))
-
-
-def _num(a, name, default, lo, hi, cast=float):
-    try:
-        v = cast(float(a.get(name)))
-    except (TypeError, ValueError):
-        return default
-    return max(lo, min(hi, v))
 
 
 def options(a):
@@ -35,11 +28,11 @@ def options(a):
     kind = a.get("a_kind") or "envelope"
     if kind not in [k for k, _ in KINDS]:
         raise ValueError("choose a model kind: %s" % ", ".join(k for k, _ in KINDS))
-    n = _num(a, "a_n", 3, 1, 50, int)
-    m = _num(a, "a_m", 5, 1, 50, int)
+    n = number(a, "a_n", 3, 1, 50)
+    m = number(a, "a_m", 5, 1, 50)
     if n > m:
         raise ValueError("hysteresis: n (%d) cannot exceed m (%d) windows" % (n, m))
-    return {"kind": kind, "false_alarms_per_hour": _num(a, "a_fah", 1.0, 0.001, 3600.0),
+    return {"kind": kind, "false_alarms_per_hour": number(a, "a_fah", 1.0, 0.001, 3600.0, float),
             "hysteresis": (n, m)}
 
 

@@ -23,16 +23,18 @@ PARAMS = (("n_trees", 10, 1, 100), ("max_depth", 12, 1, 30), ("min_samples_leaf"
           ("seed", 1, 0, 2 ** 30))
 
 
-def _int(a, name, default, lo, hi):
+def number(a, name, default, lo, hi, cast=int):
+    """Form field name of a as cast (int: truncated), kept in lo..hi; default when missing
+    or not a number. The Train forms' one number reader (app.anomaly's too)."""
     try:
-        v = int(float(a.get(name)))
+        v = cast(float(a.get(name)))
     except (ValueError, TypeError):
         return default
     return max(lo, min(hi, v))
 
 
 def params(a):
-    out = dict((name, _int(a, name, d, lo, hi)) for name, d, lo, hi in PARAMS)
+    out = dict((name, number(a, name, d, lo, hi)) for name, d, lo, hi in PARAMS)
     out["method"] = a.get("method") or "extra"
     return out
 
@@ -40,7 +42,7 @@ def params(a):
 def window_hop(a):
     """(window, hop) in samples from the form: what training cuts (the device's own settings
     are the default; app.deploy offers to switch the device to these)."""
-    w, h = _int(a, "window", 0, 0, 1 << 20), _int(a, "hop", 0, 0, 1 << 20)
+    w, h = number(a, "window", 0, 0, 1 << 20), number(a, "hop", 0, 0, 1 << 20)
     if w < 2:
         raise ValueError("set the window: at least 2 samples")
     if h < 1:
@@ -95,7 +97,7 @@ class Trainer:
                 raise ValueError("tick the test sessions (the 'test' boxes), or evaluate with "
                                  "k-fold by session")
             return {"method": "test", "sessions": tests}
-        return {"method": "kfold", "folds": _int(a, "folds", 5, 2, 20)}
+        return {"method": "kfold", "folds": number(a, "folds", 5, 2, 20)}
 
     # ---- sessions ------------------------------------------------------------------------
     async def refresh(self, a=None):
