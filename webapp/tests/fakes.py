@@ -1,6 +1,20 @@
 """Test stand-ins shared by the page's tests (CPython): glue.js's IndexedDB cache (mb.ds:
-get/put/del_/keys over a dict)."""
+get/put/del_/keys over a dict), and the pyscript/jsffi modules a view module imports."""
 import json
+import sys
+import types
+
+
+def view_stand_ins():
+    """pyscript and jsffi with window, document and create_proxy, so view modules import on
+    CPython; what another test's stand-in already has is kept."""
+    for name in ("pyscript", "jsffi"):
+        m = sys.modules.setdefault(name, types.ModuleType(name))
+        for attr, value in (("window", types.SimpleNamespace()),
+                            ("document", types.SimpleNamespace()),
+                            ("create_proxy", lambda f: f)):
+            if not hasattr(m, attr):
+                setattr(m, attr, value)
 
 
 class FakeCache:

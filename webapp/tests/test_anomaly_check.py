@@ -7,7 +7,7 @@
 import asyncio
 from array import array
 
-from test_anomaly_page import FORM, WINDOW, _bridge, _rec  # noqa: E402  (fakes installed)
+from test_anomaly_page import WINDOW, trained  # noqa: E402  (fakes installed)
 from app import anomaly as AN  # noqa: E402
 from app import dataset as DSM  # noqa: E402
 from app import net  # noqa: E402
@@ -58,11 +58,7 @@ class _Sessions:
 
 
 def test_device_agrees_or_differs(monkeypatch):
-    recs = [_rec(1, 25, 11), _rec(2, 25, 12), _rec(3, 25, 13), _rec(4, 30, 14, fault_at=12)]
-    B, tr, dep = _bridge(recs, monkeypatch)
-    asyncio.run(B.act("train.mode", {"mode": "anomaly"}))
-    out, err = asyncio.run(B.act("train.go", FORM))
-    assert err is None, err
+    recs, B, tr, dep = trained(monkeypatch)
     r = tr.result
     answer = {4: _device_answer(r, recs[3])}
     calls = []

@@ -121,12 +121,19 @@ def test_mode_switch_and_careless_paths(monkeypatch):
     assert tr.result is None and B.state["train"]["summary"] is None
 
 
-def test_result_promise_table_and_model_file(monkeypatch):
+def trained(monkeypatch):
+    """(recs, bridge, train, deploy) after training in anomaly mode on three normal sessions
+    and one with a fault (imbalance from 12 s)."""
     recs = [_rec(1, 25, 11), _rec(2, 25, 12), _rec(3, 25, 13), _rec(4, 30, 14, fault_at=12)]
     B, tr, dep = _bridge(recs, monkeypatch)
     asyncio.run(B.act("train.mode", {"mode": "anomaly"}))
     out, err = asyncio.run(B.act("train.go", FORM))
     assert err is None, err
+    return recs, B, tr, dep
+
+
+def test_result_promise_table_and_model_file(monkeypatch):
+    recs, B, tr, dep = trained(monkeypatch)
     a = B.state["train"]["anomaly"]
     json.dumps(a)                           # the state stays plain JSON
     assert a["faulty"] == ["#4"] and a["scorer"] == "envelope"

@@ -1,15 +1,10 @@
 # The Deploy heading says what the device does with the model of its kind: the kind the device
 # runs (GET /api/model: an anomaly model says "kind"; a classes model has none), else the kind
 # trained here. CPython (pytest) with stand-ins for pyscript/jsffi.
-import sys
-import types
 
-for name in ("pyscript", "jsffi"):        # (other tests may have put a stand-in there)
-    m = sys.modules.setdefault(name, types.ModuleType(name))
-    for attr, value in (("window", types.SimpleNamespace()), ("document", types.SimpleNamespace()),
-                        ("create_proxy", lambda f: f)):
-        if not hasattr(m, attr):
-            setattr(m, attr, value)
+from fakes import view_stand_ins  # noqa: E402
+
+view_stand_ins()                        # (other tests may have put a stand-in there)
 
 from app import view as V  # noqa: E402
 

@@ -2,15 +2,10 @@
 # or "choose…" (never the first class by default), and "accept the unanimous ones" is off,
 # saying why, when no proposal is unanimous. CPython (pytest) with stand-ins for pyscript/jsffi.
 import re
-import sys
-import types
 
-for name in ("pyscript", "jsffi"):        # (other tests may have put a stand-in there)
-    m = sys.modules.setdefault(name, types.ModuleType(name))
-    for attr, value in (("window", types.SimpleNamespace()), ("document", types.SimpleNamespace()),
-                        ("create_proxy", lambda f: f)):
-        if not hasattr(m, attr):
-            setattr(m, attr, value)
+from fakes import view_stand_ins  # noqa: E402
+
+view_stand_ins()                        # (other tests may have put a stand-in there)
 
 from app import view_explore as V  # noqa: E402
 
