@@ -15,6 +15,11 @@
 # cross-products (no floats anywhere); ties keep the first candidate drawn and leaves take the
 # lowest class among equal counts. Leaves are shared: leaf k is class k (emlearn leaf_bits 0), and
 # a node whose two sides reach the same class is folded away (predictions unchanged).
+#
+# One tree builder for classes and values: the criterion (node statistics, leaf, split score) is
+# in the methods _targets, _stats, _varied, _leaf, _rest, _score_at and _scan; shared.regress's
+# Regressor overrides them with variance reduction (the sampling, feature draws, thresholds,
+# partitioning, depth/leaf limits and folding here are the same for both).
 from array import array
 
 from shared.compat import Rng
@@ -69,20 +74,17 @@ class Trainer:
                              % (len(X), len(y), n_features))
         if n_trees < 1 or min_samples_leaf < 1 or (max_depth is not None and max_depth < 0):
             raise ValueError("need n_trees >= 1, min_samples_leaf >= 1, max_depth >= 0")
-        for c in y:
-            if c >= n_classes:
-                raise ValueError("label %d out of range 0..%d" % (c, n_classes - 1))
-        self.X, self.y = X, y
         self.n_features, self.n_classes = n_features, n_classes
+        self.rows = index_array(len(y)) if rows is None else index_array(len(y), rows)
+        if not len(self.rows):
+            raise ValueError("no training samples")
+        self.X, self.y = X, self._targets(y)
         self.n_trees, self.max_depth = n_trees, max_depth
         self.min_samples_leaf = min_samples_leaf
         mf = isqrt(n_features) if max_features is None else max_features
         self.max_features = max(1, min(n_features, mf))
         self.method = method
         self.bootstrap = (method == "rf") if bootstrap is None else bootstrap
-        self.rows = index_array(len(y)) if rows is None else index_array(len(y), rows)
-        if not len(self.rows):
-            raise ValueError("no training samples")
         self.yield_every = yield_every
         self.seed = seed
         self._rng = Rng(seed)
@@ -90,6 +92,100 @@ class Trainer:
         self._feat, self._thr, self._left, self._right = [], [], [], []
         self._roots = []
         self._model = None
+
+    # -- the criterion: Gini on class counts (shared.regress.Regressor: variance on values) --
+
+    def _targets(self, y):
+        """What the split search reads as self.y (checked): here the class numbers."""
+        n_classes = self.n_classes
+        for c in y:
+            if c >= n_classes:
+                raise ValueError("label %d out of range 0..%d" % (c, n_classes - 1))
+        return y
+
+    def _stats(self, idx):
+        """A node's statistics: its class counts."""
+        y = self.y
+        counts = [0] * self.n_classes
+        for i in idx:
+            counts[y[i]] += 1
+        return counts
+
+    def _varied(self, counts):
+        """Is there anything left to split (more than one class)?"""
+        return sum(1 for c in counts if c) > 1
+
+    def _leaf(self, counts):
+        """The leaf reference (< 0) of a node that is not split: its majority class."""
+        return -_majority(counts) - 1
+
+    def _rest(self, counts, lcounts):
+        """The right side's statistics from the node's and the left side's."""
+        return [counts[c] - lcounts[c] for c in range(len(counts))]
+
+    def _score_at(self, col, t, labels, counts):
+        """Extra-trees: (num, den, left counts) of threshold t on this column (the score is
+        num / den, larger is better), or None when a side has fewer than min_samples_leaf."""
+        n = len(col)
+        msl = self.min_samples_leaf
+        n_classes = self.n_classes
+        lc = [0] * n_classes
+        for k in range(n):
+            if col[k] < t:
+                lc[labels[k]] += 1
+        nl = sum(lc)
+        nr = n - nl
+        if nl < msl or nr < msl:
+            return None
+        # Gini: maximise sum(l_c^2)/nl + sum(r_c^2)/nr, compared as exact cross-products
+        al = 0
+        ar = 0
+        for c in range(n_classes):
+            a = lc[c]
+            b = counts[c] - a
+            al += a * a
+            ar += b * b
+        return al * nr + ar * nl, nl * nr, lc
+
+    def _scan(self, f, sel, counts, best):
+        """Random forest: scan feature f of the samples sel in sorted order for the best
+        threshold (midway between distinct neighbours, rounded up). Returns False when f is
+        constant here, else best (None: none yet) or a better (num, den, f, threshold, left
+        counts)."""
+        X, nf, y = self.X, self.n_features, self.y
+        msl = self.min_samples_leaf
+        n = len(sel)
+        n_classes = self.n_classes
+        # key = (value + 32768) * 256 + class: one C sort of ints orders values
+        keys = sorted([((X[i * nf + f] + 32768) << 8) | y[i] for i in sel])
+        if keys[0] >> 8 == keys[-1] >> 8:
+            return False
+        lc = [0] * n_classes
+        rc = list(counts)
+        al = 0
+        ar = 0
+        for c in range(n_classes):
+            ar += rc[c] * rc[c]
+        for p in range(n - 1):
+            key = keys[p]
+            c = key & 255
+            al += 2 * lc[c] + 1
+            ar -= 2 * rc[c] - 1
+            lc[c] += 1
+            rc[c] -= 1
+            v = key >> 8
+            w = keys[p + 1] >> 8
+            nl = p + 1
+            nr = n - nl
+            if v == w or nl < msl or nr < msl:
+                continue
+            num = al * nr + ar * nl
+            den = nl * nr
+            if best is None or num * best[1] > best[0] * den:
+                best = (num, den, f, ((v + w + 1) >> 1) - 32768, list(lc))
+        return best
+
+    # -- the tree builder --
 
     def params(self):
         """The training parameters (for the model's metadata)."""
@@ -136,10 +232,7 @@ class Trainer:
     def _grow(self):
         """One tree, depth first; nodes are appended so every child comes after its parent."""
         idx = self._sample()
-        y = self.y
-        counts = [0] * self.n_classes
-        for i in idx:
-            counts[y[i]] += 1
+        counts = self._stats(idx)
         base = len(self._thr)
         feat, thr, left, right = self._feat, self._thr, self._left, self._right
         split = self._split_extra if self.method == "extra" else self._split_rf
@@ -152,10 +245,10 @@ class Trainer:
             lo, hi, depth, counts, parent, side = stack.pop()
             s = None
             if hi - lo >= two_leaf and (max_depth is None or depth < max_depth) and \
-                    sum(1 for c in counts if c) > 1:
+                    self._varied(counts):
                 s = split(idx, lo, hi, counts)
             if s is None:
-                ref = -_majority(counts) - 1
+                ref = self._leaf(counts)
             else:
                 f, t, mid, lcounts = s
                 ref = len(thr)
@@ -166,7 +259,7 @@ class Trainer:
                 thr.append(t)
                 left.append(0)
                 right.append(0)
-                rcounts = [counts[c] - lcounts[c] for c in range(len(counts))]
+                rcounts = self._rest(counts, lcounts)
                 # right pushed first so the left subtree is grown (and numbered) first
                 stack.append((mid, hi, depth + 1, rcounts, ref, 1))
                 stack.append((lo, mid, depth + 1, lcounts, ref, 0))
@@ -229,13 +322,10 @@ class Trainer:
 
     def _split_extra(self, idx, lo, hi, counts):
         """Extra-trees: up to max_features non-constant features, one random int threshold each;
-        the best by Gini. Returns (feature, threshold, mid, left counts) or None."""
+        the best by the criterion. Returns (feature, threshold, mid, left stats) or None."""
         X, nf, y = self.X, self.n_features, self.y
-        msl = self.min_samples_leaf
-        n = hi - lo
         labels = [y[i] for i in idx[lo:hi]]
         rows = [i * nf for i in idx[lo:hi]]
-        n_classes = self.n_classes
         best = None
         bnum, bden = 0, 1
         visited = 0
@@ -250,24 +340,10 @@ class Trainer:
                 continue                      # constant here: does not count as visited
             visited += 1
             t = mn + 1 + self._rng.randbelow(mx - mn)   # in (mn, mx]: both sides non-empty
-            lc = [0] * n_classes
-            for k in range(n):
-                if col[k] < t:
-                    lc[labels[k]] += 1
-            nl = sum(lc)
-            nr = n - nl
-            if nl < msl or nr < msl:
+            s = self._score_at(col, t, labels, counts)
+            if s is None:
                 continue
-            # Gini: maximise sum(l_c^2)/nl + sum(r_c^2)/nr, compared as exact cross-products
-            al = 0
-            ar = 0
-            for c in range(n_classes):
-                a = lc[c]
-                b = counts[c] - a
-                al += a * a
-                ar += b * b
-            num = al * nr + ar * nl
-            den = nl * nr
+            num, den, lc = s
             if best is None or num * bden > bnum * den:
                 best = (f, t, lc)
                 bnum, bden = num, den
@@ -277,52 +353,24 @@ class Trainer:
         return f, t, self._partition(idx, lo, hi, f, t), lc
 
     def _split_rf(self, idx, lo, hi, counts):
-        """Random forest: max_features features drawn per node, each scanned in sorted order for
-        the best Gini threshold (midway between distinct neighbours, rounded up)."""
-        X, nf, y = self.X, self.n_features, self.y
-        msl = self.min_samples_leaf
-        n = hi - lo
-        n_classes = self.n_classes
+        """Random forest: max_features non-constant features drawn per node, each scanned in
+        sorted order for its best threshold (_scan); the best over them all."""
+        nf = self.n_features
         best = None
-        bnum, bden = 0, 1
         visited = 0
         j = 0
         sel = idx[lo:hi]
         while j < nf and visited < self.max_features:
             f = self._draw_feature(j)
             j += 1
-            # key = (value + 32768) * 256 + class: one C sort of ints orders values
-            keys = sorted([((X[i * nf + f] + 32768) << 8) | y[i] for i in sel])
-            if keys[0] >> 8 == keys[-1] >> 8:
-                continue
+            got = self._scan(f, sel, counts, best)
+            if got is False:
+                continue                      # constant here: does not count as visited
             visited += 1
-            lc = [0] * n_classes
-            rc = list(counts)
-            al = 0
-            ar = 0
-            for c in range(n_classes):
-                ar += rc[c] * rc[c]
-            for p in range(n - 1):
-                key = keys[p]
-                c = key & 255
-                al += 2 * lc[c] + 1
-                ar -= 2 * rc[c] - 1
-                lc[c] += 1
-                rc[c] -= 1
-                v = key >> 8
-                w = keys[p + 1] >> 8
-                nl = p + 1
-                nr = n - nl
-                if v == w or nl < msl or nr < msl:
-                    continue
-                num = al * nr + ar * nl
-                den = nl * nr
-                if best is None or num * bden > bnum * den:
-                    best = (f, ((v + w + 1) >> 1) - 32768, list(lc))
-                    bnum, bden = num, den
+            best = got
         if best is None:
             return None
-        f, t, lc = best
+        f, t, lc = best[2], best[3], best[4]
         return f, t, self._partition(idx, lo, hi, f, t), lc
 
     def _partition(self, idx, lo, hi, f, t):
