@@ -89,3 +89,35 @@ def correlated(n, d, seed, shift=0.0, step=10.0):
         for j in range(d):
             X[r * d + j] = step * j + a * (j + 1) + 0.5 * b * j + 0.2 * rng.uniform(-1, 1) + shift
     return X
+
+
+# 11 bands (as an AS7341): a dye's absorptivity per band (a peak at band 5), lamp counts per band
+_EPS = (0.05, 0.1, 0.25, 0.6, 1.1, 1.4, 1.0, 0.5, 0.2, 0.08, 0.03)
+_LAMP = (9000, 12000, 15000, 17000, 18000, 18500, 18000, 16500, 14000, 11000, 8000)
+
+
+def spectra(levels, per_level=3, windows=12, seed=3, noise=60, drift=0.05):
+    """(X, y, groups): a spectrometer reading a dye at each concentration of `levels` (mmol/L),
+    per_level sessions each, `windows` windows per session. Band j reads lamp_j * g *
+    10^(-eps_j * c) + noise (Beer–Lambert, path 1 cm), g the lamp's gain: per session within
+    +-drift, creeping by drift/4 over the session. X: int16 counts (11 features, row-major);
+    y: the true concentration of each window; groups: session names "s1", "s2", ..."""
+    rng = Rng(seed)
+    nb = len(_EPS)
+    X = array("h", [0] * (len(levels) * per_level * windows * nb))
+    y, groups = [], []
+    r = 0
+    s = 0
+    for k in range(per_level):
+        for c in levels:
+            s += 1
+            g0 = 1 + rng.uniform(-drift, drift)
+            for w in range(windows):
+                g = g0 * (1 + drift / 4 * w / windows)
+                for j in range(nb):
+                    v = _LAMP[j] * g * 10 ** (-_EPS[j] * c) + rng.uniform(-noise, noise)
+                    X[r * nb + j] = max(-32768, min(32767, int(v)))
+                y.append(c)
+                groups.append("s%d" % s)
+                r += 1
+    return X, y, groups
