@@ -3,6 +3,7 @@
 # spectrum on unseen sessions, metrics match hand-made examples, too few sessions give no estimate.
 from array import array
 
+from shared import pipeline as P
 from shared import regress_eval as RE
 from shared.model import ModelError
 from shared.regress import RegressionModel, Regressor
@@ -31,6 +32,30 @@ def test_a_step_is_learnt_exactly_with_float32_leaves():
         assert len(bytes(model.leaves)) == 8, m        # float32 leaves, as eml_trees leaf_bits 32
         for i in range(40):
             assert model.predict(X[2 * i:2 * i + 2]) == y[i], (m, i)
+
+
+def _fingerprint(method):
+    """sha256 of a model's nodes, roots and float32 leaf bytes, trained on exact data (int
+    features, targets int/8: no libm, no float literal parsing), so every runtime must agree."""
+    import binascii
+    X, _ = synth.table(150, 6, 3, seed=5)
+    y = [(X[6 * i] + 2 * X[6 * i + 1] - X[6 * i + 2]) / 8 for i in range(150)]
+    m = Regressor(X, y, 6, n_trees=4, max_depth=6, min_samples_leaf=2, seed=42,
+                  method=method).fit()
+    text = "%r|%r|%s" % (m.nodes(), list(m.roots),
+                         binascii.hexlify(bytes(m.leaves)).decode())
+    return P.model_hash(text)
+
+
+GOLDEN = {  # made on CPython; a change here is a change of the trainer
+    "extra": "fa60c92cfbc9ef9f430db4425e9d60e959132e6d8aab3d81e3baf1731ee6ca19",
+    "rf": "8c298eb683d53f7211092155ea69a4e323a092100d547661c05309fe8e655ea1",
+}
+
+
+def test_same_seed_same_model_on_every_runtime():
+    for method in GOLDEN:
+        assert _fingerprint(method) == GOLDEN[method], (method, _fingerprint(method))
 
 
 def test_constant_target_gives_a_leaf_only_tree():
