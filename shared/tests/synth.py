@@ -111,6 +111,7 @@ def spectra(levels, per_level=3, windows=12, seed=3, noise=60, drift=0.05):
     for k in range(per_level):
         for c in levels:
             s += 1
+            name = "s%d" % s     # one string per session: per window they pinned the heap apart
             g0 = 1 + rng.uniform(-drift, drift)
             for w in range(windows):
                 g = g0 * (1 + drift / 4 * w / windows)
@@ -118,6 +119,6 @@ def spectra(levels, per_level=3, windows=12, seed=3, noise=60, drift=0.05):
                     v = _LAMP[j] * g * 10 ** (-_EPS[j] * c) + rng.uniform(-noise, noise)
                     X[r * nb + j] = max(-32768, min(32767, int(v)))
                 y.append(c)
-                groups.append("s%d" % s)
+                groups.append(name)
                 r += 1
     return X, y, groups
