@@ -342,9 +342,12 @@ def evaluate(model, X, y, rows, classes=None):
 
 def model_size(model, text=None):
     """Node/leaf/tree counts, the model file's bytes (when its text is given) and the RAM the
-    emlearn C module uses for it (8-byte EmlTreesNode, int32 roots, one byte per leaf)."""
+    emlearn C module uses for it (8-byte EmlTreesNode, int32 roots, one byte per leaf
+    for a class, RegressionModel.leaf_bytes = 4 for a value; the device's TreeModel is left
+    without the attribute)."""
     out = {"nodes": model.n_nodes, "leaves": len(model.leaves), "trees": len(model.roots),
-           "c_bytes": 8 * model.n_nodes + 4 * len(model.roots) + len(model.leaves)}
+           "c_bytes": 8 * model.n_nodes + 4 * len(model.roots) +
+           getattr(model, "leaf_bytes", 1) * len(model.leaves)}
     if text is not None:
         out["file_bytes"] = len(text.encode() if isinstance(text, str) else text)
     return out

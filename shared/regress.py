@@ -23,6 +23,7 @@ _SHIFT = 14
 class RegressionModel(TreeModel):
     """Decision nodes as TreeModel's; leaves are float32 values; predict(x) is the mean of the
     trees' leaf values (as eml_trees_regress). n_classes is 1 (one output)."""
+    leaf_bytes = 4       # one float32 per leaf in emlearn's leaves table (leaf_bits 32)
 
     def __init__(self, n_features, nodes, roots, leaves, meta=None):
         """leaves: the value of each leaf (finite numbers). Raises ModelError if invalid."""
@@ -72,18 +73,10 @@ class Regressor(Trainer):
         p["kind"] = "regression"
         return p
 
-    def model(self, meta=None):
-        if len(self._roots) != self.n_trees:
-            raise ValueError("training has not finished")
-        if self._model is None:
-            nodes = [(self._feat[i], self._thr[i], self._left[i], self._right[i])
-                     for i in range(len(self._thr))]
-            self._model = RegressionModel(self.n_features, nodes, self._roots, self._leaves)
-        if meta is not None:
-            self._model.meta = meta
-        return self._model
-
     # -- the criterion: variance reduction on quantised targets (stats = [n, sum, sum of squares])
+
+    def _build(self, nodes):
+        return RegressionModel(self.n_features, nodes, self._roots, self._leaves)
 
     def _targets(self, y):
         rows = self.rows

@@ -17,7 +17,7 @@
 # a node whose two sides reach the same class is folded away (predictions unchanged).
 #
 # One tree builder for classes and values: the criterion (node statistics, leaf, split score) is
-# in the methods _targets, _stats, _varied, _leaf, _rest, _score_at and _scan; shared.regress's
+# in the methods _build, _targets, _stats, _varied, _leaf, _rest, _score_at and _scan; shared.regress's
 # Regressor overrides them with variance reduction (the sampling, feature draws, thresholds,
 # partitioning, depth/leaf limits and folding here are the same for both).
 from array import array
@@ -94,6 +94,11 @@ class Trainer:
         self._model = None
 
     # -- the criterion: Gini on class counts (shared.regress.Regressor: variance on values) --
+
+    def _build(self, nodes):
+        """The model of the grown nodes: leaf k is class k."""
+        return TreeModel(self.n_features, self.n_classes, nodes, self._roots,
+                         list(range(self.n_classes)))
 
     def _targets(self, y):
         """What the split search reads as self.y (checked): here the class numbers."""
@@ -204,8 +209,7 @@ class Trainer:
         if self._model is None:
             nodes = [(self._feat[i], self._thr[i], self._left[i], self._right[i])
                      for i in range(len(self._thr))]
-            self._model = TreeModel(self.n_features, self.n_classes, nodes, self._roots,
-                                    list(range(self.n_classes)))
+            self._model = self._build(nodes)
         if meta is not None:
             self._model.meta = meta
         return self._model

@@ -3,6 +3,7 @@
 # spectrum on unseen sessions, metrics match hand-made examples, too few sessions give no estimate.
 from array import array
 
+from shared import evaluate as E
 from shared import pipeline as P
 from shared import regress_eval as RE
 from shared.model import ModelError
@@ -85,6 +86,17 @@ def test_max_depth_and_min_samples_leaf_respected():
             for d, reach in _walk(model, X, rows, 11):
                 assert depth is None or d <= depth, (m, depth, d)
                 assert min(reach.values()) >= leaf, (m, leaf, sorted(reach.values())[:3])
+
+
+def test_stepper_and_size_as_for_classes():
+    X, y, _ = synth.spectra(LEVELS, 2, 6)
+    r = Regressor(X, y, 11, n_trees=3, yield_every=5)
+    seen = list(r.steps())
+    assert seen[-1]["done"] == 1.0 and r.params()["kind"] == "regression"
+    m = r.model()
+    assert m.nodes() == Regressor(X, y, 11, n_trees=3).fit().nodes()
+    size = E.model_size(m)
+    assert size["c_bytes"] == 8 * m.n_nodes + 4 * 3 + 4 * len(m.leaves)   # float32 leaves
 
 
 def test_bad_targets_refused_with_the_sample_named():
