@@ -215,6 +215,7 @@ class App(Microdot):
                         await asyncio.sleep_ms(_RETRY_MS)
                     continue
                 self._start(cs, addr)
+                cs = addr = None   # this frame lives forever: keep no connection's socket
             except MemoryError:
                 self.counts["accept_errors"] += 1
                 gc.collect()
@@ -259,18 +260,24 @@ class App(Microdot):
     async def _watch(self):
         while True:
             await asyncio.sleep_ms(_TICK_MS)
-            now = time.ticks_ms()
             try:
-                for c in self.conns:
-                    if not c.started or c.phase == _APP or \
-                            time.ticks_diff(now, c.deadline) <= 0:
-                        continue
-                    if c.why is None:
-                        self._end(c, 408, _LATE[c.phase], "timeouts")
-                    elif c.phase == _WRITE:   # not even our error answer goes out: close
-                        c.task.cancel()
+                self._check_deadlines()
             except Exception as e:   # the deadlines must keep being watched
                 sys.print_exception(e)
+
+    def _check_deadlines(self):
+        # A plain function, not the loop of _watch: this task lives forever, and a loop
+        # variable left in its frame kept the last connection it saw, with that connection's
+        # task, request and answer (a status answer: ~3-5 KB), alive until the next tick that
+        # found a connection: the steps of the heap's low mark (issue 17 item 9).
+        now = time.ticks_ms()
+        for c in self.conns:
+            if not c.started or c.phase == _APP or time.ticks_diff(now, c.deadline) <= 0:
+                continue
+            if c.why is None:
+                self._end(c, 408, _LATE[c.phase], "timeouts")
+            elif c.phase == _WRITE:   # not even our error answer goes out: close
+                c.task.cancel()
 
     # -- one connection
     async def _serve(self, c):

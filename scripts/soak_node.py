@@ -9,7 +9,9 @@ counters, history) and at the end: dropped windows, the low mark of the free hea
 first and in the last quarter of the run (flat: the same within a few KB), the low mark at
 10 minutes and at the end with every new low in between (flat: none), the
 high-water as a share of the heap, and the largest free block at the end (GET /api/heap).
-Usage: scripts/soak_node.py [--minutes N] [--every S]"""
+To bisect a heap step, --no-recording, --no-ws, --no-mqtt and --no-webhooks leave one part out
+and --device-log FILE keeps the device's console.
+Usage: scripts/soak_node.py [--minutes N] [--every S] [--no-...] [--device-log FILE]"""
 import argparse
 import sys
 import tempfile
@@ -29,6 +31,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--every", type=float, default=30)
+    # to bisect: run without one of the parts (everything is on by default)
+    ap.add_argument("--no-recording", action="store_true")
+    ap.add_argument("--no-ws", action="store_true", help="no streaming WebSocket client")
+    ap.add_argument("--no-mqtt", action="store_true")
+    ap.add_argument("--no-webhooks", action="store_true")
+    ap.add_argument("--device-log", help="write the device's whole console output here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -36,12 +44,17 @@ def main():
         rx = Receiver().start()
         sub = Subscriber(br.port)
         dev = K.start(tmp / "data", K.M.WINDOW)
-        ws = dev.ws()
-        ws.recv_json("hello")
+        ws = None
+        if not args.no_ws:
+            ws = dev.ws()
+            ws.recv_json("hello")
         try:
             return _run(args, dev, ws, br, rx, sub)
         finally:
-            ws.close()
+            if ws is not None:
+                ws.close()
+            if args.device_log:
+                Path(args.device_log).write_text(dev.output())
             dev.stop()
             sub.close()
             br.stop()
@@ -51,12 +64,14 @@ def main():
 def _run(args, dev, ws, br, rx, sub):
     st, body = dev.put("/api/integrations", {
         "history": {"enabled": True}, "flagged": {"threshold": 0.6, "min_interval_s": 30},
-        "mqtt": {"enabled": True, "host": "127.0.0.1", "port": br.port, "summary_s": 60},
-        "webhooks": {"enabled": True, "summaries": True, "urls": [
+        "mqtt": {"enabled": not args.no_mqtt, "host": "127.0.0.1", "port": br.port, "summary_s": 60},
+        "webhooks": {"enabled": not args.no_webhooks, "summaries": True, "urls": [
             {"url": "http://127.0.0.1:%d/hook" % rx.port, "token": "soak"}]}})
     assert st == 200, body
-    st, s = dev.json("POST", "/api/sessions", {"label": "soak"}, token=dev.token)
-    assert st == 201, s
+    s = {"id": None}
+    if not args.no_recording:
+        st, s = dev.json("POST", "/api/sessions", {"label": "soak"}, token=dev.token)
+        assert st == 201, s
     t0 = time.monotonic()
     end = t0 + args.minutes * 60
     next_print = t0 + args.every
@@ -64,14 +79,17 @@ def _run(args, dev, ws, br, rx, sub):
     lows = []                     # (elapsed s, mem_free_min since the last look)
     frees = []                    # (elapsed s, free heap after the status' own collection)
     frames = 0
-    print("soak: %.1f min, heap %d bytes, model %s, recording session %d"
+    print("soak: %.1f min, heap %d bytes, model %s, recording session %s"
           % (args.minutes, HEAP, K.M.WINDOW, s["id"]))
     print("%7s %8s %7s %9s %9s %10s %10s %8s" % ("t (s)", "windows", "dropped", "free",
                                                   "min free", "mqtt s/d", "hooks d/x",
                                                   "history"))
     while time.monotonic() < end:
-        ws.recv()
-        frames += 1
+        if ws is not None:
+            ws.recv()
+            frames += 1
+        else:
+            time.sleep(0.2)
         now = time.monotonic()
         if now >= next_act:
             dev.put("/api/sim", {"activity": ACTS[act % len(ACTS)]})
@@ -85,8 +103,8 @@ def _run(args, dev, ws, br, rx, sub):
             n = s["node"]
             print("%7.0f %8d %7d %9d %9d %10s %10s %8d" % (
                 now - t0, s["windows"], s["dropped"], s["mem_free"], s["mem_free_min"],
-                "%d/%d" % (n["mqtt"]["sent"], n["mqtt"]["dropped"]),
-                "%d/%d" % (n["webhooks"]["delivered"], n["webhooks"]["dropped"]),
+                "%s/%s" % (_c(n, "mqtt", "sent"), _c(n, "mqtt", "dropped")),
+                "%s/%s" % (_c(n, "webhooks", "delivered"), _c(n, "webhooks", "dropped")),
                 n["history"]["history_windows"]), flush=True)
     s = _status(dev)
     n = s["node"]
@@ -126,14 +144,19 @@ def _run(args, dev, ws, br, rx, sub):
           "high-water %d bytes = %.0f%% of %d; at the end %d free, largest block %d"
           % (first, last, last - first, HEAP - low, 100 * (HEAP - low) / HEAP, HEAP,
              h["free"], h["largest"]))
-    print("MQTT: sent %d, dropped %d, %d messages at the subscriber; webhooks: delivered %d, "
-          "dropped %d, %d at the receiver; history: %d windows since boot; flagged %s; "
+    print("MQTT: sent %s, dropped %s, %d messages at the subscriber; webhooks: delivered %s, "
+          "dropped %s, %d at the receiver; history: %d windows since boot; flagged %s; "
           "recording: %d bytes, error %s" % (
-              n["mqtt"]["sent"], n["mqtt"]["dropped"], len(sub.msgs),
-              n["webhooks"]["delivered"], n["webhooks"]["dropped"], len(rx.got),
+              _c(n, "mqtt", "sent"), _c(n, "mqtt", "dropped"), len(sub.msgs),
+              _c(n, "webhooks", "delivered"), _c(n, "webhooks", "dropped"), len(rx.got),
               n["history"]["history_windows"], n["flagged"] and n["flagged"]["since_boot"],
               s["storage_used"], s["recording_error"]))
     return 0 if s["dropped"] == 0 else 1
+
+
+def _c(node, part, key):
+    """A counter of node part ("-" when that part is off)."""
+    return node[part][key] if node.get(part) else "-"
 
 
 def _status(dev):
