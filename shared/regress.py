@@ -108,7 +108,7 @@ class Regressor(Trainer):
         return n * ss != s * s          # not all targets equal
 
     def _leaf(self, st):
-        v = self.lo + self.unit * st[1] / st[0]
+        v = self.lo + self.unit * (st[1] / st[0])     # equal means, equal values (one leaf)
         k = self._values.get(v)
         if k is None:
             k = len(self._leaves)

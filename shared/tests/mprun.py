@@ -21,6 +21,7 @@ MODULES = ("test_anomaly", "test_anomalyformat", "test_anomaly_train", "test_com
            "test_regress", "test_trainer",
            "test_validation", "test_window_labels", "test_windowing")
 HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_regress_sklearn",
+             "test_regress_c",
              "test_explore_sklearn",
              "test_anomaly_sklearn", "test_mel_c", "test_soundlevel_scipy",
              "test_anomaly_train_machine")
