@@ -18,6 +18,13 @@ from shared.trainer import Trainer
 
 LEVELS = 16384   # target quantisation: sort keys (value + 32768) << 14 | target stay small ints
 _SHIFT = 14
+_INF = float("inf")
+
+
+def _finite(v):
+    """Is v a finite int or float (not a bool, a string, NaN or an infinity)?"""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and \
+        -_INF < v < _INF
 
 
 class RegressionModel(TreeModel):
@@ -28,10 +35,8 @@ class RegressionModel(TreeModel):
     def __init__(self, n_features, nodes, roots, leaves, meta=None):
         """leaves: the value of each leaf (finite numbers). Raises ModelError if invalid."""
         for i in range(len(leaves)):
-            v = leaves[i]
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v or \
-                    v in (float("inf"), float("-inf")):
-                raise ModelError("leaf %d: value %r is not a finite number" % (i, v))
+            if not _finite(leaves[i]):
+                raise ModelError("leaf %d: value %r is not a finite number" % (i, leaves[i]))
         # the structure is checked as a one-class model's (leaf numbers, children, roots)
         TreeModel.__init__(self, n_features, 1, nodes, roots, bytearray(len(leaves)), meta)
         self.leaves = array("f", leaves)
@@ -81,10 +86,8 @@ class Regressor(Trainer):
     def _targets(self, y):
         rows = self.rows
         for i in range(len(y)):
-            v = y[i]
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v or \
-                    v in (float("inf"), float("-inf")):
-                raise ValueError("target %d: %r is not a finite number" % (i, v))
+            if not _finite(y[i]):
+                raise ValueError("target %d: %r is not a finite number" % (i, y[i]))
         lo = min(y[i] for i in rows)
         hi = max(y[i] for i in rows)
         self.lo = lo
