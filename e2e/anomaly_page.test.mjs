@@ -22,21 +22,25 @@ import { Tour } from "./lib/tour.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const NORMAL_S = 24;           // per normal session: 3 x 142 windows at hop 16 (375 needed)
+const SPEED = 8;               // recorded 8 x faster than real time (PUT /api/sim {"speed"}):
+                               // the same samples, machine time as written here
 let device, browser;
 const sids = [];
 
 async function record(ms, fault = null) {
+  assert.equal((await device.api("PUT", "/api/sim", { speed: SPEED })).status, 200);
   const r = await device.api("POST", "/api/sessions", {});
   assert.equal(r.status, 201, r.text);
   if (fault) {
-    await sleep(ms / 2);
+    await sleep(ms / 2 / SPEED);
     assert.equal((await device.api("PUT", "/api/sim", { fault })).status, 200);
-    await sleep(ms / 2);
+    await sleep(ms / 2 / SPEED);
   } else {
-    await sleep(ms);
+    await sleep(ms / SPEED);
   }
   assert.equal((await device.api("POST", `/api/sessions/${r.json.id}/stop`)).status, 200);
   if (fault) assert.equal((await device.api("PUT", "/api/sim", { fault: null })).status, 200);
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
   sids.push(r.json.id);
   return r.json.id;
 }
