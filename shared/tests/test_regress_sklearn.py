@@ -1,17 +1,12 @@
 # CPython only (scikit-learn): our regression trees reach the R² of scikit-learn's
 # DecisionTreeRegressor and ExtraTreesRegressor (within 0.02) on the same int16 spectra, the same
 # session split and the same depth / leaf settings; our metrics equal sklearn.metrics'.
-import os
-import sys
-
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
-from shared import regress_eval as RE  # noqa: E402
-from shared.compat import Rng  # noqa: E402
-from shared.regress import Regressor  # noqa: E402
-from shared.tests import synth  # noqa: E402
+from shared import regress_eval as RE
+from shared.compat import Rng
+from shared.regress import Regressor
+from shared.tests import synth
 
 np = pytest.importorskip("numpy")
 tree = pytest.importorskip("sklearn.tree")
