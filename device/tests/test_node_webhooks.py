@@ -55,7 +55,10 @@ def test_receiver_down_longer_than_the_queue_holds(tmp_path):
     dev = K.start(tmp_path / "dev")
     try:
         st, body = dev.put("/api/integrations", {"webhooks": {
-            "enabled": True, "retries": 1, "queue": 2, "timeout_s": 5,
+            # 4 retries: an event holds the sender 1 + 2 + 4 + 8 s, so 4 class changes fill
+            # the queue of 2 whatever pace a busy machine makes them at (with 1 retry, 1 s an
+            # event, the sender kept up with 12 changes in 60 s once)
+            "enabled": True, "retries": 4, "queue": 2, "timeout_s": 5,
             "urls": [{"url": "http://127.0.0.1:%d/h" % rx.port}]}})
         assert st == 200, body
         K.install(dev, WIN)
