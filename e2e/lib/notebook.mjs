@@ -236,9 +236,15 @@ export class Notebook {
 
   /** Presses a key (e.g. "2", "z", "Control+Shift+Z") and waits for the action it started. */
   async key(k) {
-    const done = (await this.pageState())._done;
+    // a label or move key waits for its own action (a background refresh finishing first,
+    // e.g. when the device goes away, once made a test read the state before the edit ran)
+    const name = /^([0-9]|Delete|Backspace)$/.test(k) ? "sessions.label"
+      : /^Arrow(Left|Right)$/.test(k) ? "sessions.move" : null;
+    const st = await this.pageState();
+    const before = name ? (st._runs || {})[name] || 0 : st._done;
     await this.page.keyboard.press(k);
-    await this.page.waitForFunction((d) => window.motebook.state()._done > d, done, { timeout: 10000 });
+    await this.page.waitForFunction(([n, b]) => (n ? window.motebook.state()._runs[n] || 0
+      : window.motebook.state()._done) > b, [name, before], { timeout: 10000 });
     return this.dsWait();
   }
 
