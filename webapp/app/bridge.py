@@ -79,7 +79,9 @@ class Bridge:
                 out = fn(args if args is not None else {})
                 if hasattr(out, "send"):          # a coroutine (async action)
                     out = await out
-                if part is not None:
+                if part is not None and not background:
+                    # (a background refresh that went well does not wipe the error of what
+                    # the user just did: the device away, a label edit refused)
                     self.update(part, message="")
             finally:
                 if lock is not None:
