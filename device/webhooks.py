@@ -104,6 +104,7 @@ class Webhooks:
         hook.buf[:len(head)] = head
         hook.buf[len(head):n] = data
         hook.n = n
+        return kind
 
     async def _deliver(self, hook):
         wait = 1
