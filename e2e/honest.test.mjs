@@ -19,7 +19,9 @@ import { Notebook } from "./lib/notebook.mjs";
 
 const PYTHON = join(ROOT, ".venv", "bin", "python");
 const CLASSES = ["idle", "walking", "running", "cycling"];
-const CHECK_S = 70;          // seconds of the replayed test file recorded for the check
+const CHECK_S = 70;          // seconds (machine time) of the replayed test file recorded for the check
+const SPEED = 8;             // the replay plays 8 x faster than real time (PUT /api/sim {"speed"}):
+                             // the same samples, the same windows, the model runs on each
 
 let device, browser, dir;
 
@@ -31,6 +33,8 @@ fixture({
     make("train", 40);        // train/train.csv: 40 cases (seed 1)
     make("check", 12);        // check/test.csv: 12 unseen cases (seed 1001), replayed by the device
     device = await new Device({ replay: join(dir, "check", "test.csv") }).start();
+    // the replay plays at SPEED x real time from the start (its first 12.8 s window too)
+    assert.equal((await device.api("PUT", "/api/sim", { speed: SPEED })).status, 200);
     return device;
   },
   set: (d, b) => { device = d; browser = b; },
@@ -126,12 +130,20 @@ test("imported recordings of another sensor train honestly; the device's live ac
   // the on-device check: record the replayed, unseen test file while the model runs
   await nb.dsWait();
   await nb.step("collect");
+  assert.equal((await device.api("GET", "/api/sim")).json.speed, SPEED);
   await page.click("#rec-start");
   await page.click("#rec-unlabelled");               // the replay file labels it
   await nb.dsWait("s.recording != null");
-  await new Promise((res) => setTimeout(res, CHECK_S * 1000));
+  const seq0 = (await device.api("GET", "/api/status")).json.seq;
+  for (const end = Date.now() + CHECK_S * 1000 * 4 + 30000; ;) {   // CHECK_S of machine time
+    const seq = (await device.api("GET", "/api/status")).json.seq;
+    if (seq >= seq0 + CHECK_S * st0.rate / cfg.hop) break;   // one window a hop
+    assert.ok(Date.now() < end, `${CHECK_S} s of replay recorded (window ${seq}, from ${seq0})`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
   await page.click("#rec-stop");
   s = await nb.dsWait("s.recording == null");
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
   const sid = s.sessions.filter((m) => m.source !== "import").at(-1).id;
   const meta = (await device.api("GET", `/api/sessions/${sid}`)).json;
   assert.equal(meta.labels_from, "replay file");
