@@ -1,0 +1,201 @@
+# The microphone path below the meter: WAV in and out (hal/wav.py) on files sox made, the I2S
+# driver (hal/i2s_mic.py) against a fake bus playing those files in each chip's bit format
+# (hostfakes/fake_i2s.py), the simulated microphone (hal/sim_mic.py).
+# Portable: run by test_sound_hal.py on CPython (sources) and on MicroPython unix (the .mpy
+# files the device ships), argv[1] = the folder of test WAVs. Prints one JSON line.
+import sys
+
+_MP = sys.implementation.name == "micropython"
+
+if not _MP:   # CPython: the sources and the fakes on the path
+    import os
+    _here = os.path.dirname(os.path.abspath(__file__))
+    _root = os.path.dirname(os.path.dirname(_here))
+    for p in (os.path.join(_here, "hostfakes"), os.path.join(_root, "device"), _root):
+        sys.path.insert(0, p)
+
+import math
+from array import array
+
+import asyncio
+
+from fake_i2s import FakeI2S
+from hal import wav
+from hal.i2s_mic import I2SMic, MicError
+from suiterun import run
+
+D = sys.argv[1]
+
+
+def _p(name):
+    return D + "/" + name
+
+
+def _refused(name, needle):
+    try:
+        wav.Reader(_p(name))
+    except wav.WavError as e:
+        assert needle in str(e), str(e)
+        assert name in str(e), str(e)
+        return str(e)
+    raise AssertionError("%s was accepted" % name)
+
+
+def _floats(name, n):
+    r = wav.Reader(_p(name))
+    out, h = array("f", bytes(4 * n)), array("h", bytes(2 * n))
+    got = r.read_floats(out, h)
+    r.close()
+    return out, got
+
+
+# -- WAV
+def test_wav_reads_mono_16k_pcm_in_blocks():
+    r = wav.Reader(_p("tone1k.wav"))
+    assert r.frames == 16000 and not r.truncated and r.rate == 16000
+    h = array("h", [0] * 500)
+    total, peak, ss = 0, 0, 0.0
+    while True:
+        n = r.read_into(h)
+        if not n:
+            break
+        for i in range(n):
+            v = h[i]
+            ss += v * v
+            peak = max(peak, abs(v))
+        total += n
+    r.close()
+    assert total == 16000, total
+    rms = math.sqrt(ss / total) / 32768
+    assert abs(rms - 0.5 / math.sqrt(2)) < 0.002, rms     # sox: sine vol 0.5
+    assert 16000 < peak <= 16500, peak     # sox dithers
+
+
+def test_wav_floats_are_full_scale_one():
+    out, n = _floats("tone1k.wav", 64)
+    assert n == 64 and max(out) <= 0.504 and min(out) >= -0.504
+    r = wav.Reader(_p("tone1k.wav"))
+    h = array("h", [0] * 64)
+    r.read_into(h)
+    assert all(out[i] == h[i] / 32768 for i in range(64))
+
+
+def test_wav_loops_when_asked():
+    r = wav.Reader(_p("tone1k.wav"), loop=True)
+    h = array("h", bytes(8000))
+    got = sum(r.read_into(h) for _ in range(5))
+    assert got == 20000, got
+
+
+def test_wav_refuses_stereo_naming_what_it_found():
+    _refused("stereo44k.wav", "stereo 44100 Hz 16-bit: need mono 16000 Hz 16-bit PCM")
+
+
+def test_wav_refuses_8bit_24bit_float_compressed_and_other_rates():
+    _refused("u8.wav", "mono 16000 Hz 8-bit: need mono 16000 Hz 16-bit PCM")
+    _refused("s24.wav", "mono 16000 Hz 24-bit: need")
+    _refused("s32.wav", "mono 16000 Hz 32-bit: need")
+    _refused("float.wav", "mono 16000 Hz 32-bit float: need")
+    _refused("ulaw.wav", "mu-law (compressed): need")
+    _refused("adpcm.wav", "IMA ADPCM (compressed): need")
+    _refused("r8k.wav", "mono 8000 Hz 16-bit: need mono 16000 Hz 16-bit PCM")
+    _refused("r48k.wav", "mono 48000 Hz 16-bit: need")
+    _refused("notwav.wav", "not a WAV file")
+    _refused("header_cut.wav", "truncated")
+
+
+def test_wav_truncated_file_plays_what_it_holds():
+    r = wav.Reader(_p("truncated.wav"))
+    assert r.truncated and r.frames == 5000, (r.truncated, r.frames)
+    h = array("h", bytes(16000))
+    assert r.read_into(h) == 5000 and r.read_into(h) == 0
+
+
+def test_wav_writer_round_trip():
+    h = array("h", [i * 7 - 3000 for i in range(1000)])
+    w = wav.Writer(_p("written.wav"), 16000)
+    w.write(h, 600)
+    w.write(h[600:])
+    w.close()
+    r = wav.Reader(_p("written.wav"))
+    back = array("h", [0] * 1000)
+    assert r.frames == 1000 and r.read_into(back) == 1000 and list(back) == list(h)
+
+
+# -- I2S driver
+def _mic(bus, chip, **kw):
+    if not _MP:
+        kw["stream"] = bus.stream()
+    return I2SMic(bus, chip, **kw)
+
+
+def _read_blocks(mic, nblocks, n=320, pause_ms=0, keep=True):
+    async def go():
+        mic.start()
+        blk = array("f", bytes(4 * n))
+        out = []
+        for i in range(nblocks):
+            await mic.read(blk)
+            if keep:
+                out.extend(blk)
+            if pause_ms and i == 0:
+                await asyncio.sleep_ms(pause_ms) if _MP else await asyncio.sleep(pause_ms / 1000)
+        return out
+    return asyncio.run(go())
+
+
+def test_i2s_converts_every_chip_format_to_the_wav_samples():
+    want, _ = _floats("speechlike.wav", 960)
+    for chip in ("inmp441", "ics43434", "sph0645", "int16"):
+        bus = FakeI2S(_p("speechlike.wav"), chip)
+        got = _read_blocks(_mic(bus, chip), 3)
+        bad = [i for i in range(960) if abs(got[i] - want[i]) > 1e-7]
+        assert not bad, (chip, bad[:3], got[bad[0]], want[bad[0]])
+        assert max(want) > 0.3 and min(want) < -0.3     # both signs, large values met
+
+
+def test_i2s_full_scale_and_sign_extremes():
+    # the WAV holds -32768, 32767, -1, 1, 0 repeated: the sign as the chip sends it
+    for chip in ("inmp441", "sph0645", "int16"):
+        bus = FakeI2S(_p("extremes.wav"), chip)
+        got = _read_blocks(_mic(bus, chip), 1, n=5)
+        assert got == [-1.0, 32767 / 32768, -1 / 32768, 1 / 32768, 0.0], (chip, got)
+
+
+def test_i2s_short_reads_are_counted_and_blocks_still_full():
+    bus = FakeI2S(_p("tone1k.wav"), "inmp441", chunk=100)
+    mic = _mic(bus, "inmp441")
+    got = _read_blocks(mic, 2)
+    want, _ = _floats("tone1k.wav", 640)
+    assert mic.short_reads >= 2 * (1280 // 100), mic.short_reads
+    assert all(abs(got[i] - want[i]) < 1e-7 for i in range(640))
+    assert mic.samples == 640
+
+
+def test_i2s_a_late_reader_is_an_overrun_with_the_samples_lost():
+    bus = FakeI2S(_p("tone1k.wav"), "inmp441", realtime=True, ibuf=4000 * 4)
+    mic = _mic(bus, "inmp441", ibuf=4000 * 4)
+    _read_blocks(mic, 6, pause_ms=700, keep=False)            # 0.25 s of DMA buffer, 0.7 s asleep
+    assert bus.dropped > 0
+    assert mic.overruns == 1, (mic.overruns, bus.dropped)
+    assert abs(mic.lost_samples - bus.dropped) < 1600, (mic.lost_samples, bus.dropped)
+
+
+def test_i2s_on_time_reader_has_no_overrun():
+    bus = FakeI2S(_p("tone1k.wav"), "inmp441", realtime=True, ibuf=4000 * 4)
+    mic = _mic(bus, "inmp441", ibuf=4000 * 4)
+    _read_blocks(mic, 20, keep=False)
+    assert mic.overruns == 0 and bus.dropped == 0, (mic.overruns, bus.dropped)
+
+
+def test_i2s_unknown_chip_is_refused():
+    try:
+        I2SMic(None, "mems9000")
+    except MicError as e:
+        assert "mems9000" in str(e) and "inmp441" in str(e)
+        return
+    raise AssertionError("accepted")
+
+
+if __name__ == "__main__":
+    run(globals())
