@@ -117,6 +117,9 @@ def make_sensor(kind, rate, activity="idle", fault=None):
         s.set_fault(fault)
         return s
     if kind == "imu" and HW:
+        if HW["sensor"] in ("bme280", "bh1750", "as7341", "room"):   # boards.SLOW
+            from hal import slow
+            return slow.make(HW["sensor"], i2c(), rate, HW["addr"])
         from hal import imu
         return imu.make(HW["sensor"], i2c(), rate, HW["addr"])
     raise ValueError("unknown sensor %r" % kind)

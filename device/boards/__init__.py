@@ -2,7 +2,8 @@
 # by board.json on the device ({"board": NAME, ...}); board.json may override the sensor, its
 # address and the I2C pins for boards wired by hand. Memory: only the chosen module is loaded.
 NAMES = ("m5stickc", "esp32-mpu6050", "esp32-lis3dh", "esp32s3-psram")
-SENSORS = ("mpu6050", "mpu6886", "lis3dh")
+SENSORS = ("mpu6050", "mpu6886", "lis3dh", "bme280", "bh1750", "as7341", "room")
+SLOW = SENSORS[3:]        # hal/slow.py: sampled at the configured rate, default addresses
 _INTS = ("addr", "i2c", "scl", "sda", "freq")
 
 
@@ -36,4 +37,6 @@ def hardware(settings):
             raise ValueError("board.json: unknown field %r; valid: board, sensor, %s"
                              % (k, ", ".join(_INTS)))
         hw[k] = v
+    if hw["sensor"] in SLOW and "addr" not in settings:
+        hw["addr"] = None     # the chip's usual address (hal/slow.py ADDRS), not the IMU's
     return hw

@@ -19,10 +19,15 @@ def make(kind, bus, rate, addr):
             raise SensorError("unknown sensor %r; known: %s" % (kind, ", ".join(KINDS)))
         return cls(bus, addr, rate)
     except OSError as e:
-        try:
-            found = ", ".join("0x%02x" % a for a in bus.scan()) or "none"
-        except OSError:
-            found = "(scan failed)"
-        raise SensorError("no %s answers at I2C address 0x%02x (%r); addresses that answer: "
-                          "%s; check the wiring, or set \"addr\"/\"sda\"/\"scl\" in board.json"
-                          % (kind, addr, e, found))
+        raise no_answer(kind, bus, addr, e)
+
+
+def no_answer(kind, bus, addr, e):
+    """The SensorError for a chip that does not answer (any I2C driver: hal/slow.py too)."""
+    try:
+        found = ", ".join("0x%02x" % a for a in bus.scan()) or "none"
+    except OSError:
+        found = "(scan failed)"
+    return SensorError("no %s answers at I2C address 0x%02x (%r); addresses that answer: "
+                       "%s; check the wiring, or set \"addr\"/\"sda\"/\"scl\" in board.json"
+                       % (kind, addr, e, found))

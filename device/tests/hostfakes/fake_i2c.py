@@ -70,6 +70,23 @@ class FakeI2C:
         for i in range(len(buf)):
             c.write(reg + i, buf[i])
 
+    # plain transfers (no register address): chips driven by opcodes (BH1750)
+    def writeto(self, addr, buf):
+        self._transfer()
+        c = self._get(addr)
+        if self.log is not None:
+            self.log.append(("w", addr, None, len(buf)))
+        for i in range(len(buf)):
+            c.command(buf[i])
+        return len(buf)
+
+    def readfrom_into(self, addr, buf):
+        self._transfer()
+        c = self._get(addr)
+        if self.log is not None:
+            self.log.append(("r", addr, None, len(buf)))
+        c.read_raw(buf)
+
 
 class FakeFifoChip:
     """Common part of the chip models: registers, a byte FIFO (a preallocated ring) and a
