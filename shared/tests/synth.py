@@ -3,6 +3,7 @@
 # Memory: one array('h') of channels x n per window.
 from array import array
 
+from shared import dye
 from shared.compat import Rng
 
 # per class: (cycles per window, amplitude in counts, noise in counts)
@@ -91,19 +92,14 @@ def correlated(n, d, seed, shift=0.0, step=10.0):
     return X
 
 
-# 11 bands (as an AS7341): a dye's absorptivity per band (a peak at band 5), lamp counts per band
-_EPS = (0.05, 0.1, 0.25, 0.6, 1.1, 1.4, 1.0, 0.5, 0.2, 0.08, 0.03)
-_LAMP = (9000, 12000, 15000, 17000, 18000, 18500, 18000, 16500, 14000, 11000, 8000)
-
-
 def spectra(levels, per_level=3, windows=12, seed=3, noise=60, drift=0.05):
     """(X, y, groups): a spectrometer reading a dye at each concentration of `levels` (mmol/L),
-    per_level sessions each, `windows` windows per session. Band j reads lamp_j * g *
-    10^(-eps_j * c) + noise (Beer–Lambert, path 1 cm), g the lamp's gain: per session within
+    per_level sessions each, `windows` windows per session. Band j reads shared.dye.counts
+    (Beer–Lambert, path 1 cm) + noise, g the lamp's gain: per session within
     +-drift, creeping by drift/4 over the session. X: int16 counts (11 features, row-major);
     y: the true concentration of each window; groups: session names "s1", "s2", ..."""
     rng = Rng(seed)
-    nb = len(_EPS)
+    nb = len(dye.EPS)
     X = array("h", [0] * (len(levels) * per_level * windows * nb))
     y, groups = [], []
     r = 0
@@ -116,7 +112,7 @@ def spectra(levels, per_level=3, windows=12, seed=3, noise=60, drift=0.05):
             for w in range(windows):
                 g = g0 * (1 + drift / 4 * w / windows)
                 for j in range(nb):
-                    v = _LAMP[j] * g * 10 ** (-_EPS[j] * c) + rng.uniform(-noise, noise)
+                    v = dye.counts(j, c, g) + rng.uniform(-noise, noise)
                     X[r * nb + j] = max(-32768, min(32767, int(v)))
                 y.append(c)
                 groups.append(name)
