@@ -7,15 +7,18 @@
 # overlap): 32 floats per 32 ms, about 1 KB/s as float32.
 # Memory: the filterbank as a sparse table (starts/stops array('H') of n_mels, weights
 # array('f'): 546 floats for the defaults), the window and two FFT buffers of n_fft floats;
-# compute() allocates nothing but boxed floats.
+# compute() allocates nothing but boxed floats (with the C binding: its own ~11 KB, nothing in
+# Python, and compute() allocates nothing).
 #
 # One difference from eml_audio_melspectrogram (emlearn 0.23.2): its power step squares only the
-# real part of the FFT, so its bands depend on the phase; here the power is re^2 + im^2. A C
-# binding should do the same and call eml_audio_melspec (or eml_sparse_filterbank with this
-# table) on that power spectrum.
+# real part of the FFT, so its bands depend on the phase; here the power is re^2 + im^2.
+# MelFrames runs the whole frame in our C binding emlearn_melspectrogram where it imports
+# (wasm/modules: the same window, FFT, power and table, eml_sparse_filterbank; about 11 KB made
+# once, nothing per frame), else the Python code below, as shared/iir.py does with emlearn_iir.
 import math
 from array import array
 
+from shared.compat import c_module
 from shared.features import make_fft
 
 SAMPLERATE = 16000
@@ -133,15 +136,38 @@ def apply_filterbank(power, starts, stops, lut, out):
         out[m] = acc
 
 
+def impls():
+    """Mel implementations available here: always "python", plus "c" when
+    emlearn_melspectrogram imports."""
+    try:
+        import emlearn_melspectrogram  # noqa: F401
+        return ["python", "c"]
+    except ImportError:
+        return ["python"]
+
+
 class MelFrames:
     """Log-mel frames: compute(samples, out) with samples array('f') of n_fft (full scale 1.0,
-    not modified) and out array('f') of n_mels, in dB (10 log10 of the band power, floor -100)."""
+    not modified) and out array('f') of n_mels, in dB (10 log10 of the band power, floor -100).
+    impl "auto": the C binding emlearn_melspectrogram when it imports (self.impl "c"), else
+    Python ("python"), whose FFT is chosen by `fft` (make_fft)."""
 
     def __init__(self, fs=SAMPLERATE, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=None,
-                 fft="auto"):
+                 fft="auto", impl="auto"):
         self.fs = fs
         self.n_fft = n_fft
         self.n_mels = n_mels
+        c = c_module("emlearn_melspectrogram", impl, "mel")
+        if c is not None and fs != int(fs):     # emlearn's mel parameters hold an int rate
+            if impl == "c":
+                raise ValueError("the C mel frames need a whole sample rate, got %r" % (fs,))
+            c = None
+        if c is not None:
+            self._c = c.new(n_fft, n_mels, fmin, fs / 2.0 if fmax is None else fmax, int(fs))
+            self.impl = self.fft_impl = "c"
+            return
+        self._c = None
+        self.impl = "python"
         self.starts, self.stops, self.lut = filterbank(n_mels, fmin, fmax, n_fft, fs)
         self.window = hann(n_fft)
         self._fft, self.fft_impl = make_fft(n_fft, fft)
@@ -149,7 +175,8 @@ class MelFrames:
         self._im = array("f", bytes(4 * n_fft))
 
     def power(self, samples):
-        """The windowed power spectrum |X|^2 / n_fft of one frame, in self._re[0 .. n_fft/2]."""
+        """The windowed power spectrum |X|^2 / n_fft of one frame, in self._re[0 .. n_fft/2]
+        (Python path only)."""
         n = self.n_fft
         if len(samples) != n:
             raise ValueError("a frame is %d samples, got %d" % (n, len(samples)))
@@ -168,6 +195,9 @@ class MelFrames:
         return re
 
     def compute(self, samples, out):
+        if self._c is not None:
+            self._c.run(samples, out)
+            return
         power = self.power(samples)
         apply_filterbank(power, self.starts, self.stops, self.lut, out)
         for m in range(self.n_mels):
