@@ -1,9 +1,11 @@
 # Acquisition pipeline sensor -> Sampler -> Ring -> Framer -> hub; apply(config) swaps in new
 # parts under two long-lived tasks (never cancelled), keeping seq numbers and counters.
 # Memory: ring (window + slack samples) and two window-sized buffers per configuration.
-# The simulated machine's fault (set_fault) survives reconfigurations like the activity; its
-# changes are logged in a ring of TRUTH_MAX (wall ms, first window seq, fault) made at the
-# first change (array('q') + array('I') + bytearray: 13 bytes an entry).
+# The simulated machine's fault (set_fault), the simulated spectrometer's concentration
+# (set_concentration) and the simulated room's day length survive reconfigurations like the
+# activity; fault and concentration changes are logged in a ring of TRUTH_MAX (wall ms, first
+# window seq, value) each, made at its first change (array('q') + array('I') + array('f'):
+# 16 bytes an entry).
 import asyncio
 import gc
 import sys
@@ -25,6 +27,10 @@ class Acquisition:
         self.sensor = None
         self.activity = "idle"
         self.fault = None            # the simulated machine's (hal/sim_machine.py FAULTS)
+        self.concentration = 0.0     # the simulated spectrometer's (mmol/L)
+        self.day_s = 86400           # the simulated room's day (sampled seconds)
+        self._ctruth = None          # concentration changes: a ring as _truth
+        self._ctruth_n = 0
         self.speed = 1               # simulator time scale (sampler.py; set_speed)
         self._truth = None           # (t_ms, seq, fault code) ring, made at the first change
         self._truth_n = 0
@@ -97,6 +103,10 @@ class Acquisition:
         await self.stop()
         self.cfg = cfg
         sensor = board.make_sensor(cfg["sensor"], cfg["rate"], self.activity, self.fault)
+        if sensor.name == "spectrometer":
+            sensor.set_concentration(self.concentration)
+        elif sensor.name == "room":
+            sensor.set_day(self.day_s)
         rate = sensor.rate or cfg["rate"]
         nch = len(sensor.channels)
         window, hop = cfg["window"], cfg["hop"]
@@ -136,31 +146,73 @@ class Acquisition:
         if name == self.fault:
             return
         self.fault = name
+        from hal.sim_machine import FAULTS
+        self._note("_truth", 0 if name is None else FAULTS.index(name) + 1)
+
+    def set_concentration(self, c):
+        """Set the simulated spectrometer's dye concentration (ValueError outside 0..C_MAX:
+        nothing changed) and log the change with the first window all of whose samples
+        have it."""
+        if self.sensor is None or self.sensor.name != "spectrometer":
+            raise RuntimeError("not the simulated spectrometer")
+        self.sensor.set_concentration(c)
+        if c != self.concentration:
+            self.concentration = c
+            self._note("_ctruth", c)
+
+    def set_day(self, day_s):
+        """The simulated room's day length (ValueError outside hal/sim_room.DAY_S)."""
+        if self.sensor is None or self.sensor.name != "room":
+            raise RuntimeError("not the simulated room")
+        self.sensor.set_day(day_s)
+        self.day_s = day_s
+
+    def _note(self, ring, value):
+        """Log value in the ring named ring (made at its first change) with the wall time and
+        the seq of the first window all of whose samples come after now."""
         w = self.windower
         seq = (w.seq_base + (w.ring.count + w.hop - 1) // w.hop) & 0xFFFFFFFF
-        from hal.sim_machine import FAULTS
-        if self._truth is None:
+        if getattr(self, ring) is None:
             from array import array
             n = TRUTH_MAX
-            self._truth = (array("q", bytes(8 * n)), array("I", bytes(4 * n)), bytearray(n))
-        t, q, f = self._truth
-        i = self._truth_n % TRUTH_MAX
+            setattr(self, ring, (array("q", bytes(8 * n)), array("I", bytes(4 * n)),
+                                 array("f", bytes(4 * n))))
+        t, q, v = getattr(self, ring)
+        k = getattr(self, ring + "_n")
+        i = k % TRUTH_MAX
         now = clock.now_ms()
         t[i] = -1 if now is None else now
         q[i] = seq
-        f[i] = 0 if name is None else FAULTS.index(name) + 1
-        self._truth_n += 1
+        v[i] = value
+        setattr(self, ring + "_n", k + 1)
+
+    def _log(self, ring):
+        """[[t_ms or None, seq, value]] of a ring, oldest first."""
+        if getattr(self, ring) is None:
+            return []
+        t, q, v = getattr(self, ring)
+        k = getattr(self, ring + "_n")
+        out = []
+        for j in range(max(0, k - TRUTH_MAX), k):
+            i = j % TRUTH_MAX
+            out.append([None if t[i] < 0 else t[i], q[i], v[i]])
+        return out
 
     def truth(self):
         """The logged fault changes, oldest first: [[t_ms or None, seq, fault or None]]."""
-        if self._truth is None:
-            return []
         from hal.sim_machine import FAULTS
-        t, q, f = self._truth
-        out = []
-        for j in range(max(0, self._truth_n - TRUTH_MAX), self._truth_n):
-            i = j % TRUTH_MAX
-            out.append([None if t[i] < 0 else t[i], q[i], FAULTS[f[i] - 1] if f[i] else None])
+        out = self._log("_truth")
+        for e in out:
+            f = int(e[2])
+            e[2] = FAULTS[f - 1] if f else None
+        return out
+
+    def concentrations(self):
+        """The logged concentration changes, oldest first: [[t_ms or None, seq, mmol/L]]
+        (float32, rounded to 6 digits)."""
+        out = self._log("_ctruth")
+        for e in out:
+            e[2] = round(e[2], 6)
         return out
 
     def windows(self):

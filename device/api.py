@@ -189,7 +189,37 @@ def create_app(dev):
         if s is not None and s.name == "machine":
             out["speed_hz"] = s.speed_mhz() / 1000
             out["load"] = s.load_permille() / 1000
+        if sensor in ("spectrometer", "room"):
+            out["scene"] = sensor
+        if sensor == "spectrometer":   # concentration and its truth log, lamp gain
+            out["concentration"] = acq.concentration
+            out["unit"] = getattr(s, "value_unit", None)
+            out["concentrations"] = acq.concentrations()
+            if s is not None:
+                out["lamp"] = s.gain_permille() / 1000
+        if sensor == "room" and s is not None:
+            out["day_s"] = acq.day_s
+            out["clock_h"] = round(s.clock_h(), 3)
+            out["lamps"] = s.lamps()
         return out
+
+    def _sim_slow(body):
+        """PUT /api/sim {"concentration": mmol/L} (the simulated spectrometer) or {"day_s": N}
+        (the simulated room's day length)."""
+        field, want = ("concentration", "spectrometer") if "concentration" in body \
+            else ("day_s", "room")
+        v = body[field]
+        if dev.acq.cfg["sensor"] != want or dev.acq.sensor is None:
+            return _err(409, "the sensor is %r; %s needs sensor '%s' (PUT /api/config "
+                        "{\"sensor\": \"%s\"})" % (dev.acq.cfg["sensor"], field, want, want))
+        try:
+            if field == "concentration":
+                dev.acq.set_concentration(v)
+            else:
+                dev.acq.set_day(v)
+        except ValueError as e:
+            return _err(400, "%s (got %s)" % (e, str(v)[:20]), field=field)
+        return sim_state()
 
     @app.get("/api/sim")
     def get_sim(request):
@@ -212,6 +242,9 @@ def create_app(dev):
                 return _err(409, "the time scale is a simulator option (a simulated sensor "
                             "on the unix port); the sensor is %r" % dev.acq.cfg["sensor"])
             return sim_state()
+        if isinstance(body, dict) and len(body) == 1 and ("concentration" in body or
+                                                          "day_s" in body):
+            return _sim_slow(body)
         if isinstance(body, dict) and "fault" in body and "activity" not in body:
             name = body["fault"]
             if name is not None and name not in sim_machine.FAULTS:

@@ -84,6 +84,7 @@ elif HW:
     SENSORS = ("imu", "sim", "machine")
 else:
     SENSORS = ("sim", "machine")
+SENSORS += ("spectrometer", "room")   # simulated slow sensors (hal/sim_spectrometer, sim_room)
 _bus = None
 
 
@@ -101,7 +102,8 @@ def i2c():
 
 def make_sensor(kind, rate, activity="idle", fault=None):
     """Create the sensor named kind: 'sim', 'machine' (a simulated rotating machine, running
-    with fault), 'replay' (a recording), 'imu' (the board's
+    with fault), 'spectrometer' / 'room' (simulated slow sensors), 'replay' (a recording),
+    'imu' (the board's
     accelerometer, hal/imu.py; raises hal.fifo_accel.SensorError when it does not answer)."""
     if kind == "replay":
         if not REPLAY:
@@ -116,6 +118,12 @@ def make_sensor(kind, rate, activity="idle", fault=None):
         s = SimMachine(rate)
         s.set_fault(fault)
         return s
+    if kind == "spectrometer":   # (concentration and day length: Acquisition.apply sets them)
+        from hal.sim_spectrometer import SimSpectrometer
+        return SimSpectrometer(rate)
+    if kind == "room":
+        from hal.sim_room import SimRoom
+        return SimRoom(rate)
     if kind == "imu" and HW:
         if HW["sensor"] in ("bme280", "bh1750", "as7341", "room"):   # boards.SLOW
             from hal import slow

@@ -3,9 +3,11 @@
 unix interpreter, serving on 127.0.0.1. Prints the URL and the access token, forwards
 signals, exits with the device's exit code.
 Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--www DIR] [--heap 192k]
-                     [--nofile N] [--sensor sim|machine]
+                     [--nofile N] [--sensor sim|machine|spectrometer|room]
 --sensor stores the sensor in the device's config (as PUT /api/config would): "machine" is the
-simulated rotating machine whose faults PUT /api/sim {"fault": ...} switches."""
+simulated rotating machine whose faults PUT /api/sim {"fault": ...} switches; "spectrometer"
+a dye at the concentration PUT /api/sim {"concentration": X} sets; "room" a room over a day;
+both at 10 Hz, 2 s windows, 1 s hop when the stored rate is faster."""
 import json
 import argparse
 import os
@@ -49,7 +51,7 @@ def main(argv=None):
     ap.add_argument("--nofile", type=int, help="descriptor limit of the device process "
                     "(an ESP32 has about 10 sockets: try 16)")
     ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
-    ap.add_argument("--sensor", choices=("sim", "machine"),
+    ap.add_argument("--sensor", choices=("sim", "machine", "spectrometer", "room"),
                     help="store this sensor in the device's config before starting")
     args = ap.parse_args(argv)
 
@@ -62,6 +64,8 @@ def main(argv=None):
         except (OSError, ValueError):
             cfg = {}
         cfg["sensor"] = args.sensor
+        if args.sensor in ("spectrometer", "room") and cfg.get("rate", 100) > 10:
+            cfg.update(rate=10, window=20, hop=10)   # slow sensors: 10 Hz, 2 s windows
         cfg_path.write_text(json.dumps(cfg))
     lib = ROOT / "build" / "fw" / "lib"
     if not (lib / "main.mpy").exists():

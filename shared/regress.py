@@ -2,7 +2,9 @@
 # builder with a variance-reduction criterion (decision tree, bootstrap random forest, extra
 # trees), and RegressionModel, whose leaves hold a value (emlearn eml_trees_regress: leaf_bits 32,
 # one float32 per leaf, the mean over the trees). Memory: as the trainer, plus one int list of
-# quantised targets; the model's leaves are one array('f').
+# quantised targets; the model's leaves are one array('f'). predictor(model) runs it in our C
+# binding (emlearn_trees with leaf_bits 32: eml_trees_regress) where that imports, as the
+# classifier's loader does (device/model_store); C tables: 8 bytes a node, 4 a leaf, 4 a tree.
 #
 # Exact and the same on every runtime: targets are quantised once to ints 0..LEVELS-1 over the
 # training rows' range (resolution range/16383, far below a sensor's noise), so node sums are
@@ -12,6 +14,7 @@
 # same value is folded away as for classes.
 from array import array
 
+from shared.compat import c_module
 from shared.limits import MAX_LEAVES
 from shared.model import TreeModel, ModelError
 from shared.trainer import Trainer
@@ -168,6 +171,61 @@ class Regressor(Trainer):
             if best is None or num * best[1] > best[0] * den:
                 best = (num, den, f, ((a + b + 1) >> 1) - 32768, [nl, sl, ssl])
         return best
+
+
+def to_c(model, et):
+    """A RegressionModel as a model of the emlearn_trees module `et` (our C binding:
+    leaf_bits 32, eml_trees_regress): the same nodes (children relative), roots and float32
+    leaves, in a table sized once. Its predict(array('h'), array('f') of 1) gives
+    model.predict within float32 rounding (shared/tests/test_regress_cmodule)."""
+    n = model.n_nodes
+    m = et.new(len(model.roots), n, len(model.leaves), 32)
+    m.setdata(model.n_features, 1, 32)
+    for r in model.roots:
+        m.addroot(r)
+    left, right = model.left, model.right
+    for i in range(n):
+        le, ri = left[i], right[i]
+        m.addnode(le - i if le >= 0 else le, ri - i if ri >= 0 else ri, model.feature[i],
+                  model.threshold[i])
+    for v in model.leaves:
+        m.addleaf(v)
+    return m
+
+
+class CRegression:
+    """RegressionModel.predict run by the C module: predict(x) -> float for int16 features x
+    (any sequence; copied into one preallocated array('h'))."""
+
+    def __init__(self, model, et):
+        self.n_features = model.n_features
+        self._m = to_c(model, et)
+        self._x = array("h", bytes(2 * model.n_features))
+        self._out = array("f", [0.0])
+
+    def predict(self, x):
+        if len(x) != self.n_features:
+            raise ValueError("expected %d features, got %d" % (self.n_features, len(x)))
+        xa = self._x
+        for i in range(self.n_features):
+            xa[i] = x[i]
+        self._m.predict(xa, self._out)
+        return self._out[0]
+
+
+def predictor(model, impl="auto"):
+    """(an object with predict(x) -> float, impl name) for a RegressionModel: CRegression on
+    our emlearn_trees (impl "auto" or "c") when it imports and takes regression trees, else the
+    model itself ("python"). emlearn-micropython's published emlearn_trees has no regression
+    (leaf_bits 0 only): "auto" falls back to Python there, "c" raises."""
+    et = c_module("emlearn_trees", impl, "trees")
+    if et is not None:
+        try:
+            return CRegression(model, et), "c"
+        except (TypeError, ValueError):
+            if impl == "c":
+                raise
+    return model, "python"
 
 
 def regress(X, y, n_features, **params):

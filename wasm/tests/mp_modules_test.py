@@ -396,6 +396,191 @@ def test_trees_bad_input():
             io.StringIO(_model_csv(_tiny())))  # does not fit
 
 
+def _regression_forest(rng, n_features, n_trees, depth):
+    # a random forest whose leaves are values (leaf_bits 32): as _random_forest, leaf = float
+    m = _random_forest(rng, n_features, 1, n_trees, depth)
+    m["leaf_bits"] = 32
+    m["n_classes"] = 0           # as emlearn writes a regressor
+    m["leaves"] = [rng.uniform(-1000.0, 1000.0) for _ in m["leaves"]]
+    return m
+
+
+def _regression_csv(m):
+    lines = ["f,%d" % m["n_features"], "c,0", "lb,32"]
+    lines += ["l,%r" % v for v in m["leaves"]]
+    lines += ["r,%d" % r for r in m["roots"]]
+    lines += ["n,%d,%s,%d,%d" % (f, float(t), le, ri) for f, t, le, ri in m["nodes"]]
+    return "\r\n".join(lines)
+
+
+def _py_regress(m, x):
+    # the mean of the trees' leaf values, each leaf rounded to float32 as the C table holds it
+    f32 = array.array("f", m["leaves"])
+    s = 0.0
+    for r in m["roots"]:
+        i = r
+        while i >= 0:
+            feature, threshold, left, right = m["nodes"][i]
+            child = left if x[feature] < threshold else right
+            i = i + child if child >= 0 else child
+        s += f32[-i - 1]
+    return s / len(m["roots"])
+
+
+def test_trees_regression_match_python_predictor():
+    import io
+    import emlearn_trees
+    rng = _Rng(9)
+    for n_trees in (1, 5):
+        m = _regression_forest(rng, n_features=4, n_trees=n_trees, depth=4)
+        for presize in (False, True):   # leaf table sized by new(..., 32), or grown by setdata
+            if presize:
+                model = emlearn_trees.new(len(m["roots"]), len(m["nodes"]), len(m["leaves"]), 32)
+            else:
+                model = emlearn_trees.new(len(m["roots"]), len(m["nodes"]), len(m["leaves"]))
+            emlearn_trees.load_model(model, io.StringIO(_regression_csv(m)))
+            assert model.outputs() == 1
+            out = array.array("f", [0.0])
+            for _ in range(100):
+                x = [rng.randint(-32768, 32767) for _ in range(4)]
+                model.predict(array.array("h", x), out)
+                want = _py_regress(m, x)
+                assert abs(out[0] - want) <= 1e-6 * max(1.0, abs(want)) * n_trees, (out[0], want)
+
+
+def test_trees_regression_builder_api():
+    import emlearn_trees
+    model = emlearn_trees.new(2, 2, 3, 32)
+    model.setdata(1, 1, 32)
+    model.addroot(0)                # tree 0: x0 < 10 -> 0.25 else 1.5
+    model.addroot(1)                # tree 1: x0 < 0 -> -2.0 else 1.5
+    model.addnode(-1, -2, 0, 10)
+    model.addnode(-3, -2, 0, 0)
+    for v in (0.25, 1.5, -2.0):
+        model.addleaf(v)
+    out = array.array("f", [7.0])
+    for x, want in ((-5, (0.25 - 2.0) / 2), (5, (0.25 + 1.5) / 2), (50, 1.5)):
+        model.predict(array.array("h", [x]), out)
+        assert out[0] == want, (x, out[0], want)
+
+
+def test_trees_regression_emlearn_reference():
+    # a scikit-learn RandomForestRegressor written by emlearn's own CSV writer (c,0 lb,32
+    # l,<value>); expected values from emlearn's C eml_trees_regress on CPython
+    ref = REFERENCE.get("regression")
+    if not ref:
+        return "skip: no CPython reference data"
+    import io
+    import emlearn_trees
+    model = emlearn_trees.new(ref["max_trees"], ref["max_nodes"], ref["max_leaves"])
+    emlearn_trees.load_model(model, io.StringIO(ref["csv"]))
+    assert model.outputs() == 1
+    out = array.array("f", [0.0])
+    got = []
+    for x in ref["X"]:
+        model.predict(array.array("h", x), out)
+        got.append(out[0])
+    _diff("trees regression vs emlearn C", got, ref["y"])
+    _close(got, ref["y"], 1e-6 * max(abs(v) for v in ref["y"]), "emlearn regress")
+
+
+def test_trees_regression_bad_input():
+    import io
+    import emlearn_trees
+    _raises(ValueError, emlearn_trees.new, 1, 1, 1, 16)
+    m = emlearn_trees.new(1, 1, 2)
+    _raises(ValueError, m.setdata, 1, 2, 32)         # a regressor has one output
+    m.setdata(1, 0, 32)
+    _raises(ValueError, m.addleaf, float("nan"))
+    _raises(ValueError, m.addleaf, float("inf"))
+    _raises(TypeError, m.addleaf, "1.0")
+    m.addleaf(1.0)
+    m.addleaf(2)
+    _raises(ValueError, m.addleaf, 3.0)               # too many leaves
+    _raises(ValueError, m.setdata, 1, 2, 0)           # the leaves are values: no going back
+    m.addroot(0)
+    m.addnode(-1, -3, 0, 0)                           # leaf 2 of 2
+    _raises(ValueError, m.predict, array.array("h", [0]), array.array("f", [0.0]))
+    c = emlearn_trees.new(1, 1, 2)                    # a classifier's byte leaves stay bytes
+    c.setdata(1, 2)
+    c.addleaf(1)
+    _raises(ValueError, c.setdata, 1, 0, 32)
+    _raises(TypeError, c.addleaf, 0.5)
+    for text in ("f,1\nc,0\nlb,32\nl,x", "f,1\nc,0\nlb,32\nl,nan", "f,1\nc,3\nlb,32\nl,1.0",
+                 "f,1\nc,2\nl,1\nlb,32"):
+        _raises(ValueError, emlearn_trees.load_model, emlearn_trees.new(1, 1, 2), io.StringIO(text))
+
+
+# ---- emlearn_melspectrogram -----------------------------------------------------------
+
+def test_melspectrogram_reference():
+    # frames from the golden file (shared/tests/golden/mel.json, numpy float64) set by the
+    # pytest driver; shared/tests/test_mel checks the same through shared.mel
+    ref = REFERENCE.get("mel")
+    if not ref:
+        return "skip: no CPython reference data"
+    import emlearn_melspectrogram
+    s = ref["settings"]
+    p = emlearn_melspectrogram.new(s["n_fft"], s["n_mels"], s["fmin"], s["fmax"], s["fs"])
+    x = array.array("f", [0.0] * s["n_fft"])
+    out = array.array("f", [0.0] * s["n_mels"])
+    got = []
+    want = []
+    for frame, logmel in zip(ref["frames"], ref["logmel"]):
+        for i in range(len(x)):
+            x[i] = frame[i] / 32768.0
+        keep = array.array("f", x)
+        p.run(x, out)
+        assert list(x) == list(keep), "run() changed its input"
+        got.extend(out)
+        want.extend(logmel)
+    _diff("mel frames vs golden (dB)", got, want)
+    _close(got, want, ref["tol"], "logmel")
+
+
+def test_melspectrogram_tone_and_silence():
+    import emlearn_melspectrogram
+    p = emlearn_melspectrogram.new(512, 32, 0.0, 8000.0, 16000)
+    out = array.array("f", [0.0] * 32)
+    p.run(array.array("f", [0.0] * 512), out)
+    assert max(out) == min(out) and abs(out[0] + 100.0) < 1e-3, list(out)
+    # a full-scale 1 kHz sine: its band is the loudest, about +15 dB (shared/SOUND.md)
+    x = array.array("f", [math.sin(2 * math.pi * 1000.0 * i / 16000.0) for i in range(512)])
+    p.run(x, out)
+    top = max(range(32), key=lambda m: out[m])
+    assert 12.0 < out[top] < 18.0, (top, out[top])
+    a = array.array("H", [0] * 32)
+    b = array.array("H", [0] * 32)
+    w = array.array("f", [0.0] * p.n_weights())
+    p.filterbank(a, b, w)
+    assert a[top] <= 1000 * 512 // 16000 <= b[top], (top, a[top], b[top])
+
+
+def test_melspectrogram_bad_input():
+    import emlearn_melspectrogram as em
+    for args in ((500, 32, 0.0, 8000.0, 16000), (8, 32, 0.0, 8000.0, 16000),
+                 (512, 0, 0.0, 8000.0, 16000), (512, 200, 0.0, 8000.0, 16000),
+                 (512, 32, 0.0, 9000.0, 16000), (512, 32, 4000.0, 3000.0, 16000),
+                 (512, 32, -1.0, 8000.0, 16000), (512, 32, float("nan"), 8000.0, 16000),
+                 (512, 32, 0.0, 8000.0, 0)):
+        _raises(ValueError, em.new, *args)
+    _raises(TypeError, em.new, 512, 32, 0.0, 8000.0)
+    p = em.new(512, 32, 0.0, 8000.0, 16000)
+    ok = array.array("f", [0.0] * 512)
+    out = array.array("f", [0.0] * 32)
+    _raises(ValueError, p.run, array.array("f", [0.0] * 256), out)
+    _raises(ValueError, p.run, ok, array.array("f", [0.0] * 31))
+    _raises(ValueError, p.run, array.array("h", [0] * 512), out)
+    _raises(TypeError, p.run, [0.0] * 512, out)
+    nan = array.array("f", [0.0] * 512)
+    nan[7] = float("nan")
+    _raises(ValueError, p.run, nan, out)
+    _raises(ValueError, p.filterbank, array.array("H", [0] * 31), array.array("H", [0] * 32),
+            array.array("f", [0.0] * p.n_weights()))
+    _raises(ValueError, p.filterbank, array.array("H", [0] * 32), array.array("H", [0] * 32),
+            array.array("f", [0.0] * 3))
+
+
 # ---- emlearn_neighbors ----------------------------------------------------------------
 
 def _isqrt(v):

@@ -14,6 +14,7 @@ import emlearn_distance
 import emlearn_fft
 import emlearn_iir
 import emlearn_kmeans
+import emlearn_melspectrogram
 import emlearn_mixture
 import emlearn_neighbors
 import emlearn_trees
@@ -50,6 +51,18 @@ assert list(emlearn_kmeans.cluster(bytearray([0, 1, 9, 10]), bytearray([0, 10]),
 out = array.array("f", [0.0, 0.0])
 m.predict(array.array("h", [20]), out)
 assert list(out) == [0.0, 1.0], out
+r = emlearn_trees.new(1, 1, 2, 32)   # a regression tree: leaf_bits 32, float leaves
+r.setdata(1, 0, 32)
+r.addroot(0)
+r.addnode(-1, -2, 0, 10)
+r.addleaf(0.5)
+r.addleaf(-2.25)
+d1 = array.array("f", [0.0])
+r.predict(array.array("h", [20]), d1)
+assert list(d1) == [-2.25], d1
+mel = array.array("f", [0.0] * 32)
+emlearn_melspectrogram.new(512, 32, 0.0, 8000.0, 16000).run(array.array("f", [0.0] * 512), mel)
+assert abs(mel[0] + 100.0) < 1e-3, mel
 env = emlearn_distance.new(1)
 env.setdata(array.array("f", [1.0]), array.array("f", [4.0]), 1.0)
 d2 = array.array("f", [0.0])

@@ -1,6 +1,7 @@
 """Our emlearn C modules (wasm/modules) in our MicroPython builds: the unix build and the WASM
 build under Node each run wasm/tests/mp_modules_test.py (reference values + bad input), with
-reference data made here on CPython by scipy (sosfilt) and emlearn's own C (trees)."""
+reference data made here on CPython by scipy (sosfilt), emlearn's own C (trees, regression
+trees, anomaly scorers) and the golden log-mel frames."""
 import json
 import os
 import shutil
@@ -56,6 +57,31 @@ def _trees_reference():
             "X": Xt.tolist(), "proba": proba.tolist()}
 
 
+def _regression_reference():
+    # a scikit-learn RandomForestRegressor converted by emlearn (leaf_bits 32): its CSV and the
+    # values of emlearn's own C eml_trees_regress
+    np = pytest.importorskip("numpy")
+    ensemble = pytest.importorskip("sklearn.ensemble")
+    emlearn = pytest.importorskip("emlearn")
+    rng = np.random.default_rng(5)
+    X = rng.integers(-20000, 20000, size=(400, 3)).astype(np.int16)
+    y = 0.001 * X[:, 0] + 0.5 * (X[:, 1] > 0) + rng.normal(0, 0.3, 400)
+    reg = ensemble.RandomForestRegressor(n_estimators=5, max_depth=6, random_state=0).fit(X, y)
+    cmodel = emlearn.convert(reg, method="loadable", dtype="int16_t")
+    nodes, roots, leaves = cmodel.forest_
+    Xt = rng.integers(-20000, 20000, size=(150, 3)).astype(np.int16)
+    return {"csv": cmodel.save(format="csv", name="reg"), "max_trees": len(roots),
+            "max_nodes": len(nodes), "max_leaves": len(leaves), "X": Xt.tolist(),
+            "y": [float(v) for v in cmodel.predict(Xt)]}
+
+
+def _mel_reference():
+    # the golden log-mel frames (scripts/make_golden_mel.py, numpy float64)
+    doc = json.loads((ROOT / "shared" / "tests" / "golden" / "mel.json").read_text())
+    return {"settings": doc["settings"], "frames": doc["frames"], "logmel": doc["logmel"],
+            "tol": doc["tolerance_db"]}
+
+
 def _anomaly_reference():
     # scikit-learn's EllipticEnvelope and GaussianMixture (full, diag), converted by emlearn:
     # its own C scores (eml_distance.h; eml_mixture.h, diag expanded to full by its converter)
@@ -93,7 +119,8 @@ def reference(tmp_path_factory):
     os.chdir(d)   # emlearn compiles its C reference programs under ./tmp
     try:
         ref = {"iir": _iir_reference(), "trees": _trees_reference(),
-               "anomaly": _anomaly_reference()}
+               "anomaly": _anomaly_reference(), "regression": _regression_reference(),
+               "mel": _mel_reference()}
     finally:
         os.chdir(here)
     (d / "ref.json").write_text(json.dumps(ref))
