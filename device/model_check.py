@@ -50,6 +50,27 @@ def mismatch(meta, expect):
     return None
 
 
+def value_mismatch(meta, expect):
+    """A regression model (kind "regress": target, unit, range checked by shared.modelformat):
+    None when it fits the device, else the reason: its sensor (window.sensor, when named) and
+    unit (when the device's sensor measures a known quantity, e.g. the simulated
+    spectrometer's mmol/L) must be the device's, then the window, channels and features."""
+    w = meta.get("window") or {}
+    sensor = w.get("sensor") if isinstance(w, dict) else None
+    if sensor is not None and sensor != expect["sensor"]:
+        return ("model estimates %s from sensor %r; the device's sensor is %r"
+                % (meta["target"], sensor, expect["sensor"]))
+    unit = expect.get("value_unit")
+    if unit is not None and meta["unit"] != unit:
+        return ("model estimates %s in %r; the device's %s measures in %r"
+                % (meta["target"], meta["unit"], expect["sensor"], unit))
+    why = mismatch(meta, expect)
+    if why:
+        return why
+    return ("model estimates %s (%s): this firmware runs classes and anomaly models; "
+            "regression on the device comes next" % (meta["target"], meta["unit"]))
+
+
 def check_meta(expect=None):
     """The Reader's check_meta hook: fn(meta) -> None or why the device cannot run the model.
     expect: expectations() of the running acquisition, or None (structure only: boot)."""
@@ -58,6 +79,10 @@ def check_meta(expect=None):
         if not isinstance(sm, int) or isinstance(sm, bool) or not 1 <= sm <= MAX_SMOOTH:
             return ("metadata smooth must be an integer 1..%d (windows), got %r"
                     % (MAX_SMOOTH, sm))
+        if meta.get("kind") == "regress":
+            if expect is None:
+                return "a regression model (%s): not run by this firmware" % meta["target"]
+            return value_mismatch(meta, expect)
         if expect is not None:
             return mismatch(meta, expect)
         return None

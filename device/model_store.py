@@ -43,7 +43,9 @@ def _feature_names(n):
 def expectations(acq):
     chans = list(acq.sensor.channels)
     return {"rate": acq.rate(), "window": acq.cfg["window"], "channels": chans,
-            "features": _feature_names(len(chans))}   # default axis names, as the trainer
+            "features": _feature_names(len(chans)),   # default axis names, as the trainer
+            "sensor": acq.cfg["sensor"],
+            "value_unit": getattr(acq.sensor, "value_unit", None)}   # what it measures, if known
 
 
 def _sig(names):

@@ -6,6 +6,8 @@
 MAX_CLASSES = 30          # emlearn trees (EMTREES_MAX_CLASSES): more cannot be trained
 MAX_CLASS_LEN = 32        # characters of a class name
 MAX_SEGMENTS = 256        # label segments of one session (a labels PUT fits 16 KB)
+MAX_UNIT_LEN = 16         # characters of a value's unit ("mmol/L"): value labels, models
+VALUE_LIMIT = 1e9         # |value| of a value label or a regression model's range
 
 # recordings
 MAX_CHANNELS = 16         # channels of a frame, a CSV or a replay file

@@ -13,6 +13,10 @@
 #                            like emlearn's loader; a child >= 0 is an offset from this node
 #                            (must be > 0: children come later), < 0 is leaf -child-1
 #   #end                     last line: proves the file is complete
+# A regression model ("kind": "regress" in the metadata, shared.model.RegressionModel) is the
+# same file as emlearn writes a regressor: c,0 and lb,32, one l,<value> (float32, %.9g) per
+# leaf; its metadata names the target, its unit and the range of the training values (every
+# leaf must lie in it) instead of classes. kind absent = "classes".
 # Files without the metadata line (emlearn's own CSV) load with read_model(require_meta=False).
 try:
     import ujson as json
@@ -21,8 +25,9 @@ except ImportError:
 
 from shared import jsonck
 from shared.compat import isfinite
+from shared.limits import MAX_CLASS_LEN, MAX_UNIT_LEN, VALUE_LIMIT
 from shared.model import (MAX_CLASSES, MAX_FEATURES, MAX_LEAVES, MAX_NODES, MAX_TREES,
-                          ModelError, TreeModel)
+                          ModelError, RegressionModel, TreeModel)
 
 FORMAT = "motebook-trees"
 FORMAT_VERSION = 1
@@ -62,6 +67,7 @@ class Reader:
         self.meta = None
         self.model = None          # build=True (or a bare CSV): the TreeModel, after finish()
         self.nf = self.nc = None
+        self.regress = None        # (lo, hi) of a regression model's values (kind "regress")
         self.nodes = self.leaves = self.roots = 0
         self.ended = False
         self._max = None           # (nodes, leaves, trees) the metadata promises
@@ -137,6 +143,9 @@ class Reader:
         kind = tok[0]
         if kind == "n":
             self._node(tok, num)
+        elif kind == "l" and self.regress is not None:
+            self._need_shape(num, kind)
+            self._value_leaf(tok, num)
         elif kind == "l" or kind == "r":
             self._need_shape(num, kind)
             v = _ints(tok, 1, num)[0]
@@ -147,8 +156,11 @@ class Reader:
         elif kind == "f" or kind == "c":
             v = _ints(tok, 1, num)[0]
             if self.meta is not None:
-                names = self.meta["features" if kind == "f" else "classes"]
+                names = self.meta["features"] if kind == "f" else self.meta.get("classes", [])
                 if v != len(names):
+                    if self.regress is not None:
+                        raise ModelError("line %d: c,%d but a regression model has c,0"
+                                         % (num, v))
                     raise ModelError("line %d: %s,%d but the metadata lists %d %s names"
                                      % (num, kind, v, len(names),
                                         "feature" if kind == "f" else "class"))
@@ -157,8 +169,11 @@ class Reader:
             else:
                 self.nc = v
         elif kind == "lb":
-            if _ints(tok, 1, num)[0] != 0:
-                raise ModelError("line %d: only leaf_bits 0 (class votes) is supported" % num)
+            lb = 0 if self.regress is None else 32
+            if _ints(tok, 1, num)[0] != lb:
+                raise ModelError("line %d: a %s model has leaf_bits %d (%s)"
+                                 % (num, "classes" if lb == 0 else "regression", lb,
+                                    "class votes" if lb == 0 else "float32 values"))
         else:
             raise ModelError("line %d: unknown record %r" % (num, kind[:16]))
 
@@ -166,10 +181,33 @@ class Reader:
         self._max = _check_meta(meta)
         self._callers_check(meta)
         self.meta = meta
+        if meta.get("kind") == "regress":
+            self.regress = meta["range"]
         if self.build:
             n, nl, nt = self._max
-            self.model = TreeModel.zeros(len(meta["features"]), len(meta["classes"]), n, nl,
-                                         nt, meta)
+            if self.regress is not None:
+                self.model = RegressionModel.empty(len(meta["features"]), n, nl, nt, meta)
+            else:
+                self.model = TreeModel.zeros(len(meta["features"]), len(meta["classes"]), n,
+                                             nl, nt, meta)
+
+    def _value_leaf(self, tok, num):
+        """l,<value> of a regression model: a finite number within the metadata's range."""
+        if len(tok) != 2:
+            raise ModelError("line %d: 'l' record needs 1 field, has %d" % (num, len(tok) - 1))
+        try:
+            v = float(tok[1])
+        except ValueError:
+            raise ModelError("line %d: leaf value %r is not a number" % (num, tok[1][:20]))
+        if not in_range(v, self.regress):
+            raise ModelError("line %d: leaf value %s outside the model's range %g..%g"
+                             % (num, tok[1][:20], self.regress[0], self.regress[1]))
+        i = self.leaves
+        self.leaves = i + 1
+        if i >= self._max[1]:
+            raise ModelError("line %d: more leaves than the metadata's %d" % (num, self._max[1]))
+        if self.model is not None:
+            self.model.leaves[i] = v
 
     def _need_shape(self, num, kind):
         if self.nf is None or self.nc is None:
@@ -376,15 +414,21 @@ def _parse_meta(raw, fmt=FORMAT):
 
 
 def _check_meta(meta):
-    """The metadata on its own (names, quantisation, window, counts); returns the record counts
-    it promises, (nodes, leaves, trees)."""
+    """The metadata on its own (names, quantisation, window, counts; a regression model's
+    target, unit and range); returns the record counts it promises, (nodes, leaves, trees)."""
     from shared.quant import Quantizer
     feats, classes, counts = meta.get("features"), meta.get("classes"), meta.get("counts")
     if not isinstance(feats, list) or not 1 <= len(feats) <= MAX_FEATURES:
         raise ModelError("metadata needs a list of 1..%d feature names" % MAX_FEATURES)
-    if not isinstance(classes, list) or not 1 <= len(classes) <= MAX_CLASSES:
+    kind = meta.get("kind", "classes")
+    if kind == "regress":
+        check_value_meta(meta)
+    elif kind != "classes":
+        raise ModelError("metadata kind %r: a trees model is \"classes\" or \"regress\""
+                         % (kind,))
+    elif not isinstance(classes, list) or not 1 <= len(classes) <= MAX_CLASSES:
         raise ModelError("metadata needs a list of 1..%d class names" % MAX_CLASSES)
-    for c in classes:
+    for c in classes or ():
         if not isinstance(c, str):
             raise ModelError("class names must be strings")
     try:
@@ -407,6 +451,35 @@ def _check_meta(meta):
     return out
 
 
+def check_value_meta(meta):
+    """The one check of a regression model's metadata: target (a name), unit (may be ""),
+    range [lo, hi] of the values it was trained on; no classes. Raises ModelError."""
+    t, u, r = meta.get("target"), meta.get("unit"), meta.get("range")
+    if not isinstance(t, str) or not 1 <= len(t) <= MAX_CLASS_LEN:
+        raise ModelError("a regression model's metadata needs its target's name (1..%d "
+                         "characters), e.g. \"concentration\"" % MAX_CLASS_LEN)
+    if not isinstance(u, str) or len(u) > MAX_UNIT_LEN:
+        raise ModelError("a regression model's metadata needs the unit of %s (a string of at "
+                         "most %d characters, \"\" for none)" % (t, MAX_UNIT_LEN))
+    ok = isinstance(r, list) and len(r) == 2
+    for v in (r if ok else ()):
+        ok = ok and isinstance(v, (int, float)) and not isinstance(v, bool) and \
+            -VALUE_LIMIT <= v <= VALUE_LIMIT
+    if not ok or r[0] > r[1]:
+        raise ModelError("a regression model's metadata needs range [lo, hi]: the values it "
+                         "was trained on (lo <= hi, |value| <= %g), got %r" % (VALUE_LIMIT, r))
+    if meta.get("classes"):
+        raise ModelError("a regression model has no classes")
+
+
+def in_range(v, r):
+    """Is the leaf value v a finite number within range r = [lo, hi] (give or take float32
+    rounding)?"""
+    lo, hi = r
+    slack = 1e-6 * max(1.0, abs(lo), abs(hi))
+    return isfinite(v) and lo - slack <= v <= hi + slack
+
+
 def _finite(v):
     if isinstance(v, float) and not isfinite(v):
         raise ModelError("metadata holds NaN or infinity")
@@ -427,21 +500,47 @@ def make_meta(features, classes, quant, window=None, **extra):
     return meta
 
 
+def make_value_meta(features, target, unit, value_range, quant, window=None, **extra):
+    """The metadata dict of a regression model (kind "regress"): the target's name and unit,
+    [lo, hi] of the training values."""
+    meta = make_meta(features, [], quant, window, **extra)
+    del meta["classes"]
+    meta.update(kind="regress", target=target, unit=unit,
+                range=[float(value_range[0]), float(value_range[1])])
+    return meta
+
+
 def write_model(stream, model, meta=None):
-    """Write model (a TreeModel) with meta (make_meta(); default model.meta) to a text stream."""
+    """Write model (a TreeModel, or a RegressionModel with make_value_meta()) with meta
+    (make_meta(); default model.meta) to a text stream."""
     meta = dict(model.meta if meta is None else meta)
     meta["counts"] = {"nodes": model.n_nodes, "leaves": len(model.leaves),
                       "trees": len(model.roots)}
     _finite(meta)
     _check_meta(meta)
-    for k, n in (("features", model.n_features), ("classes", model.n_classes)):
+    regress = meta.get("kind") == "regress"
+    if regress != isinstance(model, RegressionModel):
+        raise ModelError("a %s needs %s metadata" % (
+            "RegressionModel" if not regress else "classes model",
+            "kind \"regress\"" if not regress else "classes"))
+    checks = (("features", model.n_features),) if regress else \
+        (("features", model.n_features), ("classes", model.n_classes))
+    for k, n in checks:
         if len(meta[k]) != n:
             raise ModelError("metadata lists %d %s, the trees have %d" % (len(meta[k]), k, n))
     w = stream.write
     w(META_PREFIX + json.dumps(meta) + "\n")
-    w("f,%d\nc,%d\nlb,0\n" % (model.n_features, model.n_classes))
-    for c in model.leaves:
-        w("l,%d\n" % c)
+    if regress:
+        lo, hi = meta["range"]
+        w("f,%d\nc,0\nlb,32\n" % model.n_features)
+        for v in model.leaves:
+            if not in_range(v, meta["range"]):
+                raise ModelError("leaf value %g outside the metadata's range %g..%g" % (v, lo, hi))
+            w("l,%.9g\n" % v)
+    else:
+        w("f,%d\nc,%d\nlb,0\n" % (model.n_features, model.n_classes))
+        for c in model.leaves:
+            w("l,%d\n" % c)
     for r in model.roots:
         w("r,%d\n" % r)
     for i, (f, t, le, ri) in enumerate(model.nodes()):

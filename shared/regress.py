@@ -16,49 +16,12 @@ from array import array
 
 from shared.compat import c_module
 from shared.limits import MAX_LEAVES
-from shared.model import TreeModel, ModelError
+from shared.model import RegressionModel, TreeModel, ModelError  # noqa: F401  (re-exported)
+from shared.model import finite as _finite
 from shared.trainer import Trainer
 
 LEVELS = 16384   # target quantisation: sort keys (value + 32768) << 14 | target stay small ints
 _SHIFT = 14
-_INF = float("inf")
-
-
-def _finite(v):
-    """Is v a finite int or float (not a bool, a string, NaN or an infinity)?"""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and \
-        -_INF < v < _INF
-
-
-class RegressionModel(TreeModel):
-    """Decision nodes as TreeModel's; leaves are float32 values; predict(x) is the mean of the
-    trees' leaf values (as eml_trees_regress). n_classes is 1 (one output)."""
-    leaf_bytes = 4       # one float32 per leaf in emlearn's leaves table (leaf_bits 32)
-
-    def __init__(self, n_features, nodes, roots, leaves, meta=None):
-        """leaves: the value of each leaf (finite numbers). Raises ModelError if invalid."""
-        for i in range(len(leaves)):
-            if not _finite(leaves[i]):
-                raise ModelError("leaf %d: value %r is not a finite number" % (i, leaves[i]))
-        # the structure is checked as a one-class model's (leaf numbers, children, roots)
-        TreeModel.__init__(self, n_features, 1, nodes, roots, bytearray(len(leaves)), meta)
-        self.leaves = array("f", leaves)
-
-    def votes(self, x):
-        raise TypeError("a regression model has no votes: use predict")
-
-    def predict_proba(self, x):
-        raise TypeError("a regression model has no class probabilities: use predict")
-
-    def predict(self, x):
-        """The mean over the trees of the value of the leaf each reaches."""
-        if len(x) != self.n_features:
-            raise ValueError("expected %d features, got %d" % (self.n_features, len(x)))
-        leaves = self.leaves
-        s = 0.0
-        for r in self.roots:
-            s += leaves[self.tree_leaf(r, x)]
-        return s / len(self.roots)
 
 
 class Regressor(Trainer):
