@@ -46,6 +46,7 @@ class Acquisition:
         self.error = None            # the last failure of the sampler or framer loop
         self.mem_free_min = gc.mem_free()
         self.on_low = None           # on_low(free, where): each new low mark of the free heap
+        self.on_sensor = None        # on_sensor(sensor): each new sensor (node.py: a microphone)
 
     def rate(self):
         return self.sensor.rate or self.cfg["rate"]
@@ -53,6 +54,8 @@ class Acquisition:
     def channels_of(self, kind):
         if kind in ("sim", "machine"):
             return 3
+        if kind == "mic":             # the level (sound.py)
+            return 1
         if self.sensor is not None and self.sensor.name == kind:   # never reopen a running one
             return len(self.sensor.channels)
         return len(board.make_sensor(kind, 100).channels)
@@ -107,6 +110,10 @@ class Acquisition:
             sensor.set_concentration(self.concentration)
         elif sensor.name == "room":
             sensor.set_day(self.day_s)
+        if sensor.name == "mic":     # the simulated microphone keeps the time scale
+            sensor.speed = self.speed if board.UNIX else 1
+        if self.on_sensor is not None:
+            self.on_sensor(sensor)
         rate = sensor.rate or cfg["rate"]
         nch = len(sensor.channels)
         window, hop = cfg["window"], cfg["hop"]
@@ -131,10 +138,14 @@ class Acquisition:
     def set_speed(self, n):
         """The simulator's time scale: the sampler takes n x rate samples per real second
         (unix port, sensors without a FIFO: all simulated). Survives reconfigurations."""
-        if not board.UNIX or self.sampler is None or getattr(self.sensor, "fifo", False):
+        mic = self.sensor is not None and self.sensor.name == "mic"   # sim_mic paces itself
+        if not board.UNIX or self.sampler is None or (getattr(self.sensor, "fifo", False)
+                                                      and not mic):
             raise RuntimeError("not a simulated sensor")
         self.speed = n
         self.sampler.speed = n
+        if mic:
+            self.sensor.speed = n
 
     def set_fault(self, name):
         """Switch the simulated machine's fault (None: normal) and log the change with the

@@ -123,6 +123,8 @@ def create_app(dev):
         s["webhooks_dropped"] = n["webhooks"]["dropped"] if n["webhooks"] else 0
         s.update(clock.status())
         s.update(dev.hw_status())
+        if acq.sensor is not None and acq.sensor.name == "mic":   # the level meter (sound.py)
+            s["sound"] = acq.sensor.status()
         return s
 
     @app.put("/api/clock")
@@ -186,6 +188,10 @@ def create_app(dev):
                else None, "fault": acq.fault, "faults": list(sim_machine.FAULTS),
                "truth": acq.truth(), "speed": acq.speed}
         s = acq.sensor
+        if s is not None and s.name == "mic" and hasattr(s.src, "truth"):
+            import api_sound
+            out["scene"] = "sound"
+            out.update(api_sound.sim_state(s.src))
         if s is not None and s.name == "machine":
             out["speed_hz"] = s.speed_mhz() / 1000
             out["load"] = s.load_permille() / 1000
@@ -245,6 +251,9 @@ def create_app(dev):
         if isinstance(body, dict) and len(body) == 1 and ("concentration" in body or
                                                           "day_s" in body):
             return _sim_slow(body)
+        if isinstance(body, dict) and "scene" in body:    # the simulated microphone's
+            import api_sound
+            return api_sound.put_scene(dev, body, sim_state)
         if isinstance(body, dict) and "fault" in body and "activity" not in body:
             name = body["fault"]
             if name is not None and name not in sim_machine.FAULTS:

@@ -85,6 +85,9 @@ elif HW:
 else:
     SENSORS = ("sim", "machine")
 SENSORS += ("spectrometer", "room")   # simulated slow sensors (hal/sim_spectrometer, sim_room)
+if UNIX or (HW and HW.get("mic")):   # sound: hal/sim_mic in the simulator, a board's I2S mic
+    SENSORS += ("mic",)
+MIC_WAV = _env("MOTEBOOK_MIC_WAV", None)   # the simulator's microphone replays this WAV
 _bus = None
 
 
@@ -124,6 +127,15 @@ def make_sensor(kind, rate, activity="idle", fault=None):
     if kind == "room":
         from hal.sim_room import SimRoom
         return SimRoom(rate)
+    if kind == "mic":   # the level meter on a microphone (sound.py): 'rate' levels a second
+        from sound import Sound
+        if HW and HW.get("mic"):
+            from hal.i2s_mic import I2SMic, make_i2s
+            src = I2SMic(make_i2s(HW), HW["mic"])
+        else:
+            from hal.sim_mic import SimMic
+            src = SimMic(sounds=_env("MOTEBOOK_SOUNDS", None), wav_path=MIC_WAV)
+        return Sound(src, rate, DATA)
     if kind == "imu" and HW:
         if HW["sensor"] in ("bme280", "bh1750", "as7341", "room"):   # boards.SLOW
             from hal import slow

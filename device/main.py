@@ -41,6 +41,7 @@ class Device:
         self.mem_after_imports = _MEM_AFTER_IMPORTS
         self.app = None           # the Microdot app, once made
         self.acq.on_low = self.heap_low
+        self.acq.on_sensor = self.node.sensor_changed   # a microphone's levels (sound.py)
         self.wifi = None          # wifi.WiFi on a board
         self.sensor_error = None  # why the board's sensor is not used
 
@@ -150,11 +151,13 @@ async def main():
         print("motebook: board:", board.PROBLEM)
     if board.REPLAY:
         cfg["sensor"] = "replay"   # --replay FILE: play the recording (not persisted)
+    elif board.MIC_WAV:
+        cfg["sensor"] = "mic"      # --replay FILE.wav: the simulated microphone plays it
     elif board.HW:
         try:
             os.stat(board.path(config.FILE))
-        except OSError:   # no config stored yet: the board's own sensor
-            cfg["sensor"] = "imu"
+        except OSError:   # no config stored yet: the board's own sensor (a microphone board's)
+            cfg["sensor"] = "mic" if board.HW.get("mic") and not board.HW.get("sensor") else "imu"
     try:
         await dev.acq.apply(cfg)
     except (ValueError, OSError) as e:

@@ -24,11 +24,12 @@ BACKOFF_S = (1, 60)
 PACKET = 256               # bytes of the PUBLISH buffer at first
 TIMEOUT_MS = 5000
 _QOS = {"class": 1, "summary": 0, "anomaly": 1}
-_RETAIN = ("class", "anomaly")
+_RETAIN = ("class", "anomaly", "sound")
 
 
 class MqttPub:
     kind = "classes"               # the running model's kind: which entities discovery sends
+    sound = False                  # a microphone runs: its level sensor (set_sound)
 
     def __init__(self, settings, name):
         self.s = settings
@@ -51,6 +52,12 @@ class MqttPub:
     def put(self, kind, msg):
         """Queue an event ("class", "anomaly" or "summary"; msg a dict); never waits."""
         self.q.put((kind, msg))
+
+    def set_sound(self, on):
+        """A microphone started or stopped (node.sensor_changed): discovery again."""
+        if on != self.sound:
+            self.sound = on
+            self._ha = True
 
     def set_kind(self, kind):
         """The model's kind changed ("classes" / "anomaly"): discovery is sent again."""
@@ -219,12 +226,14 @@ class MqttPub:
         pre = self.s["discovery_prefix"] + "/"
         anomaly = self.kind == "anomaly"
         for comp, kind in (("sensor", "class"), ("sensor", "confidence"),
-                           ("binary_sensor", "anomaly"), ("sensor", "score")):
+                           ("binary_sensor", "anomaly"), ("sensor", "score"),
+                           ("sensor", "sound")):
             topic = pre + comp + "/" + self.name + "/" + kind + "/config"
-            if (kind in ("anomaly", "score")) != anomaly:
+            if (not self.sound) if kind == "sound" else (kind in ("anomaly", "score")) != anomaly:
                 await self._publish(topic, "", 1, True)
                 continue
-            state = self.base + ("/anomaly" if anomaly else "/class")
+            state = self.base + ("/sound" if kind == "sound" else
+                                 "/anomaly" if anomaly else "/class")
             cfg = {"name": kind, "unique_id": self.name + "_" + kind,
                    "state_topic": state, "device": dev,
                    "availability_topic": self.base + "/availability"}
@@ -238,6 +247,13 @@ class MqttPub:
             elif kind == "anomaly":
                 cfg["value_template"] = "{{ 'ON' if value_json.anomaly else 'OFF' }}"
                 cfg["device_class"] = "problem"
+                cfg["json_attributes_topic"] = state
+            elif kind == "sound":       # the minute's Leq; L10/L50/L90... as attributes
+                cfg["name"] = "sound level"
+                cfg["value_template"] = "{{ value_json.leq }}"
+                cfg["unit_of_measurement"] = "dB"
+                cfg["device_class"] = "sound_pressure"
+                cfg["state_class"] = "measurement"
                 cfg["json_attributes_topic"] = state
             else:
                 cfg["value_template"] = "{{ value_json.score }}"

@@ -64,6 +64,8 @@ class Node:
         self._score = None         # anomaly: the last window's score and the state
         self._on = False
         self._sum_at = time.ticks_ms()
+        self.sound_log = None      # a microphone's minutes (sound.Log), made with one
+        self._mic = False
 
     @property
     def hist(self):
@@ -121,6 +123,7 @@ class Node:
             self.mqtt = MqttPub(s["mqtt"], self.name)
             m = self.dev.model.current
             self.mqtt.kind = m.kind if m is not None else "classes"
+            self.mqtt.sound = self._mic
             self._akey = None      # the state again for the new connection
             self._tasks.append(asyncio.create_task(self.mqtt.run()))
         if s["webhooks"]["enabled"]:
@@ -142,6 +145,23 @@ class Node:
             self._flagged.s = new["flagged"]
         if old["mqtt"] != new["mqtt"] or old["webhooks"] != new["webhooks"]:
             self._senders()
+
+    def sensor_changed(self, sensor):
+        """The acquisition's new sensor (its hook): a microphone's minutes (sound.py) go to
+        the sound log beside the history, MQTT (\"sound\") and webhooks (\"sound\")."""
+        if sensor.name == "mic":
+            if self.sound_log is None:
+                from sound import Log
+                self.sound_log = Log(self.data)
+            sensor.on_minute = self._sound_minute
+        self._mic = sensor.name == "mic"
+        if self.mqtt:
+            self.mqtt.set_sound(self._mic)
+
+    def _sound_minute(self, mi):
+        if self.settings["history"]["enabled"]:
+            self.sound_log.add(mi)
+        self._emit("sound", mi)
 
     # -- the inference hook
     def on_window(self, seq, idx, scores, inf):

@@ -33,7 +33,7 @@ def microdot_dir():
     return Path(list(spec.submodule_search_locations)[0])
 
 
-_SHARED_IMPORT = re.compile(r"^\s*(?:from shared(?:\.| import )(\w+)|import shared\.(\w+))",
+_SHARED_IMPORT = re.compile(r"^\s*(?:from shared(?:\.(\w+)| import ([\w, ]+))|import shared\.(\w+))",
                             re.M)
 
 
@@ -43,12 +43,13 @@ def device_shared(dev_files):
     want, todo = {"__init__"}, list(dev_files)
     while todo:
         text = todo.pop().read_text()
-        for a, b in _SHARED_IMPORT.findall(text):
-            name = a or b
-            p = ROOT / "shared" / (name + ".py")
-            if name not in want and p.exists():
-                want.add(name)
-                todo.append(p)
+        for a, names, b in _SHARED_IMPORT.findall(text):
+            for name in ([a or b] if a or b else names.split(",")):   # import iir, weighting
+                name = name.strip()
+                p = ROOT / "shared" / (name + ".py")
+                if name not in want and p.exists():
+                    want.add(name)
+                    todo.append(p)
     return want
 
 

@@ -37,7 +37,10 @@ EMLEARN_MODULES = {"emlearn_trees": 2536, "emlearn_fft": 1551}
 # Our own bindings the device imports that emlearn-micropython does not publish (anomaly
 # scorers, wasm/modules): in our firmware image; on a stock firmware the device runs their
 # pure-Python fallbacks (shared/envelope.py, shared/gmm.py), so nothing is fetched for them
-OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture")
+# emlearn_iir (the sound level meter's weighting filter, shared/iir.py): emlearn-micropython
+# publishes one too, but no board here has been checked with it (its size, its coefficient
+# layout against ours): on a stock firmware the meter runs shared/iir.py's Python cascade
+OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture", "emlearn_iir")
 MPY_VERSION = (6, 3)      # our .mpy files (mpy-cross 1.27) and emlearn's builds
 ARCH_XTENSAWIN = 10       # sys.implementation._mpy >> 10 on an ESP32 / ESP32-S3
 # Removed before copying, so the board holds exactly the staged files (data/ stays: token,

@@ -51,7 +51,7 @@ def main(argv=None):
     ap.add_argument("--nofile", type=int, help="descriptor limit of the device process "
                     "(an ESP32 has about 10 sockets: try 16)")
     ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
-    ap.add_argument("--sensor", choices=("sim", "machine", "spectrometer", "room"),
+    ap.add_argument("--sensor", choices=("sim", "machine", "mic", "spectrometer", "room"),
                     help="store this sensor in the device's config before starting")
     args = ap.parse_args(argv)
 
@@ -66,6 +66,8 @@ def main(argv=None):
         cfg["sensor"] = args.sensor
         if args.sensor in ("spectrometer", "room") and cfg.get("rate", 100) > 10:
             cfg.update(rate=10, window=20, hop=10)   # slow sensors: 10 Hz, 2 s windows
+        if args.sensor == "mic" and cfg.get("rate", 100) > 50:
+            cfg.update(rate=10, window=20, hop=10)   # the sound level: 10 a second, 2 s windows
         cfg_path.write_text(json.dumps(cfg))
     lib = ROOT / "build" / "fw" / "lib"
     if not (lib / "main.mpy").exists():
@@ -77,13 +79,17 @@ def main(argv=None):
         "MOTEBOOK_WWW": str(Path(args.www).resolve()),
         "MOTEBOOK_PORT": str(args.port),
         "MOTEBOOK_HOST": HOST,
+        "MOTEBOOK_SOUNDS": str(ROOT / "build" / "sounds"),   # speech (scripts/make_sounds.py)
     })
     env.pop("MOTEBOOK_REPLAY", None)
+    env.pop("MOTEBOOK_MIC_WAV", None)
     if args.replay:
         replay = Path(args.replay).resolve()
         if not replay.is_file():
             sys.exit("sim: replay file %s not found" % args.replay)
-        env["MOTEBOOK_REPLAY"] = str(replay)
+        # a WAV is the simulated microphone's sound (device/hal/sim_mic.py), a CSV a recording
+        env["MOTEBOOK_MIC_WAV" if replay.suffix.lower() == ".wav" else "MOTEBOOK_REPLAY"] = \
+            str(replay)
     if _port_open(args.port):
         sys.exit("sim: port %d on %s is already in use (set PORT or --port)" % (args.port, HOST))
 

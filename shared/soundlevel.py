@@ -17,7 +17,7 @@
 import math
 from array import array
 
-from shared import iir, weighting
+from shared import iir
 from shared.compat import native
 
 REF_DB = 94.0            # the calibrator's level (dB SPL at 1 kHz)
@@ -75,6 +75,7 @@ class Meter:
             raise ValueError("histogram range %r..%r dB is empty" % (lo_db, hi_db))
         self.fs = int(fs)
         self.kind = kind
+        from shared import weighting   # only here: the device drops it after (3.7 KB)
         coeffs = weighting.sos(kind, self.fs)
         if coeffs:
             self._filter, self.impl = iir.new(coeffs, impl)

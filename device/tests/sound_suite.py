@@ -197,5 +197,118 @@ def test_i2s_unknown_chip_is_refused():
     raise AssertionError("accepted")
 
 
+# -- the simulated microphone
+from hal import sim_mic  # noqa: E402
+from hal.sim_mic import SimMic  # noqa: E402
+from shared.soundlevel import Meter  # noqa: E402
+
+SOUNDS = sys.argv[2] if len(sys.argv) > 2 else None
+
+
+def _levels(mic, seconds, meter=None, n=320):
+    m = meter or Meter(16000, "A")
+    blk = array("f", bytes(4 * n))
+    secs = []
+    for _ in range(seconds * 16000 // n):
+        mic.synth(blk)
+        if m.process(blk):
+            secs.append(m.last_second)
+    return m, secs
+
+
+def test_sim_mic_tone_reads_its_level_once_calibrated():
+    mic = SimMic(scene={"noise_db": None, "sources": [{"kind": "tone", "db": 94, "freq": 1000}]})
+    m, secs = _levels(mic, 2)
+    # the simulated unit is 1 dB more sensitive than the datasheet the meter assumes
+    assert abs(secs[-1]["leq"] - 95.0) < 0.05, secs[-1]
+    m.calibrate(94.0)
+    mic.set_scene({"noise_db": None, "sources": [{"kind": "tone", "db": 74, "freq": 1000}]})
+    m, secs = _levels(mic, 2, m)
+    assert abs(secs[-1]["leq"] - 74.0) < 0.05, secs[-1]
+
+
+def test_sim_mic_noise_level_and_determinism():
+    a, b = SimMic(scene="quiet"), SimMic(scene="quiet")
+    x, y = array("f", bytes(4 * 320)), array("f", bytes(4 * 320))
+    a.synth(x)
+    b.synth(y)
+    assert list(x) == list(y)
+    c = SimMic(scene="quiet", seed=99)
+    c.synth(y)
+    assert list(x) != list(y)
+    mic = SimMic(scene={"noise_db": 60, "sources": []})
+    m, secs = _levels(mic, 2, Meter(16000, "Z", offset_db=94.0 - sim_mic.SENSITIVITY_DBFS
+                                    - 10 * math.log10(0.5)))
+    assert abs(secs[-1]["leq"] - 60.0) < 0.3, secs[-1]
+
+
+def test_sim_mic_knocks_are_transients_logged_in_the_truth():
+    mic = SimMic(scene={"noise_db": 30, "sources": [
+        {"kind": "knock", "db": 80, "at": 0.5, "every": 1.0}]})
+    m, secs = _levels(mic, 3)
+    t = mic.truth()
+    knocks = [e for e in t if e["kind"] == "knock"]
+    assert [e["start_s"] for e in knocks] == [0.5, 1.5, 2.5], t
+    assert all(abs(e["end_s"] - e["start_s"] - 0.15) < 1e-6 for e in knocks)
+    assert t[0]["kind"] == "noise" and t[0]["end_s"] is None
+    # a transient: Lmax well over the background, the Leq much less so
+    assert secs[-1]["lmax"] - secs[-1]["lmin"] > 25, secs[-1]
+
+
+def test_sim_mic_clips_at_full_scale():
+    mic = SimMic(scene={"noise_db": None, "sources": [{"kind": "tone", "db": 125}]})
+    m, secs = _levels(mic, 1)
+    assert secs[-1]["clipped"] > 1000 and secs[-1]["leq"] is None, secs[-1]
+
+
+def test_sim_mic_scene_errors_name_the_field():
+    for bad, needle in (("disco", "unknown scene 'disco'"),
+                        ({"sources": [{"kind": "tone", "db": 200}]}, "db must be"),
+                        ({"sources": [{"kind": "bell", "db": 60}]}, "kind"),
+                        ({"sources": [{"kind": "tone", "db": 60, "every": 2}]}, "needs a dur"),
+                        ({"noise": 3}, "unknown scene field 'noise'")):
+        try:
+            SimMic(scene=bad)
+        except ValueError as e:
+            assert needle in str(e), (needle, str(e))
+            continue
+        raise AssertionError("accepted %r" % (bad,))
+
+
+def test_sim_mic_replays_a_wav_and_refuses_a_wrong_one():
+    mic = SimMic(wav_path=_p("tone1k.wav"))
+    want, _ = _floats("tone1k.wav", 640)
+    blk = array("f", bytes(4 * 320))
+    mic.synth(blk)
+    got = list(blk)
+    mic.synth(blk)
+    assert got + list(blk) == list(want)
+    try:
+        SimMic(wav_path=_p("stereo44k.wav"))
+    except wav.WavError as e:
+        assert "stereo 44100 Hz 16-bit: need mono 16000 Hz 16-bit PCM" in str(e)
+    else:
+        raise AssertionError("accepted")
+
+
+def test_sim_mic_speech_from_the_rendered_wavs():
+    if not SOUNDS:
+        raise AssertionError("no sounds folder given")
+    mic = SimMic(sounds=SOUNDS, scene={"noise_db": None, "sources": [
+        {"kind": "speech", "db": 65, "at": 0.2, "every": 5, "text": 1}]})
+    m, secs = _levels(mic, 5, Meter(16000, "Z", offset_db=94.0 - sim_mic.SENSITIVITY_DBFS
+                                    - 10 * math.log10(0.5)))
+    sp = [e for e in mic.truth() if e["kind"] == "speech"]
+    assert len(sp) == 1 and 2.0 < sp[0]["end_s"] - sp[0]["start_s"] < 5, sp
+    # the speech's own RMS is 65 dB: the seconds it fills are near that, the rest silent
+    leqs = [s["leq"] for s in secs]
+    assert max(leqs) > 60 and min(leqs) < 20, leqs
+    e = 0.0
+    for s in secs[:4]:
+        e += 10 ** (s["leq"] / 10)
+    dur = sp[0]["end_s"] - sp[0]["start_s"]
+    assert abs(10 * math.log10(e / dur) - 65.0) < 1.0, (10 * math.log10(e / dur), dur)
+
+
 if __name__ == "__main__":
     run(globals())

@@ -4,6 +4,7 @@
 # downloaded); one pytest case per suite test and runtime.
 import struct
 import subprocess
+import sys
 
 import pytest
 
@@ -47,7 +48,9 @@ def make_wavs(d):
 def suite(tmp_path_factory):
     d = tmp_path_factory.mktemp("wavs")
     make_wavs(d)
-    return Suite(PATH, args=[d])
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sounds.py")], check=True,
+                   capture_output=True)
+    return Suite(PATH, args=[d, ROOT / "build" / "sounds"])
 
 
 def test_suite_lists_every_case(suite):
