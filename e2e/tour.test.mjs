@@ -42,6 +42,9 @@ fixture({
     make("check", 4);
     csv = withShortSessions(readFileSync(join(dir, "train", "train.csv"), "utf8"));
     device = await new Device({ replay: join(dir, "check", "test.csv") }).start();
+    // the replay plays at 8 x real time (PUT /api/sim {"speed"}: the same samples and windows)
+    // until the first windows are there (12.8 s each at 1 x)
+    assert.equal((await device.api("PUT", "/api/sim", { speed: 8 })).status, 200);
     return device;
   },
   set: (d, b) => { device = d; browser = b; },
@@ -55,6 +58,9 @@ async function train(nb) {
   return (await nb.waitState(`s._done > ${done}`, 180000)).train;
 }
 
+const t0 = Date.now();
+const mark = (what) => console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+
 test("every step, with real data, at 1280 and 800 px: accessible, nothing overlaps or is clipped, no empty panel; short sessions named with the right advice", async () => {
   const page = await browser.context.newPage();
   const errors = watchErrors(page);
@@ -62,6 +68,8 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   await nb.open(device.url, { token: device.token });
   await nb.waitBooted(40000);
   await nb.waitWindows(2, 40000);
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
+  mark("booted");
   await tour.look("collect");
   // the steps before there is any data: each says what to do, no empty panel
   for (const step of ["label", "explore", "train", "deploy"]) {
@@ -106,6 +114,7 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   await page.click("#explore-go");
   const ex = await nb.waitState(`s._done > ${done} && (s.explore.summary || s.explore.message)`, 120000);
   assert.equal(ex.explore.message, "");
+  mark("explored");
   await tour.look("explore");
 
   // Train with jumping: its only long session cannot be tested on another; the two others
@@ -138,6 +147,7 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   assert.match(text, /\d+\.\d% accuracy on \d+ windows the model did not see .* \d+\.\d% balanced accuracy/);
   assert.match(text, /majority-class baseline \(always .\w+.\): \d+\.\d% accuracy · 25\.0% balanced accuracy/);
   assert.match(text, /no window from session short-walk \(walking\): 29 samples/);
+  mark("trained");
   await tour.look("train");
 
   // Deploy: the device's window switched to the model's, sent, live predictions; the history
@@ -164,6 +174,7 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
     await page.click('#node-spans button[data-act="node.refresh"]');
   }
   assert.match(await page.textContent("#node-timeline .ytitle"), /^windows per (\d+ )?(s|min|hour)/);
+  mark("history");
   await tour.look("deploy");
 
   // Notebook: the starter notebook run
@@ -176,6 +187,7 @@ test("every step, with real data, at 1280 and 800 px: accessible, nothing overla
   const nbs = await nb.waitState();
   assert.deepEqual(nbs.notebook.cells.flatMap((c) => (c.outputs || []).filter((o) => o.kind === "error")), [],
     "the starter notebook (its train() over sessions shorter than the window too) runs without an error");
+  mark("notebook");
   await tour.look("notebook");
 
   assert.ok(jump2, "jump-2 imported");
