@@ -1,5 +1,8 @@
 # The dataset as CSV: one row per sample, "session,t,<channel>...,label" (t in seconds from the
-# session start, channels in physical units = int16 count * scale, label empty when none).
+# session start, channels in physical units = int16 count * scale, label empty when none),
+# optionally a value column after the label, headed "<name>[<unit>]" (e.g.
+# "concentration[mmol/L]"; shared/values.py): a number per row or empty; runs of one value
+# become value segments, a session with one value throughout gets it as its session value.
 # export_chunks() writes it; parse() reads it back (or a file from elsewhere) with line-numbered
 # errors and a row limit checked before anything is split. Memory: parse keeps one int16
 # array per session (+ the text the caller holds); export yields text in chunks of CHUNK rows.
@@ -11,6 +14,7 @@ from shared.counts import scale_for, to_count
 
 from shared.limits import MAX_CHANNELS, MAX_CLASS_LEN as MAX_LABEL_LEN
 from shared.limits import MAX_CSV_ROWS as MAX_ROWS
+from shared.limits import VALUE_LIMIT
 
 MAX_ERRORS = 20
 CHUNK = 2000
@@ -31,19 +35,35 @@ def _fmt(v):
     return "0" if s == "-0" else s
 
 
-def header(channels):
-    return "session,t,%s,label\n" % ",".join(channels)
+def header(channels, value=None):
+    """value: (name, unit) of a value column, or None."""
+    tail = ",%s[%s]" % value if value else ""
+    return "session,t,%s,label%s\n" % (",".join(channels), tail)
 
 
-def export_chunks(name, samples, n_channels, n_samples, rate, scale, labels, classes):
+def value_column(col):
+    """(name, unit) of a value column header "name[unit]" (or "name"), else None."""
+    if col.endswith("]") and "[" in col:
+        i = col.index("[")
+        return col[:i].strip(), col[i + 1:-1].strip()
+    return (col, "") if col else None
+
+
+def export_chunks(name, samples, n_channels, n_samples, rate, scale, labels, classes,
+                  values=None):
     """Rows of one session as text chunks. samples: channel-major int16 counts; labels: one
-    class index per sample (-1 none) or None."""
+    class index per sample (-1 none) or None; values: one number (or None) per sample for the
+    value column (header(..., value)), or None: no column."""
     rows = []
     for k in range(n_samples):
         vals = [_fmt(samples[c * n_samples + k] * scale) for c in range(n_channels)]
         lab = labels[k] if labels is not None else -1
-        rows.append("%s,%.4f,%s,%s\n" % (name, k / rate, ",".join(vals),
-                                         classes[lab] if lab >= 0 else ""))
+        tail = ""
+        if values is not None:
+            v = values[k]
+            tail = "," if v is None else ",%.9g" % v
+        rows.append("%s,%.4f,%s,%s%s\n" % (name, k / rate, ",".join(vals),
+                                           classes[lab] if lab >= 0 else "", tail))
         if len(rows) >= CHUNK:
             yield "".join(rows)
             rows = []
@@ -79,6 +99,7 @@ class _Session:
         self.lines = []
         self.values = None    # per channel: array('f') (boxed floats would need ~5x more)
         self.labels = []
+        self.vals = None      # the value column's numbers (None: empty), when there is one
 
 
 def parse(data, max_rows=MAX_ROWS, scale=None):
@@ -112,6 +133,7 @@ class Parser:
         self.errors = []
         self.pos = self.line = 0
         self.cols = self.chans = self.cur = None
+        self.value = None        # (name, unit) of the value column, if the file has one
         self.sessions = []
         self.peak = 0.0          # largest |value| of the file: its scale (shared.counts)
         self.seen = {}
@@ -152,7 +174,8 @@ class Parser:
         if self._fin < len(self.sessions):
             if self.scale is None:
                 self.scale = scale_for(self.peak)
-            r = _finish(self.sessions[self._fin], self.chans, self.scale, self._bad)
+            r = _finish(self.sessions[self._fin], self.chans, self.scale, self._bad,
+                        self.value)
             self.sessions[self._fin] = None
             self._fin += 1
             if r is not None:
@@ -170,10 +193,21 @@ class Parser:
         line, bad = self.line, self._bad
         if self.cols is None:
             cols = [c.strip() for c in raw.split(",")]
-            if len(cols) < 4 or cols[0] != "session" or cols[1] != "t" or cols[-1] != "label":
+            lab = len(cols) - 1
+            if len(cols) >= 5 and cols[-1] != "label" and cols[-2] == "label":
+                lab -= 1
+                self.value = value_column(cols[-1])
+                from shared.values import check_name_unit
+                from shared.dataset import DatasetError
+                try:
+                    check_name_unit(self.value[0], self.value[1],
+                                    "value column %r" % cols[-1][:40])
+                except DatasetError as e:
+                    raise CsvError([(1, str(e))])
+            if len(cols) < 4 or cols[0] != "session" or cols[1] != "t" or cols[lab] != "label":
                 raise CsvError([(1, "the header must be session,t,<channel>...,label (got %r)"
                                  % raw[:80])])
-            chans = cols[2:-1]
+            chans = cols[2:lab]
             if len(chans) > MAX_CHANNELS:
                 raise CsvError([(1, "too many channels (%d, max %d)"
                                  % (len(chans), MAX_CHANNELS))])
@@ -203,6 +237,8 @@ class Parser:
                 return
             cur = self.cur = _Session(name, line)
             cur.values = [array("f") for _ in chans]
+            if self.value:
+                cur.vals = []
             self.seen[name] = line
             self.sessions.append(cur)
         t = _num(f[1])
@@ -220,10 +256,17 @@ class Parser:
             if v > peak or -v > peak:
                 peak = abs(v)
         self.peak = peak
-        lab = f[-1].strip()
+        lab = f[2 + len(chans)].strip()
         if len(lab) > MAX_LABEL_LEN:
             bad(line, "label longer than %d characters" % MAX_LABEL_LEN)
             return
+        if self.value:
+            cell = f[-1].strip()
+            v = _num(cell) if cell else None
+            if cell and (v is None or abs(v) > VALUE_LIMIT):
+                bad(line, "session %r: %s %r is not a number" % (name, self.value[0], cell[:20]))
+                return
+            cur.vals.append(v)
         cur.t.append(t)
         cur.lines.append(line)
         for c in range(len(chans)):
@@ -231,7 +274,7 @@ class Parser:
         cur.labels.append(lab)
 
 
-def _finish(s, chans, sc, bad):
+def _finish(s, chans, sc, bad, value=None):
     m = len(s.t)
     if m < 2:
         bad(s.line, "session %r needs at least 2 rows to know its sample rate" % s.name)
@@ -275,5 +318,20 @@ def _finish(s, chans, sc, bad):
                     classes.append(name)
                 segments.append((start, k, name))
             start = k
-    return {"name": s.name, "channels": list(chans), "rate": rate, "scale": sc,
-            "samples": samples, "n_samples": m, "classes": classes, "segments": segments}
+    out = {"name": s.name, "channels": list(chans), "rate": rate, "scale": sc,
+           "samples": samples, "n_samples": m, "classes": classes, "segments": segments}
+    if value is not None:         # value runs -> segments; one value throughout -> the session's
+        runs = []
+        for k in range(m):
+            v = s.vals[k]
+            if v is None:
+                continue
+            if runs and runs[-1][2] == v and runs[-1][1] == k:
+                runs[-1][1] = k + 1
+            else:
+                runs.append([k, k + 1, v])
+        whole = len(runs) == 1 and runs[0][0] == 0 and runs[0][1] == m
+        out["value"] = {"name": value[0], "unit": value[1],
+                        "value": runs[0][2] if whole else None}
+        out["value_segments"] = [] if whole else [tuple(r) for r in runs]
+    return out
