@@ -15,15 +15,18 @@ import { shoot } from "./lib/layout.mjs";
 import { Notebook } from "./lib/notebook.mjs";
 
 const ACTIVITIES = ["idle", "walking", "running", "shaking"];
-const RECORD_MS = 4500;      // per session, two per activity: ~20 windows of 128 every 16
-const SETTLE = 10;           // windows after a switch that still hold old samples (128 / 16 + 2)
+const RECORD_S = 4.5;        // machine seconds per session, two per activity: ~20 windows of 128 every 16
+const SPEED = 4;             // the simulator runs 4 x real time (PUT /api/sim {"speed"}): the same
+                             // samples and windows, the device classifies each
+const SETTLE = 14;           // windows after a switch (read from the device) that may still hold
+                             // old samples: (128 + 50 taken but not yet cut at speed) / 16 + 2
 const CHECK = 20;            // windows checked after a switch settled
 
 let device, browser;
 
 before(async () => {
   device = await new Device().start();
-  // 100 Hz, window 128, hop 16: 6 windows a second, so each activity takes ~10 s to record
+  // 100 Hz, window 128, hop 16: 6 windows a second (24 at SPEED)
   await device.configure({ hop: 16 });
   browser = await launch();
 });
@@ -45,7 +48,7 @@ function share(preds, classes, first, n, cls) {
  * classified by the device; returns the share of them that name the activity. */
 async function follow(nb, act, classes, hash) {
   assert.equal(await nb.setActivity(act), 200);
-  const from = (await nb.stats()).last_seq + SETTLE;
+  const from = (await device.api("GET", "/api/status")).json.seq + SETTLE;   // (not the page's: it may lag)
   const p = await nb.waitPrediction(from + CHECK - 1, hash);
   return share(p, classes, from, CHECK, act);
 }
@@ -70,9 +73,10 @@ test("record, train in the page, send, device follows live; same classes page vs
     await page.click("#add-class");
     await nb.dsWait(`s.classes.some((k) => k.name === ${JSON.stringify(c)})`);
   }
+  assert.equal((await device.api("PUT", "/api/sim", { speed: SPEED })).status, 200);
   for (const act of [...ACTIVITIES, ...ACTIVITIES]) {  // two sessions each: an honest estimate
     assert.equal(await nb.setActivity(act), 200);
-    await nb.recordLabelled(act, RECORD_MS);
+    await nb.recordLabelled(act, () => device.run(RECORD_S));
   }
   mark("recorded");
   await nb.step("collect");
@@ -170,6 +174,7 @@ test("record, train in the page, send, device follows live; same classes page vs
     { timeout: 20000, polling: 100 });
   const st = await device.api("GET", "/api/status");
   assert.equal(st.json.model_hash, t.hash, "model kept across the restart");
+  assert.equal((await device.api("PUT", "/api/sim", { speed: SPEED })).status, 200);  // (a new process)
   mark("restarted");
   const after = await follow(nb, "shaking", t.classes, t.hash);
   assert.ok(after.frac >= 0.9, `after restart: ${after.ok}/${after.n} shaking`);

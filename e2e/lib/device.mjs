@@ -87,6 +87,21 @@ export class Device {
     return this;
   }
 
+  /** Lets the device run `seconds` of its (machine) time from now: waits, with a deadline,
+   * until it cut that many more windows (status seq, one a hop). With the simulator's speed
+   * up (PUT /api/sim {"speed"}) that takes 1/speed of the time; the same samples either way. */
+  async run(seconds, timeout = seconds * 4000 + 30000) {
+    const status = async () => (await this.api("GET", "/api/status")).json;
+    const s0 = await status();
+    const want = s0.seq + Math.ceil(seconds * s0.rate / s0.hop);
+    for (const end = Date.now() + timeout; ;) {
+      const s = await status();
+      if (s.seq >= want) return s;
+      if (Date.now() > end) throw new Error(`${seconds} s of running: window ${s.seq} of ${want} after ${timeout} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Prints the simulator's tracebacks (if any) as TAP comments, for diagnosis after a run. */
   report() {
     if (/Traceback|Error/.test(this.log))

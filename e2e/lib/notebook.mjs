@@ -122,14 +122,15 @@ export class Notebook {
   }
 
   // ---- record, train, deploy -----------------------------------------------------------
-  /** Records a session labelled `cls` at record time (Collect), for `ms` milliseconds of
-   * the current simulated activity. */
+  /** Records a session labelled `cls` at record time (Collect), of the current simulated
+   * activity: for `ms` milliseconds, or until `ms()` (a function: e.g. device.run(s)) resolved. */
   async recordLabelled(cls, ms) {
     await this.step("collect");
     await this.page.selectOption("#rec-class", cls);
     await this.page.click("#rec-start");
     await this.dsWait("s.recording != null");
-    await new Promise((r) => setTimeout(r, ms));
+    if (typeof ms === "function") await ms();
+    else await new Promise((r) => setTimeout(r, ms));
     await this.page.click("#rec-stop");
     return this.dsWait("s.recording == null");
   }
