@@ -17,6 +17,7 @@ from recorder import RecordingError, labels, unload_labels
 from shared.limits import MAX_CLASS_LEN
 
 STREAM_BUF = 1024   # like Microdot's send_file buffer; larger blocks may not exist in a full heap
+VALUE_BODY = 4096   # a value label with its value segments (about 100 of them)
 MAX_DOWNLOADS = 2
 _STALE_MS = 30000   # a download slot not advanced for this long is taken as dead
 
@@ -52,14 +53,82 @@ def install(app, dev):
             return None, None, err(404, "unknown session %r" % text)
         return sid, m, None
 
-    def save_labels_summary(sid, summary):
+    def save_labels_summary(sid, summary, key="labels"):
         if sid == rec.sid:
-            rec.meta["labels"] = summary
+            rec.meta[key] = summary
             store.write_json(sid, "meta.json", rec.meta)
         else:
             m = store.read_json(sid, "meta.json")
-            m["labels"] = summary
+            m[key] = summary
             store.write_json(sid, "meta.json", m)
+
+    # -- value labels ("concentration 0.25 mmol/L"): the session's value and value segments in
+    # sessions/<id>/value.json, a summary in meta.json "value"; checked by shared.values
+    # (imported for the PUT, then dropped)
+    @app.get("/api/sessions/<sid>/value")
+    def get_value(request, sid):
+        sid, m, e = find(sid)
+        if e:
+            return e
+        v = store.read_json(sid, "value.json")
+        return v if v is not None else err(404, "session %d has no value label" % sid)
+
+    @app.put("/api/sessions/<sid>/value")
+    @app.own_body
+    @app.guard
+    async def put_value(request, sid):
+        sid, m, e = find(sid)
+        if e:
+            return e
+        await app.read_body(request, VALUE_BODY)
+        body = json_body(request)
+        from shared import values as V
+        try:
+            if not isinstance(body, dict):
+                raise ValueError('session #%d: the body is {"name", "value", "unit"} and '
+                                 'optionally "segments": [[start, end, value], ...]' % sid)
+            segs = body.get("segments", [])
+            if not isinstance(segs, list):
+                raise ValueError("session #%d: segments must be a list of [start, end, value]"
+                                 % sid)
+            lab = V.check_label(dict((k, body[k]) for k in body if k != "segments"), sid)
+            segs = V.check_segments(segs, m["samples"], sid)
+            if lab["value"] is None and not segs:
+                raise ValueError("session #%d: give the session's value, or value segments"
+                                 % sid)
+            for o in store.ids():           # one quantity, one unit across the sessions
+                ov = (meta_of(o) or {}).get("value") if o != sid else None
+                if ov and ov["name"] == lab["name"] and ov["unit"] != lab["unit"]:
+                    raise ValueError("session #%d: %s in %r, but session #%d has %s in %r: "
+                                     "use one unit" % (sid, lab["name"], lab["unit"], o,
+                                                       ov["name"], ov["unit"]))
+        except ValueError as ex:    # shared.dataset.DatasetError naming the session/segment
+            return err(400, str(ex))
+        finally:
+            import model_store
+            model_store.forget("shared.values", "shared.dataset")
+        lab["segments"] = [[a, b, v] for a, b, v in segs]
+        store.write_json(sid, "value.json", lab)
+        save_labels_summary(sid, {"name": lab["name"], "value": lab["value"],
+                                  "unit": lab["unit"], "segments": len(segs)}, "value")
+        return lab
+
+    @app.delete("/api/sessions/<sid>/value")
+    @app.guard
+    def delete_value(request, sid):
+        sid, m, e = find(sid)
+        if e:
+            return e
+        import os
+        p = store.path(sid, "value.json")
+        try:
+            size = os.stat(p)[6]
+            os.remove(p)
+            store.used -= size
+        except OSError:
+            return err(404, "session %d has no value label" % sid)
+        save_labels_summary(sid, None, "value")
+        return {"deleted": "value", "id": sid}
 
     @app.post("/api/sessions")
     @app.guard

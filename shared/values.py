@@ -5,10 +5,16 @@
 # names or units differ are refused with the session (and segment) named. value_windows cuts
 # the windows a regression trains on with the class rule's twin: a window gets the value of
 # the one value segment covering all of it, else the session's value. Memory: lists of tuples.
-from shared.dataset import DatasetError, check_same_shape, cut_window
+# (shared.dataset is imported where needed: the device checks value labels without it)
 from shared.limits import MAX_CLASS_LEN, MAX_SEGMENTS, MAX_UNIT_LEN, VALUE_LIMIT
 
 KEYS = ("name", "value", "unit")
+
+
+def _err(msg):
+    """shared.dataset.DatasetError(msg): the page's one error type for dataset problems."""
+    from shared.dataset import DatasetError
+    return DatasetError(msg)
 
 
 def where(sid, seg=None, span=None):
@@ -27,7 +33,7 @@ def number(v, at):
     ok = isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and \
         -VALUE_LIMIT <= v <= VALUE_LIMIT
     if not ok:
-        raise DatasetError("%s: value %s is not a number (a finite number within +-%g)"
+        raise _err("%s: value %s is not a number (a finite number within +-%g)"
                            % (at, _show(v), VALUE_LIMIT))
     return float(v)
 
@@ -41,10 +47,10 @@ def check_name_unit(name, unit, at):
     """A value's name (1..MAX_CLASS_LEN characters) and unit (at most MAX_UNIT_LEN, "" for
     none); DatasetError starting with `at`."""
     if not isinstance(name, str) or not 1 <= len(name) <= MAX_CLASS_LEN:
-        raise DatasetError("%s: the value's name must be 1..%d characters (e.g. "
+        raise _err("%s: the value's name must be 1..%d characters (e.g. "
                            "\"concentration\"), got %s" % (at, MAX_CLASS_LEN, _show(name)))
     if not isinstance(unit, str) or len(unit) > MAX_UNIT_LEN:
-        raise DatasetError("%s: the unit of %s must be at most %d characters (\"\" for none), "
+        raise _err("%s: the unit of %s must be at most %d characters (\"\" for none), "
                            "got %s" % (at, name, MAX_UNIT_LEN, _show(unit)))
 
 
@@ -54,10 +60,10 @@ def check_label(d, sid):
     session and the field."""
     at = where(sid)
     if not isinstance(d, dict):
-        raise DatasetError("%s: a value label is an object {\"name\", \"value\", \"unit\"}" % at)
+        raise _err("%s: a value label is an object {\"name\", \"value\", \"unit\"}" % at)
     for k in d:
         if k not in KEYS:
-            raise DatasetError("%s: unknown value field %r; valid: %s" % (at, str(k)[:20],
+            raise _err("%s: unknown value field %r; valid: %s" % (at, str(k)[:20],
                                                                            ", ".join(KEYS)))
     name, unit = d.get("name"), d.get("unit", "")
     check_name_unit(name, unit, at)
@@ -70,23 +76,23 @@ def check_segments(segments, n_samples, sid):
     sorted, not overlapping, at most MAX_SEGMENTS, values numbers. Returns them with float
     values; DatasetError naming the session and segment."""
     if len(segments) > MAX_SEGMENTS:
-        raise DatasetError("%s: %d value segments, at most %d" % (where(sid), len(segments),
+        raise _err("%s: %d value segments, at most %d" % (where(sid), len(segments),
                                                                  MAX_SEGMENTS))
     out = []
     last = 0
     for i in range(len(segments)):
         seg = segments[i]
         if not isinstance(seg, (list, tuple)) or len(seg) != 3:
-            raise DatasetError("%s: a value segment is [start, end, value]" % where(sid, i))
+            raise _err("%s: a value segment is [start, end, value]" % where(sid, i))
         s, e, v = seg
         if not all(isinstance(b, int) and not isinstance(b, bool) for b in (s, e)):
-            raise DatasetError("%s: start and end must be whole sample numbers" % where(sid, i))
+            raise _err("%s: start and end must be whole sample numbers" % where(sid, i))
         at = where(sid, i, (s, e))
         if not 0 <= s < e <= n_samples:
-            raise DatasetError("%s: outside the session's %d samples or empty"
+            raise _err("%s: outside the session's %d samples or empty"
                                % (at, n_samples))
         if s < last:
-            raise DatasetError("%s: overlaps or comes before the previous segment" % at)
+            raise _err("%s: overlaps or comes before the previous segment" % at)
         last = e
         out.append((s, e, number(v, at)))
     return out
@@ -106,7 +112,7 @@ def check_units(recordings):
             continue
         a = first.value
         if (a["name"], a["unit"]) != (lab["name"], lab["unit"]):
-            raise DatasetError("%s has %s in %r, %s has %s in %r: values of one quantity in one "
+            raise _err("%s has %s in %r, %s has %s in %r: values of one quantity in one "
                                "unit can be trained together (convert, or choose sessions)"
                                % (where(first.sid), a["name"], a["unit"], where(r.sid),
                                   lab["name"], lab["unit"]))
@@ -142,6 +148,7 @@ def value_windows(recordings, window, hop):
     (check_label's dict or None) and .value_segments [(start, end, value)] (may be empty).
     Windows with a value: inside one value segment, else any window of a session with a
     session value. Raises DatasetError (shapes, names/units, bad values: session named)."""
+    from shared.dataset import check_same_shape, cut_window
     check_same_shape(recordings)
     out = ValueWindows()
     out.name, out.unit = check_units(recordings)

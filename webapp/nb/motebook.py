@@ -61,7 +61,8 @@ async def sessions():
                     "rate": m["rate"], "channels": m["channels"],
                     "samples": m.get("samples", m["windows"] * m["hop"]),
                     "classes": lab.get("classes") or [], "source": m.get("source", "device"),
-                    "started": m.get("started"), "window": m["window"], "hop": m["hop"]})
+                    "started": m.get("started"), "window": m["window"], "hop": m["hop"],
+                    "value": m.get("value")})   # its value label's summary, or None
     rec = [s for s in out if s["source"] != "import"]
     imp = D.natural_sorted([s for s in out if s["source"] == "import"], key=lambda s: s["name"])
     return rec + imp
@@ -71,8 +72,12 @@ class Recording:
     """One session: .samples array('h') channel-major (counts; value = count * .scale),
     .channels, .rate, .scale, .n_samples, .segments [(start, end, class name)], .classes."""
 
-    def __init__(self, meta, samples, n, labels):
+    def __init__(self, meta, samples, n, labels, value=None):
         self.sid, self.name = meta["id"], meta.get("name") or "#%d" % meta["id"]
+        # the value label ({"name", "value", "unit"}; .value_segments [(start, end, value)])
+        self.value = None if value is None else {k: value.get(k) for k in ("name", "value",
+                                                                          "unit")}
+        self.value_segments = [tuple(s) for s in (value or {}).get("segments") or ()]
         self.meta = meta
         self.channels, self.rate, self.scale = meta["channels"], meta["rate"], meta["scale"]
         self.samples, self.n_samples = samples, n
@@ -128,7 +133,23 @@ async def load(sid):
         samples = D.cut_window(samples, nch, n, 0, real)
         n = real
     labels = await _get("/api/sessions/%d/labels" % sid)
-    return Recording(meta, samples, n, labels)
+    value = await _get("/api/sessions/%d/value" % sid) if meta.get("value") else None
+    return Recording(meta, samples, n, labels, value)
+
+
+async def value_windows(sessions_=None, window=None, hop=None):
+    """shared.values.ValueWindows of the sessions with a value label (ids or names; default
+    all): .windows, .y (the value of each window), .groups, .name, .unit; window and hop in
+    samples (default the device's). Sessions in different units are refused, naming them."""
+    from shared import values as V
+    s = await status()
+    ids = []
+    for x in (sessions_ if sessions_ is not None else await sessions()):
+        ids.append(x["id"] if isinstance(x, dict) else await _find(x))
+    recs = []
+    for i in ids:
+        recs.append(await load(i))
+    return V.value_windows(recs, window or s["window"], hop or s["hop"])
 
 
 async def windows(sessions_=None, classes=None, window=None, hop=None, unlabelled=False):
