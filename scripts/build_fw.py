@@ -86,7 +86,12 @@ def _package_dir(name):
 def main():
     if "--esp32-manifest" in sys.argv:   # firmware/build.sh: our ESP32 image's manifest
         out = Path(sys.argv[sys.argv.index("--esp32-manifest") + 1])
-        out.write_text(manifest(sources(), "our ESP32 image's frozen modules",
+        # (the simulated microphone stays out: a board has no speech files, and the 4 MB
+        # image has no room to spare; scripts/deploy.py SIM_ONLY counts the same)
+        import deploy
+        srcs = [(s, r) for s, r in sources()
+                if r.with_suffix(".py").as_posix() not in deploy.SIM_ONLY]
+        out.write_text(manifest(srcs, "our ESP32 image's frozen modules",
                                 ROOT / "firmware" / "manifest_base.py"))
         return
     verbose = "-v" in sys.argv

@@ -41,6 +41,8 @@ EMLEARN_MODULES = {"emlearn_trees": 2536, "emlearn_fft": 1551}
 # publishes one too, but no board here has been checked with it (its size, its coefficient
 # layout against ours): on a stock firmware the meter runs shared/iir.py's Python cascade
 OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture", "emlearn_iir")
+# firmware modules only the simulator runs (scripts/build_fw.py SIM_ONLY): not in our image
+SIM_ONLY = ("hal/sim_mic.py",)
 MPY_VERSION = (6, 3)      # our .mpy files (mpy-cross 1.27) and emlearn's builds
 ARCH_XTENSAWIN = 10       # sys.implementation._mpy >> 10 on an ESP32 / ESP32-S3
 # Removed before copying, so the board holds exactly the staged files (data/ stays: token,
@@ -120,7 +122,9 @@ def file_set(name, overrides=None):
         for m, size in EMLEARN_MODULES.items():
             files["/lib/%s.mpy" % m] = size
         return files, 0
-    lib = sum(p.stat().st_size for p in LIB.rglob("*.mpy"))
+    sim_only = {Path(p).with_suffix(".mpy").as_posix() for p in SIM_ONLY}
+    lib = sum(p.stat().st_size for p in LIB.rglob("*.mpy")
+              if p.relative_to(LIB).as_posix() not in sim_only)   # not in our image
     return files, lib
 
 

@@ -67,7 +67,7 @@ class BoardSim(SimDevice):
     """The board folder root booted on the unix port; chip: the I2C fake (default: the
     board's sensor), world: the fake radio (default WORLD)."""
 
-    def __init__(self, board, root, chip=None, world=None, heap=None, port=None):
+    def __init__(self, board, root, chip=None, world=None, heap=None, port=None, mic=None):
         root = Path(root)
         super().__init__(root / "data", port=port)
         self.board = board
@@ -77,7 +77,8 @@ class BoardSim(SimDevice):
         # the PSRAM heap of a stock board; our image runs with the simulator's heap (the
         # host fakes take ~20 KB a real board does not spend)
         self.heap = heap or ("%dk" % (lay["heap"] // 1024) if self.stock else "192k")
-        self.chip = chip if chip is not None else CHIPS[flash_layout.board(board).SENSOR]
+        self.chip = chip if chip is not None else CHIPS.get(flash_layout.board(board).SENSOR, "")
+        self.mic = mic     # a microphone board's fake I2S: "inmp441:/path/file.wav"
         self.world = WORLD if world is None else world
         self.log = root.parent / ("board-%d.log" % self.port)
 
@@ -88,6 +89,8 @@ class BoardSim(SimDevice):
                "MOTEBOOK_WWW": str(self.root / "www"), "MOTEBOOK_PORT": str(self.port),
                "MOTEBOOK_HOST": "127.0.0.1", "MOTEBOOK_FAKE_I2C": self.chip,
                "MOTEBOOK_FAKE_WIFI": json.dumps(self.world)}
+        if self.mic:
+            env["MOTEBOOK_FAKE_I2S"] = self.mic
         if self.stock:     # MicroPython runs /main.py of the filesystem
             cmd = [str(MICROPYTHON), "-X", "heapsize=" + self.heap, "main.py"]
         else:              # our image: everything frozen, main frozen too

@@ -42,6 +42,17 @@ def slot_bytes(chip, s16):
     return bytes((v & 255, (v >> 8) & 255, (v >> 16) & 255, v >> 24))
 
 
+class _Silence:
+    def read_into(self, h, n=None):
+        n = len(h) if n is None else n
+        for i in range(n):
+            h[i] = 0
+        return n
+
+    def close(self):
+        pass
+
+
 class FakeI2S(io.IOBase):
     RX = 0
     MONO = 0
@@ -53,7 +64,7 @@ class FakeI2S(io.IOBase):
         self.ibuf = ibuf
         self.chunk = chunk
         self.realtime = realtime
-        self._wav = Reader(path, fs, loop=loop)
+        self._wav = Reader(path, fs, loop=loop) if path else _Silence()
         self._h = array("h", [0])
         self._pend = b""          # bytes of a slot not yet handed out
         self._t0 = ticks_ms()

@@ -27,3 +27,18 @@ def I2C(bus_id, scl=None, sda=None, freq=400000):
     bus = FakeI2C(*chips)
     bus.pins = (bus_id, scl.pin, sda.pin, freq)
     return bus
+
+
+class I2S:
+    """machine.I2S (RX) for booting a microphone board: fake_i2s.FakeI2S in real time, in the
+    bit format of MOTEBOOK_FAKE_I2S ("inmp441:/path/file.wav"; silence without a file)."""
+    RX = 0
+    MONO = 0
+
+    def __new__(cls, bus_id, sck=None, ws=None, sd=None, mode=0, bits=32, format=0,
+                rate=16000, ibuf=8192):
+        from fake_i2s import FakeI2S
+        chip, _, path = (os.getenv("MOTEBOOK_FAKE_I2S") or "inmp441:").partition(":")
+        bus = FakeI2S(path or None, chip, fs=rate, ibuf=ibuf, realtime=True)
+        bus.pins = (bus_id, sck.pin, ws.pin, sd.pin, bits, rate)
+        return bus
