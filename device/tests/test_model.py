@@ -275,6 +275,8 @@ def test_device_predictions_equal_shared_code_on_cpython(make_dev, good, impl):
         assert body["impl"] == "python"
     clf = P.Classifier(good["model"], fft="python")
     frames, preds = {}, {}
+    # 8 x real time (the simulator's speed): the same samples and windows, 8 x sooner
+    assert dev.put("/api/sim", {"speed": 8})[0] == 200
     ws = dev.ws(timeout=10)
     try:
         for act in ("walking", "idle", "shaking", "running"):
