@@ -14,7 +14,7 @@ from shared.counts import scale_for, to_count
 
 from shared.limits import MAX_CHANNELS, MAX_CLASS_LEN as MAX_LABEL_LEN
 from shared.limits import MAX_CSV_ROWS as MAX_ROWS
-from shared.limits import VALUE_LIMIT
+from shared.limits import PERIOD_S, VALUE_LIMIT
 
 MAX_ERRORS = 20
 CHUNK = 2000
@@ -283,15 +283,23 @@ def _finish(s, chans, sc, bad, value=None):
     if dt <= 0:
         bad(s.lines[1], "t must increase within a session")
         return None
-    rate = int(1 / dt + 0.5)
-    if not 1 <= rate <= 10000:
-        bad(s.lines[1], "sample rate %.3g Hz is out of range (1..10000)" % (1 / dt))
-        return None
-    step = 1 / rate
+    if dt > 1.5:                  # a slow sensor: one sample every whole number of seconds
+        period = int(dt + 0.5)
+        if not PERIOD_S[0] <= period <= PERIOD_S[1]:
+            bad(s.lines[1], "one sample every %.6g s is out of range (%d..%d s)"
+                % (dt, PERIOD_S[0], PERIOD_S[1]))
+            return None
+        rate, step = 1 / period, period
+    else:
+        rate = int(1 / dt + 0.5)
+        if not 1 <= rate <= 10000:
+            bad(s.lines[1], "sample rate %.3g Hz is out of range (1..10000)" % (1 / dt))
+            return None
+        step = 1 / rate
     for i in range(1, m):
         d = s.t[i] - s.t[i - 1]
         if abs(d - step) > 0.02 * step:
-            bad(s.lines[i], "time step %.6g s, expected %.6g s (rate %d Hz): rows must be "
+            bad(s.lines[i], "time step %.6g s, expected %.6g s (rate %.6g Hz): rows must be "
                 "evenly spaced, without gaps" % (d, step, rate))
             return None
     samples = array("h", bytes(2 * len(chans) * m))

@@ -19,6 +19,11 @@ IMPORT_MAX_RECORD = 2048  # bytes of one record (frame + CRC) of an import uploa
 
 SIM_SPEED = (1, 50)       # the simulator's time scale (PUT /api/sim {"speed"}): x real time
 
+# sample rates: 1..1000 Hz (config "rate"), or for slow sensors one sample every PERIOD_S
+# seconds (config "period_s": 2 s .. 1 h; a frame's rate field says 0x8000 | seconds)
+RATE_HZ = (1, 1000)
+PERIOD_S = (2, 3600)
+
 # models
 MAX_FEATURES = 127        # emlearn: int8 feature index
 MAX_NODES = 32767         # int16 child offsets

@@ -11,7 +11,8 @@
 #   10 u8   channel count (1..MAX_CHANNELS)
 #   11 u8   sample type: DTYPE_INT16 = 0 or DTYPE_FLOAT32 = 1
 #   12 u16  samples per channel (1..MAX_SAMPLES)
-#   14 u16  sample rate, Hz
+#   14 u16  sample rate, Hz; with bit 15 set, a slow rate: one sample every (field & 0x7FFF)
+#           seconds (rate_field / rate_of: decode_header gives the rate as 1 / seconds)
 #   16 f32  scale: physical value = raw sample * scale (1.0 for float32 frames)
 #   20 ...  samples, channel-major (all of channel 0, then channel 1, ...)
 #
@@ -48,6 +49,35 @@ class ProtocolError(ValueError):
     pass
 
 
+SLOW = 0x8000
+
+
+def rate_field(rate):
+    """The u16 of a rate: whole Hz (1..32767), or 0x8000 | seconds for a rate below 1 Hz that
+    is one sample every whole number of seconds (1/60 -> 0x803C)."""
+    if rate >= 1:
+        if rate != int(rate) or rate >= SLOW:
+            raise ProtocolError("rate %r Hz: whole Hz below 32768" % (rate,))
+        return int(rate)
+    if rate <= 0:
+        raise ProtocolError("rate %r Hz must be > 0" % (rate,))
+    period = int(1 / rate + 0.5)
+    if not 2 <= period < SLOW or abs(period * rate - 1) > 1e-4:
+        raise ProtocolError("rate %r Hz: below 1 Hz a rate is one sample every 2..32767 whole "
+                            "seconds" % (rate,))
+    return SLOW | period
+
+
+def rate_of(field):
+    """The rate (Hz) a u16 rate field says: field, or 1 / seconds for a slow one."""
+    return 1 / (field & 0x7FFF) if field & SLOW else field
+
+
+def period_s(rate):
+    """Seconds between samples of a slow rate (< 1 Hz), else None."""
+    return int(1 / rate + 0.5) if rate < 1 else None
+
+
 def frame_size(n_channels, n_samples, dtype=DTYPE_INT16):
     return HEADER_SIZE + n_channels * n_samples * _ITEMSIZE[dtype]
 
@@ -68,7 +98,9 @@ def encode_window_into(buf, seq, t_ms, samples, n_channels, n_samples, rate, sca
     if len(buf) < size:
         raise ProtocolError("buffer too small")
     struct.pack_into(_HEADER, buf, 0, FORMAT_WINDOW, VERSION, seq & 0xFFFFFFFF,
-                     t_ms & 0xFFFFFFFF, n_channels, dtype, n_samples, rate, scale)
+                     t_ms & 0xFFFFFFFF, n_channels, dtype, n_samples,
+                     rate if isinstance(rate, int) and 0 < rate < SLOW else rate_field(rate),
+                     scale)
     nbytes = size - HEADER_SIZE
     memoryview(buf)[HEADER_SIZE:size] = bytes_view(samples, nbytes)
     return size
@@ -92,7 +124,9 @@ def decode_header(buf, length=None):
     if n != frame_size(nch, ns, dtype):
         raise ProtocolError("frame length %d does not match header (%d)"
                             % (n, frame_size(nch, ns, dtype)))
-    return seq, t_ms, nch, dtype, ns, rate, scale
+    if rate == 0 or rate == SLOW or (rate & SLOW and (rate & 0x7FFF) < 2):
+        raise ProtocolError("bad sample rate field 0x%04x" % rate)
+    return seq, t_ms, nch, dtype, ns, rate_of(rate), scale
 
 
 def decode_window_into(buf, out, length=None):

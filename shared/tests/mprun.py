@@ -20,7 +20,7 @@ MODULES = ("test_anomaly", "test_anomalyformat", "test_anomaly_train", "test_com
            "test_node_settings", "test_palette", "test_protocol", "test_quant", "test_relabel",
            "test_mel", "test_soundlevel",
            "test_regress", "test_regress_cmodule", "test_regressformat", "test_trainer",
-           "test_values",
+           "test_values", "test_slow_rates",
            "test_validation", "test_window_labels", "test_windowing")
 HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_regress_sklearn",
              "test_regress_c",
