@@ -66,6 +66,7 @@ def test_replay_counts_and_labels_equal_the_csv_import(make_dev, tmp_path, gain)
     _, s = dev.json("GET", "/api/status")
     assert s["channels"] == list(MK.CHANNELS) and s["rate"] == 10
     assert s["scale"] == parsed[0]["scale"], (s["scale"], parsed[0]["scale"])
+    assert dev.put("/api/sim", {"speed": 8})[0] == 200   # the same rows, played 8 x sooner
     m = _record(dev, 3.5)
     samples, nch, n, rate, scale, gaps = _session_samples(dev, m["id"])
     assert (nch, rate, scale, gaps) == (6, 10, parsed[0]["scale"], 0) and n >= 20
@@ -113,6 +114,7 @@ def test_predictions_are_kept_while_recording_and_checked_against_labels(make_de
     assert st == 200, b
     st, _, _ = dev.get("/api/sessions/999/predictions")
     assert st == 404
+    assert dev.put("/api/sim", {"speed": 8})[0] == 200   # the same rows, played 8 x sooner
     m = _record(dev, 6)
     p = m["predictions"]
     assert p["hash"] == r["hash"] and p["classes"] == CLASSES
