@@ -70,4 +70,5 @@ def sim_state(src):
     return {"sound_scene": src.scene_name if src.scene is not None and src.scene_name
             else ("wav" if src.scene is None else "custom"),
             "sound_scenes": sorted(SCENES), "sound_truth": src.truth(),
-            "sound_time_s": src.samples / src.fs, "wav": src.wav_path}
+            "sound_time_s": src.samples / src.fs, "wav": src.wav_path,
+            "sound_warning": getattr(src, "warning", None)}

@@ -108,6 +108,7 @@ class Sound:
         self.on_minute = None          # fn(minute dict): the node's hook (node.py)
         self.error = None
         self._task = None
+        self._stop = False
 
     def _make_meter(self):
         s = self.settings
@@ -148,24 +149,29 @@ class Sound:
         return n
 
     def close(self):
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        # the task ends by itself at its next block: a cancelled task stays referenced by
+        # asyncio's exception context with its frame, which holds this object (20 KB)
+        self._stop = True
+        self._task = None
         self.src.close()
 
     # -- the sound task
     async def _run(self):
         src, blk = self.src, self._blk
         src.start()
-        while True:
+        while not self._stop:
             try:
                 await src.read(blk)
             except asyncio.CancelledError:
                 raise
             except Exception as e:       # the microphone failed: say so, try again later
+                if self._stop:           # (closed under the read)
+                    break
                 self.error = "microphone: %r" % (e,)
                 await asyncio.sleep_ms(1000)
                 continue
+            if self._stop:
+                break
             m = self.meter
             done = m.process(blk)
             self.blocks += 1
@@ -175,6 +181,9 @@ class Sound:
                 self._push(m)
             if done:
                 self._end_second(m)
+        # a finished task's frame may outlive it (asyncio's links between tasks): it keeps
+        # nothing of this object
+        self = src = blk = m = None
 
     def _push(self, m):
         v = m.fast_db()

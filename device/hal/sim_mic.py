@@ -130,6 +130,7 @@ class SimMic:
         self.samples = 0
         self._wav = None
         self._speech = None           # (Reader, gain, occurrence start) while speech plays
+        self.warning = None           # a preset's speech left out (no rendered sounds)
         self._h = None
         self._t0 = None
         self._ts = array("q", bytes(8 * TRUTH_MAX))     # start sample
@@ -150,30 +151,44 @@ class SimMic:
         sc = check_scene(scene)
         if self._wav is not None:
             raise ValueError("the microphone replays %s: no scene" % self.wav_path)
+        warning = None
+        for s in list(sc["sources"]):
+            s["amp"] = amplitude(s["db"], self._true_dbfs) * math.sqrt(2)
+            s["next"] = 0           # occurrences begun
+            if s["kind"] == "speech":
+                try:
+                    s["amp"] = self._speech_gain(s)
+                except ValueError as e:   # a preset plays on without it, a scene asked is refused
+                    if not isinstance(scene, str):
+                        raise
+                    sc["sources"].remove(s)
+                    warning = "speech left out: %s" % e
+                    continue
+                if s["every"] is not None and s["dur"] > s["every"]:
+                    s["dur"] = s["every"]
+        if self._speech is not None:
+            self._speech[0].close()
+            self._speech = None
         self.scene = sc
         self.scene_name = scene if isinstance(scene, str) else None
+        self.warning = warning
         self._rng = ((seed if seed is not None else sc["seed"]) * 2654435761 + 12345) & _P32 or 1
         self._start = self.samples
         self._noise = amplitude(sc["noise_db"], self._true_dbfs) * math.sqrt(3) \
             if sc["noise_db"] is not None else 0.0
-        self._speech = None
         if sc["noise_db"] is not None:
             self._log(self._start, -1, 0, sc["noise_db"])
-        for s in sc["sources"]:
-            s["amp"] = amplitude(s["db"], self._true_dbfs) * math.sqrt(2)
-            s["next"] = 0           # occurrences begun
-            if s["kind"] == "speech":
-                s["amp"] = self._speech_gain(s)
-                if s["every"] is not None and s["dur"] > s["every"]:
-                    s["dur"] = s["every"]
 
     def _speech_file(self, s):
         import os
         if not self.sounds:
             raise ValueError("speech needs the rendered sounds (scripts/make_sounds.py; the "
                              "simulator is started with them by scripts/sim.py)")
-        names = sorted(n for n in os.listdir(self.sounds) if n.startswith("speech") and
-                       n.endswith(".wav"))
+        try:
+            names = sorted(n for n in os.listdir(self.sounds) if n.startswith("speech") and
+                           n.endswith(".wav"))
+        except OSError:
+            names = None
         if not names:
             raise ValueError("no speech WAVs in %s: run scripts/make_sounds.py" % self.sounds)
         return self.sounds + "/" + names[s["text"] % len(names)]

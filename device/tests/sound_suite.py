@@ -291,6 +291,21 @@ def test_sim_mic_replays_a_wav_and_refuses_a_wrong_one():
         raise AssertionError("accepted")
 
 
+def test_sim_mic_without_rendered_speech_a_preset_plays_on_a_scene_asked_is_refused():
+    mic = SimMic(scene="office", sounds=None)
+    assert "speech left out" in mic.warning, mic.warning
+    assert [x["kind"] for x in mic.scene["sources"]] == ["knock", "beep"]
+    blk = array("f", bytes(4 * 320))
+    mic.synth(blk)
+    try:
+        mic.set_scene({"sources": [{"kind": "speech", "db": 60}]})
+    except ValueError as e:
+        assert "make_sounds" in str(e), str(e)
+    else:
+        raise AssertionError("accepted")
+    assert mic.scene_name == "office" and len(mic.scene["sources"]) == 2   # the old one plays
+
+
 def test_sim_mic_speech_from_the_rendered_wavs():
     if not SOUNDS:
         raise AssertionError("no sounds folder given")
