@@ -154,6 +154,11 @@ class Node:
                 from sound import Log
                 self.sound_log = Log(self.data)
             sensor.on_minute = self._sound_minute
+        elif self._mic:             # the microphone went: its modules go too (~10 KB)
+            self.sound_log = None
+            import model_store
+            model_store.forget("sound", "api_sound", "shared.soundlevel", "shared.iir",
+                               "hal.sim_mic", "hal.i2s_mic", "hal.wav")
         self._mic = sensor.name == "mic"
         if self.mqtt:
             self.mqtt.set_sound(self._mic)
