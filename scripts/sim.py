@@ -2,7 +2,7 @@
 """Start the simulated device: the real firmware (build/fw/lib, .mpy) on the real MicroPython
 unix interpreter, serving on 127.0.0.1. Prints the URL and the access token, forwards
 signals, exits with the device's exit code.
-Usage: scripts/sim.py [--data DIR] [--replay FILE.csv] [--port N] [--www DIR] [--heap 192k]
+Usage: scripts/sim.py [--data DIR] [--replay FILE.csv|FILE.wav] [--port N] [--www DIR] [--heap 192k]
                      [--nofile N] [--sensor sim|machine|spectrometer|room]
 --sensor stores the sensor in the device's config (as PUT /api/config would): "machine" is the
 simulated rotating machine whose faults PUT /api/sim {"fault": ...} switches; "spectrometer"
@@ -51,7 +51,7 @@ def main(argv=None):
     ap.add_argument("--nofile", type=int, help="descriptor limit of the device process "
                     "(an ESP32 has about 10 sockets: try 16)")
     ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
-    ap.add_argument("--sensor", choices=("sim", "machine", "mic", "spectrometer", "room"),
+    ap.add_argument("--sensor", choices=("sim", "machine", "mic", "mic", "spectrometer", "room"),
                     help="store this sensor in the device's config before starting")
     args = ap.parse_args(argv)
 
@@ -66,6 +66,8 @@ def main(argv=None):
         cfg["sensor"] = args.sensor
         if args.sensor in ("spectrometer", "room") and cfg.get("rate", 100) > 10:
             cfg.update(rate=10, window=20, hop=10)   # slow sensors: 10 Hz, 2 s windows
+        if args.sensor == "mic" and cfg.get("rate", 100) > 50:
+            cfg.update(rate=10, window=20, hop=10)   # the sound level: 10 a second, 2 s windows
         if args.sensor == "mic" and cfg.get("rate", 100) > 50:
             cfg.update(rate=10, window=20, hop=10)   # the sound level: 10 a second, 2 s windows
         cfg_path.write_text(json.dumps(cfg))
