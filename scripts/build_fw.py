@@ -45,7 +45,7 @@ def device_shared(dev_files):
         text = todo.pop().read_text()
         for a, names, b in _SHARED_IMPORT.findall(text):
             for name in ([a or b] if a or b else names.split(",")):   # import iir, weighting
-                name = name.strip()
+                name = name.split()[0] if name.split() else ""
                 p = ROOT / "shared" / (name + ".py")
                 if name not in want and p.exists():
                     want.add(name)

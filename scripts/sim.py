@@ -51,7 +51,7 @@ def main(argv=None):
     ap.add_argument("--nofile", type=int, help="descriptor limit of the device process "
                     "(an ESP32 has about 10 sockets: try 16)")
     ap.add_argument("--quiet", action="store_true", help="no banner (tests)")
-    ap.add_argument("--sensor", choices=("sim", "machine", "mic", "mic", "spectrometer", "room"),
+    ap.add_argument("--sensor", choices=("sim", "machine", "mic", "spectrometer", "room"),
                     help="store this sensor in the device's config before starting")
     args = ap.parse_args(argv)
 
@@ -66,8 +66,6 @@ def main(argv=None):
         cfg["sensor"] = args.sensor
         if args.sensor in ("spectrometer", "room") and cfg.get("rate", 100) > 10:
             cfg.update(rate=10, window=20, hop=10)   # slow sensors: 10 Hz, 2 s windows
-        if args.sensor == "mic" and cfg.get("rate", 100) > 50:
-            cfg.update(rate=10, window=20, hop=10)   # the sound level: 10 a second, 2 s windows
         if args.sensor == "mic" and cfg.get("rate", 100) > 50:
             cfg.update(rate=10, window=20, hop=10)   # the sound level: 10 a second, 2 s windows
         cfg_path.write_text(json.dumps(cfg))

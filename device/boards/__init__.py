@@ -35,7 +35,7 @@ def hardware(settings):
             if v not in SENSORS:
                 raise ValueError("board.json: sensor must be one of %s, got %r"
                                  % (", ".join(SENSORS), v))
-        elif k == "mic":
+        elif k == "mic" and "mic" in hw:
             if v not in MICS:
                 raise ValueError("board.json: mic must be one of %s, got %r" % (", ".join(MICS), v))
         elif k in _MIC_INTS and "mic" in hw:
