@@ -105,55 +105,6 @@ class TreeModel:
         return best
 
 
-_INF = float("inf")
-
-
-def finite(v):
-    """Is v a finite int or float (not a bool, a string, NaN or an infinity)? (the one check
-    of a regression target or leaf value)"""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and \
-        -_INF < v < _INF
-
-
-class RegressionModel(TreeModel):
-    """Decision nodes as TreeModel's; leaves are float32 values; predict(x) is the mean of the
-    trees' leaf values (as eml_trees_regress). n_classes is 1 (one output). Trained by
-    shared/regress.py, read and written by shared/modelformat.py (kind "regress")."""
-    leaf_bytes = 4       # one float32 per leaf in emlearn's leaves table (leaf_bits 32)
-
-    def __init__(self, n_features, nodes, roots, leaves, meta=None):
-        """leaves: the value of each leaf (finite numbers). Raises ModelError if invalid."""
-        for i in range(len(leaves)):
-            if not finite(leaves[i]):
-                raise ModelError("leaf %d: value %r is not a finite number" % (i, leaves[i]))
-        # the structure is checked as a one-class model's (leaf numbers, children, roots)
-        TreeModel.__init__(self, n_features, 1, nodes, roots, bytearray(len(leaves)), meta)
-        self.leaves = array("f", leaves)
-
-    @classmethod
-    def empty(cls, n_features, n_nodes, n_leaves, n_trees, meta=None):
-        """zeros() with float32 leaves: what a reader fills in place."""
-        t = cls.zeros(n_features, 1, n_nodes, n_leaves, n_trees, meta)
-        t.leaves = array("f", bytes(4 * n_leaves))
-        return t
-
-    def votes(self, x):
-        raise TypeError("a regression model has no votes: use predict")
-
-    def predict_proba(self, x):
-        raise TypeError("a regression model has no class probabilities: use predict")
-
-    def predict(self, x):
-        """The mean over the trees of the value of the leaf each reaches."""
-        if len(x) != self.n_features:
-            raise ValueError("expected %d features, got %d" % (self.n_features, len(x)))
-        leaves = self.leaves
-        s = 0.0
-        for r in self.roots:
-            s += leaves[self.tree_leaf(r, x)]
-        return s / len(self.roots)
-
-
 def zeros_h(n):
     """A zeroed array('h') of n items, made without an n-item list on the heap."""
     return _zeros("h", n)

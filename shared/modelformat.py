@@ -13,7 +13,7 @@
 #                            like emlearn's loader; a child >= 0 is an offset from this node
 #                            (must be > 0: children come later), < 0 is leaf -child-1
 #   #end                     last line: proves the file is complete
-# A regression model ("kind": "regress" in the metadata, shared.model.RegressionModel) is the
+# A regression model ("kind": "regress" in the metadata, shared.regressformat.RegressionModel) is the
 # same file as emlearn writes a regressor: c,0 and lb,32, one l,<value> (float32, %.9g) per
 # leaf; its metadata names the target, its unit and the range of the training values (every
 # leaf must lie in it) instead of classes. kind absent = "classes".
@@ -25,9 +25,8 @@ except ImportError:
 
 from shared import jsonck
 from shared.compat import isfinite
-from shared.limits import MAX_CLASS_LEN, MAX_UNIT_LEN, VALUE_LIMIT
 from shared.model import (MAX_CLASSES, MAX_FEATURES, MAX_LEAVES, MAX_NODES, MAX_TREES,
-                          ModelError, RegressionModel, TreeModel)
+                          ModelError, TreeModel)
 
 FORMAT = "motebook-trees"
 FORMAT_VERSION = 1
@@ -186,6 +185,7 @@ class Reader:
         if self.build:
             n, nl, nt = self._max
             if self.regress is not None:
+                from shared.regressformat import RegressionModel
                 self.model = RegressionModel.empty(len(meta["features"]), n, nl, nt, meta)
             else:
                 self.model = TreeModel.zeros(len(meta["features"]), len(meta["classes"]), n,
@@ -195,13 +195,8 @@ class Reader:
         """l,<value> of a regression model: a finite number within the metadata's range."""
         if len(tok) != 2:
             raise ModelError("line %d: 'l' record needs 1 field, has %d" % (num, len(tok) - 1))
-        try:
-            v = float(tok[1])
-        except ValueError:
-            raise ModelError("line %d: leaf value %r is not a number" % (num, tok[1][:20]))
-        if not in_range(v, self.regress):
-            raise ModelError("line %d: leaf value %s outside the model's range %g..%g"
-                             % (num, tok[1][:20], self.regress[0], self.regress[1]))
+        from shared.regressformat import leaf_value
+        v = leaf_value(tok[1], num, self.regress)
         i = self.leaves
         self.leaves = i + 1
         if i >= self._max[1]:
@@ -422,6 +417,7 @@ def _check_meta(meta):
         raise ModelError("metadata needs a list of 1..%d feature names" % MAX_FEATURES)
     kind = meta.get("kind", "classes")
     if kind == "regress":
+        from shared.regressformat import check_value_meta
         check_value_meta(meta)
     elif kind != "classes":
         raise ModelError("metadata kind %r: a trees model is \"classes\" or \"regress\""
@@ -451,35 +447,6 @@ def _check_meta(meta):
     return out
 
 
-def check_value_meta(meta):
-    """The one check of a regression model's metadata: target (a name), unit (may be ""),
-    range [lo, hi] of the values it was trained on; no classes. Raises ModelError."""
-    t, u, r = meta.get("target"), meta.get("unit"), meta.get("range")
-    if not isinstance(t, str) or not 1 <= len(t) <= MAX_CLASS_LEN:
-        raise ModelError("a regression model's metadata needs its target's name (1..%d "
-                         "characters), e.g. \"concentration\"" % MAX_CLASS_LEN)
-    if not isinstance(u, str) or len(u) > MAX_UNIT_LEN:
-        raise ModelError("a regression model's metadata needs the unit of %s (a string of at "
-                         "most %d characters, \"\" for none)" % (t, MAX_UNIT_LEN))
-    ok = isinstance(r, list) and len(r) == 2
-    for v in (r if ok else ()):
-        ok = ok and isinstance(v, (int, float)) and not isinstance(v, bool) and \
-            -VALUE_LIMIT <= v <= VALUE_LIMIT
-    if not ok or r[0] > r[1]:
-        raise ModelError("a regression model's metadata needs range [lo, hi]: the values it "
-                         "was trained on (lo <= hi, |value| <= %g), got %r" % (VALUE_LIMIT, r))
-    if meta.get("classes"):
-        raise ModelError("a regression model has no classes")
-
-
-def in_range(v, r):
-    """Is the leaf value v a finite number within range r = [lo, hi] (give or take float32
-    rounding)?"""
-    lo, hi = r
-    slack = 1e-6 * max(1.0, abs(lo), abs(hi))
-    return isfinite(v) and lo - slack <= v <= hi + slack
-
-
 def _finite(v):
     if isinstance(v, float) and not isfinite(v):
         raise ModelError("metadata holds NaN or infinity")
@@ -500,18 +467,8 @@ def make_meta(features, classes, quant, window=None, **extra):
     return meta
 
 
-def make_value_meta(features, target, unit, value_range, quant, window=None, **extra):
-    """The metadata dict of a regression model (kind "regress"): the target's name and unit,
-    [lo, hi] of the training values."""
-    meta = make_meta(features, [], quant, window, **extra)
-    del meta["classes"]
-    meta.update(kind="regress", target=target, unit=unit,
-                range=[float(value_range[0]), float(value_range[1])])
-    return meta
-
-
 def write_model(stream, model, meta=None):
-    """Write model (a TreeModel, or a RegressionModel with make_value_meta()) with meta
+    """Write model (a TreeModel, or a RegressionModel with regressformat.make_value_meta())
     (make_meta(); default model.meta) to a text stream."""
     meta = dict(model.meta if meta is None else meta)
     meta["counts"] = {"nodes": model.n_nodes, "leaves": len(model.leaves),
@@ -519,7 +476,7 @@ def write_model(stream, model, meta=None):
     _finite(meta)
     _check_meta(meta)
     regress = meta.get("kind") == "regress"
-    if regress != isinstance(model, RegressionModel):
+    if regress != (getattr(model, "leaf_bytes", 1) == 4):    # a RegressionModel's float32
         raise ModelError("a %s needs %s metadata" % (
             "RegressionModel" if not regress else "classes model",
             "kind \"regress\"" if not regress else "classes"))
@@ -531,12 +488,8 @@ def write_model(stream, model, meta=None):
     w = stream.write
     w(META_PREFIX + json.dumps(meta) + "\n")
     if regress:
-        lo, hi = meta["range"]
-        w("f,%d\nc,0\nlb,32\n" % model.n_features)
-        for v in model.leaves:
-            if not in_range(v, meta["range"]):
-                raise ModelError("leaf value %g outside the metadata's range %g..%g" % (v, lo, hi))
-            w("l,%.9g\n" % v)
+        from shared.regressformat import write_leaves
+        write_leaves(w, model, meta)
     else:
         w("f,%d\nc,%d\nlb,0\n" % (model.n_features, model.n_classes))
         for c in model.leaves:

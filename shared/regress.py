@@ -16,8 +16,9 @@ from array import array
 
 from shared.compat import c_module
 from shared.limits import MAX_LEAVES
-from shared.model import RegressionModel, TreeModel, ModelError  # noqa: F401  (re-exported)
-from shared.model import finite as _finite
+from shared.model import TreeModel, ModelError  # noqa: F401
+from shared.regressformat import RegressionModel  # noqa: F401  (re-exported)
+from shared.regressformat import finite as _finite
 from shared.trainer import Trainer
 
 LEVELS = 16384   # target quantisation: sort keys (value + 32768) << 14 | target stay small ints

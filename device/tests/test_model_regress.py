@@ -1,6 +1,6 @@
 # Regression models (shared/modelformat kind "regress") sent to the device: refused with the
 # reason when their sensor, unit, window, channels or features differ from the device's
-# (device/model_check.value_mismatch), or their metadata is bad (modelformat.check_value_meta);
+# (device/model_check.value_mismatch), or their metadata is bad (regressformat.check_value_meta);
 # one that fits is refused for now saying regression on the device comes next (this firmware
 # runs classes and anomaly models), and the running model is untouched.
 from device.tests.simdev import SimDevice
@@ -8,7 +8,7 @@ from device.tests.test_model import model_hash, push
 from shared import dye
 from shared import modelformat as MF
 from shared.features import feature_names
-from shared.model import RegressionModel
+from shared.regressformat import RegressionModel, make_value_meta
 from shared.quant import Quantizer
 
 SLOW = {"rate": 10, "window": 20, "hop": 10}
@@ -19,7 +19,7 @@ def _model(features=None, window=WINDOW, unit=dye.UNIT, **meta):
     names = features or ["f%d" % i for i in range(20)]
     nf = len(names)
     m = RegressionModel(nf, [(0, 100, -1, -2)], [0], [0.25, 0.75])
-    md = MF.make_value_meta(names, "concentration", unit, (0.0, 1.0),
+    md = make_value_meta(names, "concentration", unit, (0.0, 1.0),
                             Quantizer([0] * nf, [0] * nf), window)
     md.update(meta)
     return MF.dumps(m, md)

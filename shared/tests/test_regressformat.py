@@ -1,11 +1,13 @@
-# Regression model files (shared/modelformat, kind "regress"; emlearn's regressor CSV: c,0,
+# Regression model files (shared/modelformat + regressformat, kind "regress"; emlearn's regressor CSV: c,0,
 # lb,32, l,<value>) on every runtime: a trained RegressionModel round-trips with the same
 # float32 leaves and the same estimates; the metadata's target, unit and range are checked in
-# one place (modelformat.check_value_meta) and every refusal names what is wrong; classifier
+# one place (regressformat.check_value_meta) and every refusal names what is wrong; classifier
 # files and readers are unchanged.
 from shared import dye
 from shared import modelformat as MF
-from shared.model import ModelError, RegressionModel, TreeModel
+from shared import regressformat as RF
+from shared.model import ModelError, TreeModel
+from shared.regressformat import RegressionModel
 from shared.quant import Quantizer
 from shared.regress import Regressor
 from shared.tests import synth
@@ -20,7 +22,7 @@ def _trained():
 
 
 def _meta(**kw):
-    m = MF.make_value_meta(list(dye.CHANNELS), "concentration", dye.UNIT, (0.0, 1.0),
+    m = RF.make_value_meta(list(dye.CHANNELS), "concentration", dye.UNIT, (0.0, 1.0),
                            Quantizer([0] * NF, [0] * NF),
                            {"rate": 10, "window": 20, "channels": list(dye.CHANNELS),
                             "sensor": "spectrometer"})
@@ -104,7 +106,7 @@ def test_the_writer_refuses_a_model_and_metadata_of_different_kinds():
                                                                                    [0] * NF)),
                            "regress"),
                           (TreeModel(2, 2, [(0, 5, -1, -2)], [0], [0, 1]),
-                           MF.make_value_meta(["a", "b"], "t", "", (0, 1),
+                           RF.make_value_meta(["a", "b"], "t", "", (0, 1),
                                               Quantizer([0, 0], [0, 0])), "classes")):
         try:
             MF.dumps(m, meta)
