@@ -166,6 +166,7 @@ def test_machine_replay_file_carries_its_faults(make_dev, tmp_path):
     rows = [line.rsplit(",", 1)[1].strip() for line in open(path).read().splitlines()[1:]]
     x = [float(line.split(",")[2]) for line in open(path).read().splitlines()[1:]]
     dev = make_dev(replay=path, data=tmp_path / "d").start()
+    assert dev.put("/api/sim", {"speed": 8})[0] == 200   # the same rows, 8 x sooner
     st, m = dev.json("POST", "/api/sessions", {}, token=dev.token)
     assert st == 201, m
     dev.wait_data(6)
