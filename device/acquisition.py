@@ -12,6 +12,7 @@ import sys
 
 import board
 import clock
+import config
 from framer import Framer
 from sampler import Sampler
 from shared.windowing import Ring, Windower
@@ -49,7 +50,8 @@ class Acquisition:
         self.on_sensor = None        # on_sensor(sensor): each new sensor (node.py: a microphone)
 
     def rate(self):
-        return self.sensor.rate or self.cfg["rate"]
+        """Hz (below 1 for a slow sensor with config period_s: 1 / seconds)."""
+        return self.sensor.rate or config.rate(self.cfg)
 
     def channels_of(self, kind):
         if kind in ("sim", "machine"):
@@ -105,7 +107,13 @@ class Acquisition:
                            asyncio.create_task(self._loop("framer")))
         await self.stop()
         self.cfg = cfg
-        sensor = board.make_sensor(cfg["sensor"], cfg["rate"], self.activity, self.fault)
+        sensor = board.make_sensor(cfg["sensor"], config.rate(cfg), self.activity, self.fault)
+        if cfg.get("period_s") and (getattr(sensor, "fifo", False) or
+                                    not hasattr(sensor, "read_into")):
+            if hasattr(sensor, "close"):
+                sensor.close()
+            raise ValueError("period_s: sensor %r keeps its own rate (a FIFO): set rate "
+                             "instead" % cfg["sensor"])
         if sensor.name == "spectrometer":
             sensor.set_concentration(self.concentration)
         elif sensor.name == "room":
@@ -114,10 +122,10 @@ class Acquisition:
             sensor.speed = self.speed if board.UNIX else 1
         if self.on_sensor is not None:
             self.on_sensor(sensor)
-        rate = sensor.rate or cfg["rate"]
+        rate = sensor.rate or config.rate(cfg)
         nch = len(sensor.channels)
         window, hop = cfg["window"], cfg["hop"]
-        ring = Ring(nch, window + max(hop, rate // 2))
+        ring = Ring(nch, window + max(hop, int(rate) // 2))
         windower = Windower(ring, window, hop, self._seq)
         ready = asyncio.Event()
         sampler = Sampler(sensor, ring, rate, ready, windower.ready, window)

@@ -3,6 +3,8 @@
 import json
 import os
 
+from shared.limits import PERIOD_S
+
 DEFAULTS = {"rate": 100, "window": 128, "hop": 64, "sensor": "sim"}
 # Only what cannot work is refused: features need 2 samples, a frame holds at most 4096
 # (shared.protocol.MAX_SAMPLES), the sampler paces 1..1000 Hz, and the ring/frame buffers of
@@ -13,7 +15,12 @@ _FILE = "config.json"
 FILE = _FILE           # its name in the data dir (main.py: is a config stored?)
 # Optional fields: absent until set (default in the module using them), same integer rules.
 # storage_budget: bytes for recorded sessions (device/recorder.py, device/SESSIONS.md).
-OPTIONAL = {"storage_budget": (4096, 1 << 26)}
+# period_s: a slow sensor samples once every period_s seconds instead of `rate` times a
+# second (shared/limits.PERIOD_S; 0 = off); window and hop stay in samples, so a window of
+# 10 at period_s 60 is 10 minutes.
+OPTIONAL = {"storage_budget": (4096, 1 << 26), "period_s": (0, PERIOD_S[1])}
+SLOW = ("spectrometer", "room", "imu")   # sensors period_s can pace ('imu': a board's slow
+                                         # chip; an accelerometer keeps its FIFO's rate)
 # origins: web pages ("http://host:port") besides the device's own allowed to open /ws
 MAX_ORIGINS = 4
 _ORIGIN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-:[]"
@@ -79,6 +86,16 @@ def validate(current, update, sensors, channels_of=None):
             raise ConfigError("sensor", "sensor must be one of: %s (got %r)"
                               % (", ".join(sensors), s))
         new["sensor"] = s
+    if "sensor" in update and "period_s" not in update and new["sensor"] not in SLOW:
+        new.pop("period_s", None)   # switching to a fast sensor ends the slow pace
+    p = new.get("period_s", 0)
+    if p and p < PERIOD_S[0]:
+        raise ConfigError("period_s", "period_s must be 0 (off) or %d..%d seconds, got %d"
+                          % (PERIOD_S[0], PERIOD_S[1], p))
+    if p and new["sensor"] not in SLOW:
+        raise ConfigError("period_s", "period_s (one sample every N seconds) is for slow "
+                          "sensors (%s); sensor %r samples at 1..1000 Hz: set rate"
+                          % (", ".join(SLOW), new["sensor"]))
     for name, unit in (("rate", " Hz"), ("window", " samples")):
         lo, hi = LIMITS[name]
         if not lo <= new[name] <= hi:
@@ -113,6 +130,12 @@ def _origins(v):
                               "\"https://host[:port]\" (no path), got %r" % (o,))
         out.append(o)
     return out
+
+
+def rate(cfg):
+    """The configured sample rate in Hz: 1 / period_s for a slow sensor, else rate."""
+    p = cfg.get("period_s", 0)
+    return 1 / p if p else cfg["rate"]
 
 
 def load(data_dir, sensors):

@@ -18,6 +18,7 @@ class Framer:
         ring = windower.ring
         self.nch = ring.channels
         self.rate = rate
+        self._period = protocol.period_s(rate)   # seconds between samples of a slow sensor
         self.scale = scale
         self._ready = ready_event
         self._publish = publish
@@ -46,7 +47,8 @@ class Framer:
                 if r is None:
                     break
                 seq, start = r
-                t_ms = self._t0_ms() + start * 1000 // self.rate
+                t_ms = self._t0_ms() + (start * 1000 // self.rate if self._period is None
+                                        else start * self._period * 1000)
                 self.frame_len = protocol.encode_window_into(
                     body, seq, t_ms, self.samples, self.nch, w.length, self.rate, self.scale)
                 self._publish(seq)

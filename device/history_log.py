@@ -131,7 +131,7 @@ class History:
     def _open(self, seq, ctx):
         rec = self._rec
         t = clock.now_ms() or 0
-        period = ctx["hop"] * 1000 // ctx["rate"]
+        period = int(ctx["hop"] * 1000 / ctx["rate"])   # (rate may be below 1 Hz)
         struct.pack_into(HS.HEAD, rec, 0, seq & 0xFFFFFFFF, t // 1000, t % 1000,
                          min(period, 65535), 0, ctx["id"])
         for i in range(HS.N_RMS):

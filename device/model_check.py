@@ -26,8 +26,9 @@ def mismatch(meta, expect):
     if rate is None or n is None:
         return ("model metadata has no window settings (window.rate and window.window): "
                 "cannot check it fits this device")
-    if rate != expect["rate"] or n != expect["window"]:
-        return ("model is for %s Hz windows of %s samples; the device runs %d Hz, %d samples"
+    from shared.protocol import same_rate
+    if not same_rate(rate, expect["rate"]) or n != expect["window"]:
+        return ("model is for %s Hz windows of %s samples; the device runs %.6g Hz, %d samples"
                 % (rate, n, expect["rate"], expect["window"]))
     have = expect["channels"]
     if isinstance(chans, int) and not isinstance(chans, bool):

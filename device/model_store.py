@@ -44,7 +44,7 @@ def expectations(acq):
     chans = list(acq.sensor.channels)
     return {"rate": acq.rate(), "window": acq.cfg["window"], "channels": chans,
             "features": _feature_names(len(chans)),   # default axis names, as the trainer
-            "sensor": acq.cfg["sensor"],
+            "sensor": acq.cfg.get("sensor"),
             "value_unit": getattr(acq.sensor, "value_unit", None)}   # what it measures, if known
 
 
@@ -121,11 +121,13 @@ def _window(meta):
 
 
 def _fits(window, names, expect):
+    from shared.protocol import same_rate   # (loaded with the framer on the device)
     r, n, ch = window
     have = len(expect["channels"])
-    if r != expect["rate"] or n != expect["window"] or (ch is not None and ch != have):
+    if not same_rate(r, expect["rate"]) or n != expect["window"] or \
+            (ch is not None and ch != have):
         return ("the model is for %s Hz windows of %s samples (%s channels); the device "
-                "runs %d Hz, %d samples, %d channels"
+                "runs %.6g Hz, %d samples, %d channels"
                 % (r, n, ch, expect["rate"], expect["window"], have))
     if _sig(expect["features"]) != names:
         return "the model's features differ from what the device computes"

@@ -7,6 +7,8 @@
 # (machine) time per second; one turn takes at most what the ring holds beside an uncut
 # window, then yields, so the framer and inference see every window (a host too slow for N
 # runs the machine slower and counts a resync: windows are never lost for it).
+# A slow rate (below 1 Hz: config period_s, one sample every N seconds) takes one sample per
+# period (period / speed of real time), waking at least every 200 ms to see a stop.
 import asyncio
 import time
 
@@ -29,6 +31,9 @@ class Sampler:
     async def run(self):
         if getattr(self.sensor, "fifo", False):
             await self._run_fifo()
+            return
+        if self.rate < 1:
+            await self._run_slow()
             return
         sensor, ring, rate = self.sensor, self.ring, self.rate
         buf = ring.buf
@@ -67,6 +72,34 @@ class Sampler:
                 self._ready.set()
             wait_us = time.ticks_diff(due, time.ticks_us())
             await asyncio.sleep_ms((wait_us + 999) // 1000 if wait_us > 0 else 0)
+
+    async def _run_slow(self):
+        sensor, ring = self.sensor, self.ring
+        buf = ring.buf
+        period_ms = int(1000 / self.rate + 0.5)
+        self.t0_ms = t0 = time.ticks_ms()
+        n = 0              # samples taken since t0 at the current speed
+        speed = None
+        while not self.stopped:
+            if self.speed != speed:          # a new time scale starts from now
+                speed = self.speed
+                step = period_ms // speed
+                t0 = time.ticks_ms()
+                n = 0
+            wait = time.ticks_diff(time.ticks_add(t0, n * step), time.ticks_ms())
+            if wait > 0:
+                await asyncio.sleep_ms(min(wait, 200))
+                continue
+            if wait < -2 * step:             # far behind (process stopped): resync
+                self.resyncs += 1
+                t0 = time.ticks_ms()
+                n = 0
+            sensor.read_into(buf, ring.next_offset())
+            ring.commit()
+            n += 1
+            if self._want():
+                self._ready.set()
+            await asyncio.sleep_ms(0)
 
     async def _run_fifo(self):
         # Timestamps follow the chip: sample k is at t0_ms + k / rate. A FIFO found full lost

@@ -78,6 +78,13 @@ def period_s(rate):
     return int(1 / rate + 0.5) if rate < 1 else None
 
 
+def same_rate(a, b):
+    """Are two rates (Hz) the same one? A slow rate 1/60 computed in float32 (ESP32) and in
+    double (the page) differs in its last digits."""
+    return a == b or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and
+                      abs(a - b) <= 1e-5 * max(abs(a), abs(b)))
+
+
 def frame_size(n_channels, n_samples, dtype=DTYPE_INT16):
     return HEADER_SIZE + n_channels * n_samples * _ITEMSIZE[dtype]
 

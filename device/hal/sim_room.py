@@ -59,7 +59,7 @@ class SimRoom:
             raise ValueError("day_s must be a whole number %d..%d (seconds a simulated day "
                              "lasts)" % DAY_S)
         self.day_s = day_s
-        self._inc = _DAY // (day_s * self._rate)
+        self._inc = int(_DAY / (day_s * self._rate))   # (rate may be below 1 Hz)
 
     def clock_h(self):
         """The simulated time of day, hours."""

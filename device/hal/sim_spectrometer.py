@@ -37,8 +37,8 @@ class SimSpectrometer:
             self._rand()
         self._a = self._rand() & _TURN
         self._b = self._rand() & _TURN
-        self._ia = (1 << 24) // (rate * 53) or 1     # phase steps per sample
-        self._ib = (1 << 24) // (rate * 211) or 1
+        self._ia = int((1 << 24) / (rate * 53)) or 1     # phase steps per sample (rate may
+        self._ib = int((1 << 24) / (rate * 211)) or 1    # be below 1 Hz: one every N s)
         self._t = array("i", [0] * len(dye.LAMP))
         self.concentration = None
         self.set_concentration(concentration)

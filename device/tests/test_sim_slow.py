@@ -128,3 +128,48 @@ def test_room_over_a_day(tmp_path):
               "room %d (cost %d B)" % (free_accel, free_room, free_accel - free_room))
     finally:
         dev.stop()
+
+
+def test_a_slow_rate_one_sample_every_n_seconds(tmp_path):
+    from shared import protocol as P
+    dev = SimDevice(tmp_path / "data").start()
+    try:
+        for bad, words in (({"sensor": "spectrometer", "period_s": 1}, ("period_s", "2..3600")),
+                           ({"sensor": "sim", "period_s": 60}, ("slow sensors", "'sim'")),
+                           ({"sensor": "room", "period_s": 4000}, ("period_s", "3600"))):
+            st, r = dev.put("/api/config", bad)
+            assert st == 400 and r.get("field") == "period_s", (bad, r)
+            for w in words:
+                assert w in r["error"], (w, r)
+        st, cfg = dev.put("/api/config", {"sensor": "spectrometer", "period_s": 2,
+                                          "window": 5, "hop": 5})
+        assert st == 200 and cfg["period_s"] == 2, cfg
+        s = dev.json("GET", "/api/status")[1]
+        assert s["rate"] == 0.5, s["rate"]
+        assert dev.put("/api/sim", {"speed": 20})[0] == 200     # a sample every 0.1 s
+        st, sim = dev.put("/api/sim", {"concentration": 0.5})
+        assert st == 200, sim
+        seq = sim["concentrations"][-1][1]
+        st, m = dev.json("POST", "/api/sessions", {}, token=dev.token)
+        assert st == 201, m
+        dev.wait_data(40)                                        # 20 samples, 4 windows
+        st, m = dev.json("POST", "/api/sessions/%d/stop" % m["id"], token=dev.token)
+        assert st == 200 and m["rate"] == 0.5, m
+        st, h, body = dev.get("/api/sessions/%d/windows" % m["id"])
+        fs = int(h["x-frame-size"])
+        heads = [P.decode_header(body[i * fs:(i + 1) * fs]) for i in range(int(h["x-count"]))]
+        assert len(heads) >= 4 and all(x[5] == 0.5 and x[2] == 11 for x in heads), heads[:2]
+        # window times are the sensor's: one hop (5 samples) = 10 s apart
+        steps = {(heads[i + 1][1] - heads[i][1]) & 0xFFFFFFFF for i in range(len(heads) - 1)}
+        assert steps == {10000}, steps
+        samples, nch, n, rate, scale, gaps = _samples(dev, m["id"])
+        assert rate == 0.5 and gaps == 0 and nch == 11
+        first = max(0, (seq - m["first_seq"]) * 5)     # (samples before 0.5 was set)
+        assert first < n - 10, (first, n)
+        got = _band_mean(samples, n, 5, first, n) * scale
+        assert abs(got - dye.counts(5, 0.5)) < 0.07 * dye.counts(5, 0.5) + 20, got
+        # a fast sensor again: the slow pace ends with it
+        st, cfg = dev.put("/api/config", {"sensor": "sim"})
+        assert st == 200 and "period_s" not in cfg and cfg["rate"] == 100, cfg
+    finally:
+        dev.stop()
