@@ -201,6 +201,7 @@ class Recorder:
         try:
             meta["labels"] = label_file.finish_open(self.store, sid, meta)
             self._truth_labels(sid, meta, sensor)
+            self._truth_value(sid, meta, sensor)
             self.store.write_json(sid, "meta.json", meta)
         except (OSError, MemoryError) as e:   # boot recovery finishes the session
             print("motebook: session %d: could not write its meta: %r" % (sid, e))
@@ -227,6 +228,25 @@ class Recorder:
         label_file.write(self.store, sid, v, classes, starts, ends, cls)
         meta["labels"] = label_file.summary(v, classes, starts, ends, cls)
         meta["labels_from"] = getattr(sensor, "labels_from", "replay file")
+
+    def _truth_value(self, sid, meta, sensor):
+        """A session recorded from the simulated spectrometer gets its concentration as its
+        value label (api_sessions' value.json and meta "value"): the session's value when it
+        did not change, else value segments (float32 values rounded to 6 digits)."""
+        if self._row0 is None or not hasattr(sensor, "values"):
+            return
+        n = meta["windows"] * meta["hop"]
+        segs = sensor.values(self._row0, n)
+        if not segs:
+            return
+        one = len(segs) == 1 and segs[0][0] == 0 and segs[0][1] == n
+        lab = {"name": sensor.value_name, "unit": sensor.value_unit,
+               "value": round(segs[0][2], 6) if one else None,
+               "segments": [] if one else [[s, e, round(v, 6)] for s, e, v in segs]}
+        self.store.write_json(sid, "value.json", lab)
+        meta["value"] = {"name": lab["name"], "value": lab["value"], "unit": lab["unit"],
+                         "segments": len(lab["segments"])}
+        meta["value_from"] = sensor.labels_from
 
     def on_prediction(self, seq, raw, model):
         """Inference's hook: the device's class of window seq while a session records."""

@@ -79,6 +79,18 @@ def test_spectrometer_concentration_truth_and_recording(tmp_path):
                 got = _band_mean(samples, n, j, a, b) * scale
                 want = dye.counts(j, c)
                 assert abs(got - want) < 0.07 * want + 20, (j, c, got, want)
+        # the session is labelled with its concentrations (the sensor's own log, in samples):
+        # value segments 0.5 then 1.25, the change within the window the truth log names
+        st, val = dev.json("GET", "/api/sessions/%d/value" % m["id"])
+        assert st == 200 and val["name"] == "concentration" and val["unit"] == "mmol/L", val
+        vs = [v for _, _, v in val["segments"]]
+        assert vs[-2:] == [0.5, 1.25] and val["value"] is None, val
+        edge = val["segments"][-1][0]
+        assert cut - SLOW["hop"] < edge <= cut, (edge, cut)
+        assert val["segments"][-1][1] == n
+        assert meta["value_from"] == "simulated spectrometer" or \
+            dev.json("GET", "/api/sessions/%d" % m["id"])[1]["value_from"] == \
+            "simulated spectrometer"
         # the change shows where the log says: f590 (the dye's peak) drops by 10^(-1.4*0.75)
         before = _band_mean(samples, n, 5, cut - 2 * SLOW["hop"], cut - SLOW["hop"])
         after = _band_mean(samples, n, 5, cut, cut + SLOW["hop"])
