@@ -135,7 +135,7 @@ class Pipeline:
         self.yield_every = yield_every
         self.params = dict(DEFAULTS)
         for k in params:
-            if k not in DEFAULTS and k not in ("bootstrap",):
+            if k not in DEFAULTS and k not in ("bootstrap", "impl"):
                 raise ValueError("unknown training parameter %r" % k)
             self.params[k] = params[k]
         self.result = None

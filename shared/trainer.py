@@ -20,9 +20,17 @@
 # in the methods _build, _targets, _stats, _varied, _leaf, _rest, _score_at and _scan; shared.regress's
 # Regressor overrides them with variance reduction (the sampling, feature draws, thresholds,
 # partitioning, depth/leaf limits and folding here are the same for both).
+#
+# C (issue 22): where our emlearn_extratrees module imports (our unix, WASM and firmware builds),
+# Trainer (classes; not the Regressor) grows the trees there, one tree per step: the same
+# algorithm and random stream, so the same nodes, roots and model file byte for byte
+# (shared/tests/test_trainer_c). impl="auto" (C when it imports and takes these inputs, else
+# this Python code, the reference and the fallback), "c" (ValueError/ImportError if it cannot)
+# or "python". The C module's memory is allocated once at its new(): ~7 bytes per node (sized
+# for the most nodes the trees can need), 2 per sample (more for "rf"), no per-node objects.
 from array import array
 
-from shared.compat import Rng
+from shared.compat import Rng, c_module
 from shared.model import MAX_FEATURES, MAX_CLASSES, MAX_NODES, TreeModel
 
 METHODS = ("extra", "rf")
@@ -62,7 +70,7 @@ class Trainer:
 
     def __init__(self, X, y, n_features, n_classes, n_trees=10, max_depth=12,
                  min_samples_leaf=1, max_features=None, seed=1, method="extra", bootstrap=None,
-                 rows=None, yield_every=200):
+                 rows=None, yield_every=200, impl="auto"):
         if method not in METHODS:
             raise ValueError("method must be one of %s" % ", ".join(METHODS))
         if not 1 <= n_features <= MAX_FEATURES:
@@ -92,6 +100,41 @@ class Trainer:
         self._feat, self._thr, self._left, self._right = [], [], [], []
         self._roots = []
         self._model = None
+        self._c = self._c_trainer(impl)
+        self.impl = "python" if self._c is None else "c"
+
+    def _c_trainer(self, impl):
+        """The C module's trainer for these inputs (None: use the Python code)."""
+        et = c_module("emlearn_extratrees", impl, "trainer")
+        why = None
+        if et is None:
+            return None
+        if type(self) is not Trainer:
+            why = "the C trainer grows classification trees only"
+        elif len(self.y) > 65535:
+            why = "the C trainer takes at most 65535 samples"
+        elif repr(self.X[:0]) != "array('h')" or not (
+                isinstance(self.y, bytearray) or repr(self.y[:0]) == "array('B')"):
+            why = "the C trainer needs X as array('h') and y as bytearray"
+        if why is not None:
+            if impl == "c":
+                raise ValueError(why)
+            return None
+        try:
+            c = et.new(self.n_features, self.n_classes, self.n_trees, self.max_depth,
+                       self.min_samples_leaf, max_features=self.max_features,
+                       method=self.method, bootstrap=self.bootstrap,
+                       seed=int(self.seed) & 0xFFFFFFFF, max_samples=len(self.rows),
+                       max_nodes=_c_max_nodes(self))
+        except (MemoryError, TypeError):   # no heap for it; upstream's new() has no keywords
+            if impl == "c":
+                raise
+            return None
+        if not hasattr(c, "export"):
+            if impl == "c":
+                raise ValueError("this emlearn_extratrees cannot export its trees (not ours)")
+            return None
+        return c
 
     # -- the criterion: Gini on class counts (shared.regress.Regressor: variance on values) --
 
@@ -204,7 +247,9 @@ class Trainer:
         return self.model()
 
     def model(self, meta=None):
-        if len(self._roots) != self.n_trees:
+        if self._c is not None and self._model is None:
+            self._model = self._c_model()
+        if len(self._roots) != self.n_trees and self._c is None:
             raise ValueError("training has not finished")
         if self._model is None:
             nodes = [(self._feat[i], self._thr[i], self._left[i], self._right[i])
@@ -216,13 +261,33 @@ class Trainer:
 
     def steps(self):
         """Grow the trees, yielding a progress dict every yield_every nodes and after each tree."""
+        if self._c is not None:
+            X, y, rows, c = self.X, self.y, self.rows, self._c
+            c.reset()
+            for t in range(self.n_trees):
+                c.grow(X, y, rows)      # one tree in C, then back to the caller
+                yield self._progress(t + 1)
+            return
         for t in range(self.n_trees):
             for _ in self._grow():
                 yield self._progress(t)
             yield self._progress(t + 1)
 
+    def _c_model(self):
+        """The C trainer's trees as our TreeModel (leaf k is class k)."""
+        c = self._c
+        if c.get_n_trees() != self.n_trees:
+            raise ValueError("training has not finished")
+        m = TreeModel.zeros(self.n_features, self.n_classes, c.get_n_nodes_used(),
+                            self.n_classes, self.n_trees)
+        c.export(m.feature, m.threshold, m.left, m.right, m.roots)
+        for k in range(self.n_classes):
+            m.leaves[k] = k
+        return m
+
     def _progress(self, trees_done):
-        return {"tree": trees_done, "trees": self.n_trees, "nodes": len(self._thr),
+        nodes = len(self._thr) if self._c is None else self._c.get_n_nodes_used()
+        return {"tree": trees_done, "trees": self.n_trees, "nodes": nodes,
                 "done": trees_done / self.n_trees}
 
     def _sample(self):
@@ -388,6 +453,16 @@ class Trainer:
                 idx[i], idx[j] = idx[j], idx[i]
                 j -= 1
         return i
+
+
+def _c_max_nodes(t):
+    """The most nodes t's trees can need (each tree: leaves <= samples / min_samples_leaf and
+    <= 2**max_depth, one node fewer than leaves, at least one), capped at MAX_NODES: the C
+    trainer's node table, and past MAX_NODES it refuses as the Python code does."""
+    leaves = len(t.rows) // t.min_samples_leaf
+    if t.max_depth is not None and t.max_depth < 16:
+        leaves = min(leaves, 1 << t.max_depth)
+    return min(MAX_NODES, t.n_trees * max(1, leaves - 1))
 
 
 def train(X, y, n_features, n_classes, **params):

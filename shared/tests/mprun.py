@@ -20,6 +20,7 @@ MODULES = ("test_anomaly", "test_anomalyformat", "test_anomaly_train", "test_com
            "test_node_settings", "test_palette", "test_protocol", "test_quant", "test_relabel",
            "test_mel", "test_soundlevel",
            "test_regress", "test_regress_cmodule", "test_regressformat", "test_trainer",
+           "test_trainer_c",
            "test_values", "test_slow_rates",
            "test_validation", "test_window_labels", "test_windowing")
 HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_regress_sklearn",
@@ -114,6 +115,11 @@ def run(report=print, modules=None):
         report("emlearn_trees: present (golden model also checked in the C module)")
     except ImportError:
         report("emlearn_trees: not importable (C trees check skipped)")
+    try:
+        import emlearn_extratrees  # noqa: F401
+        report("emlearn_extratrees: present (C trainer checked against the Python trainer)")
+    except ImportError:
+        report("emlearn_extratrees: not importable (C trainer checks skipped)")
     try:
         import emlearn_melspectrogram  # noqa: F401
         report("emlearn_melspectrogram: present (mel frames also checked in C)")

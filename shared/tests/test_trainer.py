@@ -129,7 +129,8 @@ def _meta(nf):
 
 def test_steps_yield_between_trees_and_nodes():
     X, y = synth.table(200, 6, 3, seed=11, noise_pct=25)
-    t = Trainer(X, y, 6, 3, n_trees=3, max_depth=None, yield_every=10)
+    # the Python trainer also yields inside a tree; the C one (test_trainer_c) after each tree
+    t = Trainer(X, y, 6, 3, n_trees=3, max_depth=None, yield_every=10, impl="python")
     seen = list(t.steps())
     assert len(seen) > 6 and seen[-1]["done"] == 1.0 and seen[-1]["tree"] == 3
     assert [p["tree"] for p in seen] == sorted(p["tree"] for p in seen)

@@ -11,6 +11,7 @@ import os
 import asyncio
 import emlearn_arrayutils
 import emlearn_distance
+import emlearn_extratrees
 import emlearn_fft
 import emlearn_iir
 import emlearn_kmeans
@@ -72,4 +73,8 @@ gm = emlearn_mixture.new(1, 1, "diag")
 gm.setdata(array.array("f", [0.0]), array.array("f", [1.0]), array.array("f", [0.0]), 0.0)
 gm.score(array.array("f", [0.0]), d2)
 assert abs(d2[0] - 0.9189385) < 1e-5, d2
+xt = emlearn_extratrees.new(2, 2, 5, None, 1, max_samples=8)
+xt.train(array.array("h", [0, 0, 0, 100, 100, 0, 100, 100] * 2), bytearray([0, 1, 1, 0] * 2))
+assert [xt.predict(array.array("h", v)) for v in ([0, 0], [0, 100], [100, 0], [100, 100])] == \
+    [0, 1, 1, 0], "extratrees xor"
 print("smoke ok", sys.implementation._build if hasattr(sys.implementation, "_build") else "", time.ticks_ms() >= 0)
