@@ -261,8 +261,11 @@ def test_the_inmp441_board_reads_a_tone_through_its_i2s_driver(tmp_path):
         sec = _second_after(dev, 0)
         want = 94.0 + 26.0 + 20 * math.log10(0.5)       # datasheet offset, -6.02 dBFS
         assert abs(sec["leq"] - want) < 0.3, (sec, want)
+        # the fake drops what waits longer than the DMA buffer (8 KB: 128 ms), as the chip's
+        # bus does; a loaded host can stall the board that long: then it is counted, not hidden
         s = _sound(dev)
-        assert s["overruns"] == 0 and s["dropped_blocks"] == 0, s
+        assert (s["overruns"] > 0) == (s["lost_samples"] > 0) == (s["dropped_blocks"] > 0), s
+        print("board: overruns %d, lost samples %d" % (s["overruns"], s["lost_samples"]))
     finally:
         dev.stop()
 
