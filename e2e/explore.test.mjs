@@ -11,36 +11,47 @@ import { fixture } from "./lib/fixture.mjs";
 import { shoot } from "./lib/layout.mjs";
 
 const ACTS = ["idle", "walking", "running", "shaking"];
-const STEP_S = 4;               // seconds of each activity in a session
+const STEP_S = 4;               // seconds (machine time) of each activity in a session
 const RATE = 100, WINDOW = 128, HOP = 16;
+const SPEED = 4;                // recorded 4 x faster than real time (PUT /api/sim {"speed"}):
+                                // the same samples and windows
+const SLACK = 50 + HOP;         // samples the device may have taken beyond its last cut window
 let device, browser;
-const truth = {};               // session id -> [[t0 s, t1 s, activity]] by the test's clock
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const truth = {};               // session id -> [[first sample, end sample, activity]] (session samples)
 
+const seq = async () => (await device.api("GET", "/api/status")).json.seq;
+
+/** Records a session of acts, STEP_S each, and keeps where each activity surely holds, in the
+ * session's samples, by the device's own window count (no clock): sample 0 is the first
+ * sample of the session's first window (first_seq), window q starts at (q - first_seq) x HOP.
+ * A switch made between two status reads (next window seq b, then a) lies after the end of
+ * window b - 1 and before the end of window a plus SLACK. */
 async function record(acts) {
+  assert.equal((await device.api("PUT", "/api/sim", { speed: SPEED })).status, 200);
   await device.api("PUT", "/api/sim", { activity: acts[0] });
-  await sleep(1500);                                   // the new activity fills the ring
+  await device.run(1.5);                               // the new activity fills the ring
   const r = await device.api("POST", "/api/sessions", {});
-  const t0 = Date.now(), spans = [];
+  const switches = [];
   for (let i = 0; i < acts.length; i++) {
-    if (i) await device.api("PUT", "/api/sim", { activity: acts[i] });
-    const a = (Date.now() - t0) / 1000;
-    await sleep(STEP_S * 1000);
-    spans.push([a, (Date.now() - t0) / 1000, acts[i]]);
+    if (i) {
+      const b = await seq();
+      await device.api("PUT", "/api/sim", { activity: acts[i] });
+      switches.push([b, await seq()]);
+    }
+    await device.run(STEP_S);
   }
   await device.api("POST", `/api/sessions/${r.json.id}/stop`);
-  truth[r.json.id] = spans;
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
+  const f = (await device.api("GET", `/api/sessions/${r.json.id}`)).json.first_seq;
+  const end = (q) => (q - f) * HOP + WINDOW;           // one past window q's last sample
+  truth[r.json.id] = acts.map((act, i) => [i ? end(switches[i - 1][1]) + SLACK : -Infinity,
+    i < switches.length ? end(switches[i][0] - 1) : Infinity, act]);
   return r.json.id;
 }
 
-/** The activity of a window (start sample) by the test's clock, or null near a switch (the
- * device's own clock and the test's differ by some tens of ms). A session's first sample is
- * the first sample of the first window published after it started: window - hop samples
- * before the start, on the test's clock. */
+/** The activity of a window (start sample), or null if it may hold samples of two. */
 function activityOf(sid, start) {
-  const lead = (WINDOW - HOP) / RATE;
-  const a = start / RATE - lead, b = (start + WINDOW) / RATE - lead;
-  for (const [t0, t1, act] of truth[sid]) if (a >= t0 + 0.4 && b <= t1 - 0.4) return act;
+  for (const [a, b, act] of truth[sid]) if (start >= a && start + WINDOW <= b) return act;
   return null;
 }
 
