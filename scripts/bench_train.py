@@ -121,6 +121,7 @@ from shared import modelformat as MF
 from shared.trainer import Trainer
 
 D = DATA_DIR
+IMPL = "auto"     # the trainer: "auto" (C where emlearn_extratrees imports), "python", "c"
 cfg = json.load(open(D + "/cfg.json"))
 SIZE = cfg["window"]["channels"] * cfg["window"]["window"]
 
@@ -177,16 +178,21 @@ def pipeline_groups():
     gc.collect()
     p = P.Pipeline(Windows(D + "/windows.bin", len(cfg["labels"])), cfg["labels"],
                    cfg["classes"], cfg["window"], groups=cfg["groups"],
-                   validation={"method": "kfold", "folds": 5}, split_seed=1, **cfg["params"])
+                   validation={"method": "kfold", "folds": 5}, split_seed=1, impl=IMPL,
+                   **cfg["params"])
     t0 = ticks_ms()
     longest = 0
     t = t0
+    ms = {}
     for s in p.steps():
         now = ticks_ms()
-        longest = max(longest, ticks_diff(now, t))
+        d = ticks_diff(now, t)
+        longest = max(longest, d)
+        ms[s["stage"]] = ms.get(s["stage"], 0) + d
         t = now
     r = p.result
-    print(json.dumps({"kind": "groups", "ms": ticks_diff(ticks_ms(), t0),
+    print(json.dumps({"kind": "groups", "ms": ticks_diff(ticks_ms(), t0), "stages": ms,
+                      "impl": IMPL, "hash": r["hash"],
                       "longest_step_ms": longest, "accuracy": r["metrics"]["accuracy"],
                       "baseline": r["baseline"]["accuracy"],
                       "description": r["validation"]["description"]}))
@@ -198,7 +204,7 @@ def trainer_only():
     X = load_x(D + "/X.bin", len(y) * nf)
     train = cfg["train"]
     t0 = ticks_ms()
-    tr = Trainer(X, y, nf, len(cfg["classes"]), rows=train, **cfg["params"])
+    tr = Trainer(X, y, nf, len(cfg["classes"]), rows=train, impl=IMPL, **cfg["params"])
     longest = 0
     t = ticks_ms()
     for _ in tr.steps():
@@ -211,7 +217,7 @@ def trainer_only():
     text = P.model_text(model, MF.make_meta(cfg["features"], cfg["classes"],
                         __import__("shared.quant", None, None, ["Quantizer"]).Quantizer.from_dict(
                             cfg["quant"]), cfg["window"], trainer=tr.params()))
-    print(json.dumps({"kind": "trainer", "ms": ms, "longest_step_ms": longest,
+    print(json.dumps({"kind": "trainer", "ms": ms, "longest_step_ms": longest, "impl": tr.impl,
                       "accuracy": m["accuracy"], "hash": P.model_hash(text),
                       "nodes": model.n_nodes}))
 
@@ -301,7 +307,7 @@ console.log(JSON.stringify({ kind: "node_wall_ms", ms: Date.now() - t0 }));
 def mp_code(data_dir, calls):
     return ("import sys\nsys.path.insert(0, %r)\nDATA_DIR = %r\n" % (data_dir[0], data_dir[1])
             + MP_BODY.replace("DATA_DIR", repr(data_dir[1])) + "\n" + "\n".join(
-                "%s()" % c for c in calls) + "\n")
+                c if "=" in c else "%s()" % c for c in calls) + "\n")
 
 
 def run(cmd, timeout=900):
@@ -315,7 +321,55 @@ def run(cmd, timeout=900):
 
 
 # ---- one data set -------------------------------------------------------------------------
-def bench(name, windows, labels, classes, depth, tmp, heap):
+def compare_c(name, d, tmp, text, heap):
+    """--c: the C trainer (emlearn_extratrees) against the Python one on our unix build and our
+    WASM build under Node: a single fit on the CPython int16 features (its model file against
+    CPython's) and the page's 5-fold by session of every window (features included)."""
+    calls = []
+    for impl in ("python", "c"):
+        calls += ["IMPL = %r" % impl, "trainer_only", "pipeline_groups"]
+    want = P.model_hash(text)
+    runs = []
+    if os.path.exists(os.path.join(ROOT, OUR_MJS)):
+        runner = os.path.join(tmp, "run.mjs")
+        with open(runner, "w") as f:
+            f.write(NODE_RUNNER)
+        code = os.path.join(tmp, "code_c_%s.py" % name)
+        with open(code, "w") as f:
+            f.write(mp_code(("/motebook", "/bench"), calls))
+        runs.append(("WASM under Node (ours)",
+                     ["node", runner, os.path.join(ROOT, OUR_MJS), ROOT, d, code, str(heap)]))
+    code = os.path.join(d, "code_c_unix.py")
+    with open(code, "w") as f:
+        f.write(mp_code((ROOT, d), calls))
+    if os.path.exists(os.path.join(ROOT, "build/wasm/unix/micropython")):
+        runs.append(("unix, our build", ["build/wasm/unix/micropython", "-X", "heapsize=32M",
+                                         code]))
+    print("\n== %s: trainer in C (emlearn_extratrees) vs Python, 10 trees, max_depth 12"
+          % name)
+    for label, cmd in runs:
+        groups = {}
+        for r in run(cmd):
+            if r["kind"] == "trainer":
+                print("  %-36s single fit (%d windows) %-6s %6d ms, accuracy %.3f, %d nodes, "
+                      "model file %s CPython's" % (label, len(json.load(open(
+                          os.path.join(d, "cfg.json")))["train"]), r["impl"], r["ms"],
+                          r["accuracy"], r["nodes"], "==" if r["hash"] == want else "!="))
+            elif r["kind"] == "groups":
+                groups[r["impl"]] = r
+                st = r["stages"]
+                print("  %-36s 5-fold by session   %-6s %6d ms (features %d, quantise %d, "
+                      "train %d, evaluate %d), accuracy %.3f, longest step %d ms"
+                      % (label, r["impl"], r["ms"], st.get("features", 0),
+                         st.get("quantise", 0), st.get("train", 0),
+                         st.get("evaluate", 0) + st.get("done", 0), r["accuracy"],
+                         r["longest_step_ms"]))
+        if len(groups) == 2:
+            print("  %-36s 5-fold by session: the deployed model file C %s Python"
+                  % (label, "==" if groups["c"]["hash"] == groups["python"]["hash"] else "!="))
+
+
+def bench(name, windows, labels, classes, depth, tmp, heap, c_only=False):
     import numpy as np
     from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
     print("\n== data set %r: %d windows, classes %s, %d trees, max_depth %s, holdout %d %%"
@@ -384,6 +438,9 @@ def bench(name, windows, labels, classes, depth, tmp, heap):
     with open(os.path.join(d, "files.json"), "w") as f:
         json.dump([p for p in files if not p.startswith("shared/tests/test_")], f)
 
+    if c_only:
+        compare_c(name, d, tmp, text, heap)
+        return
     print("CPython %s: features %.0f ms (python FFT), our trainer %.0f ms, %d nodes, "
           "model file %d bytes" % (sys.version.split()[0], feat_ms, ours_ms, model.n_nodes,
                                    len(text)))
@@ -493,12 +550,14 @@ def main():
     ap.add_argument("--depth", type=int, default=12)
     ap.add_argument("--heap", default="default", help="WASM GC heap bytes (default: build's)")
     ap.add_argument("--keep", help="keep the data files in this folder")
+    ap.add_argument("--c", action="store_true",
+                    help="only the C trainer vs the Python one (unix + WASM builds)")
     a = ap.parse_args()
     tmp = a.keep or tempfile.mkdtemp(prefix="bench_train-")
     try:
         for name in (("sim", "hard") if a.data == "both" else (a.data,)):
             w, l, c = sim_windows() if name == "sim" else hard_windows()
-            bench(name, w, l, c, a.depth, tmp, a.heap)
+            bench(name, w, l, c, a.depth, tmp, a.heap, a.c)
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)

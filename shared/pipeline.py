@@ -39,6 +39,12 @@ from shared.model import zeros_h
 from shared.quant import Quantizer
 from shared.trainer import Trainer, index_array
 
+try:
+    from emlearn_arrayutils import quantize_rows as _qr   # noqa: F401  (ours, not upstream's)
+    import emlearn_arrayutils as _au
+except ImportError:
+    _au = None
+
 DEFAULTS = {"n_trees": 10, "max_depth": 12, "min_samples_leaf": 1, "max_features": None,
             "seed": 1, "method": "extra"}
 _WINDOW_KEYS = ("rate", "window", "channels")
@@ -92,12 +98,34 @@ def quantise_rows(rows, qz, X=None, start=0, end=None):
     nf = qz.n_features
     if X is None:
         X = array("h", [0] * (len(rows) * nf))
-    q = array("h", [0] * nf)
-    for i in range(start, len(rows) if end is None else end):
-        qz.quantize_into(rows[i], q)
+    fs, os_ = qz.factors, qz.offsets
+    end = len(rows) if end is None else end
+    if _au is not None and isinstance(rows, list):
+        try:   # our emlearn_arrayutils: the same operations in C (issue 22)
+            _au.quantize_rows(rows, fs, os_, X, start, end)
+            return X
+        except (ValueError, TypeError, OverflowError):
+            pass
+    cols = range(nf)
+    for i in range(start, end):
+        r = rows[i]
         b = i * nf
-        for j in range(nf):
-            X[b + j] = q[j]
+        for j in cols:   # shared.quant.quantize_value inlined (the same ops, ~2x faster)
+            v = r[j] * fs[j] - os_[j]
+            if v != v:               # x was NaN (a factor is a non-zero power of two)
+                q = 0
+            elif v <= -32768:
+                q = -32768
+            elif v >= 32767:
+                q = 32767
+            else:
+                q = int(v)
+                fr = v - q
+                if fr >= 0.5:
+                    q += 1
+                elif fr <= -0.5:
+                    q -= 1
+            X[b + j] = q
     return X
 
 

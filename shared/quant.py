@@ -62,14 +62,18 @@ class Quantizer:
         shifts = []
         offsets = []
         for j in range(n):
-            lo = hi = None
-            for r in rows:
-                x = r[j]
-                if x == x and x - x == 0.0:
-                    if lo is None or x < lo:
-                        lo = x
-                    if hi is None or x > hi:
-                        hi = x
+            col = [r[j] for r in rows]
+            total = sum(col)
+            if total - total == 0.0:     # all finite (no NaN/inf, no overflow): builtins
+                lo, hi = min(col), max(col)
+            else:
+                lo = hi = None
+                for x in col:
+                    if x == x and x - x == 0.0:
+                        if lo is None or x < lo:
+                            lo = x
+                        if hi is None or x > hi:
+                            hi = x
             if lo is None:
                 shifts.append(0)
                 offsets.append(0)

@@ -143,3 +143,27 @@ def test_c_yields_after_every_tree():
     seen = list(t.steps())
     assert [p["tree"] for p in seen] == [1, 2, 3] and seen[-1]["done"] == 1.0
     assert seen[0]["nodes"] < seen[1]["nodes"] < seen[2]["nodes"] == t.model().n_nodes
+
+
+def test_quantise_rows_equals_quantizer():
+    # pipeline.quantise_rows (C in our emlearn_arrayutils where it imports, else an inlined
+    # loop) gives exactly Quantizer.quantize_into's int16 values, edge cases included
+    from array import array
+    from shared.compat import Rng
+    inf = float("inf")
+    rng = Rng(4)
+    rows = [array("f", [rng.uniform(-50, 50) * (j + 1) for j in range(5)]) for _ in range(40)]
+    rows.append(array("f", [float("nan"), inf, -inf, 0.5, -0.5]))
+    rows.append(array("f", [1.5, -1.5, 2.5, -2.5, -0.0]))
+    rows.append(array("f", [1e30, -1e30, 3e38, -3e38, 0.25]))
+    qz = Quantizer.fit(rows[:40])
+    assert qz.shifts != [0] * 5
+    for q in (qz, Quantizer([0, 0, 0, -1, 2], [0, 3, -2, 1, 0])):
+        X = P.quantise_rows(rows, q)
+        want = array("h", [0] * 5)
+        for i in range(len(rows)):
+            q.quantize_into(rows[i], want)
+            assert list(X[5 * i:5 * i + 5]) == list(want), (i, list(rows[i]))
+        part = P.zeros_h(5 * len(rows))
+        P.quantise_rows(rows, q, part, 3, 7)
+        assert list(part[15:35]) == list(X[15:35]) and not any(part[:15]) and not any(part[35:])

@@ -396,6 +396,84 @@ def test_trees_bad_input():
             io.StringIO(_model_csv(_tiny())))  # does not fit
 
 
+def test_extratrees_trainer_and_bad_input():
+    # our C trainer (issue 22; same trees as shared/trainer.py: shared/tests/test_trainer_c):
+    # it learns, and every bad input is a ValueError/TypeError, never a crash
+    import emlearn_extratrees as et
+    rng = _Rng(7)
+    X = array.array("h", [rng.randint(-500, 500) for _ in range(60 * 3)])
+    y = bytearray((X[3 * i] > 0) + (X[3 * i + 1] > 100) for i in range(60))
+    for method in ("extra", "rf"):
+        m = et.new(3, 3, 7, None, 1, max_features=3, method=method, seed=5, max_samples=60)
+        m.train(X, y)
+        right = sum(m.predict(X[3 * i:3 * i + 3]) == y[i] for i in range(60))
+        assert right >= 57, (method, right)
+        n = m.get_n_nodes_used()
+        assert m.get_n_trees() == 7 and n >= 7
+        p = array.array("f", [0.0] * 3)
+        assert m.predict_proba(X[0:3], p) == m.predict(X[0:3]) and abs(sum(p) - 1) < 1e-6
+        roots = array.array("h", [0] * 7)
+        nodes = (bytearray(n), array.array("h", [0] * n), array.array("h", [0] * n),
+                 array.array("h", [0] * n))
+        assert m.export(*(nodes + (roots,))) == n
+        for i in range(n):   # children after parents, leaves are classes
+            for c in (nodes[2][i], nodes[3][i]):
+                assert (c > i and c < n) or -3 <= c <= -1, (i, c)
+        _raises(ValueError, m.export, bytearray(n - 1), *(nodes[1:] + (roots,)))
+        _raises(ValueError, m.export, *(nodes + (array.array("h", [0] * 6),)))
+        _raises(ValueError, m.export, nodes[0], array.array("f", [0.0] * n), nodes[2],
+                nodes[3], roots)
+        _raises(ValueError, m.grow, X, y)            # all trees grown
+    for args, kw in (((0, 2), {}), ((128, 2), {}), ((3, 0), {}), ((3, 31), {}),
+                     ((3, 2, 0), {}), ((3, 2, 5, -1), {}), ((3, 2, 5, 3, 0), {}),
+                     ((3, 2), {"method": "gbm"}), ((3, 2), {"max_samples": 0}),
+                     ((3, 2), {"max_samples": 70000}), ((3, 2), {"max_nodes": 40000})):
+        _raises(ValueError, lambda: et.new(*args, **kw))
+    _raises(TypeError, lambda: et.new(3, 2, 10, 10, 1, 10, 1.0, 1.0, 500, 100, 42))  # upstream's
+    m = et.new(3, 3, 2, 4, 1, max_samples=60)
+    _raises(ValueError, m.predict, X[0:3])                       # not trained
+    _raises(ValueError, m.export, bytearray(1), array.array("h", [0]), array.array("h", [0]),
+            array.array("h", [0]), array.array("h", [0, 0]))     # not trained
+    _raises(ValueError, m.train, X[:-1], y)                      # not whole rows
+    _raises(ValueError, m.train, X, y[:-1])
+    _raises(ValueError, m.train, array.array("f", [0.0] * 180), y)
+    _raises(ValueError, m.train, X, array.array("h", list(y)))   # labels: bytes
+    _raises(TypeError, m.train, list(X), y)
+    bad = bytearray(y)
+    bad[17] = 3
+    _raises(ValueError, m.train, X, bad)                          # label out of range
+    _raises(ValueError, m.train, X, y, array.array("H", [0, 1, 60]))    # row out of range
+    _raises(ValueError, m.train, X, y, array.array("H"))               # no rows
+    _raises(ValueError, m.train, X, y, array.array("I", [0, 1]))       # rows: 'H'
+    _raises(ValueError, et.new(3, 3, 2, 4, 1, max_samples=10).train, X, y)   # > max_samples
+    _raises(ValueError, et.new(2, 3, 2, 4, 1, max_samples=90).train, X, y)   # n_features
+    _raises(ValueError, et.new(3, 3, 2, None, 1, max_samples=60, max_nodes=3).train, X, y)
+    m.train(X, y, array.array("H", range(0, 60, 2)))             # still usable after errors
+    _raises(ValueError, m.predict, X[0:2])
+    _raises(ValueError, m.predict_proba, X[0:3], array.array("f", [0.0] * 2))
+    m.reset()
+    assert m.get_n_trees() == 0 and m.grow(X, y) == 1
+
+
+def test_arrayutils_quantize_rows_bad_input():
+    # ours (issue 22): shared.quant's quantize_value in C over a list of array('f') rows
+    from emlearn_arrayutils import quantize_rows
+    rows = [array.array("f", [0.5, -1.5]), array.array("f", [float("nan"), 1e9])]
+    X = array.array("h", [7] * 4)
+    quantize_rows(rows, [1.0, 2.0], [0, 1], X, 0, 2)
+    assert list(X) == [1, -4, 0, 32767], list(X)
+    for args in ((rows, [1.0], [0, 1], X, 0, 2),                     # factors vs offsets
+                 (rows, [1.0, 1.0], [0, 0], array.array("h", [0] * 3), 0, 2),   # X length
+                 (rows, [1.0, 1.0], [0, 0], array.array("f", [0.0] * 4), 0, 2),
+                 (rows, [1.0, 1.0], [0, 0], X, 1, 3), (rows, [1.0, 1.0], [0, 0], X, -1, 1),
+                 (rows, [1.0, 1.0], [0, 0], X, 2, 1),
+                 ([rows[0], array.array("f", [0.0])], [1.0, 1.0], [0, 0], X, 0, 2),
+                 ([rows[0], array.array("d", [0.0, 0.0])], [1.0, 1.0], [0, 0], X, 0, 2),
+                 (rows, [], [], array.array("h"), 0, 0)):
+        _raises(ValueError, quantize_rows, *args)
+    _raises(TypeError, quantize_rows, rows, [1.0, "x"], [0, 0], X, 0, 2)
+
+
 def _regression_forest(rng, n_features, n_trees, depth):
     # a random forest whose leaves are values (leaf_bits 32): as _random_forest, leaf = float
     m = _random_forest(rng, n_features, 1, n_trees, depth)

@@ -3,6 +3,9 @@
 // [out_min, out_max], clamp to the output range, and store it in `out` (array 'h' or 'f';
 // float -> int16 truncates toward zero, as upstream's C cast). Used to quantise features to
 // int16 for emlearn_trees. In place is allowed (inp is out). No allocation.
+// Ours (issue 22): quantize_rows(rows, factors, offsets, X, start, end), shared.quant's
+// quantize_value over rows[start:end] into the flat int16 X, in the interpreter's float type
+// and with the same operations, so the same int16 values as the Python loop.
 #include "py/runtime.h"
 #include "mb_emlearn.h"
 
@@ -59,7 +62,66 @@ static mp_obj_t mb_linear_map(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mb_linear_map_obj, 6, 6, mb_linear_map);
 
+// quantize_rows(rows: list of array('f'), factors: list of floats, offsets: list of ints,
+//               X: array('h') of len(rows) * n, start, end): q = clamp(round_half_away(
+// x * factor - offset), -32768, 32767), NaN -> 0 (shared/quant.py), row i into X[i*n:(i+1)*n]
+static mp_obj_t mb_quantize_rows(size_t n_args, const mp_obj_t *args) {
+    size_t n_rows, nf, n_off;
+    mp_obj_t *rows, *fac, *off;
+    mp_obj_get_array(args[0], &n_rows, &rows);
+    mp_obj_get_array(args[1], &nf, &fac);
+    mp_obj_get_array(args[2], &n_off, &off);
+    if (nf != n_off || nf < 1 || nf > 1024) {
+        mp_raise_ValueError(MP_ERROR_TEXT("factors and offsets: 1..1024 of each"));
+    }
+    size_t nx;
+    int16_t *X = (int16_t *)mb_get_int16_array(args[3], -1, &nx, "X");
+    mp_int_t start = mp_obj_get_int(args[4]), end = mp_obj_get_int(args[5]);
+    if (nx != n_rows * nf || start < 0 || end < start || (size_t)end > n_rows) {
+        mp_raise_ValueError(MP_ERROR_TEXT("X must hold len(rows) * n_features; 0 <= start <= end <= len(rows)"));
+    }
+    mp_float_t f[1024];
+    mp_float_t o[1024];
+    for (size_t j = 0; j < nf; j++) {
+        f[j] = mp_obj_get_float(fac[j]);
+        o[j] = (mp_float_t)mp_obj_get_int(off[j]);
+    }
+    for (mp_int_t i = start; i < end; i++) {
+        mp_buffer_info_t info;
+        mp_get_buffer_raise(rows[i], &info, MP_BUFFER_READ);
+        if (info.typecode != 'f' || info.len != nf * sizeof(float)) {
+            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("row %d: expecting array('f') of %d"),
+                (int)i, (int)nf);
+        }
+        const float *r = info.buf;
+        int16_t *q = X + (size_t)i * nf;
+        for (size_t j = 0; j < nf; j++) {
+            mp_float_t v = (mp_float_t)r[j] * f[j] - o[j];
+            int t;
+            if (v != v) {
+                t = 0;
+            } else if (v <= (mp_float_t)-32768) {
+                t = -32768;
+            } else if (v >= (mp_float_t)32767) {
+                t = 32767;
+            } else {
+                t = (int)v;     // toward zero, as int(v)
+                mp_float_t fr = v - (mp_float_t)t;
+                if (fr >= (mp_float_t)0.5) {
+                    t += 1;
+                } else if (fr <= (mp_float_t)-0.5) {
+                    t -= 1;
+                }
+            }
+            q[j] = (int16_t)t;
+        }
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mb_quantize_rows_obj, 6, 6, mb_quantize_rows);
+
 static const mp_rom_map_elem_t mb_arrayutils_globals_table[] = {
+    { MP_ROM_QSTR(MP_QSTR_quantize_rows), MP_ROM_PTR(&mb_quantize_rows_obj) },
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_emlearn_arrayutils) },
     { MP_ROM_QSTR(MP_QSTR_linear_map), MP_ROM_PTR(&mb_linear_map_obj) },
 };
