@@ -30,12 +30,15 @@ const openPage = fixture({
     await device.configure({ hop: 32 });
     // two labelled sessions to look at; the starter plots the last, long enough that the run
     // notebook passes the device's limit with its outputs
-    for (const [act, ms] of [["idle", 2500], ["shaking", 8000]]) {
+    // (recorded at 8 x real time: PUT /api/sim {"speed"}, the same samples)
+    await device.api("PUT", "/api/sim", { speed: 8 });
+    for (const [act, s] of [["idle", 2.5], ["shaking", 8]]) {
       await device.api("PUT", "/api/sim", { activity: act });
       const r = await device.api("POST", "/api/sessions", { label: act });
-      await sleep(ms);                                   // (the recording's length)
+      await device.run(s);                               // (the recording's length, machine time)
       await device.api("POST", `/api/sessions/${r.json.id}/stop`);
     }
+    await device.api("PUT", "/api/sim", { speed: 1 });
   },
   set: (d, b) => { device = d; browser = b; },
   cleanup: () => dir && rmSync(dir, { recursive: true, force: true }),
