@@ -154,6 +154,7 @@ class Node:
                 from sound import Log
                 self.sound_log = Log(self.data)
             sensor.on_minute = self._sound_minute
+            sensor.on_event = self._emit       # sound_over / sound_under (threshold_db)
         elif self._mic:             # the microphone went: its modules go too (~10 KB)
             self.sound_log = None
             import model_store

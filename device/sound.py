@@ -28,7 +28,8 @@ BLOCKS_PER_S = 50                      # blocks of 20 ms (320 samples at 16 kHz)
 LEVEL_RATES = (1, 2, 5, 10, 25, 50)    # level samples a second (divisors of BLOCKS_PER_S)
 QN = 64                                # levels waiting for the acquisition
 CLIP_CODE = 32767
-DEFAULTS = {"weighting": "A", "offset_db": None, "period_s": 60}
+DEFAULTS = {"weighting": "A", "offset_db": None, "period_s": 60, "threshold_db": None}
+HYSTERESIS_DB = 1.0     # a level over the threshold ends this much under it
 
 
 def nearest(rate):
@@ -71,9 +72,14 @@ def check(cur, body):
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 600:
                 raise ValueError("period_s must be a whole number of seconds 1..600, got %r"
                                  % (str(v)[:20],))
+        elif k == "threshold_db":
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or
+                                  not 20.0 <= v <= 140.0):
+                raise ValueError("threshold_db must be a level 20..140 dB or null (off), got %r"
+                                 % (str(v)[:20],))
         else:
             raise ValueError("unknown sound setting %r; valid: calibrate, weighting, "
-                             "offset_db, period_s" % (str(k)[:30],))
+                             "offset_db, period_s, threshold_db" % (str(k)[:30],))
         new[k] = v
     return new
 
@@ -106,6 +112,8 @@ class Sound:
         self.minute = None             # the last minute's
         self.clipped_s = 0             # seconds that clipped since start
         self.on_minute = None          # fn(minute dict): the node's hook (node.py)
+        self.on_event = None           # fn(kind, msg): "sound_over" / "sound_under" (node.py)
+        self.over = False              # the last second's Leq was over threshold_db
         self.error = None
         self._task = None
         self._stop = False
@@ -208,6 +216,16 @@ class Sound:
                 s[k] = round(s[k], 2)
         s["t"] = clock.now()
         self.second = s
+        thr = self.settings["threshold_db"]
+        if thr is not None:            # over: Leq at or over it (a clipped second is over)
+            leq = s["leq"]
+            over = leq is None or leq >= (thr - HYSTERESIS_DB if self.over else thr)
+            if over != self.over:
+                self.over = over
+                if self.on_event is not None:
+                    self.on_event("sound_over" if over else "sound_under",
+                                  {"t": s["t"], "leq": leq, "clipped": s["clipped"],
+                                   "threshold_db": thr})
         mi = m.last_minute
         if mi is not None and mi is not self.minute:
             for k in mi:
@@ -240,6 +258,8 @@ class Sound:
             new["offset_db"] = self.meter.calibrate(float(ref))   # ValueError: no clean second
         old = self.settings
         self.settings = new
+        if new["threshold_db"] != old["threshold_db"]:
+            self.over = False          # judged again from the next second
         if new["weighting"] != old["weighting"] or new["period_s"] != old["period_s"] or \
                 (ref is None and new["offset_db"] != old["offset_db"]):
             self._make_meter()
@@ -261,6 +281,7 @@ class Sound:
              "blocks": self.blocks, "overruns": src.overruns, "lost_samples": src.lost_samples,
              "dropped_blocks": -(-src.lost_samples // self.block), "short_reads": src.short_reads,
              "dropped_levels": self.dropped, "mic": getattr(src, "chip", src.name),
+             "threshold_db": self.settings["threshold_db"], "over": self.over,
              "error": self.error}
         if hasattr(src, "resyncs"):
             s["resyncs"] = src.resyncs

@@ -235,6 +235,21 @@ def test_minutes_go_to_mqtt_as_a_home_assistant_sound_sensor_and_to_webhooks(tmp
         K.wait_for(lambda: any(e.get("event") == "sound" for _, _, e in rx.got), timeout=30)
         e = [e for _, _, e in rx.got if e.get("event") == "sound"][-1]
         assert e["period_s"] == 2 and "l50" in e, e
+        # over a threshold: one event when a second's Leq passes it, one when it falls back
+        st, b = dev.put("/api/sound", {"threshold_db": 60})
+        assert st == 200 and b["threshold_db"] == 60 and not b["over"], b
+        _scene(dev, {"noise_db": 30, "sources": [{"kind": "tone", "db": 80, "freq": 1000}]})
+
+        def events(kind):
+            return [e for _, _, e in rx.got if e.get("event") == kind]
+        K.wait_for(lambda: events("sound_over"), timeout=30)
+        assert _sound(dev)["over"]
+        _scene(dev, "quiet")
+        K.wait_for(lambda: events("sound_under"), timeout=30)
+        o, u = events("sound_over"), events("sound_under")
+        assert len(o) == 1 and len(u) == 1, (o, u)
+        assert o[0]["leq"] > 70 and o[0]["threshold_db"] == 60 and u[0]["leq"] < 59, (o, u)
+        assert sub.wait(lambda s: s.json("room1/sound_over") and s.json("room1/sound_under"))
     finally:
         dev.stop()
         sub.close()
