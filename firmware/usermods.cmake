@@ -16,6 +16,8 @@ target_sources(usermod_motebook INTERFACE
     ${MOTEBOOK_MODULES}/emlearn_distance/distance.c
     ${MOTEBOOK_MODULES}/emlearn_mixture/mixture.c
     ${MOTEBOOK_MODULES}/emlearn_arrayutils/arrayutils.c
+    ${MOTEBOOK_MODULES}/emlearn_melspectrogram/melspectrogram.c
+    ${MOTEBOOK_MODULES}/emlearn_extratrees/extratrees.c
 )
 target_include_directories(usermod_motebook INTERFACE
     ${MOTEBOOK_MODULES}/include
