@@ -34,6 +34,8 @@ class Regressor(Trainer):
         model = r.model()       # or r.fit(); model.predict(x) -> float
     """
 
+    C_REGRESSION = True   # shared.trainer grows these in C too (emlearn_extratrees regression=True)
+
     def __init__(self, X, y, n_features, max_features=None, **kw):
         self._values = {}    # leaf value -> leaf number
         self._leaves = []

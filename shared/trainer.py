@@ -22,7 +22,7 @@
 # partitioning, depth/leaf limits and folding here are the same for both).
 #
 # C (issue 22): where our emlearn_extratrees module imports (our unix, WASM and firmware builds),
-# Trainer (classes; not the Regressor) grows the trees there, one tree per step: the same
+# Trainer (and shared.regress.Regressor, C_REGRESSION) grows the trees there, one tree per step: the same
 # algorithm and random stream, so the same nodes, roots and model file byte for byte
 # (shared/tests/test_trainer_c). impl="auto" (C when it imports and takes these inputs, else
 # this Python code, the reference and the fallback), "c" (ValueError/ImportError if it cannot)
@@ -31,7 +31,7 @@
 from array import array
 
 from shared.compat import Rng, c_module
-from shared.model import MAX_FEATURES, MAX_CLASSES, MAX_NODES, TreeModel
+from shared.model import MAX_FEATURES, MAX_CLASSES, MAX_NODES, TreeModel, zeros_h
 
 METHODS = ("extra", "rf")
 
@@ -109,23 +109,29 @@ class Trainer:
         why = None
         if et is None:
             return None
-        if type(self) is not Trainer:
-            why = "the C trainer grows classification trees only"
+        regression = getattr(self, "C_REGRESSION", False)
+        if type(self) is not Trainer and not regression:
+            why = "the C trainer knows the Gini and variance criteria only"
         elif len(self.y) > 65535:
             why = "the C trainer takes at most 65535 samples"
         elif repr(self.X[:0]) != "array('h')" or not (
-                isinstance(self.y, bytearray) or repr(self.y[:0]) == "array('B')"):
+                regression or isinstance(self.y, bytearray) or repr(self.y[:0]) == "array('B')"):
             why = "the C trainer needs X as array('h') and y as bytearray"
         if why is not None:
             if impl == "c":
                 raise ValueError(why)
             return None
+        kw = {}
+        self._cy = self.y
+        if regression:   # the Regressor's quantised targets, its lo and unit
+            self._cy = array("H", self.y)
+            kw = {"regression": True, "lo": self.lo, "unit": self.unit}
         try:
             c = et.new(self.n_features, self.n_classes, self.n_trees, self.max_depth,
                        self.min_samples_leaf, max_features=self.max_features,
                        method=self.method, bootstrap=self.bootstrap,
                        seed=int(self.seed) & 0xFFFFFFFF, max_samples=len(self.rows),
-                       max_nodes=_c_max_nodes(self))
+                       max_nodes=_c_max_nodes(self), **kw)
         except (MemoryError, TypeError):   # no heap for it; upstream's new() has no keywords
             if impl == "c":
                 raise
@@ -262,7 +268,7 @@ class Trainer:
     def steps(self):
         """Grow the trees, yielding a progress dict every yield_every nodes and after each tree."""
         if self._c is not None:
-            X, y, rows, c = self.X, self.y, self.rows, self._c
+            X, y, rows, c = self.X, self._cy, self.rows, self._c
             c.reset()
             for t in range(self.n_trees):
                 c.grow(X, y, rows)      # one tree in C, then back to the caller
@@ -274,10 +280,18 @@ class Trainer:
             yield self._progress(t + 1)
 
     def _c_model(self):
-        """The C trainer's trees as our TreeModel (leaf k is class k)."""
+        """The C trainer's trees as our TreeModel (leaf k is class k; regression: its leaves)."""
         c = self._c
         if c.get_n_trees() != self.n_trees:
             raise ValueError("training has not finished")
+        if getattr(self, "C_REGRESSION", False):
+            n = c.get_n_nodes_used()
+            f, t, le, ri = bytearray(n), zeros_h(n), zeros_h(n), zeros_h(n)
+            roots = zeros_h(self.n_trees)
+            c.export(f, t, le, ri, roots)
+            self._roots = list(roots)
+            self._leaves = c.leaves()
+            return self._build([(f[i], t[i], le[i], ri[i]) for i in range(n)])
         m = TreeModel.zeros(self.n_features, self.n_classes, c.get_n_nodes_used(),
                             self.n_classes, self.n_trees)
         c.export(m.feature, m.threshold, m.left, m.right, m.roots)

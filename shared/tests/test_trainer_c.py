@@ -167,3 +167,50 @@ def test_quantise_rows_equals_quantizer():
         part = P.zeros_h(5 * len(rows))
         P.quantise_rows(rows, q, part, 3, 7)
         assert list(part[15:35]) == list(X[15:35]) and not any(part[:15]) and not any(part[35:])
+
+
+def _values(n, nf, seed):
+    """A table with continuous targets: many distinct leaf means."""
+    from shared.compat import Rng
+    X, _ = synth.table(n, nf, 2, seed=seed)
+    rng = Rng(seed + 1)
+    y = [X[i * nf] * 0.037 - X[i * nf + 1] * X[i * nf + 2] / 90000.0 + rng.uniform(-3, 3) + 12.5
+         for i in range(n)]
+    return X, y
+
+
+def _value_meta(nf, y):
+    from shared import regressformat as RF
+    return RF.make_value_meta(["f%d" % j for j in range(nf)], "v", "mg",
+                              [min(y) - 1, max(y) + 1], Quantizer([0] * nf, [0] * nf),
+                              {"rate": 50, "window": 64, "channels": 3, "scale": 1 / 4096})
+
+
+def test_c_regression_model_text_equals_python():
+    # shared.regress.Regressor's criterion in C (emlearn_extratrees regression=True): same
+    # nodes, roots, leaf values (in the interpreter's floats) and model file
+    from shared.regress import Regressor
+    if not _has_c():
+        X, y = _values(40, 4, 1)
+        assert Regressor(X, y, 4).impl == "python"
+        return
+    compared = 0
+    for n, nf, seed in ((200, 6, 1), (300, 10, 2)):
+        X, y = _values(n, nf, seed)
+        for method in ("extra", "rf"):
+            for kw in ({"n_trees": 5}, {"n_trees": 4, "bootstrap": True, "seed": 9},
+                       {"n_trees": 3, "max_depth": None, "min_samples_leaf": 4, "seed": 0},
+                       {"n_trees": 4, "rows": list(range(0, n, 3)), "max_features": 3},
+                       {"n_trees": 1, "bootstrap": False, "max_depth": None}):
+                a = Regressor(X, y, nf, method=method, impl="python", **kw)
+                b = Regressor(X, y, nf, method=method, impl="c", **kw)
+                assert b.impl == "c"
+                ma, mb = a.fit(), b.fit()
+                assert a._leaves == b._leaves, (method, kw)
+                assert len(ma.leaves) > 20 or kw.get("max_depth", 12) is None
+                assert ma.nodes() == mb.nodes() and list(ma.roots) == list(mb.roots)
+                assert list(ma.leaves) == list(mb.leaves)
+                text = MF.dumps(ma, _value_meta(nf, y))
+                assert MF.dumps(mb, _value_meta(nf, y)) == text and "lb,32" in text
+                compared += 1
+    assert compared == 20

@@ -35,6 +35,10 @@ class extratrees:
         absolute node indices, < 0 a leaf -c-1 = class c (shared.model.TreeModel's layout).
         ValueError before every tree is grown. Returns the node count."""
 
+    def leaves(self) -> list:
+        """Regression models: the leaves' values (leaf k is -k-1 in the nodes), floats of the
+        interpreter; ValueError for a classifier (its leaf k is class k)."""
+
     def predict(self, x) -> int:
         """Class with the most votes of the grown trees (ties: the lowest) for array('h') x."""
 
@@ -51,7 +55,8 @@ class extratrees:
 def new(n_features: int, n_classes: int, n_trees: int = 10, max_depth=10,
         min_samples_leaf: int = 1, *, max_features: int = 0, method: str = "extra",
         bootstrap=None, seed: int = 1, max_samples: int = 1000,
-        max_nodes: int = 0) -> extratrees:
+        max_nodes: int = 0, regression: bool = False, lo: float = 0.0,
+        unit: float = 0.0) -> extratrees:
     """n_features 1..127, n_classes 1..30, n_trees 1..1024, max_depth >= 0 or None (unlimited),
     min_samples_leaf >= 1; keywords only (upstream's later positional arguments, n_thresholds,
     subsample ratios, rng_seed, are not ours: calling with them is a TypeError): max_features
@@ -59,4 +64,8 @@ def new(n_features: int, n_classes: int, n_trees: int = 10, max_depth=10,
     threshold of a sorted scan), bootstrap (None: True for "rf"), seed (low 32 bits, as
     shared.compat.Rng), max_samples (1..65535 training rows), max_nodes (0: the most the trees
     can need: n_trees * (min(max_samples // min_samples_leaf, 2**max_depth) - 1), at most
-    32767). All memory is allocated here: ~7 bytes per node, 3-8 per sample."""
+    32767). All memory is allocated here: ~7 bytes per node, 3-8 per sample.
+    regression=True: shared/regress.Regressor's criterion (variance on its quantised targets:
+    y is array('H') of 0..16383, a leaf is lo + unit * mean, equal values share a leaf;
+    n_classes 1; predict() refuses: export() and leaves() it into a RegressionModel); ~12 more
+    bytes per possible leaf."""

@@ -453,6 +453,20 @@ def test_extratrees_trainer_and_bad_input():
     _raises(ValueError, m.predict_proba, X[0:3], array.array("f", [0.0] * 2))
     m.reset()
     assert m.get_n_trees() == 0 and m.grow(X, y) == 1
+    _raises(ValueError, m.leaves)                                 # a classifier's leaves
+    # regression (shared/regress.Regressor's criterion): targets array('H') 0..16383
+    t = array.array("H", [(X[3 * i] + 500) * 16 for i in range(60)])
+    r = et.new(3, 1, 4, 6, 1, max_samples=60, regression=True, lo=-2.0, unit=0.001)
+    r.train(X, t)
+    leaves = r.leaves()
+    assert len(leaves) >= 4 and len(set(leaves)) == len(leaves), leaves
+    assert min(leaves) >= -2.0 and max(leaves) <= -2.0 + 0.001 * 16383
+    _raises(ValueError, r.predict, X[0:3])                        # use export() + leaves()
+    _raises(ValueError, r.train, X, y)                            # bytearray: not targets
+    _raises(ValueError, r.train, X, array.array("H", [16384] * 60))
+    _raises(ValueError, lambda: et.new(3, 2, regression=True))     # n_classes must be 1
+    _raises(ValueError, lambda: et.new(3, 1, regression=True, unit=-1.0))
+    _raises(ValueError, lambda: et.new(3, 1, regression=True, lo=float("nan")))
 
 
 def test_arrayutils_quantize_rows_bad_input():

@@ -10,8 +10,13 @@
 // threshold in (min, max] per feature) or random forest (sorted scan, midpoint thresholds),
 // Gini compared as exact integer cross-products (128-bit), depth-first growth with the left
 // child first, then the fold of nodes whose two sides reach the same class.
+// regression=True (shared/regress.Regressor's criterion): y is array('H') of the targets the
+// Regressor quantised (0..16383), a node's statistics are (n, sum, sum of squares), a split
+// maximises sum_l^2/n_l + sum_r^2/n_r as exact integer cross-products, a leaf is the value
+// lo + unit * (sum / n) in the interpreter's float type, equal values share one leaf
+// (a hash table), and leaves() returns them; n_classes must be 1.
 // Memory: everything is allocated at new() (max_samples and max_nodes sized up front);
-// train/grow/export/predict allocate nothing.
+// train/grow/export/predict allocate nothing (leaves() makes its list).
 #include <string.h>
 #include "py/runtime.h"
 #include "py/objstr.h"
@@ -22,6 +27,10 @@
 #define MB_ET_MAX_NODES (32767)
 #define MB_ET_MAX_TREES (1024)
 #define MB_ET_MAX_SAMPLES (65535)
+#define MB_ET_LEVELS (16384)
+#define MB_ET_SHIFT (14)
+
+typedef struct { uint64_t hi, lo; } mb_u128_t;
 
 typedef struct {
     uint16_t lo, hi;
@@ -34,8 +43,13 @@ typedef struct _mb_et_obj_t {
     mp_obj_base_t base;
     // parameters
     int n_features, n_classes, n_trees, max_depth, msl, max_features;
-    bool rf, bootstrap;
+    bool rf, bootstrap, regress;
     uint32_t seed;
+    mp_float_t lo_value, unit;
+    int n_leaves, max_leaves, hcap;
+    mp_float_t *leafv;       // regression: max_leaves values
+    int16_t *htab;           // regression: hcap slots of leaf + 1 (0: empty)
+    uint64_t *sstats;        // regression: stack_cap * 3 (n, sum, sum of squares)
     int max_samples, max_nodes, tree_bound, stack_cap;
     // state
     uint32_t rng;
@@ -48,7 +62,7 @@ typedef struct _mb_et_obj_t {
     // workspace
     uint16_t *idx;           // max_samples
     int16_t *col;            // max_samples (extra: one column)
-    uint8_t *lab;            // max_samples (extra: the labels)
+    uint16_t *lab;           // max_samples (extra: the labels / targets)
     uint32_t *keys, *tmp;    // max_samples each (rf: sort keys)
     mb_et_item_t *stack;     // stack_cap
     uint32_t *scounts;       // stack_cap * n_classes
@@ -94,6 +108,32 @@ static bool mb_et_greater(uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
     return h1 > h2 || (h1 == h2 && l1 > l2);
 }
 
+static mb_u128_t mb_et_mul128(uint64_t a, uint64_t b) {
+    mb_u128_t r;
+    mb_et_mul(a, b, &r.hi, &r.lo);
+    return r;
+}
+
+static mb_u128_t mb_et_add128(mb_u128_t a, mb_u128_t b) {
+    mb_u128_t r;
+    r.lo = a.lo + b.lo;
+    r.hi = a.hi + b.hi + (r.lo < a.lo);
+    return r;
+}
+
+// a * b for a < 2^128 / b (no overflow by construction: num < 2^78, den < 2^32)
+static mb_u128_t mb_et_mul128_64(mb_u128_t a, uint64_t b) {
+    mb_u128_t r = mb_et_mul128(a.lo, b);
+    r.hi += a.hi * b;
+    return r;
+}
+
+// num1 * den2 > num2 * den1
+static bool mb_et_greater128(mb_u128_t num1, uint64_t den2, mb_u128_t num2, uint64_t den1) {
+    mb_u128_t x = mb_et_mul128_64(num1, den2), y = mb_et_mul128_64(num2, den1);
+    return x.hi > y.hi || (x.hi == y.hi && x.lo > y.lo);
+}
+
 // ---- object --------------------------------------------------------------------------
 static mb_et_obj_t *mb_et_get(mp_obj_t self_in) {
     if (!mp_obj_is_type(self_in, &mb_et_type)) {
@@ -109,10 +149,15 @@ static void mb_et_reset(mb_et_obj_t *o) {
     }
     o->n_nodes = 0;
     o->trees_done = 0;
+    o->n_leaves = 0;
+    if (o->htab) {
+        memset(o->htab, 0, sizeof(int16_t) * (size_t)o->hcap);
+    }
 }
 
 enum { ARG_n_features, ARG_n_classes, ARG_n_trees, ARG_max_depth, ARG_min_samples_leaf,
-       ARG_max_features, ARG_method, ARG_bootstrap, ARG_seed, ARG_max_samples, ARG_max_nodes };
+       ARG_max_features, ARG_method, ARG_bootstrap, ARG_seed, ARG_max_samples, ARG_max_nodes,
+       ARG_regression, ARG_lo, ARG_unit };
 
 // new(n_features, n_classes, n_trees=10, max_depth=10, min_samples_leaf=1, *, max_features=0
 //     (0: isqrt(n_features)), method="extra"|"rf", bootstrap=None (rf: True), seed=1,
@@ -130,6 +175,9 @@ static mp_obj_t mb_et_new(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_
         { MP_QSTR_seed, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(1)} },
         { MP_QSTR_max_samples, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 1000} },
         { MP_QSTR_max_nodes, MP_ARG_KW_ONLY | MP_ARG_INT, {.u_int = 0} },
+        { MP_QSTR_regression, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = false} },
+        { MP_QSTR_lo, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
+        { MP_QSTR_unit, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_rom_obj = MP_ROM_INT(0)} },
     };
     mp_arg_val_t a[MP_ARRAY_SIZE(allowed)];
     mp_arg_parse_all(n_args, pos_args, kw_args, MP_ARRAY_SIZE(allowed), allowed, a);
@@ -200,6 +248,15 @@ static mp_obj_t mb_et_new(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_
         bound = mn;
     }
     mp_int_t cap = (max_depth >= 0 && max_depth < ns ? max_depth : ns) + 2;
+    bool regress = a[ARG_regression].u_bool;
+    mp_float_t lo_value = mp_obj_get_float(a[ARG_lo].u_obj), unit = mp_obj_get_float(a[ARG_unit].u_obj);
+    if (regress && (nc != 1 || !isfinite(lo_value) || !isfinite(unit) || unit < 0)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("regression needs n_classes 1 and finite lo, unit >= 0"));
+    }
+    mp_int_t max_leaves = n_trees * (bound + 1);
+    if (max_leaves > 32767) {
+        max_leaves = 32767;
+    }
 
     mb_et_obj_t *o = mp_obj_malloc(mb_et_obj_t, &mb_et_type);
     o->n_features = nf;
@@ -215,6 +272,24 @@ static mp_obj_t mb_et_new(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_
     o->max_nodes = (int)mn;
     o->tree_bound = (int)bound;
     o->stack_cap = (int)cap;
+    o->regress = regress;
+    o->lo_value = lo_value;
+    o->unit = unit;
+    o->max_leaves = regress ? (int)max_leaves : 0;
+    o->hcap = 0;
+    o->htab = NULL;
+    o->leafv = NULL;
+    o->sstats = NULL;
+    if (regress) {
+        int h = 16;
+        while (h < 2 * max_leaves) {
+            h <<= 1;
+        }
+        o->hcap = h;
+        o->htab = m_new0(int16_t, (size_t)h);
+        o->leafv = m_new0(mp_float_t, (size_t)max_leaves);
+        o->sstats = m_new0(uint64_t, (size_t)(cap * 3));
+    }
     o->feats = m_new0(uint8_t, (size_t)nf);
     o->feature = m_new0(uint8_t, (size_t)mn);
     o->threshold = m_new0(int16_t, (size_t)mn);
@@ -222,14 +297,14 @@ static mp_obj_t mb_et_new(size_t n_args, const mp_obj_t *pos_args, mp_map_t *kw_
     o->right = m_new0(int16_t, (size_t)mn);
     o->roots = m_new0(int16_t, (size_t)n_trees);
     o->idx = m_new0(uint16_t, (size_t)ns);
-    if (rf) {
+    if (rf) {   // (regression extra-trees: col holds the column, keys the targets' copy is not needed)
         o->keys = m_new0(uint32_t, (size_t)ns);
         o->tmp = m_new0(uint32_t, (size_t)ns);
         o->col = NULL;
         o->lab = NULL;
     } else {
         o->col = m_new0(int16_t, (size_t)ns);
-        o->lab = m_new0(uint8_t, (size_t)ns);
+        o->lab = m_new0(uint16_t, (size_t)ns);
         o->keys = o->tmp = NULL;
     }
     o->stack = m_new0(mb_et_item_t, (size_t)cap);
@@ -248,7 +323,8 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(mb_et_new_obj, 2, mb_et_new);
 // ---- training --------------------------------------------------------------------------
 typedef struct {
     const int16_t *X;
-    const uint8_t *y;
+    const uint8_t *y;        // classes
+    const uint16_t *t;       // regression: targets
     const uint16_t *rows;
     size_t n_samples, n_rows;
 } mb_et_data_t;
@@ -257,7 +333,25 @@ typedef struct {
 // rows: None (all) or array('H') of sample numbers.
 static void mb_et_data(mb_et_obj_t *o, mp_obj_t X_in, mp_obj_t y_in, mp_obj_t rows_in, mb_et_data_t *d) {
     size_t nx, ny;
-    d->y = mb_get_uint8_array(y_in, -1, &ny, false, "y");
+    d->y = NULL;
+    d->t = NULL;
+    if (o->regress) {
+        mp_buffer_info_t yi;
+        mp_get_buffer_raise(y_in, &yi, MP_BUFFER_READ);
+        if (yi.typecode != 'H') {
+            mp_raise_ValueError(MP_ERROR_TEXT("y: expecting array('H') of quantised targets"));
+        }
+        d->t = (const uint16_t *)yi.buf;
+        ny = yi.len / sizeof(uint16_t);
+        for (size_t i = 0; i < ny; i++) {
+            if (d->t[i] >= MB_ET_LEVELS) {
+                mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("target %d out of range 0..%d"),
+                    (int)d->t[i], MB_ET_LEVELS - 1);
+            }
+        }
+    } else {
+        d->y = mb_get_uint8_array(y_in, -1, &ny, false, "y");
+    }
     d->X = mb_get_int16_array(X_in, -1, &nx, "X");
     if (nx != ny * (size_t)o->n_features) {
         mp_raise_msg_varg(&mp_type_ValueError,
@@ -267,7 +361,7 @@ static void mb_et_data(mb_et_obj_t *o, mp_obj_t X_in, mp_obj_t y_in, mp_obj_t ro
     if (ny > 65535) {
         mp_raise_ValueError(MP_ERROR_TEXT("too many samples (65535 at most)"));
     }
-    for (size_t i = 0; i < ny; i++) {
+    for (size_t i = 0; d->y && i < ny; i++) {
         if (d->y[i] >= o->n_classes) {
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("label %d out of range 0..%d"),
                 (int)d->y[i], o->n_classes - 1);
@@ -333,7 +427,7 @@ static int mb_et_split_extra(mb_et_obj_t *o, const mb_et_data_t *d, int lo, int 
     const int16_t *X = d->X;
     int nf = o->n_features, nc = o->n_classes, n = hi - lo, msl = o->msl;
     int16_t *col = o->col;
-    uint8_t *lab = o->lab;
+    uint16_t *lab = o->lab;
     for (int k = 0; k < n; k++) {
         lab[k] = d->y[o->idx[lo + k]];
     }
@@ -394,7 +488,7 @@ static int mb_et_split_extra(mb_et_obj_t *o, const mb_et_data_t *d, int lo, int 
 }
 
 // sort n uint32 keys (LSD radix on 24 bits; insertion sort when small)
-static void mb_et_sort(uint32_t *keys, uint32_t *tmp, int n) {
+static void mb_et_sort(uint32_t *keys, uint32_t *tmp, int n, int bits) {
     if (n < 48) {
         for (int i = 1; i < n; i++) {
             uint32_t k = keys[i];
@@ -408,7 +502,7 @@ static void mb_et_sort(uint32_t *keys, uint32_t *tmp, int n) {
         return;
     }
     uint32_t *src = keys, *dst = tmp;
-    for (int shift = 0; shift < 24; shift += 8) {
+    for (int shift = 0; shift < bits; shift += 8) {
         uint32_t hist[257];
         memset(hist, 0, sizeof(hist));
         for (int i = 0; i < n; i++) {
@@ -445,7 +539,7 @@ static int mb_et_split_rf(mb_et_obj_t *o, const mb_et_data_t *d, int lo, int hi,
             size_t i = o->idx[lo + k];
             keys[k] = ((uint32_t)(X[i * nf + f] + 32768) << 8) | d->y[i];
         }
-        mb_et_sort(keys, o->tmp, n);
+        mb_et_sort(keys, o->tmp, n, 24);
         if ((keys[0] >> 8) == (keys[n - 1] >> 8)) {
             continue;
         }
@@ -480,6 +574,146 @@ static int mb_et_split_rf(mb_et_obj_t *o, const mb_et_data_t *d, int lo, int hi,
         }
     }
     return have;
+}
+
+// ---- regression (shared/regress.Regressor's hooks) ----
+// st = (n, sum, sum of squares); best_st receives the left side's
+static int mb_et_rsplit_extra(mb_et_obj_t *o, const mb_et_data_t *d, int lo, int hi, const uint64_t *st,
+    int *bf, int *bt, uint64_t *best_st) {
+    const int16_t *X = d->X;
+    int nf = o->n_features, n = hi - lo, msl = o->msl;
+    int16_t *col = o->col;
+    uint16_t *lab = o->lab;
+    for (int k = 0; k < n; k++) {
+        lab[k] = d->t[o->idx[lo + k]];
+    }
+    bool have = false;
+    mb_u128_t bnum = { 0, 0 };
+    uint64_t bden = 1;
+    int visited = 0, j = 0;
+    while (j < nf && visited < o->max_features) {
+        int f = mb_et_draw_feature(o, j);
+        j++;
+        int mn = 32767, mx = -32768;
+        for (int k = 0; k < n; k++) {
+            int16_t v = X[(size_t)o->idx[lo + k] * nf + f];
+            col[k] = v;
+            if (v < mn) {
+                mn = v;
+            }
+            if (v > mx) {
+                mx = v;
+            }
+        }
+        if (mn == mx) {
+            continue;
+        }
+        visited++;
+        int t = mn + 1 + (int)mb_et_randbelow(o, (uint32_t)(mx - mn));
+        uint64_t nl = 0, sl = 0, ssl = 0;
+        for (int k = 0; k < n; k++) {
+            if (col[k] < t) {
+                uint64_t v = lab[k];
+                nl++;
+                sl += v;
+                ssl += v * v;
+            }
+        }
+        uint64_t nr = (uint64_t)n - nl;
+        if (nl < (uint64_t)msl || nr < (uint64_t)msl) {
+            continue;
+        }
+        uint64_t sr = st[1] - sl;
+        mb_u128_t num = mb_et_add128(mb_et_mul128(sl * sl, nr), mb_et_mul128(sr * sr, nl));
+        uint64_t den = nl * nr;
+        if (!have || mb_et_greater128(num, bden, bnum, den)) {
+            have = true;
+            *bf = f;
+            *bt = t;
+            best_st[0] = nl;
+            best_st[1] = sl;
+            best_st[2] = ssl;
+            bnum = num;
+            bden = den;
+        }
+    }
+    return have;
+}
+
+static int mb_et_rsplit_rf(mb_et_obj_t *o, const mb_et_data_t *d, int lo, int hi, const uint64_t *st,
+    int *bf, int *bt, uint64_t *best_st) {
+    const int16_t *X = d->X;
+    int nf = o->n_features, n = hi - lo, msl = o->msl;
+    uint32_t *keys = o->keys;
+    bool have = false;
+    mb_u128_t bnum = { 0, 0 };
+    uint64_t bden = 1;
+    int visited = 0, j = 0;
+    while (j < nf && visited < o->max_features) {
+        int f = mb_et_draw_feature(o, j);
+        j++;
+        for (int k = 0; k < n; k++) {
+            size_t i = o->idx[lo + k];
+            keys[k] = ((uint32_t)(X[i * nf + f] + 32768) << MB_ET_SHIFT) | d->t[i];
+        }
+        mb_et_sort(keys, o->tmp, n, 32);
+        if ((keys[0] >> MB_ET_SHIFT) == (keys[n - 1] >> MB_ET_SHIFT)) {
+            continue;
+        }
+        visited++;
+        uint64_t total = st[1], sl = 0, ssl = 0;
+        for (int p = 0; p < n - 1; p++) {
+            uint32_t key = keys[p];
+            uint64_t v = key & (MB_ET_LEVELS - 1);
+            sl += v;
+            ssl += v * v;
+            uint32_t a = key >> MB_ET_SHIFT, b = keys[p + 1] >> MB_ET_SHIFT;
+            uint64_t nl = (uint64_t)p + 1, nr = (uint64_t)n - nl;
+            if (a == b || nl < (uint64_t)msl || nr < (uint64_t)msl) {
+                continue;
+            }
+            uint64_t sr = total - sl;
+            mb_u128_t num = mb_et_add128(mb_et_mul128(sl * sl, nr), mb_et_mul128(sr * sr, nl));
+            uint64_t den = nl * nr;
+            if (!have || mb_et_greater128(num, bden, bnum, den)) {
+                have = true;
+                bnum = num;
+                bden = den;
+                *bf = f;
+                *bt = (int)((a + b + 1) >> 1) - 32768;
+                best_st[0] = nl;
+                best_st[1] = sl;
+                best_st[2] = ssl;
+            }
+        }
+    }
+    return have;
+}
+
+// the leaf of value lo + unit * (sum / n); equal values share one leaf (first seen first)
+static int16_t mb_et_rleaf(mb_et_obj_t *o, const uint64_t *st) {
+    mp_float_t v = o->lo_value + o->unit * ((mp_float_t)st[1] / (mp_float_t)st[0]);
+    mp_float_t key = v == 0 ? (mp_float_t)0 : v;   // -0.0 == 0.0, as a dict key
+    uint64_t bits = 0;
+    memcpy(&bits, &key, sizeof(key));
+    bits ^= bits >> 29;
+    bits *= 0x9E3779B97F4A7C15ull;
+    int mask = o->hcap - 1, h = (int)(bits >> 40) & mask;
+    while (o->htab[h]) {
+        int k = o->htab[h] - 1;
+        if (o->leafv[k] == v) {
+            return (int16_t)(-k - 1);
+        }
+        h = (h + 1) & mask;
+    }
+    if (o->n_leaves >= o->max_leaves) {
+        mp_raise_msg_varg(&mp_type_ValueError,
+            MP_ERROR_TEXT("model would exceed %d leaves: lower max_depth or n_trees"), o->max_leaves);
+    }
+    int k = o->n_leaves++;
+    o->leafv[k] = v;
+    o->htab[h] = (int16_t)(k + 1);
+    return (int16_t)(-k - 1);
 }
 
 static int16_t mb_et_leaf(const uint32_t *counts, int nc) {
@@ -547,6 +781,71 @@ static int mb_et_fold(mb_et_obj_t *o, int base, int root) {
     return renum[root - base];
 }
 
+// one regression tree over idx[0:n] (sampled by mb_et_grow)
+static void mb_et_rgrow(mb_et_obj_t *o, const mb_et_data_t *d, int n) {
+    uint16_t *idx = o->idx;
+    int base = o->n_nodes, root = 0, sp;
+    uint64_t *st = o->sstats, cur[3], best[3];
+    st[0] = (uint64_t)n;
+    st[1] = st[2] = 0;
+    for (int k = 0; k < n; k++) {
+        uint64_t v = d->t[idx[k]];
+        st[1] += v;
+        st[2] += v * v;
+    }
+    o->stack[0] = (mb_et_item_t){ .lo = 0, .hi = (uint16_t)n, .parent = -1, .side = 0, .depth = 0 };
+    sp = 1;
+    int two_leaf = 2 * o->msl;
+    while (sp) {
+        sp--;
+        mb_et_item_t it = o->stack[sp];
+        memcpy(cur, o->sstats + (size_t)sp * 3, sizeof(cur));
+        int ref, f = 0, t = 0, split = 0;
+        if (it.hi - it.lo >= two_leaf && (o->max_depth < 0 || it.depth < o->max_depth) &&
+            cur[0] * cur[2] != cur[1] * cur[1]) {
+            split = o->rf ? mb_et_rsplit_rf(o, d, it.lo, it.hi, cur, &f, &t, best)
+                : mb_et_rsplit_extra(o, d, it.lo, it.hi, cur, &f, &t, best);
+        }
+        if (!split) {
+            ref = mb_et_rleaf(o, cur);
+        } else {
+            int mid = mb_et_partition(o, d, it.lo, it.hi, f, t);
+            ref = o->n_nodes;
+            if (ref >= o->max_nodes || ref - base >= o->tree_bound) {
+                mp_raise_msg_varg(&mp_type_ValueError,
+                    MP_ERROR_TEXT("model would exceed %d nodes: lower max_depth or n_trees"), o->max_nodes);
+            }
+            if (sp + 2 > o->stack_cap) {
+                mp_raise_ValueError(MP_ERROR_TEXT("tree too deep for the stack"));
+            }
+            o->feature[ref] = (uint8_t)f;
+            o->threshold[ref] = (int16_t)t;
+            o->left[ref] = 0;
+            o->right[ref] = 0;
+            o->n_nodes = ref + 1;
+            uint64_t *rs = o->sstats + (size_t)sp * 3, *ls = o->sstats + (size_t)(sp + 1) * 3;
+            for (int c = 0; c < 3; c++) {
+                rs[c] = cur[c] - best[c];
+                ls[c] = best[c];
+            }
+            o->stack[sp] = (mb_et_item_t){ .lo = (uint16_t)mid, .hi = it.hi, .parent = (int16_t)ref,
+                                           .side = 1, .depth = (uint16_t)(it.depth + 1) };
+            o->stack[sp + 1] = (mb_et_item_t){ .lo = it.lo, .hi = (uint16_t)mid, .parent = (int16_t)ref,
+                                               .side = 0, .depth = (uint16_t)(it.depth + 1) };
+            sp += 2;
+        }
+        if (it.parent < 0) {
+            root = ref;
+        } else if (it.side) {
+            o->right[it.parent] = (int16_t)ref;
+        } else {
+            o->left[it.parent] = (int16_t)ref;
+        }
+    }
+    o->roots[o->trees_done] = (int16_t)mb_et_fold(o, base, root);
+    o->trees_done++;
+}
+
 static void mb_et_grow(mb_et_obj_t *o, const mb_et_data_t *d) {
     if (o->trees_done >= o->n_trees) {
         mp_raise_ValueError(MP_ERROR_TEXT("all trees are grown (reset() to train again)"));
@@ -562,6 +861,10 @@ static void mb_et_grow(mb_et_obj_t *o, const mb_et_data_t *d) {
             uint32_t p = mb_et_randbelow(o, (uint32_t)n);
             idx[k] = d->rows ? d->rows[p] : (uint16_t)p;
         }
+    }
+    if (o->regress) {
+        mb_et_rgrow(o, d, n);
+        return;
     }
     int base = o->n_nodes, root = 0, sp = 0;
     uint32_t *counts = o->scounts;
@@ -685,6 +988,9 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(mb_et_export_obj, 6, 6, mb_et_export)
 
 // ---- prediction (hard votes of the grown trees, as eml_trees leaf_bits 0) --------------------
 static int mb_et_votes(mb_et_obj_t *o, mp_obj_t x_in, uint32_t *votes) {
+    if (o->regress) {
+        mp_raise_ValueError(MP_ERROR_TEXT("a regression model: export() and leaves() it"));
+    }
     if (o->trees_done < 1) {
         mp_raise_ValueError(MP_ERROR_TEXT("no trees (call train first)"));
     }
@@ -723,6 +1029,20 @@ static mp_obj_t mb_et_predict_proba(mp_obj_t self_in, mp_obj_t x_in, mp_obj_t ou
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(mb_et_predict_proba_obj, mb_et_predict_proba);
 
+// leaves() -> list of the regression leaves' values (leaf k = -k-1 in the nodes)
+static mp_obj_t mb_et_leaves(mp_obj_t self_in) {
+    mb_et_obj_t *o = mb_et_get(self_in);
+    if (!o->regress) {
+        mp_raise_ValueError(MP_ERROR_TEXT("leaves() is for regression (leaf k is class k)"));
+    }
+    mp_obj_t l = mp_obj_new_list(0, NULL);
+    for (int k = 0; k < o->n_leaves; k++) {
+        mp_obj_list_append(l, mp_obj_new_float(o->leafv[k]));
+    }
+    return l;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mb_et_leaves_obj, mb_et_leaves);
+
 static mp_obj_t mb_et_n_features(mp_obj_t self_in) {
     return MP_OBJ_NEW_SMALL_INT(mb_et_get(self_in)->n_features);
 }
@@ -745,6 +1065,7 @@ static const mp_rom_map_elem_t mb_et_locals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_grow), MP_ROM_PTR(&mb_et_grow_obj) },
     { MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&mb_et_reset_obj) },
     { MP_ROM_QSTR(MP_QSTR_export), MP_ROM_PTR(&mb_et_export_obj) },
+    { MP_ROM_QSTR(MP_QSTR_leaves), MP_ROM_PTR(&mb_et_leaves_obj) },
     { MP_ROM_QSTR(MP_QSTR_predict), MP_ROM_PTR(&mb_et_predict_obj) },
     { MP_ROM_QSTR(MP_QSTR_predict_proba), MP_ROM_PTR(&mb_et_predict_proba_obj) },
     { MP_ROM_QSTR(MP_QSTR_get_n_features), MP_ROM_PTR(&mb_et_n_features_obj) },
