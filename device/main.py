@@ -186,7 +186,7 @@ async def main():
     gc.collect()
     if gc.mem_free() + gc.mem_alloc() <= board.GC_THRESHOLD_HEAP:
         gc.threshold(board.GC_THRESHOLD)
-    print("motebook %s: sensor %s, %d Hz, window %d, hop %d, channels %s"
+    print("motebook %s: sensor %s, %.6g Hz, window %d, hop %d, channels %s"
           % (board.FW_VERSION, cfg["sensor"], dev.acq.rate(), cfg["window"], cfg["hop"],
              ",".join(dev.acq.sensor.channels)))
     print("motebook: token %s" % dev.token)
