@@ -8,6 +8,7 @@ import binascii
 import struct
 
 import session_store as sessions
+from shared.limits import PERIOD_S
 from shared import protocol
 from shared.limits import IMPORT_MAX_RECORD as MAX_RECORD   # the page cuts frames to fit
 
@@ -79,8 +80,10 @@ class Upload:
         if nch != len(self.channels):
             raise _bad("frames have %d channels, the channel names %d"
                        % (nch, len(self.channels)))
-        if not 1 <= rate <= 10000 or not scale > 0 or scale != scale or scale > 1e30:
-            raise _bad("frame 0: rate must be 1..10000 Hz and scale > 0")
+        if not 1 / PERIOD_S[1] <= rate <= 10000 or not scale > 0 or scale != scale or \
+                scale > 1e30:
+            raise _bad("frame 0: rate must be 1..10000 Hz (or one sample every %d..%d s) and "
+                       "scale > 0" % PERIOD_S)
         fs = protocol.frame_size(nch, hop)
         rs = fs + sessions.CRC_SIZE
         if rs > MAX_RECORD:

@@ -185,3 +185,32 @@ def test_a_slow_rate_one_sample_every_n_seconds(tmp_path):
         assert st == 200 and "period_s" not in cfg and cfg["rate"] == 100, cfg
     finally:
         dev.stop()
+
+
+def test_a_slow_csv_imports_as_a_slow_session(tmp_path):
+    # a room logged once a minute (the CSV the page imports) uploaded as the page uploads it:
+    # the device's session keeps 1/60 Hz, its duration in minutes, its samples
+    import json
+    from shared import csvio
+    from shared import dataset as DS
+    rows = "".join("room,%d,%.1f,%.1f,\n" % (60 * k, 20 + k / 10, 50 - k / 10) for k in range(30))
+    p = csvio.parse(csvio.header(["temperature", "humidity"]) + rows)[0]
+    assert p["rate"] == 1 / 60
+    hop = DS.import_hop(2)
+    body = DS.upload_frames(p["samples"], 2, p["n_samples"], hop, p["rate"], p["scale"])
+    dev = SimDevice(tmp_path / "data").start()
+    try:
+        st, _, raw = dev.request("POST", "/api/sessions/import?name=room&channels=temperature,"
+                                 "humidity&samples=%d" % p["n_samples"], bytes(body),
+                                 {"Authorization": "Bearer " + dev.token,
+                                  "Content-Type": "application/octet-stream"})
+        m = json.loads(raw)
+        assert st in (200, 201), m
+        st, meta = dev.json("GET", "/api/sessions/%d" % m["id"])
+        assert abs(meta["rate"] * 60 - 1) < 1e-9 and meta["samples"] == 30, meta
+        assert abs(meta["duration_s"] - 1800) < 1e-6, meta["duration_s"]
+        samples, nch, n, rate, scale, gaps = _samples(dev, m["id"])
+        assert rate == 1 / 60 and nch == 2
+        assert [round(samples[k] * scale, 1) for k in range(3)] == [20.0, 20.1, 20.2]
+    finally:
+        dev.stop()
