@@ -128,7 +128,7 @@ class Acquisition:
         ring = Ring(nch, window + max(hop, int(rate) // 2))
         windower = Windower(ring, window, hop, self._seq)
         ready = asyncio.Event()
-        sampler = Sampler(sensor, ring, rate, ready, windower.ready, window)
+        sampler = Sampler(sensor, ring, rate, ready, windower.ready, window, windower.room)
         sampler.speed = self.speed if board.UNIX and not getattr(sensor, "fifo", False) else 1
         framer = Framer(windower, rate, sensor.scale, ready, self._publish,
                         lambda: sampler.t0_ms, self.note_mem)

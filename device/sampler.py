@@ -4,9 +4,10 @@
 # itself: the task drains it every poll_ms instead. Memory: no allocation per sample.
 # Simulator time scale (`speed`, PUT /api/sim {"speed": N}, simulated sensors on the unix port
 # only): the loop takes N x rate samples per real second, so the firmware sees N seconds of
-# (machine) time per second; one turn takes at most what the ring holds beside an uncut
-# window, then yields, so the framer and inference see every window (a host too slow for N
-# runs the machine slower and counts a resync: windows are never lost for it).
+# (machine) time per second; one turn takes at most what the ring can hold before it would
+# overwrite the next window not yet cut (`room`), then yields, so the framer and inference see
+# every window even when they are slow to run (a host too slow for N runs the machine slower
+# and counts a resync: windows are never lost for it).
 # A slow rate (below 1 Hz: config period_s, one sample every N seconds) takes one sample per
 # period (period / speed of real time), waking at least every 200 ms to see a stop.
 import asyncio
@@ -16,13 +17,14 @@ _MAX_CATCHUP_S = 1  # further behind than this (e.g. process stopped): resync, c
 
 
 class Sampler:
-    def __init__(self, sensor, ring, rate, ready_event, want_window, window=1):
+    def __init__(self, sensor, ring, rate, ready_event, want_window, window=1, room=None):
         self.sensor = sensor
         self.ring = ring
         self.rate = rate
         self._window = min(window, ring.capacity - 1)
         self._ready = ready_event
         self._want = want_window   # callable: True when a window can be cut
+        self._room = room          # callable: samples that fit before an uncut window is hit
         self.resyncs = 0
         self.speed = 1             # simulator time scale (see above)
         self.stopped = False
@@ -53,6 +55,16 @@ class Sampler:
                 t0 = due = now
                 n = 0
             taken = 0
+            if turn:                         # sped up: never overwrite a window not yet cut
+                turn = ring.capacity - self._window
+                if self._room is not None:
+                    turn = min(turn, self._room())
+                if turn <= 0:                # the framer is behind: the machine waits for it
+                    self._ready.set()
+                    t0 = due = now
+                    n = 0
+                    await asyncio.sleep_ms(1)
+                    continue
             while time.ticks_diff(now, due) >= 0:
                 sensor.read_into(buf, ring.next_offset())
                 ring.commit()

@@ -78,6 +78,10 @@ class Windower:
     def next_seq(self):
         return self.seq_base + self._next
 
+    def room(self):
+        """Samples the ring can take before it overwrites the next window not yet cut."""
+        return max(0, self._next * self.hop + self.ring.capacity - self.ring.count)
+
     def ready(self):
         """True when the next window's samples are all in the ring."""
         return self.ring.count >= self._next * self.hop + self.length
