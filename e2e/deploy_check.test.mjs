@@ -24,14 +24,17 @@ const openPage = fixture({
     const r = await fetch(`${device.url}api/model`, { method: "PUT", body: text,
       headers: { Authorization: `Bearer ${device.token}`, "Content-Type": "text/csv" } });
     assert.equal(r.status, 200, await r.text());
-    // two sessions of different lengths, labelled at record time, while the model runs
-    for (const [act, ms] of [["idle", 3000], ["shaking", 6000]]) {
+    // two sessions of different lengths, labelled at record time, while the model runs; at
+    // 4 x real time (PUT /api/sim {"speed"}: the same samples and windows)
+    assert.equal((await device.api("PUT", "/api/sim", { speed: 4 })).status, 200);
+    for (const [act, secs] of [["idle", 3], ["shaking", 6]]) {
       await device.api("PUT", "/api/sim", { activity: act });
       const s = await device.api("POST", "/api/sessions", { label: act });
       assert.equal(s.status, 201, s.text);
-      await sleep(ms);                                   // (the recording's length)
+      await device.run(secs);                            // (the recording's length, machine time)
       await device.api("POST", `/api/sessions/${s.json.id}/stop`);
     }
+    assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
   },
   set: (d, b) => { device = d; browser = b; },
 });
