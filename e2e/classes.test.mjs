@@ -16,14 +16,17 @@ const labelsOf = async (sid) => (await device.api("GET", `/api/sessions/${sid}/l
 const namesOf = (lab) => lab.segments.map((g) => `${g.start}:${g.end}:${g.label}`).join(" ");
 const text = (page, sel) => page.evaluate((s) => document.querySelector(s)?.textContent || "", sel);
 
-/** Records a session on the device directly (labelled at record time), ms long. */
+/** Records a session on the device directly (labelled at record time), ms of machine time
+ * long, at 4 x real time (PUT /api/sim {"speed"}: the same samples). */
 async function deviceRecord(label, ms) {
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 4 })).status, 200);
   await device.api("PUT", "/api/sim", { activity: label === "idle" ? "idle" : "walking" });
   const r = await device.api("POST", "/api/sessions", { label });
   assert.equal(r.status, 201, r.text);
-  await sleep(ms);
+  await device.run(ms / 1000);
   const s = await device.api("POST", `/api/sessions/${r.json.id}/stop`);
   assert.equal(s.status, 200, s.text);
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
   return r.json.id;
 }
 

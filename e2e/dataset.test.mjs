@@ -37,14 +37,17 @@ test("record, label (mouse + keys), undo/redo, reload, restart, CSV round trip",
     await page.click("#add-class");
     await nb.dsWait(`s.classes.some((k) => k.name === ${JSON.stringify(c)})`);
   }
+  // recorded at 4 x real time (PUT /api/sim {"speed"}: the same samples), each stretch's
+  // length counted in the device's windows (machine time)
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 4 })).status, 200);
   await device.api("PUT", "/api/sim", { activity: "walking" });
   await page.selectOption("#rec-class", "walking");
   await page.click("#rec-start");
   let s = await nb.dsWait("s.recording != null");
   const sidA = s.recording;
-  await sleep(1600);
+  await device.run(1.6);
   await device.api("PUT", "/api/sim", { activity: "shaking" });
-  await sleep(1600);
+  await device.run(1.6);
   await page.click("#rec-stop");
   await nb.dsWait("s.recording == null");
   // second session without a record-time class: idle, then shaking
@@ -54,11 +57,12 @@ test("record, label (mouse + keys), undo/redo, reload, restart, CSV round trip",
   await page.click("#rec-unlabelled");                 // (no class chosen: the page asks)
   s = await nb.dsWait("s.recording != null");
   const sidB = s.recording;
-  await sleep(2500);
+  await device.run(2.5);
   await device.api("PUT", "/api/sim", { activity: "shaking" });
-  await sleep(2500);
+  await device.run(2.5);
   await page.click("#rec-stop");
   s = await nb.dsWait("s.recording == null && s.sessions.length === 2");
+  assert.equal((await device.api("PUT", "/api/sim", { speed: 1 })).status, 200);
   assert.equal(s.sessions[0].label, "walking");
 
   // session B: mouse drag 0.3..1.9 s -> idle (key 1); click the window at ~3.5 s, grow it
