@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fixture } from "./lib/fixture.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let device, browser;
 const openPage = fixture({ set: (d, b) => { device = d; browser = b; } });
 
