@@ -84,7 +84,8 @@ elif HW:
     SENSORS = ("imu", "sim", "machine")
 else:
     SENSORS = ("sim", "machine")
-SENSORS += ("spectrometer", "room")   # simulated slow sensors (hal/sim_spectrometer, sim_room)
+if UNIX:   # simulated slow sensors (hal/sim_spectrometer, sim_room): simulator only (not in
+    SENSORS += ("spectrometer", "room")   # the ESP32 image: scripts/deploy.py SIM_ONLY)
 if UNIX or (HW and HW.get("mic")):   # sound: hal/sim_mic in the simulator, a board's I2S mic
     SENSORS += ("mic",)
 MIC_WAV = _env("MOTEBOOK_MIC_WAV", None)   # the simulator's microphone replays this WAV

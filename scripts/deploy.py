@@ -44,7 +44,9 @@ OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture", "emlearn_iir")
 # firmware modules only the simulator runs: not in our image (scripts/build_fw.py
 # --esp32-manifest; the 4 MB image's estimate is at its 1984 KB partition). hal/wav.py: the
 # simulated microphone's WAVs (a board's I2S driver does not use it)
-SIM_ONLY = ("hal/sim_mic.py", "hal/wav.py")
+SIM_ONLY = ("hal/sim_mic.py", "hal/wav.py",
+            # the simulated slow sensors and their dye model (a board reads real chips)
+            "hal/sim_spectrometer.py", "hal/sim_room.py", "shared/dye.py")
 MPY_VERSION = (6, 3)      # our .mpy files (mpy-cross 1.27) and emlearn's builds
 ARCH_XTENSAWIN = 10       # sys.implementation._mpy >> 10 on an ESP32 / ESP32-S3
 # Removed before copying, so the board holds exactly the staged files (data/ stays: token,
