@@ -23,7 +23,7 @@ NEEDS_TOKEN = ("sessions.record", "sessions.stop", "sessions.delete", "sessions.
                "sessions.move", "sessions.set_segments", "sessions.undo", "sessions.redo",
                "sessions.import_csv", "sessions.class_edit", "sessions.class_undo",
                "deploy.send", "deploy.switch", "device.config", "device.activity",
-               "device.fault",
+               "device.fault", "sound.calibrate",
                "node.save", "node.label", "node.discard")
 
 

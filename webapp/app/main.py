@@ -1,6 +1,6 @@
 # motebook page entry point: builds the bridge (app/bridge.py), installs every step's actions
-# (device, sessions, train, deploy; the notebook's on first opening), the view that draws the
-# state (app/view.py) and the transport handlers glue.js calls: frames (decoded by
+# (device, sessions, train, deploy, the sound meter; the notebook's on first opening), the view
+# that draws the state (app/view.py) and the transport handlers glue.js calls: frames (decoded by
 # shared/protocol in app/stream.py), control messages, the connection's state. A task draws
 # the live plot (app/view_live.py, uPlot) and the stream figures four times a second; plotly
 # loads after the first live plot. Runs in MicroPython-WASM.
@@ -11,7 +11,8 @@ import asyncio
 from pyscript import window
 from jsffi import create_proxy
 
-from app import deploy, device, net, sessions, sync, train, view, view_label, view_live
+from app import deploy, device, net, sessions, sound, sync, train, view, view_label, view_live
+from app import view_sound
 from app.bridge import Bridge
 from app.plot import PlotBuffer
 from app.predict import Live, WindowLog
@@ -32,6 +33,7 @@ panel = sessions.install(B)
 trainer = train.install(B, stream, live)
 dep = deploy.install(B, stream, trainer)
 follow = sync.Sync(B, panel, dep)          # the device's "changed" messages
+meter = sound.install(B)                   # the sound level meter (sensor "mic")
 _new_conn = [True]
 _ping = [0]
 
@@ -93,7 +95,9 @@ def on_frame(n):
     out = stream.on_frame(n)
     if out is not None:
         h = stream.header
-        plot.add(out, h, _new_conn[0])
+        lv = meter.convert(out, h)           # the microphone's levels: clipping is a gap
+        plot.add(*(lv or (out, h)), new_connection=_new_conn[0])
+        meter.add(lv, _new_conn[0])
         _new_conn[0] = False
         if live.wants_windows():     # this page's model against the device, window by window
             log.add(h[0], out, h[2] * h[4], h[6])
@@ -140,6 +144,8 @@ async def draw_loop():
                 view_live.draw(n, h[5], chans[:plot.nch], info.get("unit", ""))
             if window.motebook.debug:
                 window.motebook.stats = view.js(B.state["stream"])
+        if meter.levels.dirty:
+            view_sound.timeline(meter.levels.flush(sound.LEVELS), view_sound.unit(meter.part))
         if live.dirty:
             B.update("live", **live.state())
         B.flush()
@@ -149,6 +155,7 @@ async def draw_loop():
 view.install(B)
 view_label.install()
 view_live.install()
+view_sound.install()
 if window.motebook.debug:
     B.attach_debug()
 _handlers = [create_proxy(f) for f in (on_frame, on_text, on_conn, ping)]

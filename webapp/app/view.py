@@ -333,12 +333,13 @@ def _msg(i, part):
 
 def _stream(st):
     s = st["stream"]
-    put("stats", "".join('<span><b>%s</b> %s</span>' % (k, esc(v)) for k, v in (
-        ("windows", s.get("windows", 0)), ("last seq", s.get("last_seq", "–")),
-        ("gaps", s.get("gaps", 0)), ("bad frames", s.get("bad", 0)),
-        ("motion", "%.3f %s (std of |%s|)" % (s.get("mag_std", 0), s.get("unit", ""),
-                                               ",".join(s.get("channels") or ())))
-        if s.get("channels") else ("motion", "–"))))
+    figures = [("windows", s.get("windows", 0)), ("last seq", s.get("last_seq", "–")),
+               ("gaps", s.get("gaps", 0)), ("bad frames", s.get("bad", 0))]
+    if s.get("channels") != ["level"]:        # (the microphone's level has its own meter)
+        figures.append(("motion", "%.3f %s (std of |%s|)" % (
+            s.get("mag_std", 0), s.get("unit", ""), ",".join(s.get("channels") or ())))
+            if s.get("channels") else ("motion", "–"))
+    put("stats", "".join('<span><b>%s</b> %s</span>' % (k, esc(v)) for k, v in figures))
     body = document.body.dataset
     body.windows = s.get("windows", 0)
     body.gaps = s.get("gaps", 0)

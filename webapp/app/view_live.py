@@ -50,7 +50,8 @@ def draw(n, rate, channels, unit):
         if u is not None:
             u.destroy()
         w, h = _size()
-        label = "acceleration (%s)" % unit if unit else "value"
+        label = ("level (%s)" if channels == ["level"] else "acceleration (%s)") % unit \
+            if unit else "value"
         opts = view.js({
             "width": w or 600, "height": h, "scales": {"x": {"time": False}},
             "cursor": {"show": False}, "legend": {"live": False},
