@@ -138,6 +138,15 @@ test("the meter reads the device's level, says clipping, and calibrates", async 
     null, { timeout: 10000 });
   await pageReads(page, 94);
   assert.ok(Math.abs(parseFloat(await bigText(page)) - 94) <= 0.5);
+  // the clipped stretch is a gap in the timeline between the levels before and after it
+  await page.waitForFunction(() => {
+    const y = window.motebook.levelPlot.data[1];
+    return Math.abs(y[y.length - 1] - 94) < 0.5;
+  }, null, { timeout: 20000 });
+  const tl = await timelineTail(page, 100000);
+  const firstGap = tl.findIndex((v, i) => v === null && tl.slice(0, i).some((x) => x !== null));
+  assert.ok(firstGap > 0 && tl.slice(0, firstGap).some((v) => Math.abs(v - 86) < 1.5),
+    `the 85 dB tone, then a gap: ${JSON.stringify(tl.filter((v, i) => i % 25 === 0))}`);
   await shoot(page, "sound-calibrated");
 
   assert.deepEqual(errors, [], "no console errors");
@@ -170,10 +179,13 @@ test("the device away: the meter says so, and reads again when it is back", asyn
   const { page, errors } = await openPage();
   await tone(70);
   await pageReads(page, (await steady(70)).fast);
+  await page.waitForFunction(() => window.motebook.levelPlot?.data[1].some(Number.isFinite), null,
+    { timeout: 20000 });     // the timeline is drawn (it was an empty panel when the meter showed late)
   await device.stop();
   await page.waitForSelector("#sound-away", { state: "visible", timeout: 15000 });
   assert.match(await page.textContent("#sound-away"), /cannot be reached/);
   assert.equal(await bigText(page), "–");
+  assert.doesNotMatch(await page.textContent("#sound-meter .meter-stats"), /\d\.\d/, "no stale Leq/Lmax/Lmin");
   await shoot(page, "sound-away");
 
   await device.start();

@@ -184,6 +184,9 @@ mb.ds = {
 // ---- bytes between the browser and the FS -----------------------------------------------
 /** A float32 view of an FS file (plot data Python wrote), for plotly. */
 mb.f32 = (path) => { const b = mb.interpreter.FS.readFile(path); return new Float32Array(b.buffer, b.byteOffset, b.byteLength >> 2); };
+/** Floats i..j of such a file as a plain array with NaN as null: a gap in a uPlot line (uPlot
+ * joins over NaN; e.g. the microphone's clipped levels). */
+mb.f32gaps = (path, i, j) => Array.from(mb.f32(path).subarray(i, j), (v) => (Number.isNaN(v) ? null : v));
 /** A File the person chose, into the FS at path; resolves to its size. */
 mb.fileToFS = async (file, path) => { mb.interpreter.FS.writeFile(path, new Uint8Array(await file.arrayBuffer())); return file.size; };
 /** An FS file handed to the browser as a download. */

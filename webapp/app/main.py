@@ -144,7 +144,7 @@ async def draw_loop():
                 view_live.draw(n, h[5], chans[:plot.nch], info.get("unit", ""))
             if window.motebook.debug:
                 window.motebook.stats = view.js(B.state["stream"])
-        if meter.levels.dirty:
+        if meter.levels.dirty and view_sound.visible():
             view_sound.timeline(meter.levels.flush(sound.LEVELS), view_sound.unit(meter.part))
         if live.dirty:
             B.update("live", **live.state())

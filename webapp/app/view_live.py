@@ -42,8 +42,10 @@ def draw(n, rate, channels, unit):
         return
     f = window.motebook.f32(PLOT)
     data = view.js([])
+    gaps = channels == ["level"]      # the microphone's level: a clipped one is a gap
     for i in range(len(channels) + 1):
-        data.push(f.subarray(i * n, (i + 1) * n))
+        data.push(window.motebook.f32gaps(PLOT, i * n, (i + 1) * n) if gaps and i
+                  else f.subarray(i * n, (i + 1) * n))
     key = (tuple(channels), unit)
     u = _live["u"]
     if u is None or _live["key"] != key:

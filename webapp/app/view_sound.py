@@ -44,6 +44,8 @@ def meter_html(p):
         bar = 0 if f is None else max(0, min(100, int((f - LO) * 100 / (HI - LO) + 0.5)))
     unit = _unit(lv)
     sec = (lv or {}).get("second") or {}
+    if p.get("away"):
+        sec = {}
     if sec.get("clipped"):
         stats = '<span class="clip">the last second clipped (%d samples)</span>' % sec["clipped"]
     else:
@@ -88,6 +90,12 @@ def draw(st):
     view._msg("sound-message", p)
 
 
+def visible():
+    """The timeline can be drawn (its step and the meter shown)."""
+    e = view.el("sound-timeline")
+    return e is not None and e.clientWidth > 0
+
+
 def _size():
     e = view.el("sound-timeline")
     return e.clientWidth, max(e.clientHeight - 2, 100)      # (no legend)
@@ -103,7 +111,7 @@ def timeline(n, unit):
     f = window.motebook.f32(LEVELS)
     data = view.js([])
     data.push(f.subarray(0, n))
-    data.push(f.subarray(n, 2 * n))
+    data.push(window.motebook.f32gaps(LEVELS, n, 2 * n))     # clipped: a gap (null)
     u = _tl["u"]
     if u is None or _tl["unit"] != unit:
         if u is not None:
