@@ -11,7 +11,9 @@
 # set by PUT /api/sound (api_sound.py), calibration from a 94 dB SPL 1 kHz reference tone.
 # Memory: made once per configuration: the block (BLOCK floats, 1.3 KB), the Meter (~4 KB:
 # its histogram), the level queue (QN int16); per second one small dict (the meter's) and per
-# minute one; the sound log appends a 20-byte record a minute through one buffer.
+# minute one; the sound log appends a 20-byte record a minute through one buffer. Log-mel
+# frames (melstream.MelStream, ~16 KB with the C binding) exist only while a WebSocket client
+# asked for them (set_mel, from wshub.py): nothing otherwise.
 import json
 import os
 import struct
@@ -115,6 +117,7 @@ class Sound:
         self.on_event = None           # fn(kind, msg): "sound_over" / "sound_under" (node.py)
         self.over = False              # the last second's Leq was over threshold_db
         self.error = None
+        self.melstream = None          # melstream.MelStream while a client wants mel frames
         self._task = None
         self._stop = False
 
@@ -127,6 +130,21 @@ class Sound:
         self.meter = Meter(self.fs, s["weighting"], off, period_s=s["period_s"])
         import model_store
         model_store.forget("shared.weighting")     # the filter is made: 3.7 KB of heap back
+
+    def set_mel(self, notify):
+        """Mel frames on (notify: fn() called for each frame) or off (None): made once when
+        turned on, dropped with their modules when off. Returns the MelStream or None."""
+        if notify is None:
+            if self.melstream is not None:
+                self.melstream = None
+                import model_store
+                model_store.forget("melstream")
+            return None
+        if self.melstream is None:
+            from melstream import MelStream
+            self.melstream = MelStream(self.fs, notify)
+        self.melstream.notify = notify
+        return self.melstream
 
     @property
     def overflows(self):
@@ -180,6 +198,11 @@ class Sound:
                 continue
             if self._stop:
                 break
+            ms = self.melstream
+            made = 0
+            if ms is not None:          # before the meter, which filters blk in place
+                made = ms.feed(blk, self.block, self.blocks * self.block)
+                ms = None
             m = self.meter
             done = m.process(blk)
             self.blocks += 1
@@ -189,9 +212,11 @@ class Sound:
                 self._push(m)
             if done:
                 self._end_second(m)
+            if made:       # the clients' senders get their turn: a read catching up after
+                await asyncio.sleep_ms(0)      # a stall never yields by itself
         # a finished task's frame may outlive it (asyncio's links between tasks): it keeps
         # nothing of this object
-        self = src = blk = m = None
+        self = src = blk = m = ms = None
 
     def _push(self, m):
         v = m.fast_db()
@@ -285,6 +310,8 @@ class Sound:
              "error": self.error}
         if hasattr(src, "resyncs"):
             s["resyncs"] = src.resyncs
+        ms = self.melstream
+        s["mel"] = None if ms is None else ms.status()
         return s
 
 

@@ -3,6 +3,10 @@
 # Each client runs in a task of its own, after the HTTP handler that upgraded it has returned
 # (its request and frames are freed). Memory: about 3.3 KB per client on the simulator (two
 # tasks, a bounded outbox, a 256-byte scratch buffer); frames are not copied.
+# Mel frames: a client sends {"type": "mel", "on": true|false} (sensor "mic" only); while one
+# wants them the microphone's task makes them (sound.Sound.set_mel -> melstream.MelStream, a
+# ring of 0.5 s) and each such client gets every frame, a run of them in one write; one more than
+# the ring behind loses the oldest (counted in /api/sound mel.lost), never stalls the sound.
 import asyncio
 import socket
 import struct
@@ -28,6 +32,8 @@ class Client:
         self.sent = 0
         self.dropped = 0
         self.closed = False
+        self.mel = False        # wants mel frames
+        self.mel_sent = 0       # the MelStream's total at the last mel frame sent
 
     def queue(self, opcode, data):
         if len(self.outbox) < MAX_OUTBOX:
@@ -49,6 +55,25 @@ class Hub:
         self.total = 0          # frames published since boot
         self.dropped = 0        # frames skipped by slow clients (also those gone)
         self.versions = {}      # part -> how many times it changed since boot (protocol.PARTS)
+        self._mel_notify = self.mel_notify      # one bound method, made once
+
+    def mel_notify(self):
+        for c in self.clients:
+            if c.mel:
+                c.ev.set()
+
+    def sync_mel(self):
+        """Mel frames on while a client wants them and the sensor is the microphone, else off
+        (their heap given back). Returns the MelStream or None."""
+        s = self.acq.sensor
+        if s is None or not hasattr(s, "set_mel"):
+            return None
+        want = False
+        for c in self.clients:
+            if c.mel:
+                want = True
+        ms = s.set_mel(self._mel_notify if want else None)
+        return ms
 
     def publish(self, seq):
         self.total += 1
@@ -89,6 +114,9 @@ class Hub:
         for c in self.clients:
             c.last_total = None
             c.queue_control(self._hello())
+        ms = self.sync_mel()          # a new microphone: frames again for those who asked
+        for c in self.clients:
+            c.mel_sent = ms.total if ms is not None else 0
 
     def client_dropped(self):
         n = self.dropped
@@ -146,6 +174,9 @@ class Hub:
                 except BaseException:
                     pass
             self.clients.remove(c)
+            if c.mel:
+                c.mel = False
+                self.sync_mel()
             self.dropped += c.dropped
             if c.last_total is not None and self.total - c.last_total > 1:
                 self.dropped += self.total - c.last_total - 1
@@ -209,8 +240,29 @@ class Hub:
                         w.write(f.view[0:4 + n])
                     c.sent += 1
                     await self._drain(w)
+                if c.mel:
+                    await self._send_mel(c, w)
         except (OSError, EOFError):
             c.closed = True
+
+    async def _send_mel(self, c, w):
+        ms = getattr(self.acq.sensor, "melstream", None)
+        if ms is None:
+            return
+        from melstream import RING
+        slot = ms.slot
+        while c.mel_sent < ms.total and not c.closed:
+            behind = ms.total - c.mel_sent
+            if behind > RING:             # overwritten before this client took them
+                ms.lost += behind - RING
+                c.mel_sent = ms.total - RING
+            i = c.mel_sent % RING
+            k = ms.total - c.mel_sent
+            if k > RING - i:
+                k = RING - i
+            w.write(ms.view[i * slot:(i + k) * slot])   # k frames, each with its WS header
+            c.mel_sent += k
+            await self._drain(w)
 
     async def _read_loop(self, c, r):
         scratch = memoryview(bytearray(256))
@@ -273,13 +325,41 @@ class Hub:
                 c.queue_control({"type": "pong", "id": msg.get("id")})
             elif t == "hello":
                 c.queue_control(self._hello())
+            elif t == "mel":
+                self._on_mel(c, msg)
             else:
-                raise protocol.ProtocolError("unknown message type %r (known: ping, hello)" % t)
+                raise protocol.ProtocolError("unknown message type %r (known: ping, hello, "
+                                             "mel)" % t)
         except ValueError as e:   # ProtocolError is a ValueError
             c.queue_control({"type": "error", "error": str(e)})
         except (RuntimeError, MemoryError):   # e.g. too deep to encode an answer
             c.queue_control({"type": "error", "error": "message refused: too big or too "
                              "deeply nested for the device"})
+
+
+    def _on_mel(self, c, msg):
+        on = msg.get("on", True)
+        if not isinstance(on, bool):
+            raise protocol.ProtocolError("mel: 'on' must be true or false")
+        s = self.acq.sensor
+        if on and (s is None or not hasattr(s, "set_mel")):
+            raise protocol.ProtocolError("mel frames need sensor 'mic' (now %r)"
+                                         % (self.acq.cfg.get("sensor"),))
+        c.mel = on
+        try:
+            ms = self.sync_mel()
+        except ValueError:          # no C mel binding in this firmware
+            c.mel = False
+            raise
+        if ms is None:
+            c.queue_control({"type": "mel", "on": False})
+            return
+        c.mel_sent = ms.total
+        st = ms.status()
+        st["type"] = "mel"
+        st["on"] = True
+        st["fs"] = ms.fs
+        c.queue_control(st)
 
 
 def _close_payload(code, reason):

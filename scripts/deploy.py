@@ -39,8 +39,11 @@ EMLEARN_MODULES = {"emlearn_trees": 2536, "emlearn_fft": 1551}
 # pure-Python fallbacks (shared/envelope.py, shared/gmm.py), so nothing is fetched for them
 # emlearn_iir (the sound level meter's weighting filter, shared/iir.py): emlearn-micropython
 # publishes one too, but no board here has been checked with it (its size, its coefficient
-# layout against ours): on a stock firmware the meter runs shared/iir.py's Python cascade
-OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture", "emlearn_iir")
+# layout against ours): on a stock firmware the meter runs shared/iir.py's Python cascade.
+# emlearn_melspectrogram (the microphone's log-mel frames for the page, device/melstream.py):
+# ours only; a stock firmware streams no mel frames (Python frames are far too slow there)
+OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture", "emlearn_iir",
+                    "emlearn_melspectrogram")
 # firmware modules only the simulator runs: not in our image (scripts/build_fw.py
 # --esp32-manifest; the 4 MB image's estimate is at its 1984 KB partition). hal/wav.py: the
 # simulated microphone's WAVs (a board's I2S driver does not use it)

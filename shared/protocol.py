@@ -16,6 +16,20 @@
 #   16 f32  scale: physical value = raw sample * scale (1.0 for float32 frames)
 #   20 ...  samples, channel-major (all of channel 0, then channel 1, ...)
 #
+# Mel frame (little-endian), sent only to a client that asked ({"type": "mel", "on": true}):
+# header of MEL_HEADER_SIZE = 16 bytes, then one int16 per band, 0.01 dB a count (log-mel dB
+# of shared.mel.MelFrames, full scale 1.0; clamped to +-327.67 dB):
+#   0  u8   format byte, FORMAT_MEL = 0x4D ('M')
+#   1  u8   protocol version, VERSION = 1
+#   2  u32  frame number since the frames were turned on (consecutive frames differ by 1)
+#   6  u32  the microphone's sample number of the frame's first sample (wraps)
+#   10 u16  sample rate, Hz
+#   12 u16  hop, samples (a frame every hop / rate seconds: 512 / 16000 = 32 ms)
+#   14 u8   bands (1..MAX_MELS)
+#   15 u8   value type: MEL_CENTI_DB = 0
+#   16 ...  bands x int16
+# 32 bands: 80 bytes a frame, 31.25 frames a second: 2.5 KB/s (+ 2 bytes WebSocket header).
+#
 # Control messages are WebSocket text frames holding one JSON object with a string "type".
 # The device tells every page what changed: {"type": "changed", "part": one of PARTS, "id"?:
 # the session whose labels (or which session) changed, "version": n (per part, since boot)}.
@@ -38,6 +52,13 @@ MAX_CONTROL_BYTES = 1024
 _HEADER = "<BBIIBBHHf"
 _ITEMSIZE = (2, 4)
 _TYPECODE = ("h", "f")
+
+
+FORMAT_MEL = 0x4D
+MEL_HEADER_SIZE = 16
+MEL_CENTI_DB = 0
+MAX_MELS = 64
+_MEL_HEADER = "<BBIIHHBB"
 
 
 # the parts of the device's state a "changed" message names (the page refreshes what it shows
@@ -146,6 +167,51 @@ def decode_window_into(buf, out, length=None):
     nbytes = count * _ITEMSIZE[h[3]]
     bytes_view(out, nbytes)[:] = memoryview(buf)[HEADER_SIZE:HEADER_SIZE + nbytes]
     return h
+
+
+def mel_size(n_mels):
+    """Bytes of a mel frame of n_mels bands."""
+    return MEL_HEADER_SIZE + 2 * n_mels
+
+
+def encode_mel_into(buf, off, seq, sample0, fs, hop, db, codes, code_bytes):
+    """Write a mel frame at buf[off:]: db array('f') of n bands (dB) quantised to 0.01 dB
+    into codes (array('h') of n), whose bytes code_bytes (compat.bytes_view(codes, 2 n), made
+    once by the caller) are copied after the header. Allocates nothing but the float
+    temporaries. Returns the frame length."""
+    n = len(codes)
+    if not 1 <= n <= MAX_MELS or len(db) < n:
+        raise ProtocolError("bad mel shape")
+    for i in range(n):
+        v = db[i] * 100.0
+        c = int(v + 0.5) if v >= 0 else -int(0.5 - v)
+        codes[i] = 32767 if c > 32767 else (-32767 if c < -32767 else c)
+    struct.pack_into(_MEL_HEADER, buf, off, FORMAT_MEL, VERSION, seq & 0xFFFFFFFF,
+                     sample0 & 0xFFFFFFFF, fs, hop, n, MEL_CENTI_DB)
+    size = MEL_HEADER_SIZE + 2 * n
+    memoryview(buf)[off + MEL_HEADER_SIZE:off + size] = code_bytes
+    return size
+
+
+def decode_mel(buf):
+    """(seq, sample0, fs, hop, [dB per band]) of a mel frame; ProtocolError naming what is
+    malformed."""
+    n = len(buf)
+    if n < MEL_HEADER_SIZE:
+        raise ProtocolError("mel frame too short: %d bytes" % n)
+    fmt, ver, seq, s0, fs, hop, nm, vt = struct.unpack_from(_MEL_HEADER, buf, 0)
+    if fmt != FORMAT_MEL:
+        raise ProtocolError("not a mel frame: format 0x%02x" % fmt)
+    if ver != VERSION:
+        raise ProtocolError("unsupported protocol version %d" % ver)
+    if vt != MEL_CENTI_DB:
+        raise ProtocolError("unknown mel value type %d" % vt)
+    if not 1 <= nm <= MAX_MELS or n != mel_size(nm):
+        raise ProtocolError("mel frame length %d does not match %d bands" % (n, nm))
+    if not fs or not hop:
+        raise ProtocolError("mel frame with rate %d, hop %d" % (fs, hop))
+    v = struct.unpack_from("<%dh" % nm, buf, MEL_HEADER_SIZE)
+    return seq, s0, fs, hop, [x / 100.0 for x in v]
 
 
 def encode_control(msg):

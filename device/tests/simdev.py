@@ -260,7 +260,7 @@ class WSClient:
         """Next binary window frame, decoded: (header tuple, samples list)."""
         for _ in range(limit):
             op, data = self.recv()
-            if op == 2:
+            if op == 2 and data[0] != protocol.FORMAT_MEL:
                 h = protocol.decode_header(data)
                 from array import array
                 out = array(protocol.typecode(h[3]), bytes(2 * h[2] * h[4]) if h[3] == 0
@@ -268,6 +268,14 @@ class WSClient:
                 protocol.decode_window_into(data, out)
                 return h, out
         raise AssertionError("no binary frame")
+
+    def recv_mel(self, limit=400):
+        """Next mel frame (protocol.decode_mel), skipping window frames and text."""
+        for _ in range(limit):
+            op, data = self.recv()
+            if op == 2 and data[0] == protocol.FORMAT_MEL:
+                return protocol.decode_mel(data)
+        raise AssertionError("no mel frame")
 
     def send_raw(self, opcode, payload, fin=True, mask=True, rsv=0):
         """One frame as given: unfinished, unmasked or with reserved bits (rsv 0..7)."""

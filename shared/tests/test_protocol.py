@@ -80,3 +80,23 @@ def test_control_accepts_only_complete_documents():
     assert "JSON" in _raises(P.decode_control, '{"type": "ping",}')
     deep = '{"type": "ping", "id": ' + "[" * 100 + "]" * 100 + "}"
     assert "nested deeper" in _raises(P.decode_control, deep)
+
+
+def test_mel_frame_roundtrip_and_refusals():
+    from shared.compat import bytes_view
+    db = array("f", [-100.0, -12.344, 0.0, 15.6789, 400.0])
+    codes = array("h", bytes(10))
+    buf = bytearray(2 + P.mel_size(5))
+    n = P.encode_mel_into(buf, 2, 7, (1 << 32) + 5, 16000, 512, db, codes, bytes_view(codes, 10))
+    assert n == 26 == P.MEL_HEADER_SIZE + 10
+    seq, s0, fs, hop, v = P.decode_mel(bytes(buf[2:]))
+    assert (seq, s0, fs, hop) == (7, 5, 16000, 512)
+    assert v == [-100.0, -12.34, 0.0, 15.68, 327.67], v      # 0.01 dB, clamped
+    for bad, words in ((bytes(buf[2:10]), "too short"), (b"W" + bytes(buf[3:]), "not a mel"),
+                       (bytes(buf[2:-2]), "does not match")):
+        try:
+            P.decode_mel(bad)
+        except P.ProtocolError as e:
+            assert words in str(e), (words, str(e))
+        else:
+            raise AssertionError("accepted: " + words)
