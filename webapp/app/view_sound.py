@@ -122,7 +122,8 @@ def timeline(n, unit):
             "series": [{"label": "time (s)"},
                        {"label": "Fast level", "stroke": view.COLORS[0], "width": 1.5,
                         "points": {"show": False}}],
-            "axes": [{"label": "time (s), newest at 0: the last %d minutes" % (TIMELINE_S // 60),
+            "axes": [{"label": "time (s), newest at 0: the last %d minutes (a gap: clipped)"
+                      % (TIMELINE_S // 60),
                       "labelSize": 20},
                      {"label": "level (%s)" % unit, "labelSize": 20, "size": 56}]})
         u = window.uPlot.new(opts, data, view.el("sound-timeline"))
