@@ -219,8 +219,10 @@ class Acquisition:
 
     def truth(self):
         """The logged fault changes, oldest first: [[t_ms or None, seq, fault or None]]."""
-        from hal.sim_machine import FAULTS
         out = self._log("_truth")
+        if not out:
+            return out          # (no simulated machine: not in an ESP32 image)
+        from hal.sim_machine import FAULTS
         for e in out:
             f = int(e[2])
             e[2] = FAULTS[f - 1] if f else None

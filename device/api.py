@@ -22,13 +22,23 @@ import hosts
 import httpd
 import server
 import wshub
-from hal import sim_accel, sim_machine
+from hal import sim_accel
 from httpd import err as _err, json_body
 from server import App
 
 
 _PARTS = {"model": "model", "config": "config", "notebooks": "notebooks", "history": "history",
           "flagged": "history", "integrations": "integrations"}
+
+
+def _faults():
+    """The simulated machine's faults; none where it is not in the firmware (an ESP32 image:
+    boards/modules.py)."""
+    try:
+        from hal.sim_machine import FAULTS
+    except ImportError:
+        return ()
+    return FAULTS
 
 
 def changed_part(path):
@@ -96,7 +106,7 @@ def create_app(dev):
             "scale": acq.sensor.scale,
             "activity": acq.activity if acq.cfg["sensor"] == "sim" else None,
             "fault": acq.fault if acq.cfg["sensor"] == "machine" else None,
-            "faults": list(sim_machine.FAULTS) if acq.cfg["sensor"] == "machine" else None,
+            "faults": list(_faults()) if acq.cfg["sensor"] == "machine" else None,
             "mem_free": free,
             "mem_alloc": alloc,
             "mem_after_imports": dev.mem_after_imports,
@@ -185,7 +195,7 @@ def create_app(dev):
         out = {"activity": acq.activity, "activities": list(sim_accel.ACTIVITIES),
                "active": sensor == "sim",
                "scene": "activity" if sensor == "sim" else "machine" if sensor == "machine"
-               else None, "fault": acq.fault, "faults": list(sim_machine.FAULTS),
+               else None, "fault": acq.fault, "faults": list(_faults()),
                "truth": acq.truth(), "speed": acq.speed}
         s = acq.sensor
         if s is not None and s.name == "mic" and hasattr(s.src, "truth"):
@@ -252,13 +262,16 @@ def create_app(dev):
                                                           "day_s" in body):
             return _sim_slow(body)
         if isinstance(body, dict) and "scene" in body:    # the simulated microphone's
-            import api_sound
+            try:
+                import api_sound
+            except ImportError:   # a board image without the microphone (boards/modules.py)
+                return _err(409, "no microphone in this board's firmware")
             return api_sound.put_scene(dev, body, sim_state)
         if isinstance(body, dict) and "fault" in body and "activity" not in body:
             name = body["fault"]
-            if name is not None and name not in sim_machine.FAULTS:
+            if name is not None and name not in _faults():
                 return _err(400, "unknown fault %r; valid: %s or null"
-                            % (str(name)[:40], ", ".join(sim_machine.FAULTS)), field="fault")
+                            % (str(name)[:40], ", ".join(_faults())), field="fault")
             if dev.acq.cfg["sensor"] != "machine" or dev.acq.sensor is None:
                 return _err(409, "the sensor is %r; faults need sensor 'machine' (PUT "
                             "/api/config {\"sensor\": \"machine\"})" % dev.acq.cfg["sensor"])
@@ -267,7 +280,7 @@ def create_app(dev):
         if not isinstance(body, dict) or not isinstance(body.get("activity"), str):
             return _err(400, 'body must be {"activity": NAME} (valid: %s) or {"fault": NAME '
                         'or null} (valid: %s)' % (", ".join(sim_accel.ACTIVITIES),
-                                                  ", ".join(sim_machine.FAULTS)))
+                                                  ", ".join(_faults())))
         name = body["activity"]
         if name not in sim_accel.ACTIVITIES:
             return _err(400, "unknown activity %r; valid: %s"

@@ -35,7 +35,11 @@ def install(app, dev):
             if allowed:
                 return wrong_method(request, allowed)
             return err(404, "no such API endpoint: /api/%s" % rest[:60])
-        return __import__(name).handle(request, parts, dev)
+        try:
+            mod = __import__(name)
+        except ImportError:   # not in this board's image (boards/modules.py: the microphone's)
+            return err(404, "/api/%s: not in this board's firmware (%s)" % (parts[0], name))
+        return mod.handle(request, parts, dev)
 
     app.guard(node_api, when=_writes)
 

@@ -81,12 +81,17 @@ MODEL_BYTES = HW["model_bytes"] if HW else 128 * 1024
 if REPLAY:
     SENSORS = ("sim", "machine", "replay")
 elif HW:
-    SENSORS = ("imu", "sim", "machine")
+    SENSORS = ("imu", "sim")
 else:
-    SENSORS = ("sim", "machine")
-if UNIX:   # simulated slow sensors (hal/sim_spectrometer, sim_room): simulator only (not in
-    SENSORS += ("spectrometer", "room")   # the ESP32 image: scripts/deploy.py SIM_ONLY)
-if UNIX or (HW and HW.get("mic")):   # sound: hal/sim_mic in the simulator, a board's I2S mic
+    SENSORS = ("sim",)
+# the simulator's own sensors (hal/sim_machine, sim_spectrometer, sim_room, sim_mic): in no
+# board's firmware (boards/modules.py), not listed where there is a board (or its host fake)
+SIM = UNIX and not HW
+if SIM and not REPLAY:
+    SENSORS += ("machine",)
+if SIM:
+    SENSORS += ("spectrometer", "room")
+if SIM or (HW and HW.get("mic")):   # sound: hal/sim_mic in the simulator, a board's I2S mic
     SENSORS += ("mic",)
 MIC_WAV = _env("MOTEBOOK_MIC_WAV", None)   # the simulator's microphone replays this WAV
 _bus = None
@@ -105,6 +110,18 @@ def i2c():
 
 
 def make_sensor(kind, rate, activity="idle", fault=None):
+    """_make_sensor; ValueError (not an ImportError) when this board's firmware does not
+    carry the sensor's modules (an ESP32 image has only its board's: boards/modules.py)."""
+    try:
+        return _make_sensor(kind, rate, activity, fault)
+    except ImportError as e:
+        raise ValueError("sensor %r%s is not in this board's firmware (%s, %s): deploy the "
+                         "firmware of a board with that sensor"
+                         % (kind, " (%s)" % HW["sensor"] if kind == "imu" and HW else "",
+                            HW["board"] if HW else "no board.json", e))
+
+
+def _make_sensor(kind, rate, activity="idle", fault=None):
     """Create the sensor named kind: 'sim', 'machine' (a simulated rotating machine, running
     with fault), 'spectrometer' / 'room' (simulated slow sensors), 'replay' (a recording),
     'imu' (the board's

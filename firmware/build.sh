@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# motebook: build our ESP32 firmware image (boards without PSRAM: m5stickc, esp32-mpu6050,
-# esp32-lis3dh) with ESP-IDF: MicroPython's esp32 port at the pinned tag, our board definition
+# motebook: build our ESP32 firmware images, one per board without PSRAM (m5stickc,
+# esp32-mpu6050, esp32-lis3dh, esp32-inmp441: each freezes its own sensors' modules) with ESP-IDF: MicroPython's esp32 port at the pinned tag, our board definition
 # (boards/MOTEBOOK_ESP32: no Bluetooth), our emlearn bindings as user C modules
 # (usermods.cmake) and the firmware frozen (device/, shared/, Microdot: scripts/build_fw.py
 # --esp32-manifest, on top of manifest_base.py).
-#   firmware/build.sh          inside Espressif's container (see firmware/README.md), or
-#                              wherever ESP-IDF's export.sh has been sourced
-# Output: build/firmware/MOTEBOOK_ESP32/{firmware.bin (flash at 0x1000), micropython.bin}
+#   firmware/build.sh [BOARD...]   (default: every image board) inside Espressif's container
+#                                  (see firmware/README.md), or wherever ESP-IDF's export.sh
+#                                  has been sourced
+# Output: build/firmware/MOTEBOOK_ESP32/<board>/{firmware.bin (flash at 0x1000), micropython.bin}
 # Needs network access (git clone, PyPI) and ESP-IDF; nothing here runs without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,16 +48,20 @@ echo "$MDNS_SDIST_SHA256  $B/wheels/$MDNS_SDIST" | sha256sum -c --quiet - \
     || die "$MDNS_SDIST: checksum mismatch"
 rm -rf "$B/mdns" && mkdir -p "$B/mdns" && tar -xzf "$B/wheels/$MDNS_SDIST" -C "$B/mdns"
 
-# 3. The manifest: manifest_base.py + every firmware module (the simulator's list)
-PYTHONPATH="$B/microdot:$B/mdns/micropython_mdns-$MDNS_VERSION" \
-    python3 scripts/build_fw.py --esp32-manifest "$B/manifest.py"
-
-# 4. The image
-EMLEARN_INCLUDE="$B/emlearn/emlearn" make -C "$MP/ports/esp32" -j"$(nproc)" \
-    BOARD_DIR="$ROOT/firmware/boards/MOTEBOOK_ESP32" BUILD="$B/build-MOTEBOOK_ESP32" \
-    USER_C_MODULES="$ROOT/firmware/usermods.cmake" FROZEN_MANIFEST="$B/manifest.py"
-cp "$B/build-MOTEBOOK_ESP32/firmware.bin" "$B/build-MOTEBOOK_ESP32/micropython.bin" "$OUT/"
-
-# 5. It must fit the factory partition of the boards that take it
-python3 scripts/flash_layout.py --image "$OUT/micropython.bin"
-say "done: $OUT/firmware.bin (scripts/deploy --board m5stickc --port ... flashes it)"
+# 3-5. Each board its image: the manifest (manifest_base.py + the firmware modules of the
+# board's sensors, device/boards/modules.py), the image, its fit in the factory partition
+if [ $# -gt 0 ]; then BOARDS="$*"; else
+    BOARDS=$(python3 -c 'import sys; sys.path.insert(0, "scripts"); import flash_layout as f
+print(" ".join(b for b in f.names() if f.layout(b)["firmware"] == "image"))'); fi
+for board in $BOARDS; do
+    say "image of $board"
+    PYTHONPATH="$B/microdot:$B/mdns/micropython_mdns-$MDNS_VERSION" \
+        python3 scripts/build_fw.py --esp32-manifest "$B/manifest-$board.py" --board "$board"
+    EMLEARN_INCLUDE="$B/emlearn/emlearn" make -C "$MP/ports/esp32" -j"$(nproc)" \
+        BOARD_DIR="$ROOT/firmware/boards/MOTEBOOK_ESP32" BUILD="$B/build-$board" \
+        USER_C_MODULES="$ROOT/firmware/usermods.cmake" FROZEN_MANIFEST="$B/manifest-$board.py"
+    mkdir -p "$OUT/$board"
+    cp "$B/build-$board/firmware.bin" "$B/build-$board/micropython.bin" "$OUT/$board/"
+    python3 scripts/flash_layout.py --image "$OUT/$board/micropython.bin"
+    say "done: $OUT/$board/firmware.bin (scripts/deploy --board $board --port ... flashes it)"
+done

@@ -6,7 +6,8 @@ unix interpreter build/fw/micropython (bytecode in the binary, not on the heap, 
 firmware image would have it; scripts/sim.py prefers it), then run scripts/build_www.py if it
 exists (not with --lib-only). Incremental: a module is recompiled only when its source hash
 changed, the frozen firmware only when any source did; quiet when nothing did.
---esp32-manifest FILE only writes the manifest of our ESP32 image (firmware/build.sh)."""
+--esp32-manifest FILE --board NAME only writes the manifest of that board's ESP32 image
+(firmware/build.sh): the modules device/boards/modules.py gives the board's sensors."""
 import hashlib
 import json
 import re
@@ -53,12 +54,26 @@ def device_shared(dev_files):
     return want
 
 
-def sources():
-    """(source path, destination .mpy relative to LIB)"""
+def board_modules(name, device_modules):
+    """The device/ modules (paths relative to device/) of board name's firmware, out of
+    device_modules: device/boards/modules.py, the one table of which sensor needs what."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import importlib
+    import flash_layout
+    b = flash_layout.board(name)
+    return importlib.import_module("boards.modules").device_modules(b, device_modules)
+
+
+def sources(board=None):
+    """(source path, destination .mpy relative to LIB): the simulator's firmware (every
+    module), or board's (its sensors' modules only: board_modules)"""
     out = []
     dev = ROOT / "device"
     files = sorted(dev.glob("*.py")) + [p for pkg in PACKAGES
                                         for p in sorted((dev / pkg).glob("*.py"))]
+    if board is not None:
+        keep = board_modules(board, [p.relative_to(dev).as_posix() for p in files])
+        files = [p for p in files if p.relative_to(dev).as_posix() in keep]
     for p in files:
         out.append((p, p.relative_to(dev).with_suffix(".mpy")))
     keep = device_shared(files)
@@ -84,14 +99,14 @@ def _package_dir(name):
 
 
 def main():
-    if "--esp32-manifest" in sys.argv:   # firmware/build.sh: our ESP32 image's manifest
+    if "--esp32-manifest" in sys.argv:   # firmware/build.sh: a board's ESP32 image manifest
         out = Path(sys.argv[sys.argv.index("--esp32-manifest") + 1])
-        # (the simulated microphone stays out: a board has no speech files, and the 4 MB
-        # image has no room to spare; scripts/deploy.py SIM_ONLY counts the same)
-        import deploy
-        srcs = [(s, r) for s, r in sources()
-                if r.with_suffix(".py").as_posix() not in deploy.SIM_ONLY]
-        out.write_text(manifest(srcs, "our ESP32 image's frozen modules",
+        if "--board" not in sys.argv:
+            sys.exit("build_fw: --esp32-manifest FILE --board NAME (each board its image)")
+        name = sys.argv[sys.argv.index("--board") + 1]
+        # only the board's sensors' modules (device/boards/modules.py): the 4 MB image has
+        # no room for every sensor's, nor for the simulated ones
+        out.write_text(manifest(sources(name), "the %s ESP32 image's frozen modules" % name,
                                 ROOT / "firmware" / "manifest_base.py"))
         return
     verbose = "-v" in sys.argv

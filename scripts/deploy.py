@@ -26,7 +26,8 @@ import flash_layout
 LIB = ROOT / "build" / "fw" / "lib"
 WWW = ROOT / "build" / "fw" / "www"
 STAGE = ROOT / "build" / "deploy"
-FIRMWARE = ROOT / "build" / "firmware" / "MOTEBOOK_ESP32" / "firmware.bin"
+# each board its own image (firmware/build.sh BOARD): FIRMWARE_DIR/<board>/firmware.bin
+FIRMWARE_DIR = ROOT / "build" / "firmware" / "MOTEBOOK_ESP32"
 VENV_BIN = ROOT / ".venv" / "bin"
 BAUD = 460800
 # emlearn-micropython's published native modules (the ones the device imports), pinned; the
@@ -44,12 +45,8 @@ EMLEARN_MODULES = {"emlearn_trees": 2536, "emlearn_fft": 1551}
 # ours only; a stock firmware streams no mel frames (Python frames are far too slow there)
 OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture", "emlearn_iir",
                     "emlearn_melspectrogram")
-# firmware modules only the simulator runs: not in our image (scripts/build_fw.py
-# --esp32-manifest; the 4 MB image's estimate is at its 1984 KB partition). hal/wav.py: the
-# simulated microphone's WAVs (a board's I2S driver does not use it)
-SIM_ONLY = ("hal/sim_mic.py", "hal/wav.py",
-            # the simulated slow sensors and their dye model (a board reads real chips)
-            "hal/sim_spectrometer.py", "hal/sim_room.py", "shared/dye.py")
+# Which firmware modules a board carries (frozen in its image, or its .mpy files on a stock
+# firmware): its sensors' only, device/boards/modules.py (scripts/build_fw.py sources(board)).
 MPY_VERSION = (6, 3)      # our .mpy files (mpy-cross 1.27) and emlearn's builds
 ARCH_XTENSAWIN = 10       # sys.implementation._mpy >> 10 on an ESP32 / ESP32-S3
 # Removed before copying, so the board holds exactly the staged files (data/ stays: token,
@@ -99,7 +96,9 @@ def stage(name, overrides=None):
     settings.update(overrides or {})
     (fs / "board.json").write_text(json.dumps(settings, sort_keys=True) + "\n")
     if lay["firmware"] == "stock":
-        _copy_tree(LIB, fs / "lib", skip=(".stamps.json",))
+        for rel in board_lib(name):
+            (fs / "lib" / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(LIB / rel, fs / "lib" / rel)
         shutil.copy2(ROOT / "firmware" / "stock_main.py", fs / "main.py")
         urls = [[p.relative_to(fs / "lib").as_posix(), p.relative_to(out).as_posix()]
                 for p in sorted((fs / "lib").rglob("*.mpy"))]
@@ -108,6 +107,18 @@ def stage(name, overrides=None):
         pkg = {"version": _fw_version(), "urls": urls, "deps": deps}
         (out / "package.json").write_text(json.dumps(pkg, indent=1) + "\n")
     return out
+
+
+def firmware(name):
+    """The image of board name (firmware/build.sh NAME)."""
+    return FIRMWARE_DIR / name / "firmware.bin"
+
+
+def board_lib(name):
+    """The .mpy files (relative to build/fw/lib) of board name's firmware: its sensors'
+    modules (device/boards/modules.py through scripts/build_fw.py)."""
+    import build_fw
+    return [rel.as_posix() for _, rel in build_fw.sources(name)]
 
 
 def _fw_version():
@@ -129,9 +140,7 @@ def file_set(name, overrides=None):
         for m, size in EMLEARN_MODULES.items():
             files["/lib/%s.mpy" % m] = size
         return files, 0
-    sim_only = {Path(p).with_suffix(".mpy").as_posix() for p in SIM_ONLY}
-    lib = sum(p.stat().st_size for p in LIB.rglob("*.mpy")
-              if p.relative_to(LIB).as_posix() not in sim_only)   # not in our image
+    lib = sum((LIB / rel).stat().st_size for rel in board_lib(name))   # frozen in its image
     return files, lib
 
 
@@ -220,9 +229,9 @@ def deploy(argv=None):
         epilog="Boards: %s" % ", ".join(flash_layout.names()))
     ap.add_argument("--board", required=True, choices=flash_layout.names())
     ap.add_argument("--port", default="/dev/ttyUSB0", help="serial port (default %(default)s)")
-    ap.add_argument("--firmware", help="firmware image to flash first: ours for boards "
-                    "without PSRAM (default %s), stock MicroPython for the others (optional)"
-                    % FIRMWARE.relative_to(ROOT))
+    ap.add_argument("--firmware", help="firmware image to flash first: the board's own "
+                    "image for boards without PSRAM (default %s), stock MicroPython for the "
+                    "others (optional)" % firmware("BOARD").relative_to(ROOT))
     ap.add_argument("--no-flash", action="store_true", help="keep the firmware on the board")
     ap.add_argument("--erase", action="store_true",
                     help="erase the whole flash first (also the recordings, token and Wi-Fi)")
@@ -252,17 +261,18 @@ def deploy(argv=None):
         raise SystemExit("deploy: motebook does not fit this board's flash (see above)")
 
     tools = Tools(args)
-    firmware = args.firmware or (str(FIRMWARE) if lay["firmware"] == "image" else None)
-    if firmware and not args.no_flash:
-        if not args.dry_run and not Path(firmware).is_file():
+    image = args.firmware or (str(firmware(args.board)) if lay["firmware"] == "image"
+                              else None)
+    if image and not args.no_flash:
+        if not args.dry_run and not Path(image).is_file():
             raise SystemExit(
-                "deploy: no firmware image %s: build it with firmware/build.sh (ESP-IDF) or "
-                "take the CI artifact, or pass --firmware FILE" % firmware)
+                "deploy: no firmware image %s: build it with firmware/build.sh %s (ESP-IDF) "
+                "or take the CI artifact, or pass --firmware FILE" % (image, args.board))
         base = tools.esptool + ["--chip", lay["chip"], "--port", args.port, "--baud",
                                 str(args.baud)]
         if args.erase:
             tools.run(base + ["erase-flash"])
-        tools.run(base + ["write-flash", hex(lay["image_offset"]), firmware])
+        tools.run(base + ["write-flash", hex(lay["image_offset"]), image])
         if not args.dry_run:
             time.sleep(4)        # the board restarts; a fresh flash formats its filesystem
 

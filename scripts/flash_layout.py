@@ -121,9 +121,12 @@ def describe(r):
     kb = 1024
     lines = ["%s (%s, %s firmware):" % (r["board"], r["layout"], r["firmware"])]
     if "image_bytes" in r:
-        lines.append("  firmware partition %5d KB, image %s %5d KB  %s" % (
-            r["app_bytes"] // kb, "measured" if r["image_measured"] else "estimated",
-            r["image_bytes"] // kb, "fits" if r["app_ok"] else "DOES NOT FIT"))
+        lines.append("  firmware partition %5d KB, image %s %5d KB (its own modules), "
+                     "margin %d KB  %s" % (
+                         r["app_bytes"] // kb, "measured" if r["image_measured"] else
+                         "estimated", r["image_bytes"] // kb,
+                         (r["app_bytes"] - r["image_bytes"]) // kb,
+                         "fits" if r["app_ok"] else "DOES NOT FIT"))
     lines.append("  filesystem %d KB: files %d KB, 2 models %d KB, %d sessions' own blocks "
                  "%d KB, reserve %d KB -> room for recordings %d KB; storage budget %d KB  %s"
                  % (r["fs_bytes"] // kb, r["static_bytes"] // kb, r["model_bytes"] // kb,

@@ -52,6 +52,19 @@ def deploy_to(board, root, *extra):
     return tools, [json.loads(line) for line in events.read_text().splitlines()]
 
 
+def _dotted(rel):
+    parts = list(rel.with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def image_lacks(board):
+    """The firmware modules (dotted names) the simulator has and board's image leaves out
+    (device/boards/modules.py through scripts/build_fw.py sources)."""
+    import build_fw
+    mine = {_dotted(rel) for _, rel in build_fw.sources(board)}
+    return sorted({_dotted(rel) for _, rel in build_fw.sources()} - mine)
+
+
 def fakes_mpy(dest):
     """The host fakes compiled to .mpy in dest (no compiler peak on the device heap)."""
     dest = Path(dest)
@@ -93,8 +106,15 @@ class BoardSim(SimDevice):
             env["MOTEBOOK_FAKE_I2S"] = self.mic
         if self.stock:     # MicroPython runs /main.py of the filesystem
             cmd = [str(MICROPYTHON), "-X", "heapsize=" + self.heap, "main.py"]
-        else:              # our image: everything frozen, main frozen too
-            cmd = [str(FROZEN), "-X", "heapsize=" + self.heap, "-m", "main"]
+        else:   # the board's image: main frozen too; the simulator's frozen firmware holds
+            #     every module, the guard refuses those the board's image leaves out
+            env["MOTEBOOK_IMAGE_LACKS"] = ",".join(image_lacks(self.board))
+            # (the fake I2S microphone reads WAVs with hal/wav.py, which no board carries:
+            # loaded before the guard)
+            mic = getattr(flash_layout.board(self.board), "MIC", None)
+            pre = "import fake_i2s\n" if mic else ""
+            cmd = [str(FROZEN), "-X", "heapsize=" + self.heap, "-c",
+                   pre + "import image_guard\nimport main\nmain.run()"]
         return cmd, env, str(self.root)
 
 

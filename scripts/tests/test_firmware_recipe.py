@@ -27,8 +27,12 @@ def _pins(path):
     return dict(re.findall(r"^(\w+)=(\S+)", path.read_text(), re.M))
 
 
+IMAGE = [b for b in flash_layout.names() if flash_layout.layout(b)["firmware"] == "image"]
+
+
 @pytest.mark.skipif(not MP_TREES, reason="MicroPython source not unpacked (wasm/build.sh)")
-def test_esp32_manifest_freezes_the_simulators_modules_and_only_existing_files(tmp_path):
+@pytest.mark.parametrize("board", IMAGE)
+def test_esp32_manifest_freezes_the_boards_modules_and_only_existing_files(tmp_path, board):
     mp = MP_TREES[-1].parent.parent
     sys.path.insert(0, str(mp / "tools"))
     import manifestfile
@@ -39,20 +43,20 @@ def test_esp32_manifest_freezes_the_simulators_modules_and_only_existing_files(t
     (stub / "ntptime.py").write_text("def settime():\n    pass\n")
     out = tmp_path / "manifest.py"
     subprocess.run([sys.executable, str(ROOT / "scripts" / "build_fw.py"), "--esp32-manifest",
-                    str(out)], check=True)
+                    str(out), "--board", board], check=True)
     m = manifestfile.ManifestFile(manifestfile.MODE_FREEZE, {
         "MPY_DIR": str(mp), "PORT_DIR": str(mp / "ports" / "esp32"), "BOARD_DIR": str(BOARD),
         "MPY_LIB_DIR": str(tmp_path / "mplib")})
     m.execute(str(out))
     files = {f.target_path: f.full_path for f in m.files()}
     assert all(os.path.isfile(p) for p in files.values())
-    ours = {rel.with_suffix(".py").as_posix() for _, rel in build_fw.sources()}
-    sim_only = set(deploy.SIM_ONLY)   # the simulator's microphone: left out of the 4 MB image
-    assert sim_only <= ours, sim_only - ours
-    assert ours - sim_only <= set(files), ours - sim_only - set(files)
-    assert not sim_only & set(files), sim_only & set(files)
+    every = {rel.with_suffix(".py").as_posix() for _, rel in build_fw.sources()}
+    mine = {rel.with_suffix(".py").as_posix() for _, rel in build_fw.sources(board)}
+    assert mine < every and mine <= set(files), mine - set(files)   # its own modules only
+    assert not (every - mine) & set(files), (every - mine) & set(files)
     for t in ("_boot.py", "asyncio/core.py", "ntptime.py", "emlearn_trees.py", "main.py",
-              "wifi.py", "boards/m5stickc.py", "hal/lis3dh.py", "microdot/websocket.py"):
+              "wifi.py", "boards/m5stickc.py", "hal/sim_accel.py", "microdot/websocket.py",
+              "hal/i2s_mic.py" if board == "esp32-inmp441" else "hal/lis3dh.py"):
         assert t in files, t
     assert not [t for t in files if "test" in t or "fake" in t]
 
@@ -103,7 +107,7 @@ def test_ci_workflow_builds_the_recipe_in_the_pinned_container():
     runs = " ".join(s.get("run", "") for s in job["steps"])
     assert "export.sh" in runs and "firmware/build.sh" in runs
     kept = [s["with"]["path"] for s in job["steps"] if "upload-artifact" in s.get("uses", "")]
-    assert kept == [deploy.FIRMWARE.parent.relative_to(ROOT).as_posix() + "/"]
+    assert kept == [deploy.FIRMWARE_DIR.relative_to(ROOT).as_posix() + "/"]
     for p in wf[True]["push"]["paths"]:        # YAML reads "on" as True
         assert list(ROOT.glob(p.replace("/**", ""))), p
 
