@@ -22,6 +22,7 @@ from array import array
 import asyncio
 
 import clock
+from shared.protocol import LEVEL_CLIPPED, LEVEL_NONE
 from shared.soundlevel import Meter, offset_for_sensitivity
 
 FILE = "sound.json"
@@ -29,7 +30,6 @@ WEIGHTINGS = ("A", "C", "Z")
 BLOCKS_PER_S = 50                      # blocks of 20 ms (320 samples at 16 kHz)
 LEVEL_RATES = (1, 2, 5, 10, 25, 50)    # level samples a second (divisors of BLOCKS_PER_S)
 QN = 64                                # levels waiting for the acquisition
-CLIP_CODE = 32767
 DEFAULTS = {"weighting": "A", "offset_db": None, "period_s": 60, "threshold_db": None}
 HYSTERESIS_DB = 1.0     # a level over the threshold ends this much under it
 
@@ -221,10 +221,10 @@ class Sound:
     def _push(self, m):
         v = m.fast_db()
         if v is None:
-            code = CLIP_CODE if m.clipping else 0
+            code = LEVEL_CLIPPED if m.clipping else LEVEL_NONE
         else:
             code = int(v * 100 + 0.5)
-            code = 0 if code < 0 else CLIP_CODE - 1 if code >= CLIP_CODE else code
+            code = LEVEL_NONE if code < 0 else LEVEL_CLIPPED - 1 if code >= LEVEL_CLIPPED else code
         w = (self._qw + 1) % QN
         if w == self._qr:               # the acquisition is behind: the oldest level goes
             self._qr = (self._qr + 1) % QN

@@ -54,6 +54,11 @@ _ITEMSIZE = (2, 4)
 _TYPECODE = ("h", "f")
 
 
+# The microphone's "level" channel (device/sound.py): the Fast level in 0.01 dB a count;
+# LEVEL_CLIPPED: that moment clipped (never a level), LEVEL_NONE: no level yet
+LEVEL_CLIPPED = 32767
+LEVEL_NONE = 0
+
 FORMAT_MEL = 0x4D
 MEL_HEADER_SIZE = 16
 MEL_CENTI_DB = 0

@@ -12,8 +12,8 @@ from pyscript import document, window
 
 from app import net
 from app.plot import PlotBuffer
+from shared.protocol import LEVEL_CLIPPED, LEVEL_NONE
 
-CLIP_CODE = 32767      # the stream's level that clipped (device/sound.py CLIP_CODE); 0: no level yet
 POLL_S = 1
 TIMELINE_S = 300       # the level timeline: the last 5 minutes
 LEVELS = "/levels.bin"
@@ -50,7 +50,7 @@ class Meter:
         f = self._f
         for i in range(ns):
             v = out[i]
-            f[i] = _NAN if v == CLIP_CODE or v == 0 else v * scale
+            f[i] = _NAN if v == LEVEL_CLIPPED or v == LEVEL_NONE else v * scale
         return f, (seq, t_ms, 1, dtype, ns, rate, 1.0)
 
     def add(self, lv, new_connection):
