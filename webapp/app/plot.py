@@ -41,7 +41,7 @@ class PlotBuffer:
         # samples this window adds: all of it after a gap or a restart, else the hop
         k = ns
         if self._next_t is not None and not new_connection:
-            lead = ((self._next_t - t_ms) & 0xFFFFFFFF) * rate // 1000
+            lead = int(((self._next_t - t_ms) & 0xFFFFFFFF) * rate // 1000)   # rate < 1 Hz: float
             if lead < ns:
                 k = ns - lead
         n = self.n
@@ -55,7 +55,7 @@ class PlotBuffer:
                 idx = 0
         self._idx = idx
         self.filled = min(self.n, self.filled + k)
-        self._next_t = (t_ms + ns * 1000 // rate) & 0xFFFFFFFF if rate else None
+        self._next_t = (t_ms + int(ns * 1000 // rate)) & 0xFFFFFFFF if rate else None
         self.dirty = True
 
     def flush(self, path=PLOT):

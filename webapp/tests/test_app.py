@@ -125,3 +125,20 @@ if __name__ == "__main__":
             failed += 1
             print("FAIL", name, repr(e))
     sys.exit(1 if failed else 0)
+
+
+def test_plot_takes_a_slow_rate_below_one_hertz():
+    # a spectrometer at one sample every 2 s (rate 0.5 Hz): window 8, hop 4 = 8 s a hop
+    s = Stream(_STAGE)
+    p = PlotBuffer(16)
+    for seq in range(3):
+        t = seq * 8000
+        w = array.array("h", [seq * 4 + i for i in range(8)] * 3)
+        out = s.on_frame(_stage(seq, t, w, rate=0.5))
+        assert out is not None and s.header[5] == 0.5
+        p.add(out, s.header, seq == 0)
+    assert p.flush(_PLOT) == 16                              # 8, then a hop of 4, twice
+    with open(_PLOT, "rb") as f:
+        vals = struct.unpack("<64f", f.read())
+    assert abs(vals[15]) < 1e-9 and abs(vals[0] + 15 * 2) < 1e-4    # seconds: 2 s a sample
+    assert list(vals[16:32]) == [0.5 * i for i in range(16)]
