@@ -404,3 +404,101 @@ def _magnitude(src, n_channels, n, scale, mag):
             q_hi = q
             i_hi = i
     return i_lo, i_hi
+
+
+# -- Feature sets. A model file names its set in metadata "feature_set" (absent: "motion", the
+# extractor above); device and page build the extractor with make_extractor(set, ...).
+#
+# "spectral": for slow and spectral sensors (a spectrometer's 11 bands, a room's readings), few
+# enough for 11 channels (3 per channel: 33 < MAX_FEATURES 127). Per channel, in this order:
+#   <ch>_mean   sum(x)/n                       (physical units: counts times scale)
+#   <ch>_std    sqrt(sum((x-mean)^2)/n)
+#   <ch>_ratio  sum(x) / (sum of every channel's samples), 0 when that is 0: a band's share of
+#               the light. A lamp's gain multiplies every band alike and cancels here, which
+#               is what Beer-Lambert data needs (absorbance is a ratio of intensities).
+# Integer windows: sums are exact ints, so the values are the same on every runtime (doubles;
+# float32 on the ESP32). Memory: nothing beyond the caller's output array.
+FEATURE_SETS = ("motion", "spectral")
+SPECTRAL_STATS = ("mean", "std", "ratio")
+
+
+def feature_set_of(meta):
+    """The feature set a model's metadata names ("motion" when it names none); ValueError for
+    an unknown one."""
+    fs = meta.get("feature_set", "motion")
+    if fs not in FEATURE_SETS:
+        raise ValueError("unknown feature_set %r (known: %s)" % (fs, ", ".join(FEATURE_SETS)))
+    return fs
+
+
+def set_names(feature_set, n_channels, channel_names=None):
+    """The ordered feature names of a feature set for n_channels."""
+    if feature_set == "spectral":
+        return [a + "_" + f for a in axis_names(n_channels, channel_names, False)
+                for f in SPECTRAL_STATS]
+    if feature_set == "motion":
+        return feature_names(n_channels, channel_names)
+    raise ValueError("unknown feature_set %r" % (feature_set,))
+
+
+@native
+def _chan_stats(v, n):
+    # (sum, sum of squared deviations from the mean) of one channel's n values (a memoryview)
+    s = 0
+    for x in v:
+        s += x
+    mean = s / n
+    q = 0.0
+    for x in v:
+        d = x - mean
+        q += d * d
+    return s, q
+
+
+class SpectralExtractor:
+    """The "spectral" feature set (above) for windows of n_channels x n_samples, channel-major,
+    as FeatureExtractor's compute(window, out, scale)."""
+    feature_set = "spectral"
+
+    def __init__(self, n_channels, n_samples, rate=None, channel_names=None):
+        if n_channels < 1:
+            raise ValueError("a window needs at least one channel")
+        if n_samples < 1:
+            raise ValueError("a window needs at least 1 sample, got %r" % (n_samples,))
+        self.n_channels = n_channels
+        self.n_samples = n_samples
+        self.rate = rate
+        self.names = set_names("spectral", n_channels, channel_names)
+        self.n_features = len(self.names)
+
+    def new_output(self):
+        return array("f", [0.0] * self.n_features)
+
+    def compute(self, window, out, scale=1.0):
+        n = self.n_samples
+        nc = self.n_channels
+        if len(window) < nc * n or len(out) < self.n_features:
+            raise ValueError("window or output too small")
+        if not scale > 0:
+            raise ValueError("scale must be > 0")
+        try:
+            src = memoryview(window)
+        except TypeError:
+            src = window
+        ints = not isinstance(window[0], float)
+        total = sum(src[0:nc * n]) if ints or _SUM_IN_ORDER else _sum(src[0:nc * n])
+        for c in range(nc):
+            s, q = _chan_stats(src[c * n:(c + 1) * n], n)
+            out[3 * c] = s * scale / n
+            out[3 * c + 1] = math.sqrt(q / n) * scale
+            out[3 * c + 2] = s / total if total != 0 else 0.0   # (the scale cancels)
+        return out
+
+
+def make_extractor(feature_set, n_channels, n_samples, rate, fft="auto"):
+    """The extractor of a feature set (FeatureExtractor for "motion")."""
+    if feature_set == "spectral":
+        return SpectralExtractor(n_channels, n_samples, rate)
+    if feature_set == "motion":
+        return FeatureExtractor(n_channels, n_samples, rate, fft=fft)
+    raise ValueError("unknown feature_set %r" % (feature_set,))

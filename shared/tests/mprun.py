@@ -21,7 +21,7 @@ MODULES = ("test_anomaly", "test_anomalyformat", "test_anomaly_train", "test_com
            "test_mel", "test_soundlevel",
            "test_regress", "test_regress_cmodule", "test_regressformat", "test_trainer",
            "test_trainer_c",
-           "test_values", "test_slow_rates",
+           "test_values", "test_slow_rates", "test_spectral_features",
            "test_validation", "test_window_labels", "test_windowing")
 HOST_ONLY = ("test_runtimes", "test_interop", "test_trainer_sklearn", "test_regress_sklearn",
              "test_regress_c",
