@@ -18,7 +18,7 @@ MODULES = ("test_anomaly", "test_anomalyformat", "test_anomaly_train", "test_com
            "test_explore_kmeans", "test_explore_metrics", "test_explore_neighbours",
            "test_explore_pca", "test_features", "test_golden", "test_hysteresis", "test_jsonck", "test_model",
            "test_node_settings", "test_palette", "test_protocol", "test_quant", "test_relabel",
-           "test_mel", "test_soundlevel",
+           "test_mel", "test_soundlevel", "test_sound_features",
            "test_regress", "test_regress_cmodule", "test_regressformat", "test_trainer",
            "test_trainer_c",
            "test_values", "test_slow_rates", "test_spectral_features",
@@ -43,6 +43,7 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/regress.py", "shared/regress_eval.py", "shared/dye.py", "shared/values.py", "shared/regressformat.py", "shared/window_labels.py", "shared/node_settings.py", "shared/palette.py",
                 "shared/relabel.py", "shared/hysteresis.py",
                 "shared/iir.py", "shared/weighting.py", "shared/soundlevel.py", "shared/mel.py",
+                "shared/sound_features.py",
                 "shared/linalg.py", "shared/envelope.py", "shared/gmm.py", "shared/anomaly.py",
                 "shared/anomaly_train.py",
                 "shared/anomalymodel.py", "shared/anomalyformat.py",
@@ -50,7 +51,8 @@ SHARED_FILES = ("shared/__init__.py", "shared/compat.py", "shared/protocol.py",
                 "shared/tests/mprun.py", "shared/tests/synth.py",
                 "shared/tests/golden/features.json", "shared/tests/golden/model.csv",
                 "shared/tests/golden/trainer_extra.csv", "shared/tests/golden/trainer_rf.csv",
-                "shared/tests/golden/explore.json", "shared/tests/golden/mel.json")
+                "shared/tests/golden/explore.json", "shared/tests/golden/mel.json",
+                "shared/tests/golden/sound_features.json")
 
 
 def suite_files():
