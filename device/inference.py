@@ -16,6 +16,11 @@
 # "score", "threshold", "over" (this window), "anomaly" (the state), "seq", "hash"}.
 # status() counts the state's OFF -> ON changes since boot (anomaly_starts: false alarms in
 # normal running) and names the window of the last change (anomaly_changed_seq).
+#
+# A regression model (model_store.RegressLoaded) estimates a value per window from the features
+# of the set it names (shared.features.make_extractor: "spectral" for a spectrometer), quantised
+# into the same int16 array: {"type": "prediction", "kind": "regress", "value", "unit",
+# "target", "seq", "hash"}; node.on_value (when there) gets it for MQTT.
 import gc
 import sys
 import time
@@ -79,12 +84,15 @@ class Inference:
         why = m.fits(MS.expectations(self.acq))
         if why:
             return why
-        from shared.features import FeatureExtractor
+        from shared.features import make_extractor
         a = self.acq
         chans = list(a.sensor.channels)
-        self.fe = FeatureExtractor(len(chans), a.cfg["window"], a.rate())
+        self.fe = make_extractor(getattr(m, "feature_set", "motion"), len(chans),
+                                 a.cfg["window"], a.rate())
         self.features = self.fe.new_output()
-        if m.kind == "anomaly":
+        if m.kind == "regress":
+            self._q = zeros("h", m.n_features)
+        elif m.kind == "anomaly":
             from shared.hysteresis import Hysteresis
             self._q = array("f", bytes(4 * m.model.d))    # the standardised features
             self._scores = array("f", [0.0])
@@ -127,6 +135,9 @@ class Inference:
         if m.kind == "anomaly":
             self._anomaly(seq, m, t0)
             return
+        if m.kind == "regress":
+            self._regress(seq, m, t0)
+            return
         m.quant.quantize_into(self.features, self._q)
         scores = self._scores
         raw = m.predict(self._q, scores)
@@ -144,6 +155,20 @@ class Inference:
         self._broadcast(self.last)
         if self.node is not None:
             self.node.on_window(seq, idx, scores, self)
+
+    def _regress(self, seq, m, t0):
+        m.quant.quantize_into(self.features, self._q)
+        v = m.predict(self._q)
+        ms = time.ticks_diff(time.ticks_us(), t0) / 1000
+        self.ms_last = ms
+        if ms > self.ms_max:
+            self.ms_max = ms
+        self.classified += 1
+        self.last = {"type": "prediction", "kind": "regress", "value": v, "unit": m.unit,
+                     "target": m.target, "seq": seq, "hash": m.hash}
+        self._broadcast(self.last)
+        if self.node is not None and hasattr(self.node, "on_value"):
+            self.node.on_value(seq, v, self)
 
     def _anomaly(self, seq, m, t0):
         score = m.model.score_into(self.features, self._q, self._scores)

@@ -1,5 +1,5 @@
 # The device's own checks of a model's metadata: its window settings, channels and feature
-# list must be what the device computes, and its smoothing one the device does. The file itself
+# list (of the feature set it names: shared.features) must be what the device computes, and its smoothing one the device does. The file itself
 # is parsed by shared.modelformat.Reader as it streams in; check_meta() is that reader's hook.
 # Imported on demand by model_store (and dropped after use). Memory: nothing kept.
 
@@ -38,7 +38,15 @@ def mismatch(meta, expect):
     elif chans is not None and list(chans) != list(have):
         return ("model is for channels %s; the device's sensor has %s"
                 % (",".join([str(c) for c in chans]), ",".join(have)))
-    want = expect["features"]
+    fs = meta.get("feature_set", "motion")
+    if fs == "motion":
+        want = expect["features"]
+    else:
+        from shared.features import FEATURE_SETS, set_names
+        if fs not in FEATURE_SETS:
+            return ("model uses feature set %r; this firmware computes %s"
+                    % (fs, ", ".join(FEATURE_SETS)))
+        want = set_names(fs, len(have))
     got = meta.get("features") or []
     if got != want:
         if len(got) != len(want):
@@ -65,11 +73,7 @@ def value_mismatch(meta, expect):
     if unit is not None and meta["unit"] != unit:
         return ("model estimates %s in %r; the device's %s measures in %r"
                 % (meta["target"], meta["unit"], expect["sensor"], unit))
-    why = mismatch(meta, expect)
-    if why:
-        return why
-    return ("model estimates %s (%s): this firmware runs classes and anomaly models; "
-            "regression on the device comes next" % (meta["target"], meta["unit"]))
+    return mismatch(meta, expect)
 
 
 def check_meta(expect=None):
@@ -81,9 +85,7 @@ def check_meta(expect=None):
             return ("metadata smooth must be an integer 1..%d (windows), got %r"
                     % (MAX_SMOOTH, sm))
         if meta.get("kind") == "regress":
-            if expect is None:
-                return "a regression model (%s): not run by this firmware" % meta["target"]
-            return value_mismatch(meta, expect)
+            return value_mismatch(meta, expect) if expect is not None else None
         if expect is not None:
             return mismatch(meta, expect)
         return None

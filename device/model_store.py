@@ -7,6 +7,9 @@
 # reader and the hook modules are imported on demand and dropped after use (bytecode is heap
 # unless frozen).
 #
+# Regression models (kind "regress", shared.regressformat): the same store; RegressLoaded runs
+# them in emlearn_trees (leaf_bits 32: 8 bytes a node, 4 a leaf) or shared's RegressionModel.
+#
 # Anomaly models (shared.anomalyformat, "kind": "anomaly"): the same file, store, checks and
 # upload; the loader builds AnomalyLoaded (shared.anomalymodel: standardiser arrays + the
 # emlearn_distance / emlearn_mixture scorer, at most MAX_ANOMALY_VALUES + 3 d floats) instead
@@ -41,6 +44,8 @@ def _feature_names(n):
 
 
 def expectations(acq):
+    """What the running acquisition computes: rate, window, channels, the motion feature
+    names (a model naming another feature set is compared with that set's: model_check)."""
     chans = list(acq.sensor.channels)
     return {"rate": acq.rate(), "window": acq.cfg["window"], "channels": chans,
             "features": _feature_names(len(chans)),   # default axis names, as the trainer
@@ -120,7 +125,7 @@ def _window(meta):
     return (w.get("rate"), n, ch if isinstance(ch, int) or ch is None else len(ch))
 
 
-def _fits(window, names, expect):
+def _fits(window, names, expect, feature_set="motion"):
     from shared.protocol import same_rate   # (loaded with the framer on the device)
     r, n, ch = window
     have = len(expect["channels"])
@@ -129,9 +134,70 @@ def _fits(window, names, expect):
         return ("the model is for %s Hz windows of %s samples (%s channels); the device "
                 "runs %.6g Hz, %d samples, %d channels"
                 % (r, n, ch, expect["rate"], expect["window"], have))
-    if _sig(expect["features"]) != names:
+    if _sig(_set_names(feature_set, expect)) != names:
         return "the model's features differ from what the device computes"
     return None
+
+
+def _set_names(fs, expect):
+    if fs == "motion":
+        return expect["features"]
+    from shared.features import set_names
+    return set_names(fs, len(expect["channels"]))
+
+
+class RegressLoaded:
+    """A regression model (kind "regress") ready to estimate: predict(q) -> float from the
+    quantised features (emlearn_trees with leaf_bits 32: eml_trees_regress, or shared's
+    RegressionModel in Python); target, unit, range; its feature set (shared.features)."""
+    kind = "regress"
+    classes = ()
+    n_classes = 0
+    smooth = 1
+
+    def __init__(self, info, impl, trees):
+        meta = info["meta"]
+        self.hash = info["hash"]
+        self.bytes = info["bytes"]
+        self.nodes = info["nodes"]
+        self.leaves = info["leaves"]
+        self.trees = info["trees"]
+        self.n_features = len(meta["features"])
+        self.target = meta["target"]
+        self.unit = meta["unit"]
+        self.range = (meta["range"][0], meta["range"][1])
+        self.feature_set = meta.get("feature_set", "motion")
+        self.impl = impl
+        self._t = trees
+        self._out = array("f", [0.0])
+        self.window = _window(meta)
+        self._names = _sig(meta["features"])
+        from shared.quant import Quantizer
+        q = Quantizer.from_dict(meta["quant"])
+        q.factors = array("f", q.factors)
+        q.shifts = array("b", q.shifts)
+        if max(q.offsets) < (1 << 31) and min(q.offsets) >= -(1 << 31):
+            q.offsets = array("i", q.offsets)
+        self.quant = q
+
+    def fits(self, expect):
+        return _fits(self.window, self._names, expect, self.feature_set)
+
+    def predict(self, q):
+        if self.impl == "c":
+            self._t.predict(q, self._out)
+            return self._out[0]
+        return self._t.predict(q)
+
+    def summary(self):
+        return {"hash": self.hash, "kind": "regress", "target": self.target, "unit": self.unit,
+                "range": list(self.range), "feature_set": self.feature_set,
+                "nodes": self.nodes, "leaves": self.leaves, "trees": self.trees,
+                "bytes": self.bytes, "features": self.n_features, "impl": self.impl}
+
+    def describe(self):
+        return "regression of %s (%s), %d trees, %d nodes, %s" % (
+            self.target, self.unit, self.trees, self.nodes, self.impl)
 
 
 class AnomalyLoaded:
@@ -222,6 +288,8 @@ async def load(path, info, impl="auto"):
     """Build the predictor for a validated file. impl "auto": C module when importable."""
     if info.get("kind") == "anomaly":
         return await _load_anomaly(path, info, impl)
+    if (info.get("meta") or {}).get("kind") == "regress":
+        return await _load_regress(path, info, impl)
     et = _c_module() if impl in ("auto", "c") else None
     if impl == "c" and et is None:
         raise ValueError("emlearn_trees is not available")
@@ -251,6 +319,34 @@ async def load(path, info, impl="auto"):
         forget(_READER)
     t.meta = None          # Loaded keeps what it needs of the metadata
     return Loaded(info, "python", t)
+
+
+async def _load_regress(path, info, impl):
+    """A regression model: into emlearn_trees (leaf_bits 32) by its load_model where the module
+    takes regression trees, else shared's RegressionModel from the Reader (build=True)."""
+    et = _c_module() if impl in ("auto", "c") else None
+    gc.collect()
+    if et is not None:
+        try:
+            m = et.new(info["trees"], info["nodes"], info["leaves"], 32)
+            with open(path, "r") as f:
+                et.load_model(m, f)
+            return RegressLoaded(info, "c", m)
+        except (TypeError, ValueError, MemoryError):   # upstream's module: classes only
+            if impl == "c":
+                raise
+            m = None
+            gc.collect()
+    r = _reader(build=True)
+    try:
+        await _read_into(path, r)
+        r.finish()
+        t = r.model
+    finally:
+        r = None
+        forget(_READER)
+    t.meta = None
+    return RegressLoaded(info, "python", t)
 
 
 async def _load_anomaly(path, info, impl):
@@ -434,7 +530,7 @@ class Store:
 
 def describe(m):
     """One line about a loaded model (boot and upload messages)."""
-    if m.kind == "anomaly":
+    if m.kind != "classes":
         return m.describe()
     return "%d trees, %d nodes, %s" % (m.trees, m.nodes, m.impl)
 

@@ -1,8 +1,7 @@
 # Regression models (shared/modelformat kind "regress") sent to the device: refused with the
 # reason when their sensor, unit, window, channels or features differ from the device's
 # (device/model_check.value_mismatch), or their metadata is bad (regressformat.check_value_meta);
-# one that fits is refused for now saying regression on the device comes next (this firmware
-# runs classes and anomaly models), and the running model is untouched.
+# the running model is untouched; one that fits is taken.
 from device.tests.simdev import SimDevice
 from device.tests.test_model import model_hash, push
 from shared import dye
@@ -57,10 +56,12 @@ def test_a_regression_model_is_refused_with_the_reason(tmp_path):
         st, r = push(dev, _model())
         assert st == 400 and "the device's sensor is 'sim'" in r["error"], r
         # a model that fits the accelerometer's window, channels and features (no sensor or
-        # unit known there): refused for now, saying why
+        # unit known there): taken and run (test_regress_live: the spectrometer, live)
         st, r = push(dev, _model(features=feature_names(3),
                                  window={"rate": 10, "window": 20, "channels": ["x", "y", "z"]},
                                  unit="rpm"))
-        assert st == 400 and "regression on the device comes next" in r["error"], r
+        assert st == 200, r
+        st, m = dev.json("GET", "/api/model")
+        assert st == 200 and m["kind"] == "regress" and m["unit"] == "rpm", m
     finally:
         dev.stop()
