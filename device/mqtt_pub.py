@@ -2,7 +2,8 @@
 # last will "offline"), Home Assistant discovery (retained), each class change (QoS 1,
 # retained) and the periodic summary (QoS 0); with an anomaly model, its state and score
 # ("anomaly", QoS 1, retained: a binary_sensor and a sensor in Home Assistant) instead of the
-# class entities (their discovery configs are emptied, which removes them). Events wait in a bounded queue (ringq: the
+# class entities (their discovery configs are emptied, which removes them); with a regression
+# model, its estimate ("value", QoS 1, retained: a sensor in the model's unit). Events wait in a bounded queue (ringq: the
 # oldest is dropped and counted when it is full), so the inference task never waits; one
 # message is in flight at a time and is sent again after a reconnect until the broker
 # acknowledged it, so class changes arrive in order. Reconnects back off from 1 s to 60 s
@@ -23,13 +24,14 @@ from ringq import RingQ
 BACKOFF_S = (1, 60)
 PACKET = 256               # bytes of the PUBLISH buffer at first
 TIMEOUT_MS = 5000
-_QOS = {"class": 1, "summary": 0, "anomaly": 1}
-_RETAIN = ("class", "anomaly", "sound")
+_QOS = {"class": 1, "summary": 0, "anomaly": 1, "value": 1}
+_RETAIN = ("class", "anomaly", "sound", "value")
 
 
 class MqttPub:
     kind = "classes"               # the running model's kind: which entities discovery sends
     sound = False                  # a microphone runs: its level sensor (set_sound)
+    target, unit = "value", ""     # a regression model's quantity and unit (set_value)
 
     def __init__(self, settings, name):
         self.s = settings
@@ -64,6 +66,12 @@ class MqttPub:
         if kind != self.kind:
             self.kind = kind
             self._ha = True
+
+    def set_value(self, target, unit):
+        """A regression model runs (estimating target in unit): its value sensor is announced."""
+        self.kind = "regress"
+        self.target, self.unit = target, unit
+        self._ha = True
 
     def status(self):
         return {"state": self.state, "error": self.error, "sent": self.sent,
@@ -227,13 +235,15 @@ class MqttPub:
         anomaly = self.kind == "anomaly"
         for comp, kind in (("sensor", "class"), ("sensor", "confidence"),
                            ("binary_sensor", "anomaly"), ("sensor", "score"),
-                           ("sensor", "sound")):
+                           ("sensor", "sound"), ("sensor", "value")):
             topic = pre + comp + "/" + self.name + "/" + kind + "/config"
-            if (not self.sound) if kind == "sound" else (kind in ("anomaly", "score")) != anomaly:
+            if not (self.sound if kind == "sound" else self.kind == "regress"
+                    if kind == "value" else anomaly if kind in ("anomaly", "score")
+                    else self.kind == "classes"):
                 await self._publish(topic, "", 1, True)
                 continue
-            state = self.base + ("/sound" if kind == "sound" else
-                                 "/anomaly" if anomaly else "/class")
+            state = self.base + ("/sound" if kind == "sound" else "/value" if kind == "value"
+                                 else "/anomaly" if anomaly else "/class")
             cfg = {"name": kind, "unique_id": self.name + "_" + kind,
                    "state_topic": state, "device": dev,
                    "availability_topic": self.base + "/availability"}
@@ -253,6 +263,13 @@ class MqttPub:
                 cfg["value_template"] = "{{ value_json.leq }}"
                 cfg["unit_of_measurement"] = "dB"
                 cfg["device_class"] = "sound_pressure"
+                cfg["state_class"] = "measurement"
+                cfg["json_attributes_topic"] = state
+            elif kind == "value":       # a regression model's estimate, in its unit
+                cfg["name"] = self.target
+                cfg["value_template"] = "{{ value_json.value }}"
+                if self.unit:
+                    cfg["unit_of_measurement"] = self.unit
                 cfg["state_class"] = "measurement"
                 cfg["json_attributes_topic"] = state
             else:

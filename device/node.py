@@ -59,6 +59,8 @@ class Node:
         self._top = 0.0            # sum of top scores (classes) or of scores (anomaly)
         self._n = 0
         self._akey = None          # hash of the anomaly model whose state was published
+        self._vkey = None          # hash of the regression model whose entity was announced
+        self._vat = 0              # ticks_ms of the last value sent on MQTT
         self._over = 0             # anomaly: windows over the threshold since the summary
         self._smax = None
         self._score = None         # anomaly: the last window's score and the state
@@ -125,6 +127,7 @@ class Node:
             self.mqtt.kind = m.kind if m is not None else "classes"
             self.mqtt.sound = self._mic
             self._akey = None      # the state again for the new connection
+            self._vkey = None
             self._tasks.append(asyncio.create_task(self.mqtt.run()))
         if s["webhooks"]["enabled"]:
             from webhooks import Webhooks
@@ -224,6 +227,23 @@ class Node:
                 self.mqtt.put("anomaly", msg)
             if self.hooks:
                 self.hooks.put("anomaly_start" if on else "anomaly_end", msg)
+
+    def on_value(self, seq, value, inf):
+        """A regression model estimated window seq's value: MQTT (a Home Assistant sensor in
+        the model's unit, announced once per model; at most one value a second)."""
+        mq = self.mqtt
+        if not mq:
+            return
+        m = inf.store.current
+        now = time.ticks_ms()
+        if self._vkey != m.hash:
+            self._vkey = m.hash
+            mq.set_value(m.target, m.unit)
+        elif time.ticks_diff(now, self._vat) < 1000:
+            return
+        self._vat = now
+        mq.put("value", {"t": clock.now(), "seq": seq, "value": value, "unit": m.unit,
+                         "target": m.target, "hash": m.hash})
 
     def _state(self, seq, score, on, m):
         return {"t": clock.now(), "seq": seq, "anomaly": on, "score": round(score, 4),

@@ -151,3 +151,41 @@ def test_a_spectral_model_for_another_channel_count_is_refused(tmp_path):
         assert json.dumps(model_hash(dev)) == "null"
     finally:
         dev.stop()
+
+
+def test_mqtt_home_assistant_sensor_in_the_unit(tmp_path):
+    from device.tests.broker import Broker, Subscriber
+    text, _ = train()
+    br = Broker(tmp_path / "broker").start()
+    sub = Subscriber(br.port, "#", "sub-regress")
+    dev = SimDevice(tmp_path / "data").start()
+    try:
+        st, body = dev.put("/api/integrations", {
+            "mqtt": {"enabled": True, "host": "127.0.0.1", "port": br.port, "topic": "node7",
+                     "queue": 32, "summary_s": 0}})
+        assert st == 200, body
+        assert dev.put("/api/config", dict(SLOW, sensor="spectrometer"))[0] == 200
+        assert dev.put("/api/sim", {"speed": 4})[0] == 200
+        assert dev.put("/api/sim", {"concentration": 0.5})[0] == 200
+        st, r = push(dev, text)
+        assert st == 200, r
+        assert sub.wait(lambda s: len(s.json("node7/value")) >= 2, timeout=60), sub.msgs[-5:]
+        v = sub.json("node7/value")[-1]
+        assert v["unit"] == dye.UNIT and v["target"] == "concentration", v
+        assert abs(v["value"] - 0.5) < 0.15, v
+        name = _status(dev)["node"]["name"]
+
+        def cfg(topic):
+            with sub.lock:
+                got = [p for t, p, rt in sub.msgs if t == topic]
+            return got[-1] if got else None
+        c = json.loads(cfg("homeassistant/sensor/%s/value/config" % name))
+        assert c["unit_of_measurement"] == dye.UNIT and c["name"] == "concentration", c
+        assert c["state_topic"] == "node7/value" and "value_json.value" in c["value_template"]
+        assert cfg("homeassistant/sensor/%s/class/config" % name) == b""   # removed
+        with sub.lock:
+            assert [rt for t, p, rt in sub.msgs if t == "node7/value"][-1] is not None
+    finally:
+        dev.stop()
+        sub.close()
+        br.stop()
