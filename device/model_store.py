@@ -7,8 +7,8 @@
 # reader and the hook modules are imported on demand and dropped after use (bytecode is heap
 # unless frozen).
 #
-# Regression models (kind "regress", shared.regressformat): the same store; RegressLoaded runs
-# them in emlearn_trees (leaf_bits 32: 8 bytes a node, 4 a leaf) or shared's RegressionModel.
+# Regression models (kind "regress", shared.regressformat): the same store; model_regress
+# (imported for one) runs them in emlearn_trees (leaf_bits 32) or shared's RegressionModel.
 #
 # Anomaly models (shared.anomalyformat, "kind": "anomaly"): the same file, store, checks and
 # upload; the loader builds AnomalyLoaded (shared.anomalymodel: standardiser arrays + the
@@ -146,60 +146,6 @@ def _set_names(fs, expect):
     return set_names(fs, len(expect["channels"]))
 
 
-class RegressLoaded:
-    """A regression model (kind "regress") ready to estimate: predict(q) -> float from the
-    quantised features (emlearn_trees with leaf_bits 32: eml_trees_regress, or shared's
-    RegressionModel in Python); target, unit, range; its feature set (shared.features)."""
-    kind = "regress"
-    classes = ()
-    n_classes = 0
-    smooth = 1
-
-    def __init__(self, info, impl, trees):
-        meta = info["meta"]
-        self.hash = info["hash"]
-        self.bytes = info["bytes"]
-        self.nodes = info["nodes"]
-        self.leaves = info["leaves"]
-        self.trees = info["trees"]
-        self.n_features = len(meta["features"])
-        self.target = meta["target"]
-        self.unit = meta["unit"]
-        self.range = (meta["range"][0], meta["range"][1])
-        self.feature_set = meta.get("feature_set", "motion")
-        self.impl = impl
-        self._t = trees
-        self._out = array("f", [0.0])
-        self.window = _window(meta)
-        self._names = _sig(meta["features"])
-        from shared.quant import Quantizer
-        q = Quantizer.from_dict(meta["quant"])
-        q.factors = array("f", q.factors)
-        q.shifts = array("b", q.shifts)
-        if max(q.offsets) < (1 << 31) and min(q.offsets) >= -(1 << 31):
-            q.offsets = array("i", q.offsets)
-        self.quant = q
-
-    def fits(self, expect):
-        return _fits(self.window, self._names, expect, self.feature_set)
-
-    def predict(self, q):
-        if self.impl == "c":
-            self._t.predict(q, self._out)
-            return self._out[0]
-        return self._t.predict(q)
-
-    def summary(self):
-        return {"hash": self.hash, "kind": "regress", "target": self.target, "unit": self.unit,
-                "range": list(self.range), "feature_set": self.feature_set,
-                "nodes": self.nodes, "leaves": self.leaves, "trees": self.trees,
-                "bytes": self.bytes, "features": self.n_features, "impl": self.impl}
-
-    def describe(self):
-        return "regression of %s (%s), %d trees, %d nodes, %s" % (
-            self.target, self.unit, self.trees, self.nodes, self.impl)
-
-
 class AnomalyLoaded:
     """An anomaly model ready to score (shared.anomalyformat.AnomalyModel in .model):
     classes ("normal", "anomaly") name the state in the history, pred.bin, flagged windows;
@@ -289,7 +235,8 @@ async def load(path, info, impl="auto"):
     if info.get("kind") == "anomaly":
         return await _load_anomaly(path, info, impl)
     if (info.get("meta") or {}).get("kind") == "regress":
-        return await _load_regress(path, info, impl)
+        import model_regress      # (its bytecode only where a regression model runs)
+        return await model_regress.load(path, info, impl)
     et = _c_module() if impl in ("auto", "c") else None
     if impl == "c" and et is None:
         raise ValueError("emlearn_trees is not available")
@@ -319,34 +266,6 @@ async def load(path, info, impl="auto"):
         forget(_READER)
     t.meta = None          # Loaded keeps what it needs of the metadata
     return Loaded(info, "python", t)
-
-
-async def _load_regress(path, info, impl):
-    """A regression model: into emlearn_trees (leaf_bits 32) by its load_model where the module
-    takes regression trees, else shared's RegressionModel from the Reader (build=True)."""
-    et = _c_module() if impl in ("auto", "c") else None
-    gc.collect()
-    if et is not None:
-        try:
-            m = et.new(info["trees"], info["nodes"], info["leaves"], 32)
-            with open(path, "r") as f:
-                et.load_model(m, f)
-            return RegressLoaded(info, "c", m)
-        except (TypeError, ValueError, MemoryError):   # upstream's module: classes only
-            if impl == "c":
-                raise
-            m = None
-            gc.collect()
-    r = _reader(build=True)
-    try:
-        await _read_into(path, r)
-        r.finish()
-        t = r.model
-    finally:
-        r = None
-        forget(_READER)
-    t.meta = None
-    return RegressLoaded(info, "python", t)
 
 
 async def _load_anomaly(path, info, impl):
