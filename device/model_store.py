@@ -235,7 +235,10 @@ async def load(path, info, impl="auto"):
     if info.get("kind") == "anomaly":
         return await _load_anomaly(path, info, impl)
     if (info.get("meta") or {}).get("kind") == "regress":
-        import model_regress      # (its bytecode only where a regression model runs)
+        try:
+            import model_regress      # (its bytecode only where a regression model runs)
+        except ImportError:           # (an image without it: boards/modules.py)
+            raise ValueError("this board's firmware runs no regression models")
         return await model_regress.load(path, info, impl)
     et = _c_module() if impl in ("auto", "c") else None
     if impl == "c" and et is None:
