@@ -76,3 +76,10 @@ MAX_SECRET = 128                                  # characters of a password or 
 MAX_HOST = 64                                     # characters of a broker's host name
 MAX_TOPIC = 64                                    # characters of an MQTT base topic
 QUEUE = (1, 64)                                   # messages waiting per MQTT/webhook sender
+
+# training on the device (POST /api/train): trainer parameters it takes, and the free heap a
+# training leaves for sampling, streaming and HTTP (it refuses when its estimate goes below)
+TRAIN_TREES = (1, 32)
+TRAIN_DEPTH = (1, 16)
+TRAIN_MIN_LEAF = (1, 64)
+TRAIN_RESERVE = 8 * 1024
