@@ -43,8 +43,12 @@ EMLEARN_MODULES = {"emlearn_trees": 2536, "emlearn_fft": 1551}
 # layout against ours): on a stock firmware the meter runs shared/iir.py's Python cascade.
 # emlearn_melspectrogram (the microphone's log-mel frames for the page, device/melstream.py):
 # ours only; a stock firmware streams no mel frames (Python frames are far too slow there)
+# emlearn_extratrees (POST /api/train, device/api_train.py: ours, in upstream's module shape
+# but not its published build): a stock firmware answers 501 for on-device training.
+# emlearn_arrayutils (shared/pipeline's quantize_rows, ours; upstream's has no such function):
+# a stock firmware quantises in Python.
 OUR_ONLY_MODULES = ("emlearn_distance", "emlearn_mixture", "emlearn_iir",
-                    "emlearn_melspectrogram")
+                    "emlearn_melspectrogram", "emlearn_extratrees", "emlearn_arrayutils")
 # Which firmware modules a board carries (frozen in its image, or its .mpy files on a stock
 # firmware): its sensors' only, device/boards/modules.py (scripts/build_fw.py sources(board)).
 MPY_VERSION = (6, 3)      # our .mpy files (mpy-cross 1.27) and emlearn's builds
