@@ -1,5 +1,6 @@
 # Runner of the portable suites (hal_suite.py, wifi_suite.py) inside any Python: every test_*
 # function of the module, then one JSON line {"name": "ok" | "skip: why" | "Error: message"}.
+import gc
 import json
 
 
@@ -10,6 +11,7 @@ class Skip(Exception):
 def run(namespace):
     out = {}
     for n in sorted(k for k in namespace if k.startswith("test_")):
+        gc.collect()   # each test on a collected heap (192k: a 16 KB buffer failed after others)
         try:
             namespace[n]()
             out[n] = "ok"
