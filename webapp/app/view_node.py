@@ -14,8 +14,8 @@ _SKELETON = """
 <p id="node-status" class="row"></p>
 <div class="row" id="node-spans"></div>
 <div id="node-timeline" class="plot small"></div>
-<div class="cols"><div id="node-hours" class="scroll"></div>
-<div id="node-flagged" class="scroll"></div></div>
+<div class="cols"><div id="node-hours" class="scroll" tabindex="0" role="region" aria-label="windows per class per hour"></div>
+<div id="node-flagged" class="scroll" tabindex="0" role="region" aria-label="flagged windows"></div></div>
 <details id="node-settings"><summary>Settings: history, unsure windows, MQTT, webhooks</summary>
 <form data-form="node" data-act="node.save" id="node-form"></form></details>
 <p id="node-message" class="msg"></p>"""
