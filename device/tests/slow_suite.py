@@ -1,6 +1,6 @@
 # The slow and spectral sensor drivers (device/hal: bme280, bh1750, as7341, slow.make) against
 # register-level fakes (hostfakes/fake_slow.py): the datasheets' worked examples and formulas,
-# setup registers, SMUX wiring, wrong chip and missing chip. Portable: run by test_hal_slow.py
+# setup registers, SMUX wiring, wrong chip and missing chip. Portable: run by test_hal_drivers.py
 # on CPython (sources) and on MicroPython unix (the firmware's .mpy files). Prints one JSON
 # line: {"test name": "ok" | "skip" | error}.
 import sys
