@@ -105,9 +105,10 @@ class Bridge:
             self.flush()
         return out, err
 
-    def fire(self, name, args=None):
-        """act() from an event handler (a task: events do not wait)."""
-        asyncio.create_task(self.act(name, args))
+    def fire(self, name, args=None, background=False):
+        """act() from an event handler (a task: events do not wait); background: a refresh the
+        user did not ask for (it does not wipe the part's error when it goes well)."""
+        asyncio.create_task(self.act(name, args, background))
 
     def flush(self):
         """Draw what changed (app/view.py), now."""

@@ -194,9 +194,10 @@ def _route(ev=None):
     if step in ("notebook", "explore"):
         B.fire(step + ".open")
     if step == "deploy":
-        B.fire("deploy.checks")        # the check list is filled on arrival
+        B.fire("deploy.checks", None, True)    # the check list is filled on arrival (not
+        # wiping an error the user is reading: a refused Send stays said)
     if step == "train" and not B.state["train"]["sessions"]:
-        B.fire("train.sessions")       # then the device's "changed" messages keep it current
+        B.fire("train.sessions", None, True)   # then the device's "changed" messages keep it current
     if has(window, "Plotly"):      # plots drawn while hidden have no size: resize now
         for i in ("timeline", "counts-plot"):
             e = el(i)
