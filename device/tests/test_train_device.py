@@ -110,8 +110,14 @@ def test_bad_input_is_refused_and_the_old_model_stays(dev, recorded):
                   (_train(dev, {"sessions": "all", "n_trees": 0})[0] == 409 and "409"),
                   what="a 409 or the end of the training")
     t.join(120)
-    assert busy == "409", ("no 409 while the first training ran", out.get("r"))
     st, b = out["r"]
+    if busy == "done" and st == 503 and "not enough RAM" in b.get("error", ""):
+        # the first ran out of RAM before a second could ask: the old model stays, and the
+        # 409 was not observable this time (issue 22: training within the 192 KB heap)
+        assert _model_hash(dev) == old
+        pytest.skip("no 409 observable: the first training ran out of RAM at once (%s)"
+                    % b["error"])
+    assert busy == "409", ("no 409 while the first training ran", out.get("r"))
     print("device training, 6 sessions, 5-fold:", st, b.get("ms"), b.get("heap"), b.get("error"))
     # on this heap the first may run out of RAM (NODE.md): then the old model stays
     assert st in (200, 503), b
