@@ -132,14 +132,29 @@ def cross_validate(X, y, groups, n_features, k=5, seed=1, unit="", **params):
     window predicted by the model that did not see its session. Returns {"estimate": None,
     "reason"} when check_sessions refuses, else {"estimate": metrics (baseline per fold: its
     training mean), "sessions": per_session, "points": [(true, predicted)], "folds"}."""
+    out = {}
+    for _ in cross_validate_steps(X, y, groups, n_features, out, k, seed, unit, **params):
+        pass
+    return out["result"]
+
+
+def cross_validate_steps(X, y, groups, n_features, out, k=5, seed=1, unit="", **params):
+    """cross_validate() in steps (a page yields to the browser between them): yields
+    {"fold", "folds", "done"} (done: the fraction of all folds' trees grown) as the trees
+    grow; at the end out["result"] is cross_validate()'s answer."""
     from shared.regress import Regressor
     why = check_sessions(y, groups, unit)
     if why:
-        return {"estimate": None, "reason": why}
+        out["result"] = {"estimate": None, "reason": why}
+        return
     truth, pred, base, gs = [], [], [], []
     folds = session_kfold(y, groups, k, seed)
-    for train, test in folds:
-        model = Regressor(X, y, n_features, rows=train, seed=seed, **params).fit()
+    for f in range(len(folds)):
+        train, test = folds[f]
+        r = Regressor(X, y, n_features, rows=train, seed=seed, **params)
+        for p in r.steps():
+            yield {"fold": f + 1, "folds": len(folds), "done": (f + p["done"]) / len(folds)}
+        model = r.model()
         b = _mean([y[i] for i in train])
         p = predict_values(model, X, test, n_features)
         for j in range(len(test)):
@@ -148,5 +163,7 @@ def cross_validate(X, y, groups, n_features, k=5, seed=1, unit="", **params):
             pred.append(p[j])
             base.append(b)
             gs.append(groups[i])
-    return {"estimate": metrics(truth, pred, base), "sessions": per_session(truth, pred, gs),
-            "points": [(truth[i], pred[i]) for i in range(len(truth))], "folds": len(folds)}
+    out["result"] = {"estimate": metrics(truth, pred, base),
+                     "sessions": per_session(truth, pred, gs),
+                     "points": [(truth[i], pred[i]) for i in range(len(truth))],
+                     "folds": len(folds)}

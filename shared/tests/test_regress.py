@@ -151,6 +151,19 @@ def test_concentration_estimated_on_unseen_sessions():
         assert len(out["sessions"]) == 3 * len(LEVELS)
 
 
+def test_cross_validate_in_steps_gives_the_same_answer():
+    X, y, groups = synth.spectra((0.0, 0.5, 1.0), 2, 4, seed=3)
+    out = {}
+    done = [p["done"] for p in RE.cross_validate_steps(X, y, groups, 11, out, k=3, n_trees=3,
+                                                        max_depth=4)]
+    assert len(done) >= 9 and done == sorted(done) and done[-1] == 1.0, done
+    whole = RE.cross_validate(X, y, groups, 11, k=3, n_trees=3, max_depth=4)
+    assert out["result"]["points"] == whole["points"] and out["result"]["folds"] == 3
+    out = {}
+    assert list(RE.cross_validate_steps(X[:0], y[:4], groups[:4], 11, out)) == []
+    assert out["result"]["estimate"] is None and "too few sessions" in out["result"]["reason"]
+
+
 def test_metrics_by_hand():
     got = RE.metrics([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 5.0], 2.5)
     assert got["n"] == 4 and _close(got["mae"], 0.25) and _close(got["rmse"], 0.5)
