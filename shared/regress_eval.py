@@ -138,10 +138,13 @@ def cross_validate(X, y, groups, n_features, k=5, seed=1, unit="", **params):
     return out["result"]
 
 
-def cross_validate_steps(X, y, groups, n_features, out, k=5, seed=1, unit="", **params):
+def cross_validate_steps(X, y, groups, n_features, out, k=5, seed=1, unit="", sessions=None,
+                         **params):
     """cross_validate() in steps (a page yields to the browser between them): yields
     {"fold", "folds", "done"} (done: the fraction of all folds' trees grown) as the trees
-    grow; at the end out["result"] is cross_validate()'s answer."""
+    grow; at the end out["result"] is cross_validate()'s answer. sessions: per-window names
+    the per-session errors are given by when the folds' groups are others (e.g. sessions of
+    one value held out together); default groups."""
     from shared.regress import Regressor
     why = check_sessions(y, groups, unit)
     if why:
@@ -162,7 +165,7 @@ def cross_validate_steps(X, y, groups, n_features, out, k=5, seed=1, unit="", **
             truth.append(y[i])
             pred.append(p[j])
             base.append(b)
-            gs.append(groups[i])
+            gs.append((sessions or groups)[i])
     out["result"] = {"estimate": metrics(truth, pred, base),
                      "sessions": per_session(truth, pred, gs),
                      "points": [(truth[i], pred[i]) for i in range(len(truth))],

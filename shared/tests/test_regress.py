@@ -159,6 +159,12 @@ def test_cross_validate_in_steps_gives_the_same_answer():
     assert len(done) >= 9 and done == sorted(done) and done[-1] == 1.0, done
     whole = RE.cross_validate(X, y, groups, 11, k=3, n_trees=3, max_depth=4)
     assert out["result"]["points"] == whole["points"] and out["result"]["folds"] == 3
+    out = {}                 # folds by value, errors by session
+    names = ["run-%s" % g for g in groups]
+    for _ in RE.cross_validate_steps(X, y, ["v%g" % v for v in y], 11, out, k=3, n_trees=3,
+                                     max_depth=4, sessions=names):
+        pass
+    assert sorted(s["session"] for s in out["result"]["sessions"]) == sorted(set(names))
     out = {}
     assert list(RE.cross_validate_steps(X[:0], y[:4], groups[:4], 11, out)) == []
     assert out["result"]["estimate"] is None and "too few sessions" in out["result"]["reason"]
