@@ -150,6 +150,11 @@ class Deploy:
             sid = checks[0]["id"]
         if self.anomaly():
             return await self.check_anomaly(sid)
+        dm = self.B.state["deploy"].get("device_model") or {}
+        if dm.get("kind") == "regress":
+            raise ValueError("the on-device check compares classes; a value model is checked "
+                             "by its live estimate above against the true value (the range "
+                             "and error the Train step promised)")
         from shared import evaluate as E
         if sid in (None, ""):
             raise ValueError("record a session while the model runs on the device "

@@ -1,5 +1,6 @@
 # Live predictions in the page: the device's {"type": "prediction"} messages (live class and a
-# history strip; an anomaly model's score, threshold and state, the last HISTORY), and the
+# history strip; an anomaly model's score, threshold and state, a regression model's value,
+# the last HISTORY of each), and the
 # same-code check: once this page trained a model, it classifies the windows it receives
 # over the WebSocket with it (shared.pipeline.Classifier, the device's code path) and
 # compares, window by window (by seq), with the class the device computed ("raw",
@@ -68,6 +69,7 @@ class Live:
         self.last = None
         self.history = []            # [seq, class index, hash prefix]
         self.scores = []             # an anomaly model's: [seq, score, state, threshold]
+        self.values = []             # a regression model's: [seq, value]
         self.classes = []
         self.count = 0
         self.classifier = None       # (hash, shared.pipeline.Classifier) of the page's model
@@ -104,6 +106,11 @@ class Live:
             self.scores.append([msg.get("seq"), msg.get("score"), bool(msg.get("anomaly")),
                                 msg.get("threshold")])
             del self.scores[:-HISTORY]
+            self.dirty = True
+            return True
+        if msg.get("kind") == "regress":     # a regression model: the value in its unit
+            self.values.append([msg.get("seq"), msg.get("value")])
+            del self.values[:-HISTORY]
             self.dirty = True
             return True
         cls = msg.get("class")
@@ -155,7 +162,7 @@ class Live:
         """The bridge's "live" part (JSON values)."""
         self.dirty = False
         return {"last": self.last, "count": self.count, "history": self.history,
-                "scores": self.scores,
+                "scores": self.scores, "values": self.values,
                 "classes": self.classes, "compared": self.compared, "agree": self.agree,
                 "mismatches": self.mismatches,
                 "page_hash": self.classifier[0] if self.classifier else None}

@@ -56,7 +56,7 @@ def window_hop(a):
 class Trainer:
     def __init__(self, B, stream, live):
         self.B, self.stream, self.live = B, stream, live
-        self.mode = "classes"        # or "anomaly" (app.anomaly): Train's choice
+        self.mode = "classes"        # or "anomaly" (app.anomaly), "value" (app.regress_page)
         self._results = {}           # mode -> its last result (Deploy sends the mode's)
         self.result = None           # the shared.pipeline result of the last training
         self.summary = None
@@ -67,7 +67,7 @@ class Trainer:
         self.lw = self.window = None
         B.part("train", sessions=[], picked=[], tests=[], rate=None, defaults={},
                progress=0, stage="", summary=None, notice="", message="", mode="classes",
-               anomaly=None)
+               anomaly=None, value=None)
 
     @property
     def result(self):
@@ -80,10 +80,11 @@ class Trainer:
         self._results[self.mode] = r
 
     def set_mode(self, a):
-        """Train's choice: "classes" (labelled classes) or "anomaly" (normal vs anomaly)."""
+        """Train's choice: "classes" (labelled classes), "anomaly" (normal vs anomaly) or
+        "value" (estimate the sessions' value labels: app.regress_page)."""
         mode = a.get("mode") or a.get("value")
-        if mode not in ("classes", "anomaly"):
-            raise ValueError("choose 'classes' or 'normal vs anomaly'")
+        if mode not in ("classes", "anomaly", "value"):
+            raise ValueError("choose 'classes', 'normal vs anomaly' or 'a value'")
         self.mode = mode
         self.B.update("train", mode=mode, stage="", progress=0)
         for fn in self.trained:      # Deploy's fit follows the mode's model
@@ -154,6 +155,8 @@ class Trainer:
             raise ValueError("training is already running")
         if self.mode == "anomaly":
             return await self.go_anomaly(a)
+        if self.mode == "value":
+            return await self.go_value(a)
         t = self.B.t
         if getattr(t, "debug", False):
             t.stallStart()           # the stall probe covers loading the windows too
@@ -234,12 +237,72 @@ class Trainer:
         return {"promise": summary.get("promise"), "need_more": summary.get("need_more"),
                 "hash": summary.get("hash")}
 
+    async def go_value(self, a):
+        """Estimate a value: the chosen sessions with their value labels -> app.regress_page
+        (shared.regress / regress_eval in steps, the page drawn between slices)."""
+        t = self.B.t
+        B = self.B
+        if not B.state["train"]["sessions"]:
+            await self.refresh()
+        sids = list(B.state["train"]["picked"])
+        self.busy = True
+        try:
+            if not sids:
+                raise ValueError("choose the sessions with values (the list above)")
+            window, hop = window_hop(a)
+            await net.need("app.regress_page")
+            from app import regress_page as RP
+            opts = RP.options(a)
+            B.update("train", stage="loading the sessions and their values…", progress=0)
+            B.flush()
+            ds = dataset()
+            recs = await ds.load_many(sids)
+            for r in recs:                   # the value labels (meta says which have one)
+                m = ds.meta(r.sid) or {}
+                lab = await net.call("GET", "/api/sessions/%d/value" % r.sid) \
+                    if m.get("value") else None
+                r.value = None if lab is None else dict(
+                    (k, lab.get(k)) for k in ("name", "value", "unit"))
+                r.value_segments = [tuple(x) for x in (lab or {}).get("segments") or ()]
+            info = self.stream.info
+            sensor = info.get("sensor") if recs and list(info.get("channels") or ()) == \
+                list(recs[0].channels) else None
+            if getattr(t, "debug", False):
+                t.stallStart()
+            out = {}
+            start = ticks_ms()
+            try:
+                for p in RP.steps(recs, window, hop, opts, sensor, out):
+                    if ticks_diff(ticks_ms(), start) >= SLICE_MS:
+                        B.update("train", stage=p["stage"], progress=min(0.99, p["done"]))
+                        B.flush()
+                        await asyncio.sleep_ms(1)     # not sleep(0): see _yield_note
+                        start = ticks_ms()
+            finally:
+                if getattr(t, "debug", False):
+                    await asyncio.sleep_ms(30)    # (the stall probe's timer sees the last)
+                    t.stallStop()
+            summary, result = out["summary"], out["result"]
+        except Exception as e:
+            self.forget()
+            raise ValueError("cannot train: %s" % e)
+        finally:
+            self.busy = False
+        self.result = result
+        B.update("train", value=summary, progress=1, stage="done")
+        for fn in self.trained:
+            fn()
+        return {"promise": summary.get("promise"), "reason": summary.get("reason"),
+                "hash": summary.get("hash"), "estimate": summary.get("estimate")}
+
     def forget(self):
         """A failed Train: the old result and its stage text go (they were not this run's),
         and Deploy has no model to send."""
         self.result = None           # (the mode's own: the other mode's result stays)
         if self.mode == "anomaly":
             self.B.update("train", anomaly=None, progress=0, stage="")
+        elif self.mode == "value":
+            self.B.update("train", value=None, progress=0, stage="")
         else:
             self.summary = None
             self.B.update("train", summary=None, progress=0, stage="")

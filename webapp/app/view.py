@@ -439,8 +439,16 @@ def _train_form(t):
     el("train").dataset.mode = mode
     el("train-mode").value = mode
     put("train-mode-why", "the chosen sessions are normal running (no labels needed); "
-        "sessions labelled with a fault only test the model" if mode == "anomaly" else "")
-    if mode == "anomaly":
+        "sessions labelled with a fault only test the model" if mode == "anomaly" else
+        "the chosen sessions' value labels (e.g. concentration in mmol/L) are learnt; "
+        "sessions of one value are held out together" if mode == "value" else "")
+    if mode == "value":
+        from app import view_regress
+        v = t.get("value")
+        put("train-result", view_regress.render(v) if v else "")
+        if v:
+            view_regress.draw_plot(v)
+    elif mode == "anomaly":
         a = t.get("anomaly")
         if a:
             from app import anomaly      # (loaded with the anomaly mode's first training)
@@ -497,8 +505,8 @@ def _anomaly_plot(a):
 def _trained(st):
     """The Train mode's trained model (summary), or None: Deploy sends that one."""
     t = st["train"]
-    if t.get("mode") == "anomaly":
-        a = t.get("anomaly")
+    if t.get("mode") in ("anomaly", "value"):
+        a = t.get(t["mode"])
         return a if a and a.get("model") else None
     return t.get("summary")
 
@@ -508,7 +516,11 @@ def _send_state(st):
     it in short: the fit's problems are said just above; the button's title has them all)."""
     f = (st.get("deploy") or {}).get("fit")
     why = short = ""
-    if not _trained(st):
+    v = st["train"].get("value") if st["train"].get("mode") == "value" else None
+    if v and not v.get("model"):
+        short = "no honest estimate, so no model to send (Train step says why)"
+        why = "%s: %s" % (short, v.get("reason") or "")
+    elif not _trained(st):
         why = short = "train a model first (Train step)"
     elif f and f.get("problems"):
         short = "the model does not fit the device: switch the device or train for its settings"
@@ -542,7 +554,8 @@ def _deploy(st):
         put("train-device", "")
     elif m.get("none"):
         put("train-device", "the device has no model yet")
-    elif m.get("kind") == "anomaly" or st["train"].get("mode") == "anomaly":
+    elif m.get("kind") in ("anomaly", "regress") or st["train"].get("mode") in (
+            "anomaly", "value"):
         put("train-device", _device_model_text(m, _trained(st)))
     else:
         put("train-device", "device runs model <code>%s</code> (%s; %s trees, %s nodes)%s" % (
@@ -576,7 +589,10 @@ def _deploy_what(st, m):
     it runs, else the one trained here)."""
     kind = (m.get("kind") or "classes") if m and m.get("hash") else None
     if kind is None:
-        kind = "anomaly" if st["train"].get("mode") == "anomaly" else "classes"
+        kind = {"anomaly": "anomaly", "value": "regress"}.get(st["train"].get("mode"),
+                                                               "classes")
+    if kind == "regress":
+        return "send the model; the device estimates the value of every window live"
     if kind == "anomaly":
         return ("send the model; the device scores every window and says normal or "
                 "ANOMALY live")
@@ -586,7 +602,11 @@ def _deploy_what(st, m):
 def _device_model_text(m, mine):
     """What the device runs, said for either kind, and whether it is the model trained here
     (in the Train mode chosen now)."""
-    if m.get("kind") == "anomaly":
+    if m.get("kind") == "regress":
+        what = "value model <code>%s</code> (%s in %s; %s trees)" % (
+            esc(m["hash"][:16]), esc(m.get("target") or ""), esc(m.get("unit") or ""),
+            m.get("trees"))
+    elif m.get("kind") == "anomaly":
         h = m.get("hysteresis") or ["?", "?"]
         what = "anomaly model <code>%s</code> (%s, threshold %.4g, alarm at %s of %s windows)" % (
             esc(m["hash"][:16]), esc(m.get("scorer")), m.get("threshold") or 0, h[0], h[1])
@@ -597,7 +617,7 @@ def _device_model_text(m, mine):
         note = ""
     elif mine.get("hash") == m.get("hash"):
         note = " — the model trained here"
-    elif m.get("kind") != "anomaly" and mine.get("kind") == "anomaly":
+    elif m.get("kind") not in ("anomaly", "regress") and mine.get("kind") == "anomaly":
         note = (" — not the anomaly model trained here: the device classifies, it does not "
                 "score normal vs anomaly until you send it")
     else:
@@ -634,11 +654,17 @@ def _live(st):
     v = st["live"]
     m = v.get("last")
     an = el("live-anomaly")
+    kind = m and m.get("kind")
     if an is not None:
-        an.hidden = not (m and m.get("kind") == "anomaly")
+        an.hidden = kind != "anomaly"
+        el("live-regress").hidden = kind != "regress"
         for i in ("live-class", "live-history", "live-key"):
-            el(i).hidden = bool(m and m.get("kind") == "anomaly")
+            el(i).hidden = kind in ("anomaly", "regress")
     if not m:
+        return
+    if kind == "regress":
+        from app import view_regress
+        put("live-regress", view_regress.live_html(m, v.get("values") or ()))
         return
     if m.get("kind") == "anomaly":
         put("live-anomaly", live_anomaly(m, v.get("scores") or ()))
