@@ -122,8 +122,12 @@ class Trainer:
                     classes.append(c)
             if m.get("rate") not in rates:
                 rates.append(m.get("rate"))
+            val = m.get("value") or {}          # its value label's summary (issue 21)
             rows.append({"id": sid, "name": self.names[sid],
-                         "classes": D.natural_sorted(lab.get("counts") or {})})
+                         "classes": D.natural_sorted(lab.get("counts") or {}),
+                         "value": "%g %s" % (val["value"], val.get("unit") or "") if
+                         isinstance(val.get("value"), (int, float)) else
+                         ("%s in segments" % val["name"] if val.get("segments") else "")})
             if sid not in known:
                 picked.add(sid)          # new sessions start chosen
         ids = [r["id"] for r in rows]

@@ -406,7 +406,8 @@ def session_grid(t, where, tests_too):
         '<span class="train-s"><label><input type="checkbox" class="train-sid" data-act='
         '"train.pick" data-sid="%d"%s> %s</label> <small>%s</small>%s</span>' % (
             r["id"], " checked" if r["id"] in picked else "", esc(r["name"]),
-            esc(", ".join(r["classes"]) or "no labels"), (
+            esc(", ".join(r["classes"] + ([r["value"].strip()] if r.get("value") else []))
+                or "no labels"), (
                 ' <label class="tpick"><input type="checkbox" class="train-test" '
                 'data-act="train.pick" data-kind="test" data-sid="%d"%s>test</label>' % (
                     r["id"], " checked" if r["id"] in tests else "")) if tests_too else "")
@@ -567,7 +568,10 @@ def _deploy(st):
     chosen = (d.get("check") or {}).get("sid")     # the list keeps the session checked
     anomaly = (m or {}).get("kind") == "anomaly" if (m or {}).get("hash") else \
         st["train"].get("mode") == "anomaly"
-    put("check-how", "the device scores a recorded session's windows with the model it runs, "
+    regress = (m or {}).get("kind") == "regress"
+    put("check-how", "a value model is checked by its live estimate above against the true "
+        "value; this check compares classes or anomaly scores" if regress else
+        "the device scores a recorded session's windows with the model it runs, "
         "the page scores them with the same file and compares:" if anomaly else
         "record a session while the model runs (a replay file labels it; else label it on "
         "the timeline), then")
@@ -577,8 +581,8 @@ def _deploy(st):
         or '<option value="">(record a session%s)</option>' % (
             "" if anomaly else " while the model runs"))
     go = el("check-go")                 # nothing to check: off, saying why
-    go.disabled = not d["checks"]
-    go.title = "" if d["checks"] else (
+    go.disabled = not d["checks"] or regress
+    go.title = "not for a value model" if regress else "" if d["checks"] else (
         "record a session first" if anomaly else
         "record a labelled session while the model runs first")
     put("check-result", render_check(d["check"]) if d.get("check") else "")
@@ -664,7 +668,8 @@ def _live(st):
         return
     if kind == "regress":
         from app import view_regress
-        put("live-regress", view_regress.live_html(m, v.get("values") or ()))
+        dm = st["deploy"].get("device_model") or {}
+        put("live-regress", view_regress.live_html(m, v.get("values") or (), dm.get("range")))
         return
     if m.get("kind") == "anomaly":
         put("live-anomaly", live_anomaly(m, v.get("scores") or ()))

@@ -37,7 +37,7 @@ def render(s):
         'within the range trained on, %s..%s %s; the worst session %s: %s %s.<br>'
         '<small>How: %s; %d windows of %d sessions; the mean-value baseline (the training '
         'mean, what a model that learnt nothing says) errs by %s %s (MAE).</small></p>' % (
-            tgt.capitalize(), esc(s["promise"]), _fmt(e["rmse"]), u, r2, _fmt(lo), _fmt(hi), u,
+            tgt[:1].upper() + tgt[1:], esc(s["promise"]), _fmt(e["rmse"]), u, r2, _fmt(lo), _fmt(hi), u,
             esc(str(s["worst"]["session"])), _fmt(s["worst"]["mae"]), u, esc(how),
             s["windows"], s["sessions_n"], _fmt(e["baseline_mae"]), u))
     out.append('<table class="anom-table" id="regress-figures"><caption>%s on unseen data, '
@@ -87,9 +87,9 @@ def plot(s):
     return traces, layout
 
 
-def live_html(m, values, w=480, h=90):
+def live_html(m, values, rng=None, w=480, h=90):
     """The device's live estimate with its unit, and a small timeline of the last ones (SVG:
-    no plotting library needed)."""
+    no plotting library needed) on the model's range [lo, hi] when known."""
     v = m.get("value")
     head = ('<span id="live-value"><b>%s</b> %s</span><span>%s <small>estimated by the '
             'device</small></span><small>seq %s &middot; model %s</small>' % (
@@ -99,6 +99,8 @@ def live_html(m, values, w=480, h=90):
     if len(pts) < 2:
         return head
     top, low = max(pts), min(pts)
+    if rng and len(rng) == 2:
+        top, low = max(top, rng[1]), min(low, rng[0])
     if top - low < 1e-6:
         top, low = top + 0.5, low - 0.5
     L, R, T, Bm = 44, 8, 6, 22
