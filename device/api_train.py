@@ -33,9 +33,11 @@ PATH = "/api/train"
 _busy = []
 _KEYS = ("sessions", "n_trees", "max_depth", "min_samples_leaf", "max_features", "seed",
          "method", "folds")
-_EXTRA = 20          # bytes per window besides its features (label, session, indexes)
-_PER_NODE = 12       # bytes per possible tree node (C table ~7, the model's arrays)
-_FIXED = 6 * 1024    # the trainer's node arrays, the evaluation's lists, module state
+_EXTRA = 24          # bytes per window besides its features: label, session, the splits'
+                     # index arrays, the held-out bookkeeping, the C trainer's sample arrays
+_META = ("rate", "channels", "hop", "windows", "scale", "record_size", "frame_size")
+_PER_NODE = 8        # bytes per tree node a window can add (C table 7, the exported model)
+_FIXED = 10 * 1024   # the trainer's module, the reader, the quantiser, the splits' report
 
 
 class _Refused(Exception):
@@ -52,8 +54,11 @@ def install(app, dev):
             return err(409, "a training is running on the device: wait for its answer")
         body = json_body(request)
         _busy.append(1)
+        import sys
+        # the training's modules the node had not loaded: dropped again as soon as possible
+        mine = [m for m in _MODS if m not in sys.modules]
         try:
-            return await _train(dev, body)
+            return await _train(dev, body, mine)
         except _Refused as e:
             return err(e.status, str(e))
         except MemoryError as e:
@@ -64,14 +69,9 @@ def install(app, dev):
                        "model was not changed" % gc.mem_free())
         finally:
             _busy.clear()
-            _forget()
+            _drop(mine, *_MODS)
             if dev.model.current is None:
                 MS.forget("shared.features", "shared.fft", "shared.quant", "shared.model")
-
-
-def _forget():
-    MS.forget("shared.pipeline", "shared.trainer", "shared.evaluate", "shared.dataset",
-              "session_scores")
 
 
 def _int(body, k, lo, hi, default):
@@ -133,7 +133,8 @@ def _sessions(dev, body):
             raise _Refused(400, "session %d has no labels" % sid)
         with open(store.path(sid, "labels.json")) as f:
             segs = [(s["start"], s["end"], s["label"]) for s in json.load(f)["segments"]]
-        out.append((sid, meta, segs))
+        out.append((sid, dict((k, meta[k]) for k in _META), segs))   # not the whole meta
+        meta = lab = None
     if not out:
         raise _Refused(400, "no labelled session to train on")
     return out
@@ -182,7 +183,7 @@ class _FlashWindows:
         if len(present) != len(names):
             self.labels = bytearray(present.index(c) for c in self.labels)
         nch = len(chosen[0][1]["channels"])
-        self.nch = nch
+        self.nch, self.hop = nch, chosen[0][1]["hop"]
         self.buf = array("h", bytes(2 * nch * window))
         self._rd, self._cur = None, -1
 
@@ -229,7 +230,11 @@ def _check_shape(dev, chosen):
                               ",".join(chans)))
 
 
-async def _train(dev, body):
+_MODS = ("shared.pipeline", "shared.evaluate", "shared.dataset", "shared.trainer",
+         "shared.modelformat", "session_scores")
+
+
+async def _train(dev, body, mine):
     try:
         import emlearn_extratrees  # noqa: F401
     except ImportError:
@@ -244,108 +249,145 @@ async def _train(dev, body):
     gc.collect()
     free0 = gc.mem_free()
     total = free0 + gc.mem_alloc()
+    heap = {"low": free0, "at": "start", "total": total}
     wins = _FlashWindows(dev.rec.store, chosen, W)
-    n = len(wins)
+    chosen = None
     if len(set(wins.labels)) < 2:
         raise _Refused(400, "the chosen sessions have windows of %s: a classifier needs "
                        "labelled windows of at least two classes" %
                        (", ".join(wins.classes) if wins.classes else "no class"))
     if len(wins.classes) > MAX_CLASSES:
         raise _Refused(400, "%d classes: at most %d" % (len(wins.classes), MAX_CLASSES))
-    from shared.features import feature_names
-    from shared.model import zeros_h
-    try:   # the int16 matrix first, while the heap has its largest free blocks
-        X = zeros_h(n * len(feature_names(len(acq.sensor.channels))))
-    except MemoryError:
-        raise _Refused(507, "%d labelled windows do not fit the device's heap for training "
-                       "(%d bytes free): choose fewer sessions" % (n, gc.mem_free()))
-    from shared import pipeline as P
-    hop = chosen[0][1]["hop"]
-    window = {"rate": acq.rate(), "window": W, "hop": hop, "channels": list(acq.sensor.channels)}
-    gs = wins.groups
-    if folds == "loso":
-        folds = max(2, len(set(gs)))
-    try:   # the page's splits and honesty rules (no work is done here)
-        p = P.Pipeline(wins, wins.labels, wins.classes, window, groups=gs, scales=wins.scales,
-                       validation={"method": "kfold", "folds": folds}, impl="c", **params)
-    except ValueError as e:
-        raise _Refused(400, "cannot train: %s" % e)
+    window = {"rate": acq.rate(), "window": W, "hop": wins.hop,
+              "channels": list(acq.sensor.channels)}
+    fe = _extractor(dev, window)
+    # the live model's scratch: its extractor's list of names (~4 KB for 52) is not read
+    # between windows: freed for the training, made again for the model file or on failure
+    fe.names = None
+    try:
+        return await _fit(dev, params, folds, wins, fe, window, heap, mine, t0)
+    finally:
+        wins.close()
+        _names(fe)
+
+
+async def _fit(dev, params, folds, wins, fe, window, heap, mine, t0):
+    n, nf, free0, total = len(wins), fe.n_features, heap["low"], heap["total"]
     gc.collect()
-    fe = _extractor(dev, window, P)
-    per = _EXTRA        # (the matrix is allocated already)
-    # the trees: the C trainer's table (~7 bytes a node) and the model's copy of them
-    nodes = params["n_trees"] * min(n, 1 << params["max_depth"]) * _PER_NODE
-    room = gc.mem_free() - TRAIN_RESERVE - _FIXED - nodes
+    # what the training adds to the heap: per window its int16 row, _EXTRA and _PER_NODE per
+    # tree (a tree has fewer nodes than windows: an upper bound), per session a float32
+    # min/max of each feature, _FIXED once (measured: NODE.md)
+    per = 2 * nf + _EXTRA + params["n_trees"] * _PER_NODE
+    room = gc.mem_free() - TRAIN_RESERVE - _FIXED - 8 * nf * len(set(wins.groups))
     fit = max(0, room // per)
     if n > fit:
         raise _Refused(507, "%d labelled windows do not fit the device's heap for training "
                        "(%d bytes free, %d kept for sampling and streaming; about %d windows "
                        "fit): choose fewer sessions" % (n, gc.mem_free(), TRAIN_RESERVE, fit))
-    low = [gc.mem_free()]
+    try:   # the int16 matrix first, while the heap has its largest free blocks
+        X = array("h", _zeros(n * nf))
+    except MemoryError:
+        raise _Refused(507, "%d labelled windows do not fit the device's heap for training "
+                       "(%d bytes free): choose fewer sessions" % (n, gc.mem_free()))
+    _mark(heap, "matrix")
     try:
-        box, X = [X], None   # _run drops it before the model text is made
-        ans = await _run(p, wins, fe, low, box)
+        box = [X]
+        X = None   # _run drops the matrix before the model is exported; box: (model, meta)
+        ans = await _run(dev, wins, fe, window, params, folds, heap, box, mine)
     except ValueError as e:
         raise _Refused(400, "cannot train: %s" % e)
-    finally:
-        wins.close()
-    p = fe = None
-    text, h = ans.pop("text"), ans["hash"]
-    wins = None
-    _forget()                      # the training's code: room for the checker and the load
-    await _install(dev, text)
-    text = None
+    wins.close()
+    wins = fe = None
+    _drop(mine, "shared.trainer", "shared.evaluate", "shared.dataset", "shared.pipeline",
+          "session_scores")   # the training's code: room for the checker and the new model
+    await _install(dev, box, ans, heap)
     ans["ms"] = time.ticks_diff(time.ticks_ms(), t0)
-    ans["heap"] = {"total": total, "free_before": free0, "peak_used": total - low[0],
-                   "peak_share": round((total - low[0]) / total, 3)}
+    _mark(heap, "installed")
+    ans["heap"] = {"total": total, "free_before": free0, "peak_used": total - heap["low"],
+                   "peak_share": round((total - heap["low"]) / total, 3), "peak_at": heap["at"]}
     print("motebook: trained on the device: %d windows, %d sessions, model %s (%d ms, heap "
-          "peak %.1f %%)" % (n, len(ans["sessions"]), h[:12], ans["ms"],
-                             100 * ans["heap"]["peak_share"]))
+          "%d free before, peak %d used = %.1f %% at %s)"
+          % (n, len(ans["sessions"]), ans["hash"][:12], ans["ms"], free0,
+             ans["heap"]["peak_used"], 100 * ans["heap"]["peak_share"], heap["at"]))
     return ans
 
 
-def _extractor(dev, window, P):
+class _Fill:
+    """n values of an iterator for array(code, ...): MicroPython sizes the array once from
+    len() and fills it from the iterator (from a list or bytes it holds a copy meanwhile)."""
+
+    def __init__(self, n, it):
+        self.n, self.it = n, it
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        return iter(self.it)
+
+
+def _zeros(n):
+    return _Fill(n, (0 for _ in range(n)))
+
+
+def _drop(mine, *names):
+    """Forget the named training modules the node had not loaded before the training."""
+    MS.forget(*[m for m in names if m in mine])
+
+
+def _extractor(dev, window):
     """The running inference's FeatureExtractor when it computes these windows' features
-    (~11 KB of FFT tables and buffers not allocated twice; used between its windows, as
-    session_scores does), else a new one."""
-    from shared.features import FeatureExtractor, feature_names
+    (~11 KB of FFT tables, buffers and names not allocated twice; used between its windows,
+    as session_scores does), else a new one (shared.pipeline.extractor's)."""
+    from shared.features import FeatureExtractor
+    nch, W, rate = len(window["channels"]), window["window"], window["rate"]
     fe = getattr(getattr(dev, "infer", None), "fe", None)
-    if type(fe) is FeatureExtractor and fe.n_samples == window["window"] and \
-            fe.rate == window["rate"] and fe.names == feature_names(len(window["channels"])):
+    if type(fe) is FeatureExtractor and fe.n_samples == W and fe.rate == rate and \
+            fe.n_channels == nch:
         return fe
-    return P.extractor(window)
+    return FeatureExtractor(nch, W, rate)
 
 
-async def _pause(low):
+def _mark(heap, at):
+    """The heap's high-water: live data after a collection (the training's garbage is not
+    counted; the node's own allocations between collections are)."""
+    gc.collect()
+    f = gc.mem_free()
+    if f < heap["low"]:
+        heap["low"], heap["at"] = f, at
+
+
+async def _pause(heap, at, k=0):
     import asyncio
-    f = gc.mem_free()     # garbage included: the high-water said is an upper bound
-    if f < low[0]:
-        low[0] = f
+    if not k & 31:
+        _mark(heap, at)
     await asyncio.sleep_ms(0)
 
 
-async def _run(p, wins, fe, low, box):
-    """Pipeline.steps' work in two kinds of passes over flash instead of a float row per
-    window: pass 1 keeps each session's finite min/max per feature (all Quantizer.fit looks
-    at), then each run (the k folds, then all windows) fits its quantiser on its training
-    sessions' min/max, computes the features again into one int16 matrix and trains. The same
-    splits, quantisers, trees and model text as shared.pipeline on the same windows."""
-    from shared import evaluate as E
-    from shared import modelformat as MF
-    from shared.pipeline import model_hash, model_text
+async def _run(dev, wins, fe, window, params, folds, heap, box, mine):
+    """shared.pipeline.Pipeline.steps' work in two kinds of passes over flash instead of a
+    float row per window: pass 1 keeps each session's finite min/max per feature (all
+    Quantizer.fit looks at), then each run (the k folds, then all windows) fits its quantiser
+    on its training sessions' min/max, computes the features again into the one int16 matrix
+    and trains. The same splits (Pipeline._runs), quantisers, trees and model file bytes as
+    shared.pipeline on the same windows. shared.evaluate is imported only to test a fold
+    (after its trainer is freed) and for the figures."""
+    runs, rep, y, classes, tparams, most = _splits(wins, window, params, folds)
+    _drop(mine, "shared.pipeline", "shared.modelformat", "shared.evaluate", "shared.dataset")
     from shared.quant import Quantizer
     from shared.trainer import Trainer
-    X = box.pop()
-    n, nf, nc = len(wins), fe.n_features, len(p.classes)
-    y, groups, scales = p.y, p.groups, wins.scales
+    n, nf, nc = len(wins), fe.n_features, len(classes)
+    groups, scales = wins.groups, wins.scales
     sids = sorted(set(groups))
     ns = len(sids)
-    gi = array("H", [sids.index(g) for g in groups])
+    gi = bytearray(sids.index(g) for g in groups)
     nan = float("nan")
-    lo = array("f", [nan] * (ns * nf))
-    hi = array("f", [nan] * (ns * nf))
+    lo = array("f", bytes(4 * ns * nf))
+    hi = array("f", bytes(4 * ns * nf))
+    for k in range(ns * nf):
+        lo[k] = hi[k] = nan
+    lr, hr = array("f", bytes(4 * nf)), array("f", bytes(4 * nf))
     out = fe.new_output()
-    q = array("h", bytes(2 * nf))
     for i in range(n):
         fe.compute(wins[i], out, scales[i])
         b = gi[i] * nf
@@ -356,92 +398,184 @@ async def _run(p, wins, fe, low, box):
                     lo[b + j] = x
                 if not hi[b + j] >= x:
                     hi[b + j] = x
-        if i % 8 == 7:
-            await _pause(low)
-    runs, rep = p._runs(n)
-    most = E.majority(y, range(n), nc)
-    cm = None
-    base_ok = tested = 0
-    truth, pred, where = bytearray(), bytearray(), []
-    lr, hr = [0.0] * nf, [0.0] * nf
-    for r in range(len(runs)):
-        train, test = runs[r]
-        have = set(gi[i] for i in train)
+        if i & 7 == 7:
+            await _pause(heap, "features", i + 1)
+    # the tested windows' truth, prediction and session (each window is tested once at most)
+    held = {"cm": None, "tested": 0, "base_ok": 0, "truth": bytearray(n),
+            "pred": bytearray(n), "where": array("H", _zeros(n))}
+    # the splits as each window's test fold (255: never tested) instead of k + 1 pairs of
+    # index arrays; a run's arrays are made again when it starts (group_kfold's are sorted)
+    fold, k = bytearray(b"\xff" * n), len(runs) - 1
+    for r in range(k):
+        for i in runs[r][1]:
+            fold[i] = r
+    runs = None
+    X = box.pop()
+    mv = memoryview(X)
+    qz = None
+    for r in range(k + 1):
+        if r < k:
+            m = sum(1 for f in fold if f == r)
+            train = array("H", _Fill(n - m, (i for i in range(n) if fold[i] != r)))
+            test = array("H", _Fill(m, (i for i in range(n) if fold[i] == r)))
+        else:
+            train, test = array("H", _Fill(n, range(n))), None
+        if test is None:   # the final model: the folds' figures first
+            ans = _report(held, classes, most, rep)
+            held = None
+            _drop(mine, "shared.evaluate", "shared.dataset")
+            ans.update({"windows": n, "sessions": sids})
+        have = bytearray(ns)
+        for i in train:
+            have[gi[i]] = 1
         for j in range(nf):
             a = z = nan
-            for s in have:
-                v, w = lo[s * nf + j], hi[s * nf + j]
-                if v == v and not a <= v:
-                    a = v
-                if w == w and not z >= w:
-                    z = w
+            for s in range(ns):
+                if have[s]:
+                    v, w = lo[s * nf + j], hi[s * nf + j]
+                    if v == v and not a <= v:
+                        a = v
+                    if w == w and not z >= w:
+                        z = w
             lr[j], hr[j] = a, z
+        qz = None
         qz = Quantizer.fit([lr, hr])
         for i in range(n):
             fe.compute(wins[i], out, scales[i])
-            qz.quantize_into(out, q)
-            b = i * nf
-            for j in range(nf):
-                X[b + j] = q[j]
-            if i % 8 == 7:
-                await _pause(low)
-        t = Trainer(X, y, nf, nc, rows=train, yield_every=p.yield_every, **p.params)
+            qz.quantize_into(out, mv[i * nf:(i + 1) * nf])
+            if i & 7 == 7:
+                await _pause(heap, "features", i + 1)
+        t = Trainer(X, y, nf, nc, rows=train, yield_every=200, **tparams)
+        _mark(heap, "trainer")
         for _ in t.steps():
-            await _pause(low)
+            await _pause(heap, "trees")
+        _mark(heap, "trees")
+        if test is None:
+            t.X = X = mv = None   # the trees are grown: the matrix goes before the export
         model = t.model()
-        params, impl = t.params(), t.impl
-        t = None   # the C trainer's node arrays
+        tp, impl = t.params(), t.impl
+        t._c = t.X = t.rows = t = None   # the C trainer's node arrays (even if a stale
+        # reference to t is left in this coroutine's frame)
+        _mark(heap, "model")
         if test is not None:
-            got = E.predict_rows(model, X, test, nf)
-            c = E.confusion(bytearray(y[i] for i in test), got, nc)
-            cm = c if cm is None else E.add_confusion(cm, c)
-            for k in range(len(test)):
-                i = test[k]
-                base_ok += y[i] == most
-                truth.append(y[i])
-                pred.append(got[k])
-                where.append(groups[i])
-            tested += len(test)
-            model = None
-        await _pause(low)
-    X = runs = lo = hi = None
-    per = rep.pop("sessions_per_class", None)
-    if per is not None:
-        rep["sessions_per_class"] = dict((p.classes[c], per[c]) for c in range(nc))
-    m = E.metrics(cm, p.classes) if cm is not None else None
-    seen = set(truth)
-    ans = {"classes": p.classes, "windows": n,
-           "sessions": sids, "validation": rep, "params": params, "impl": impl,
-           "accuracy": m["accuracy"] if m else None,
-           "balanced_accuracy": m["balanced_accuracy"] if m else None,
-           "per_session": E.per_group(truth, pred, where) if tested else [],
-           "baseline": {"class": p.classes[most],
-                        "accuracy": base_ok / tested if tested else None,
-                        "balanced_accuracy": ((1 if most in seen else 0) / len(seen))
-                        if seen else None}}
-    m = cm = truth = pred = where = E = None
-    MS.forget("shared.trainer", "shared.evaluate", "shared.dataset", "session_scores")
-    meta = MF.make_meta(fe.names, p.classes, qz, p.window, trainer=params,
-                        n_train=len(train))
-    train = None
-    text = model_text(model, meta)
-    ans["text"], ans["hash"] = text, model_hash(text)
+            _test_fold(held, model, X, test, nf, y, nc, groups, most)
+            _drop(mine, "shared.evaluate", "shared.dataset")
+            model = test = train = None
+        await _pause(heap, "fold")
+    lo = hi = runs = None
+    ans.update({"classes": classes, "params": tp, "impl": impl})
+    from shared import modelformat as MF
+    _names(fe)
+    box.append(model)
+    box.append(MF.make_meta(fe.names, classes, qz, window, trainer=tp, n_train=len(train)))
     return ans
 
 
-async def _install(dev, text):
-    """The model store's upload path: the checker, then the atomic install."""
+def _names(fe):
+    """The extractor's feature names made again (_train lends their ~4 KB to the matrix)."""
+    if fe.names is None:
+        from shared.features import feature_names
+        fe.names = feature_names(fe.n_channels)
+
+
+def _splits(wins, window, params, folds):
+    """shared.pipeline's splits by session and honesty rules for these windows: (runs, report,
+    labels, classes, parameters, the majority class). A plain function: no reference to the
+    pipeline's module is left in the training coroutine's frame, so dropping it frees it."""
+    from shared import pipeline as P
+    if folds == "loso":
+        folds = max(2, len(set(wins.groups)))
+    p = P.Pipeline(wins, wins.labels, wins.classes, window, groups=wins.groups,
+                   scales=wins.scales, validation={"method": "kfold", "folds": folds},
+                   impl="c", **params)
+    n = len(wins)
+    runs, rep = p._runs(n)
+    # the baseline: the most common class of all windows (as Pipeline.steps)
+    return runs, rep, p.y, p.classes, p.params, P.E.majority(p.y, range(n), len(p.classes))
+
+
+def _test_fold(held, model, X, test, nf, y, nc, groups, most):
+    """A fold's model on its held-out windows (Pipeline.steps' bookkeeping, into held)."""
+    from shared import evaluate as E
+    got = E.predict_rows(model, X, test, nf)
+    c = E.confusion(bytearray(y[i] for i in test), got, nc)
+    held["cm"] = c if held["cm"] is None else E.add_confusion(held["cm"], c)
+    k0 = held["tested"]
+    truth, pred, where = held["truth"], held["pred"], held["where"]
+    for k in range(len(test)):
+        i = test[k]
+        held["base_ok"] += y[i] == most
+        truth[k0 + k] = y[i]
+        pred[k0 + k] = got[k]
+        where[k0 + k] = groups[i]
+    held["tested"] = k0 + len(test)
+
+
+def _report(held, classes, most, rep):
+    """The k-fold's answer (the page's figures: shared.pipeline's result keys)."""
+    from shared import evaluate as E
+    nc, cm, tested = len(classes), held["cm"], held["tested"]
+    truth, pred = held["truth"][:tested], held["pred"][:tested]
+    per = rep.pop("sessions_per_class", None)
+    if per is not None:
+        rep["sessions_per_class"] = dict((classes[c], per[c]) for c in range(nc))
+    m = E.metrics(cm, classes) if cm is not None else None
+    seen = set(truth)
+    return {"validation": rep,
+            "accuracy": m["accuracy"] if m else None,
+            "balanced_accuracy": m["balanced_accuracy"] if m else None,
+            "per_session": E.per_group(truth, pred, held["where"][:tested]) if tested else [],
+            "baseline": {"class": classes[most],
+                         "accuracy": held["base_ok"] / tested if tested else None,
+                         "balanced_accuracy": ((1 if most in seen else 0) / len(seen))
+                         if seen else None}}
+
+
+class _File:
+    """The model file's writer for shared.modelformat.write_model: its first line (the
+    metadata) in shared.pipeline's canonical JSON, every piece hashed as written (the bytes
+    and hash of pipeline.model_text, without the file's text in RAM)."""
+
+    def __init__(self, f):
+        import hashlib
+        self.f, self.h, self.first = f, hashlib.sha256(), True
+
+    def write(self, s):
+        if self.first:
+            import json
+            from shared.modelformat import META_PREFIX, canonical_json
+            self.first = False
+            s = META_PREFIX + canonical_json(json.loads(s[len(META_PREFIX):])) + "\n"
+        b = s.encode()
+        self.h.update(b)
+        self.f.write(b)
+
+    def hexdigest(self):
+        import binascii
+        return binascii.hexlify(self.h.digest()).decode()
+
+
+async def _install(dev, box, ans, heap):
+    """The model store's upload path: the file (box: [model, meta], emptied) written to the
+    upload's temporary name, the checker, then the atomic install."""
+    from shared import modelformat as MF
     store = dev.model
     if store.busy:
         raise _Refused(409, "a model upload is in progress: the trained model was not "
                        "installed")
     store.busy = True
     try:
-        with open(store.tmp, "w") as f:
-            f.write(text)
+        meta, model = box.pop(), box.pop()
+        with open(store.tmp, "wb") as f:
+            w = _File(f)
+            MF.write_model(w, model, meta)
+            ans["hash"] = w.hexdigest()
+        model = meta = w = MF = None
+        _mark(heap, "file")
         MS.sync()
         try:
             info = await MS.check(store.tmp, MS.expectations(dev.acq))
+            _mark(heap, "check")
             await store.install(info)
         except ValueError as e:
             raise _Refused(500, "the trained model was refused by the device's own checks "

@@ -458,6 +458,18 @@ def _finite(v):
             _finite(x)
 
 
+def canonical_json(v):
+    """JSON with sorted keys and no spaces: identical text on CPython and MicroPython (whose
+    dicts do not keep insertion order): a trained model file's metadata line
+    (shared.pipeline.model_text, the device's POST /api/train)."""
+    if isinstance(v, dict):
+        return "{" + ",".join(json.dumps(str(k)) + ":" + canonical_json(v[k])
+                              for k in sorted(v)) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(canonical_json(x) for x in v) + "]"
+    return json.dumps(v)
+
+
 def make_meta(features, classes, quant, window=None, **extra):
     """The metadata dict for write_model: names, a Quantizer, window settings (a dict)."""
     meta = {"format": FORMAT, "version": FORMAT_VERSION, "features": list(features),

@@ -51,15 +51,9 @@ _WINDOW_KEYS = ("rate", "window", "channels")
 FOLDS = 5            # default k of the k-fold by session
 
 
-def canonical_json(v):
-    """JSON with sorted keys and no spaces: identical text on CPython and MicroPython (whose
-    dicts do not keep insertion order)."""
-    if isinstance(v, dict):
-        return "{" + ",".join(json.dumps(str(k)) + ":" + canonical_json(v[k])
-                              for k in sorted(v)) + "}"
-    if isinstance(v, (list, tuple)):
-        return "[" + ",".join(canonical_json(x) for x in v) + "]"
-    return json.dumps(v)
+# JSON with sorted keys and no spaces (in modelformat: the device writes model files without
+# this module)
+canonical_json = MF.canonical_json
 
 
 def model_text(model, meta):

@@ -1,10 +1,13 @@
 # The node learns on its own (issue 22.3, POST /api/train, device/api_train.py) on the real
-# frozen firmware: labelled sessions of simulated activities recorded at 8 x real time, bad
-# input refused with the old model kept, a second train meanwhile -> 409, the trained model
-# live (GET /api/model names it, predictions follow the activity), its file byte for byte what
-# shared.pipeline makes on CPython from the same windows (downloaded as the page does) and
-# parameters; 200 windows refused with 507 and how many fit (they do not fit the 192 KB heap
-# after six recordings: NODE.md), the heap high-water and time printed.
+# frozen firmware (192 KB heap, a model running, the stream going on): labelled sessions of
+# simulated activities recorded at 8 x real time (6 sessions, 102 windows), bad input refused
+# with the old model kept, a training that would not fit refused up front (507) with how many
+# windows fit, and that many do train; a second train meanwhile -> 409; a 5-fold-by-session
+# training of the 102 windows live (GET /api/model names it, predictions follow the activity,
+# nothing dropped meanwhile), its file byte for byte what shared.pipeline makes on CPython from
+# the same windows (downloaded as the page does) and parameters; its heap high-water and time
+# printed (NODE.md).
+import re
 import threading
 import time
 
@@ -17,9 +20,9 @@ from shared import pipeline as P
 T = None
 PARAMS = {"n_trees": 3, "max_depth": 8, "seed": 3}
 ACTS = ("idle", "shaking")
-PER_SESSION = 9           # records per session (8 windows): 6 sessions -> 48 windows; 200
-                          # windows do not fit this firmware's heap after six recordings (the
-                          # device refuses them with 507 and says how many fit; NODE.md)
+PER_SESSION = 18          # records per session (17 windows): 6 sessions -> 102 windows (204
+                          # train once after boot at a 93 % peak, not reliably: NODE.md)
+BIG = {"n_trees": 32, "max_depth": 16}   # ~256 bytes a window more: 102 windows do not fit
 
 
 def _until(cond, timeout=60, what="condition"):
@@ -98,6 +101,12 @@ def test_bad_input_is_refused_and_the_old_model_stays(dev, recorded):
         st, b = _train(dev, body)
         assert st == 400 and why in b["error"], (body, st, b)
         assert _model_hash(dev) == old
+    # a training that would not fit the heap: refused before it starts, saying how many fit
+    st, b = _train(dev, dict(BIG, sessions="all"))
+    assert st == 507 and "102 labelled windows do not fit" in b["error"], (st, b)
+    fit = int(re.search(r"about (\d+) windows fit", b["error"]).group(1))
+    assert 2 * (PER_SESSION - 1) <= fit < 6 * (PER_SESSION - 1), b
+    assert _model_hash(dev) == old
     # a second train while one runs: 409 (its body could never train otherwise: 400)
     out = {}
 
@@ -111,43 +120,40 @@ def test_bad_input_is_refused_and_the_old_model_stays(dev, recorded):
                   what="a 409 or the end of the training")
     t.join(120)
     st, b = out["r"]
-    if busy == "done" and st == 503 and "not enough RAM" in b.get("error", ""):
-        # the first ran out of RAM before a second could ask: the old model stays, and the
-        # 409 was not observable this time (issue 22: training within the 192 KB heap)
-        assert _model_hash(dev) == old
-        pytest.skip("no 409 observable: the first training ran out of RAM at once (%s)"
-                    % b["error"])
     assert busy == "409", ("no 409 while the first training ran", out.get("r"))
-    print("device training, 6 sessions, 5-fold:", st, b.get("ms"), b.get("heap"), b.get("error"))
-    # on this heap the first may run out of RAM (NODE.md): then the old model stays
-    assert st in (200, 503), b
-    if st == 503:
-        assert "not enough RAM" in b["error"] and _model_hash(dev) == old
-        return
+    print("device training, 6 sessions, 5-fold:", st, b.get("windows"), b.get("ms"),
+          b.get("heap"), b.get("error"))
+    assert st == 200, (b, dev.output()[-1500:])
     v = b["validation"]
     assert v["estimate"] is True and v["folds"] == 5 and len(b["per_session"]) == 6, b
+    assert b["windows"] == 6 * (PER_SESSION - 1), b
     assert b["accuracy"] >= 0.8 and _model_hash(dev) == b["hash"] != old, b
 
 
-@pytest.mark.skip(reason="issue 22 open: training on the 192 KB simulator heap runs out of RAM "
-                  "in some runs (503, 45 KB free at the start, peaks 88-92 %; a full device run "
-                  "failed on it); it passed alone several times: not reliable enough for CI")
 def test_train_on_the_device_matches_cpython_and_runs_live(dev, recorded):
+    """102 windows of 6 sessions, 5-fold by session, with the model running and the stream
+    going on: the 75 % heap budget is not met on this simulator (NODE.md), the share is
+    printed and must stay under 97 %."""
     sids = recorded["sids"]
+    every = sids["idle"] + sids["shaking"]
     st, s0 = dev.json("GET", "/api/status")
-    pair = [sids["idle"][1], sids["shaking"][1]]
-    st, r = _train(dev, dict(PARAMS, sessions=pair))
-    assert st == 200, (r, dev.output()[-600:])
+    st, r = _train(dev, dict(PARAMS, sessions="all"))
+    st1, s1 = dev.json("GET", "/api/status")
+    assert st == 200, (r, dev.output()[-1500:])
     print("device training:", {k: r[k] for k in ("windows", "ms", "heap", "accuracy",
                                                    "balanced_accuracy", "impl")})
-    assert r["windows"] == 2 * (PER_SESSION - 1) and r["classes"] == sorted(ACTS)
-    assert r["heap"]["peak_share"] < 0.97, r["heap"]   # see NODE.md: not the 75 % budget
-    assert r["validation"]["estimate"] is False and r["accuracy"] is None, r
+    assert r["windows"] == 6 * (PER_SESSION - 1) and r["classes"] == sorted(ACTS)
+    assert r["heap"]["peak_share"] < 0.97, r["heap"]   # NODE.md: not the 75 % budget
+    assert r["validation"]["estimate"] is True and r["accuracy"] >= 0.8, r
     assert _model_hash(dev) == r["hash"]
+    # the node ran on meanwhile: every window classified by the running model, none dropped
+    assert s1["dropped"] == s0["dropped"], (s0["dropped"], s1["dropped"])
+    assert s1["windows"] > s0["windows"] and \
+        s1["inference_classified"] - s0["inference_classified"] >= \
+        s1["windows"] - s0["windows"] - 2, (s0, s1)
 
     # the same windows (downloaded as the page does) and parameters on CPython
-    recs = [_Rec(dev, sid) for sid in pair]
-    st, s1 = dev.json("GET", "/api/status")
+    recs = [_Rec(dev, sid) for sid in sorted(every)]
     W, hop = s1["window"], s1["hop"]
     lw = D.labelled_windows(recs, r["classes"], W, hop)
     assert len(lw) == r["windows"]
@@ -159,7 +165,13 @@ def test_train_on_the_device_matches_cpython_and_runs_live(dev, recorded):
     assert st == 200
     assert text.decode() == p["text"]
     assert p["hash"] == r["hash"]
-    assert p["metrics"] is None and p["validation"]["why"] == r["validation"]["why"]
+    # the same k-fold figures (floats within MicroPython's JSON printing of 16 digits)
+    assert abs(p["metrics"]["accuracy"] - r["accuracy"]) < 1e-12, (p["metrics"], r)
+    assert [(x["session"], x["n"], x["correct"]) for x in p["per_session"]] == \
+        [(x["session"], x["n"], x["correct"]) for x in r["per_session"]], r["per_session"]
+    assert p["baseline"]["class"] == r["baseline"]["class"] and \
+        abs(p["baseline"]["accuracy"] - r["baseline"]["accuracy"]) < 1e-12, r["baseline"]
+    assert p["validation"]["description"] == r["validation"]["description"]
 
     # live: the predictions follow the activity
     for act in ("shaking", "idle"):
@@ -171,3 +183,18 @@ def test_train_on_the_device_matches_cpython_and_runs_live(dev, recorded):
             ws.close()
         assert got[-6:].count(act) >= 5, (act, got)
     print("mem_free before/after training:", s0.get("mem_free"), s1.get("mem_free"))
+
+
+def test_the_windows_said_to_fit_do_train(dev, recorded):
+    """The 507's count is honest: two sessions (34 windows, fewer than it said fit) with the
+    same large trees train."""
+    sids = recorded["sids"]
+    st, b = _train(dev, dict(BIG, sessions="all"))
+    assert st == 507, (st, b)
+    fit = int(re.search(r"about (\d+) windows fit", b["error"]).group(1))
+    pair = [sids["idle"][0], sids["shaking"][0]]
+    st, r = _train(dev, dict(BIG, sessions=pair))
+    print("device training, 2 sessions, 32 trees depth 16:", st, r.get("windows"), fit,
+          r.get("ms"), r.get("heap"))
+    assert st == 200 and r["windows"] == 2 * (PER_SESSION - 1) <= fit, (st, r, fit)
+    assert _model_hash(dev) == r["hash"]
