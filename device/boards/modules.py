@@ -14,9 +14,10 @@ KINDS = {
     "slow": ("hal/slow.py", "hal/imu.py", "hal/fifo_accel.py", "hal/bme280.py",
              "hal/bh1750.py", "hal/as7341.py", "model_regress.py"),
     "mic": ("sound.py", "api_sound.py", "melstream.py", "hal/i2s_mic.py"),
-    # training on the device (POST /api/train): boards with PSRAM (it peaks near 90 % of the
-    # simulator's 192 KB heap; the 4 MB images have no room for its 8.7 KB either)
-    "train": ("api_train.py",),
+    # training on the device (POST /api/train; train_run.py imported for a training): boards
+    # with PSRAM (it peaks at 85-93 % of the simulator's 192 KB heap with a model running:
+    # device/NODE.md; the 4 MB images have no room for its ~9 KB either)
+    "train": ("api_train.py", "train_run.py"),
     # the simulator's only (no board has them)
     "machine": ("hal/sim_machine.py",),
     "spectrometer": ("hal/sim_spectrometer.py",),

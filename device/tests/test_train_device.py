@@ -1,4 +1,4 @@
-# The node learns on its own (issue 22.3, POST /api/train, device/api_train.py) on the real
+# The node learns on its own (issue 22.3, POST /api/train, device/api_train.py, train_run.py) on the real
 # frozen firmware (192 KB heap, a model running, the stream going on): labelled sessions of
 # simulated activities recorded at 8 x real time (6 sessions, 102 windows), bad input refused
 # with the old model kept, a training that would not fit refused up front (507) with how many
