@@ -90,6 +90,7 @@ class Inference:
         self.fe = make_extractor(getattr(m, "feature_set", "motion"), len(chans),
                                  a.cfg["window"], a.rate())
         self.features = self.fe.new_output()
+        self.fe.names = None      # not read between windows (~1.5 KB for 33, ~4 KB for 52)
         if m.kind == "regress":
             self._q = zeros("h", m.n_features)
         elif m.kind == "anomaly":
