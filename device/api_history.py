@@ -56,10 +56,12 @@ def handle(request, parts, dev):
     if fmt == "csv":
         return _streamed(q.csv_rows(), _TYPES[fmt])
     n = q.count()
-    size = len(npy.header(q.npy_descr(), (n,))) + n * (18 + 4 * max(1, q.n_rms))
-    return _streamed(q.npy_bytes(n), _TYPES[fmt], {
-        "Content-Length": str(size), "X-Classes": json.dumps(q.classes),
-        "X-Channels": json.dumps(q.channels)})
+    size = len(npy.header(q.npy_descr(), (n,))) + n * q.row_bytes()
+    h = {"Content-Length": str(size), "X-Classes": json.dumps(q.classes),
+         "X-Channels": json.dumps(q.channels)}
+    if q.value:                  # a regression's estimates: the "value" field's target, unit
+        h["X-Value"] = json.dumps(q.value)
+    return _streamed(q.npy_bytes(n), _TYPES[fmt], h)
 
 
 def _query(request, hist):

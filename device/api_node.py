@@ -10,8 +10,9 @@ from httpd import err
 
 _MODS = {"history": "api_history", "flagged": "api_flagged",
          "integrations": "api_integrations", "sessions": "api_pull", "model": "api_pull",
-         "sound": "api_sound"}
-_GUARDED = ("/api/history", "/api/flagged", "/api/integrations", "/api/sound")   # writes
+         "sound": "api_sound", "value": "model_regress"}
+_GUARDED = ("/api/history", "/api/flagged", "/api/integrations", "/api/sound",
+            "/api/value")   # writes
 # The routes the handler modules serve (API.md documents each; device/tests/test_api_doc.py
 # checks both against the app and asks the simulator for each one)
 ROUTES = (("GET", "/api/history"), ("DELETE", "/api/history"), ("GET", "/api/history/summary"),
@@ -20,8 +21,8 @@ ROUTES = (("GET", "/api/history"), ("DELETE", "/api/history"), ("GET", "/api/his
           ("POST", "/api/flagged/<id>/label"), ("GET", "/api/integrations"),
           ("PUT", "/api/integrations"), ("GET", "/api/sessions/<sid>/samples.npy"),
           ("GET", "/api/model/file"), ("GET", "/api/sound"), ("PUT", "/api/sound"),
-          ("GET", "/api/sound/minutes"))
-EXPOSE = ("X-Classes, X-Channels, X-Scale, X-Rate, X-Start, X-Count, X-Total, "
+          ("GET", "/api/sound/minutes"), ("GET", "/api/value"), ("PUT", "/api/value"))
+EXPOSE = ("X-Classes, X-Channels, X-Value, X-Scale, X-Rate, X-Start, X-Count, X-Total, "
           "X-Frame-Size, Content-Length")
 
 

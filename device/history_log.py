@@ -5,7 +5,10 @@
 # scale, timing) are numbered and kept in <data>/history/ctx.json so a record stays readable.
 # An anomaly model logs its state as the class ("normal" 0 / "anomaly" 1; the context says
 # "kind": "anomaly" and its "threshold") and its score as the confidence code: level() maps
-# the score to 0..1 around the threshold (0.5 = at it; format in device/NODE.md).
+# the score to 0..1 around the threshold (0.5 = at it; format in device/NODE.md). A
+# regression model logs each window's estimate as the whole byte: value_code() over the
+# model's range, 0..254 (255 = no estimate; the context has "kind": "regress", "target",
+# "unit", "range").
 # Memory: the open record (78 bytes) and 6 float sums made once; contexts: a small list.
 # (Not named history.py: the simulator runs in the data folder, whose history/ directory
 # would shadow a module of that name.)
@@ -32,6 +35,15 @@ def level(score, threshold):
     return 0.0 if v < 0.0 else 1.0 if v > 1.0 else v
 
 
+def value_code(v, lo, hi):
+    """A regression estimate as a byte code 0..254 over [lo, hi] (read back as lo + code x
+    (hi - lo) / 254; HS.VNONE = no estimate)."""
+    if hi <= lo:
+        return 0
+    k = int((v - lo) * 254 / (hi - lo) + 0.5)
+    return 0 if k < 0 else 254 if k > 254 else k
+
+
 def _conf(top):
     """Confidence code 0..7 = round(7 x top score); read back as code / 7."""
     k = int(top * 7 + 0.5)
@@ -48,6 +60,7 @@ class History:
         self._rec = bytearray(HS.REC)
         self._rms = array("f", [0.0] * HS.N_RMS)
         self._n = 0                # windows in the open block
+        self._none = HS.NONE       # the open block's code of a window without a prediction
         self._seq0 = 0
         self._opened = 0
         self.windows = 0           # windows logged since boot
@@ -95,18 +108,23 @@ class History:
             c = {"id": cid, "hash": model.hash, "classes": list(model.classes),
                  "channels": chans, "scale": acq.sensor.scale, "rate": rate,
                  "window": cfg["window"], "hop": cfg["hop"]}
-            if getattr(model, "kind", "classes") == "anomaly":
+            kind = getattr(model, "kind", "classes")
+            if kind == "anomaly":
                 c["kind"] = "anomaly"
                 c["threshold"] = model.threshold
+            elif kind == "regress":
+                c["kind"] = "regress"
+                c["target"], c["unit"], c["range"] = model.target, model.unit, list(model.range)
             self.contexts.append(c)
             self._save_ctx()
         self._ctx_key, self._ctx = key, c
         return c
 
     # -- logging (the inference task)
-    def add(self, seq, idx, top, feat, per_axis, model, acq):
-        """Window seq was classified as class idx with top score top; feat holds its features
-        (RMS of channel c at c * per_axis + 4, physical units)."""
+    def add(self, seq, idx, top, feat, per_axis, model, acq, code=None, at=4):
+        """Window seq was classified as class idx with top score top (or code: the window's
+        byte as is, a regression's value_code); feat holds its features (RMS of channel c at
+        c * per_axis + at, physical units; the "spectral" set's: the channel's mean)."""
         ctx = self._context(model, acq)
         rec = self._rec
         gap = (seq - self._seq0 - self._n) & 0xFFFFFFFF
@@ -114,16 +132,17 @@ class History:
             self.flush()
         elif self._n:
             for _ in range(gap):                  # windows not classified (skipped)
-                rec[HS.CLS_OFF + self._n] = HS.NONE
+                rec[HS.CLS_OFF + self._n] = self._none
                 self._n += 1
         if not self._n:
             self._open(seq, ctx)
-        rec[HS.CLS_OFF + self._n] = (idx if 0 <= idx < HS.NONE else HS.NONE) | (_conf(top) << 5)
+        rec[HS.CLS_OFF + self._n] = code if code is not None else \
+            (idx if 0 <= idx < HS.NONE else HS.NONE) | (_conf(top) << 5)
         self._n += 1
         scale = ctx["scale"]
         rms = self._rms
         for c in range(min(len(ctx["channels"]), HS.N_RMS)):
-            rms[c] += feat[c * per_axis + 4] / scale
+            rms[c] += feat[c * per_axis + at] / scale
         self.windows += 1
         if self._n >= HS.BLOCK:
             self.flush()
@@ -137,6 +156,7 @@ class History:
         for i in range(HS.N_RMS):
             self._rms[i] = 0.0
         self._seq0 = seq
+        self._none = HS.VNONE if ctx.get("kind") == "regress" else HS.NONE
         self._opened = time.ticks_ms()
 
     def tick(self):
@@ -149,7 +169,7 @@ class History:
         n = self._n
         rec[12] = n
         for i in range(n, HS.BLOCK):
-            rec[HS.CLS_OFF + i] = HS.NONE
+            rec[HS.CLS_OFF + i] = self._none
         for c in range(HS.N_RMS):
             v = int(self._rms[c] / n + 0.5)
             struct.pack_into("<H", rec, HS.RMS_OFF + 2 * c, v if v < 65535 else 65535)

@@ -10,6 +10,7 @@ import struct
 REC = 78                 # bytes per record
 BLOCK = 48               # windows per record
 NONE = 31                # class code of a window without a prediction
+VNONE = 255              # a regression context's code of a window without an estimate
 N_RMS = 6                # RMS slots per record (channels beyond the sixth are not kept)
 HEAD = "<IIHHBB"         # seq0, t0 (s since 1970, 0 = clock unknown), t0 ms, period ms, n, ctx
 CLS_OFF = 14

@@ -3,7 +3,9 @@
 # retained) and the periodic summary (QoS 0); with an anomaly model, its state and score
 # ("anomaly", QoS 1, retained: a binary_sensor and a sensor in Home Assistant) instead of the
 # class entities (their discovery configs are emptied, which removes them); with a regression
-# model, its estimate ("value", QoS 1, retained: a sensor in the model's unit). Events wait in a bounded queue (ringq: the
+# model, its estimate ("value", QoS 1, retained: a sensor in the model's unit); with a slow
+# sensor, its readings ("readings", QoS 0, retained: a sensor per channel, with its unit and
+# Home Assistant device class where there is one). Events wait in a bounded queue (ringq: the
 # oldest is dropped and counted when it is full), so the inference task never waits; one
 # message is in flight at a time and is sent again after a reconnect until the broker
 # acknowledged it, so class changes arrive in order. Reconnects back off from 1 s to 60 s
@@ -24,14 +26,20 @@ from ringq import RingQ
 BACKOFF_S = (1, 60)
 PACKET = 256               # bytes of the PUBLISH buffer at first
 TIMEOUT_MS = 5000
-_QOS = {"class": 1, "summary": 0, "anomaly": 1, "value": 1}
-_RETAIN = ("class", "anomaly", "sound", "value")
+_QOS = {"class": 1, "summary": 0, "anomaly": 1, "value": 1, "readings": 0}
+_RETAIN = ("class", "anomaly", "sound", "value", "readings")
+# a slow sensor's unit -> (Home Assistant device class, unit)
+_HA_UNITS = {"degC": ("temperature", "\u00b0C"), "%RH": ("humidity", "%"),
+             "hPa": ("pressure", "hPa"), "kPa": ("pressure", "kPa"),
+             "lx": ("illuminance", "lx")}
 
 
 class MqttPub:
     kind = "classes"               # the running model's kind: which entities discovery sends
     sound = False                  # a microphone runs: its level sensor (set_sound)
     target, unit = "value", ""     # a regression model's quantity and unit (set_value)
+    rch, runits = (), ()           # a slow sensor's channels and units (set_readings)
+    _gone = ()                     # channels announced before: their configs are emptied
 
     def __init__(self, settings, name):
         self.s = settings
@@ -65,6 +73,14 @@ class MqttPub:
         """The model's kind changed ("classes" / "anomaly"): discovery is sent again."""
         if kind != self.kind:
             self.kind = kind
+            self._ha = True
+
+    def set_readings(self, channels, units):
+        """A slow sensor (or none: ()) started: a sensor entity per channel, announced again."""
+        channels = tuple(channels)
+        if channels != self.rch:
+            self._gone = tuple(c for c in self.rch + self._gone if c not in channels)
+            self.rch, self.runits = channels, tuple(units)
             self._ha = True
 
     def set_value(self, target, unit):
@@ -277,3 +293,26 @@ class MqttPub:
                 cfg["state_class"] = "measurement"
                 cfg["icon"] = "mdi:chart-bell-curve"
             await self._publish(topic, json.dumps(cfg), 1, True)
+        await self._readings_discovery(pre, dev)
+
+    async def _readings_discovery(self, pre, dev):
+        """A slow sensor's channels as sensors on <base>/readings; channels announced before
+        and gone now are emptied."""
+        for ch in self._gone:
+            await self._publish(pre + "sensor/" + self.name + "/" + ch + "/config", "", 1, True)
+        self._gone = ()
+        for i in range(len(self.rch)):
+            ch = self.rch[i]
+            u = self.runits[i] if i < len(self.runits) else ""
+            dc = _HA_UNITS.get(u)
+            cfg = {"name": ch, "unique_id": self.name + "_" + ch,
+                   "state_topic": self.base + "/readings", "device": dev,
+                   "availability_topic": self.base + "/availability",
+                   "value_template": "{{ value_json.%s }}" % ch, "state_class": "measurement"}
+            if dc:
+                cfg["device_class"], cfg["unit_of_measurement"] = dc
+            elif u:
+                cfg["unit_of_measurement"] = u
+            await self._publish(pre + "sensor/" + self.name + "/" + ch + "/config",
+                                json.dumps(cfg), 1, True)
+            cfg = None

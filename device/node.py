@@ -3,7 +3,11 @@
 # a task writes old history blocks and queues the periodic summary. An anomaly model's windows
 # come through on_score: the history logs state and score, windows over the threshold while
 # the state is on are kept like flagged ones, and a state change is queued for MQTT ("anomaly",
-# retained) and webhooks ("anomaly_start" / "anomaly_end"). Settings (validated by
+# retained) and webhooks ("anomaly_start" / "anomaly_end"). A regression model's estimates
+# come through on_value: the history logs the value (history_log.value_code), a threshold
+# (model_regress.Threshold, PUT /api/value) sends value_over / value_under to MQTT and
+# webhooks, MQTT gets the value. A slow sensor's readings (SLOW kinds) go to MQTT
+# ("readings", a Home Assistant sensor per channel) at most every TICK_S. Settings (validated by
 # shared.node_settings) live in <data>/integrations.json; applying them restarts the senders.
 # Memory: a count per class for the summary; the history (its open block) and the flagged
 # store are made on first use, the senders (their queues) when enabled.
@@ -21,6 +25,13 @@ import clock
 
 FILE = "integrations.json"
 TICK_S = 5
+SLOW = ("bme280", "bh1750", "as7341", "room", "spectrometer")   # readings on MQTT
+
+
+def _units(sensor):
+    """A unit per channel: the sensor's units, else its one unit for every channel."""
+    u = getattr(sensor, "units", None)
+    return u if u else (sensor.unit or "",) * len(sensor.channels)
 
 
 def _name(dev, data_dir):
@@ -61,6 +72,9 @@ class Node:
         self._akey = None          # hash of the anomaly model whose state was published
         self._vkey = None          # hash of the regression model whose entity was announced
         self._vat = 0              # ticks_ms of the last value sent on MQTT
+        self._vth = None           # model_regress.Threshold, made on the first estimate
+        self._slow = None          # a slow sensor (its readings go to MQTT), or None
+        self._rcount = -1          # the ring's sample count at the last readings sent
         self._over = 0             # anomaly: windows over the threshold since the summary
         self._smax = None
         self._score = None         # anomaly: the last window's score and the state
@@ -126,6 +140,8 @@ class Node:
             m = self.dev.model.current
             self.mqtt.kind = m.kind if m is not None else "classes"
             self.mqtt.sound = self._mic
+            if self._slow is not None:
+                self.mqtt.set_readings(self._slow.channels, _units(self._slow))
             self._akey = None      # the state again for the new connection
             self._vkey = None
             self._tasks.append(asyncio.create_task(self.mqtt.run()))
@@ -164,8 +180,14 @@ class Node:
             model_store.forget("sound", "api_sound", "shared.soundlevel", "shared.iir",
                                "hal.sim_mic", "hal.i2s_mic", "hal.wav")
         self._mic = sensor.name == "mic"
+        self._slow = sensor if getattr(sensor, "KIND", sensor.name) in SLOW else None
+        self._rcount = -1
         if self.mqtt:
             self.mqtt.set_sound(self._mic)
+            if self._slow is not None:
+                self.mqtt.set_readings(sensor.channels, _units(sensor))
+            else:
+                self.mqtt.set_readings((), ())
 
     def _sound_minute(self, mi):
         if self.settings["history"]["enabled"]:
@@ -228,13 +250,32 @@ class Node:
             if self.hooks:
                 self.hooks.put("anomaly_start" if on else "anomaly_end", msg)
 
+    def value_threshold(self):
+        """The estimate's threshold (model_regress.Threshold), loaded on first use."""
+        if self._vth is None:
+            from model_regress import Threshold
+            self._vth = Threshold(self.data)
+        return self._vth
+
     def on_value(self, seq, value, inf):
-        """A regression model estimated window seq's value: MQTT (a Home Assistant sensor in
-        the model's unit, announced once per model; at most one value a second)."""
+        """A regression model estimated window seq's value: the history (its code over the
+        model's range), the threshold's value_over / value_under (MQTT and webhooks), MQTT (a
+        Home Assistant sensor in the model's unit, announced once per model; at most one value
+        a second)."""
+        m = inf.store.current
+        if self.settings["history"]["enabled"]:
+            from history_log import value_code
+            fe = inf.fe
+            pa = getattr(fe, "per_axis", None)      # (the spectral set: the channel's mean)
+            self.hist.add(seq, 0, 0.0, inf.features, pa or 3, m, inf.acq,
+                          value_code(value, m.range[0], m.range[1]), 4 if pa else 0)
+        th = self.value_threshold()
+        ev = th.update(value, m)
+        if ev:
+            self._emit(ev, th.event(seq, value, m))
         mq = self.mqtt
         if not mq:
             return
-        m = inf.store.current
         now = time.ticks_ms()
         if self._vkey != m.hash:
             self._vkey = m.hash
@@ -261,6 +302,8 @@ class Node:
             try:
                 if self._hist is not None:
                     self._hist.tick()
+                if self._slow is not None and self.mqtt:
+                    self._readings()
                 every = self.settings["mqtt"]["summary_s"]
                 if every and time.ticks_diff(time.ticks_ms(), self._sum_at) >= every * 1000:
                     self._summary(every)
@@ -268,6 +311,21 @@ class Node:
                 raise
             except Exception as e:
                 print("motebook: node tick failed: %r" % (e,))
+
+    def _readings(self):
+        """The slow sensor's newest sample (physical units) on MQTT, when there is a new one."""
+        w = self.dev.acq.windower
+        if w is None or w.ring.count == self._rcount or not w.ring.count:
+            return
+        r = w.ring
+        self._rcount = r.count
+        s = self._slow
+        off = ((r.count - 1) % r.capacity) * r.channels
+        sc = s.scale
+        msg = {"t": clock.now()}
+        for c in range(min(r.channels, len(s.channels))):
+            msg[s.channels[c]] = round(r.buf[off + c] * sc, 4)
+        self.mqtt.put("readings", msg)
 
     def _summary(self, every):
         self._sum_at = time.ticks_ms()

@@ -68,6 +68,19 @@ def records(path):
     return out, len(data) % REC
 
 
+def contexts(data):
+    """The history's contexts (ctx.json) by id."""
+    return {c["id"]: c for c in json.loads((data / "history" / "ctx.json").read_text())}
+
+
+def values(codes, n, ctx):
+    """The first n window bytes of a regression context's record as values (None: no
+    estimate, code 255): lo + code x (hi - lo) / 254 over the context's range."""
+    assert ctx.get("kind") == "regress", ctx
+    lo, hi = ctx["range"]
+    return [None if c == 255 else lo + c * (hi - lo) / 254 for c in codes[:n]]
+
+
 def chunks(data):
     d = data / "history"
     return sorted((p for p in d.glob("*.hr")), key=lambda p: int(p.stem))
@@ -105,7 +118,8 @@ def changes(dev):
     st, h, b = dev.get("/api/history")
     js = json.loads(b)
     out, last = [], None
-    for t, seq, cls, conf, rms in js["rows"]:
+    for row in js["rows"]:            # (t, seq, class, confidence, rms[, value])
+        seq, cls = row[1], row[2]
         if cls is not None and cls != last:
             out.append((seq, js["classes"][cls]))
             last = cls
