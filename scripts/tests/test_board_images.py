@@ -27,6 +27,7 @@ IMAGE = [b for b in BOARDS if flash_layout.layout(b)["firmware"] == "image"]
 # KINDS) that alone reaches them: fine on a board without that kind, a failure on one with it.
 ONLY_WITH = {("api", "api_sound"): "mic",             # GET /api/sim with sensor mic
              ("node", "sound"): "mic",                # sensor_changed: sensor mic
+             ("node", "model_regress"): "slow",       # value_threshold: a regression model
              ("wshub", "melstream"): "mic",           # a mic sensor's mel frames
              ("api_sound", "hal.sim_mic"): "sim_mic",   # the simulated mic's scene
              ("acquisition", "hal.sim_machine"): "machine"}   # faults: sensor machine
