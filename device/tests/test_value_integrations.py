@@ -227,11 +227,9 @@ def test_slow_sensor_readings_on_mqtt(tmp_path):
             "mqtt": {"enabled": True, "host": "127.0.0.1", "port": br.port, "topic": "node9",
                      "queue": 32, "summary_s": 0}})
         assert st == 200, body
-        # the accelerometer: no readings
-        assert sub.wait(lambda s: s.json("node9/availability") or
-                        _cfg(s, "homeassistant/sensor/%s/class/config"
-                             % _status(dev)["node"]["name"]), timeout=30)
+        # the accelerometer: connected, no readings
         name = _status(dev)["node"]["name"]
+        assert sub.wait(lambda s: _cfg(s, "node9/availability") == b"online", timeout=30)
         free1 = _status(dev)["mem_free"]
         st, cfg = dev.put("/api/config", {"sensor": "room", "rate": 1, "window": 10, "hop": 10})
         assert st == 200, cfg
