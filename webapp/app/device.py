@@ -22,6 +22,8 @@ def token():
 NEEDS_TOKEN = ("sessions.record", "sessions.stop", "sessions.delete", "sessions.label",
                "sessions.move", "sessions.set_segments", "sessions.undo", "sessions.redo",
                "sessions.import_csv", "sessions.class_edit", "sessions.class_undo",
+               "sessions.value_set", "sessions.value_segment", "sessions.value_delete",
+               "sessions.value_undo",
                "deploy.send", "deploy.switch", "device.config", "device.activity",
                "device.fault", "sound.calibrate",
                "node.save", "node.label", "node.discard")

@@ -12,6 +12,7 @@ from pyscript import window
 
 from app import dataset as DS
 from app import net
+from app import values_page as VP
 from shared import csvio
 from shared import dataset as D
 from shared import relabel
@@ -48,6 +49,7 @@ class Panel:
         self.saved = ""            # what the last Stop saved
         self.class_undo = None     # the last class edit: (what, classes before, [(sid, labels)])
         self.tl_rev = 0
+        self.values = VP.Values()  # the open session's value label (app/values_page.py)
         saved = window.localStorage.getItem(CLASSES_KEY)
         for c in json.loads(saved) if saved else ():
             self._class(c)
@@ -95,7 +97,7 @@ class Panel:
                    "sel": list(self.sel) if self.sel else None, "version": r.version,
                    "undo": len(self.undo), "redo": len(self.redo), "tl_rev": self.tl_rev,
                    "imported": r.imported, "gaps": r.gaps,
-                   "download": getattr(r, "download", None)}
+                   "download": getattr(r, "download", None), "value": self.values.state()}
         ss = []
         for m in self.ds.sessions():
             lab = m.get("labels") or {}
@@ -106,7 +108,8 @@ class Panel:
                        "label": m.get("label"), "source": m.get("source", "device"),
                        "segments": lab.get("segments", 0), "error": m.get("error"),
                        "classes": sorted(lab.get("counts") or {}),
-                       "predictions": bool(m.get("predictions"))})
+                       "predictions": bool(m.get("predictions")),
+                       "value": VP.text(m.get("value"))})
         st = self.ds.status
         return {"sessions": ss, "classes": [{"name": c, "samples": counts.get(c, 0)}
                                             for c in self.classes],
@@ -116,7 +119,8 @@ class Panel:
                 "flash_free": st.get("flash_free"), "flash_full": st.get("flash_full"),
                 "recording_error": st.get("recording_error"), "rec_class": self.rec_class,
                 "ask": self.ask, "saved": self.saved, "rec_live": self._rec_live(),
-                "class_undo": self.class_undo[0] if self.class_undo else None}
+                "class_undo": self.class_undo[0] if self.class_undo else None,
+                "value_names": VP.names(self.ds.sessions())}
 
     def _rec_live(self):
         """The session being recorded: elapsed seconds (this browser's clock since its start,
@@ -172,6 +176,8 @@ class Panel:
         self._merge_classes()
         if self.rec is not None and self.ds.meta(self.rec.sid) is None:
             self.rec = None
+        elif self.rec is not None and self.values.stale(self.ds.meta(self.rec.sid)):
+            await self.values.load(self.rec.sid, self.ds.meta(self.rec.sid))  # another tab's
         return {"sessions": len(self.ds.sessions())}
 
     async def op_open(self, a):
@@ -188,6 +194,7 @@ class Panel:
         self.sel = None
         self.undo, self.redo = [], []
         points = self._timeline()
+        await self.values.load(rec.sid, self.ds.meta(rec.sid))
         return {"sid": rec.sid, "n": rec.n_samples, "points": points,
                 "download": getattr(rec, "download", None), "load_ms": ticks_diff(t1, t0),
                 "timeline_ms": ticks_diff(ticks_ms(), t1)}
@@ -440,6 +447,31 @@ class Panel:
         self.undo.append(cur)
         return {"version": self.rec.version}
 
+    # -- value labels ("concentration 0.25 mmol/L": app/values_page.py)
+    async def _value(self, fn, *args):
+        r = self._need_rec()
+        if self.ds.meta(r.sid) and self.ds.meta(r.sid).get("recording"):
+            raise ValueError("session #%s is still recording: stop it first" % r.sid)
+        lab = await fn(r.sid, r.n_samples, *args)
+        await self.ds.refresh()
+        self.notice = ("session #%s: value %s" % (r.sid, self.values.state()["text"])
+                       if lab else "session #%s: no value" % r.sid)
+        return {"sid": r.sid, "value": lab}
+
+    async def op_value_set(self, a):
+        """The open session's value from the form: name, number (text), unit."""
+        return await self._value(self.values.set, a)
+
+    async def op_value_segment(self, a):
+        """The selection gets the typed number as a value segment (empty: cleared)."""
+        return await self._value(self.values.stretch, self.sel, a)
+
+    async def op_value_delete(self, a):
+        return await self._value(self.values.put, None)
+
+    async def op_value_undo(self, a):
+        return await self._value(self.values.back)
+
     async def op_reload(self, a):
         r = self._need_rec()
         await self.ds.reload_labels(r)
@@ -558,7 +590,8 @@ class Panel:
 OPS = ("refresh", "open", "record", "stop", "delete", "add_class", "choose", "class_edit",
        "class_undo", "select", "click", "move",
        "label", "set_segments", "undo", "redo", "reload", "export_csv", "export_zip",
-       "import_csv", "samples", "windows")
+       "import_csv", "samples", "windows", "value_set", "value_segment", "value_delete",
+       "value_undo")
 
 
 def install(B):

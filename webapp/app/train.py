@@ -13,6 +13,7 @@ from shared.compat import ticks_diff, ticks_ms
 
 from app import model_report, net
 from app.dataset import display_name, get as dataset
+from app.values_page import text as value_text
 
 SLICE_MS = 25        # longest run of pipeline steps between two yields to the browser
 # _yield_note: in the webassembly port's asyncio, `await asyncio.sleep(0)` resumes the task in
@@ -122,12 +123,9 @@ class Trainer:
                     classes.append(c)
             if m.get("rate") not in rates:
                 rates.append(m.get("rate"))
-            val = m.get("value") or {}          # its value label's summary (issue 21)
             rows.append({"id": sid, "name": self.names[sid],
                          "classes": D.natural_sorted(lab.get("counts") or {}),
-                         "value": "%g %s" % (val["value"], val.get("unit") or "") if
-                         isinstance(val.get("value"), (int, float)) else
-                         ("%s in segments" % val["name"] if val.get("segments") else "")})
+                         "value": value_text(m.get("value"))})   # its value label (issue 21)
             if sid not in known:
                 picked.add(sid)          # new sessions start chosen
         ids = [r["id"] for r in rows]

@@ -37,19 +37,19 @@ def draw(st):
     cur = s.get("cur")
     view.put("session-list", '<thead><tr><th scope="col">session</th><th scope="col">started'
              '</th><th scope="col" class="num">length</th><th scope="col">classes</th>'
-             '<th scope="col" class="num">labels</th><th scope="col"><span class="sr">actions'
-             '</span></th></tr></thead><tbody>' + "".join(
+             '<th scope="col" class="num">labels</th><th scope="col">value</th><th scope="col">'
+             '<span class="sr">actions</span></th></tr></thead><tbody>' + "".join(
         '<tr data-sid="%s"%s><td>%s</td><td class="when">%s%s</td><td class="num">%.1f s</td>'
-        '<td>%s</td><td class="num">%s</td><td class="acts"><button type="button" data-act="sessions.open" data-sid="%s">'
+        '<td>%s</td><td class="num">%s</td><td class="value">%s</td><td class="acts"><button type="button" data-act="sessions.open" data-sid="%s">'
         'open</button> <button type="button" data-act="sessions.delete" data-sid="%s" '
         'data-confirm="%s">delete</button></td></tr>' % (
             m["id"], ' class="open"' if cur and cur["sid"] == m["id"] else "", esc(m["name"]),
             _date(m.get("started")), " (imported)" if m.get("source") == "import" else "",
             m.get("duration_s") or 0, "recording…" if m.get("recording") else
             esc(", ".join(m.get("classes") or ()) or m.get("label") or ""),
-            m.get("segments", 0), m["id"], m["id"], esc(_lost(m)))
+            m.get("segments", 0), esc(m.get("value") or ""), m["id"], m["id"], esc(_lost(m)))
         for m in s["sessions"]) + ("" if s["sessions"] else
-                                   '<tr><td colspan="6" class="empty">no sessions yet: record '
+                                   '<tr><td colspan="7" class="empty">no sessions yet: record '
                                    'one in Collect, or import a CSV</td></tr>') + "</tbody>")
     _class_admin(s)
     view.put("class-list", "".join(
@@ -68,7 +68,50 @@ def draw(st):
                      "yaxis": {"title": {"text": "labelled samples"}}}),
             view.js({"displayModeBar": False, "responsive": True}))
     if cur:
+        _value(s, cur)
         _timeline(cur)
+
+
+_vf = {"key": None}
+
+
+def _value(s, cur):
+    """The value form: filled from the open session's value label (else the name and unit
+    other sessions use) when the session or its label changed, never over what a person is
+    typing after a refusal; what the session carries now, its stretches in seconds."""
+    v = cur.get("value") or {}
+    lab = v.get("label")
+    key = (cur["sid"], repr(lab))
+    names = s.get("value_names") or []
+    view.put("value-names", "".join('<option value="%s">%s</option>' % (
+        esc(n), esc(u or "no unit")) for n, u in names))
+    if _vf["key"] != key:
+        _vf["key"] = key
+        base = lab or ({"name": names[0][0], "unit": names[0][1]} if names else {})
+        view.el("value-name").value = base.get("name") or ""
+        view.el("value-unit").value = base.get("unit") or ""
+        x = (lab or {}).get("value")
+        view.el("value-number").value = "%g" % x if isinstance(x, (int, float)) else ""
+    rate = cur["rate"] or 1
+    segs = (lab or {}).get("segments") or ()
+    unit = (lab or {}).get("unit") or ""
+    if v.get("why"):
+        now = '<span class="err">%s</span>' % esc(v["why"])
+    elif lab:
+        now = "this session: %s %s" % (esc(lab.get("name") or ""), esc(
+            ("%g %s" % (lab["value"], unit)).strip() if isinstance(lab.get("value"), (int, float))
+            else "only in stretches"))
+        if segs:
+            now += "; stretches: " + ", ".join("%.1f–%.1f s: %s" % (
+                a / rate, b / rate, esc(("%g %s" % (x, unit)).strip())) for a, b, x in segs[:8])
+            if len(segs) > 8:
+                now += " and %d more" % (len(segs) - 8)
+    else:
+        now = ("no value yet: type a number and press \u201cvalue of this session\u201d, or "
+               "select a stretch and give it a value")
+    view.put("value-now", now)
+    view.el("value-remove").disabled = not lab
+    view.el("value-undo").disabled = not v.get("undo")
 
 
 def _lost(m):
