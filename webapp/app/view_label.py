@@ -183,6 +183,15 @@ def _timeline(c):
         r = rect(a, b, "#ffd400", 0.35)
         r["y0"], r["y1"] = 0.9, 1
         shapes.append(r)
+    notes = []
+    lab = (c.get("value") or {}).get("label") or {}
+    for a, b, x in lab.get("segments") or ():     # value stretches: a band along the bottom
+        r = rect(a, b, "#555", 0.35)
+        r["y1"] = 0.07
+        shapes.append(r)
+        notes.append({"xref": "x", "yref": "paper", "x": (a + b) / 2 / rate, "y": 0.035,
+                      "text": ("%g %s" % (x, lab.get("unit") or "")).strip(),
+                      "showarrow": False, "font": {"size": 11, "color": "#000"}})
     if sel:
         r = rect(sel[0], sel[1], "rgba(0,0,0,0)", 1)
         r["layer"] = "above"
@@ -193,7 +202,8 @@ def _timeline(c):
         "uirevision": c["sid"], "xaxis": {"title": {"text": "time (s)"}},
         "yaxis": {"title": {"text": "value (the channel's units)"}}, "showlegend": True,
         "legend": {"orientation": "v", "x": 1.01, "y": 1, "xanchor": "left"},
-        "shapes": shapes}), view.js({"displayModeBar": False, "responsive": True}))
+        "shapes": shapes, "annotations": notes}),
+        view.js({"displayModeBar": False, "responsive": True}))
     window.motebook.timelineDraws += 1
 
 
