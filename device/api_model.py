@@ -1,5 +1,7 @@
 # /api/model routes: PUT streams the model file (up to model_store.MAX_BYTES) through the
 # validator into a temp file, then installs it atomically; GET/DELETE. One upload at a time.
+# GET: the summary, "trained_on_device" (the evaluation POST /api/train kept, only for a
+# model the node trained itself) and the metadata.
 # Memory: a body is never held in RAM (own_body): 512-byte reads go to the file and the
 # line validator.
 import asyncio
@@ -24,8 +26,11 @@ def install(app, dev):
         m = store.current
         if m is None:
             return err(404, store.problem or "no model installed (PUT %s)" % PATH)
-        # the metadata is spliced in from the file as text, piece by piece: not kept in RAM
-        n, body = MS.meta_json(store.path, json.dumps(m.summary())[:-1] + ', "meta": ', "}")
+        # the metadata is spliced in from the file as text, piece by piece: not kept in RAM;
+        # a model trained on the device: its evaluation too (trained.json, a few KB at most)
+        t = store.trained_json()
+        n, body = MS.meta_json(store.path, json.dumps(m.summary())[:-1] + (
+            ', "trained_on_device": %s' % t if t else "") + ', "meta": ', "}")
         return body, 200, {"Content-Type": "application/json", "Content-Length": str(n)}
 
     @app.put(PATH)

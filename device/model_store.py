@@ -16,6 +16,12 @@
 # of trees, and drops the reader's modules after. The
 # upload reads either kind with anomalyformat.AnyReader (it picks the reader by line 1).
 #
+# A model trained on the device (POST /api/train) keeps its evaluation beside it: <data>/
+# trained.json, its hash on line 1 and the evaluation's JSON on line 2 (at most TRAINED_MAX
+# bytes), written to trained.tmp before the model's rename and renamed after it; any other
+# install removes it, and GET /api/model splices it in only when its hash is the running
+# model's (a cut between the renames never credits the wrong model). Nothing kept in RAM.
+#
 # Model hash: sha256 of the whole file's bytes, lower-case hex (shared.pipeline.model_hash);
 # an uploader may send the hash it expects (X-Model-Hash) and a mismatch is refused.
 # Window settings the model needs, from its metadata "window" object: "rate" (Hz) and
@@ -32,6 +38,8 @@ import board
 
 FILE = "model.csv"
 TMP = "model.tmp"
+TRAINED = "trained.json"       # a device-trained model's evaluation (hash line, JSON line)
+TRAINED_MAX = 8192             # its largest size in bytes (64 sessions' per_session fit)
 MAX_BYTES = board.MODEL_BYTES   # the largest model file (the board's: flash and heap)
 _CHUNK = 512               # loading reads this much, then yields (sampling goes on)
 _READER = "shared.modelformat"
@@ -364,6 +372,7 @@ class Store:
     def __init__(self, data_dir, impl="auto"):
         self.path = data_dir + "/" + FILE
         self.tmp = data_dir + "/" + TMP
+        self.trained = data_dir + "/" + TRAINED
         self.impl = impl
         self.current = None
         self.problem = None     # why the stored model is not running (boot), or None
@@ -374,7 +383,7 @@ class Store:
         """Load the stored model if valid; drop a leftover temp file from a cut-off write."""
         if _exists(self.tmp):
             print("motebook: removing an unfinished model upload (%s)" % self.tmp)
-            self.discard_upload()
+        self.discard_upload()
         if not _exists(self.path):
             return
         try:
@@ -388,6 +397,32 @@ class Store:
     def discard_upload(self):
         """Remove the temp file of an upload (a refused or cut one); nothing if none."""
         _remove(self.tmp)
+        _remove(self.trained + ".tmp")
+
+    def keep_trained(self, ans):
+        """The evaluation of a model trained on the device (ans: POST /api/train's answer,
+        with its hash), written to trained.tmp: install() makes it the model's."""
+        import json
+        with open(self.trained + ".tmp", "w") as f:
+            f.write(ans["hash"] + "\n")
+            json.dump(ans, f)      # (streamed: no text of it in RAM)
+            f.write("\n")
+            big = f.tell() > TRAINED_MAX
+        if big:                    # (not kept: GET /api/model says nothing of it)
+            _remove(self.trained + ".tmp")
+
+    def trained_json(self):
+        """The running model's on-device evaluation as JSON text, or None (sent by a page)."""
+        m = self.current
+        try:
+            if m is None or os.stat(self.trained)[6] > TRAINED_MAX:
+                return None
+            with open(self.trained) as f:
+                if f.readline().strip() != m.hash:
+                    return None
+                return f.readline().strip() or None
+        except OSError:
+            return None
 
     def _set(self, loaded):
         self.current = loaded
@@ -419,6 +454,10 @@ class Store:
         except ValueError as e:   # the C loader disagreeing with our checker
             raise ValueError("model not loadable: %s" % e)
         os.rename(self.tmp, self.path)
+        if _exists(self.trained + ".tmp"):   # trained on the device: its evaluation too
+            os.rename(self.trained + ".tmp", self.trained)
+        else:
+            _remove(self.trained)
         sync()
         self._set(new)
         return new
@@ -443,6 +482,7 @@ class Store:
 
     def remove(self):
         _remove(self.path)
+        _remove(self.trained)
         sync()
         self.current = None
         self.problem = None

@@ -433,6 +433,7 @@ async def _install(dev, box, ans, heap):
             w = _File(f)
             MF.write_model(w, model, meta)
             ans["hash"] = w.hexdigest()
+        store.keep_trained(ans)   # its evaluation, renamed with the model (GET /api/model)
         model = meta = w = MF = None
         _mark(heap, "file")
         MS.sync()

@@ -6,7 +6,8 @@
 # training of the 102 windows live (GET /api/model names it, predictions follow the activity,
 # nothing dropped meanwhile), its file byte for byte what shared.pipeline makes on CPython from
 # the same windows (downloaded as the page does) and parameters; its heap high-water and time
-# printed (NODE.md).
+# printed (NODE.md); GET /api/model keeps the training's evaluation ("trained_on_device") until
+# another model is sent or the model deleted.
 import re
 import threading
 import time
@@ -49,6 +50,18 @@ def _record(dev, act, windows):
 
 def _train(dev, body, token=True):
     return dev.json("POST", "/api/train", body, token=dev.token if token else None)
+
+
+def _kept(dev, r):
+    """GET /api/model carries the training's evaluation (model_store's trained.json)."""
+    st, m = dev.json("GET", "/api/model")
+    assert st == 200 and m["hash"] == r["hash"], m
+    t = m.get("trained_on_device")
+    assert t is not None, m
+    for k in ("hash", "classes", "windows", "sessions", "validation", "accuracy",
+              "balanced_accuracy", "per_session", "baseline", "params", "impl"):
+        assert t[k] == r[k], (k, t.get(k), r[k])
+    return t
 
 
 def _model_hash(dev):
@@ -146,6 +159,7 @@ def test_train_on_the_device_matches_cpython_and_runs_live(dev, recorded):
     assert r["heap"]["peak_share"] < 0.97, r["heap"]   # NODE.md: not the 75 % budget
     assert r["validation"]["estimate"] is True and r["accuracy"] >= 0.8, r
     assert _model_hash(dev) == r["hash"]
+    _kept(dev, r)
     # the node ran on meanwhile: every window classified by the running model, none dropped
     assert s1["dropped"] == s0["dropped"], (s0["dropped"], s1["dropped"])
     assert s1["windows"] > s0["windows"] and \
@@ -198,3 +212,32 @@ def test_the_windows_said_to_fit_do_train(dev, recorded):
           r.get("ms"), r.get("heap"))
     assert st == 200 and r["windows"] == 2 * (PER_SESSION - 1) <= fit, (st, r, fit)
     assert _model_hash(dev) == r["hash"]
+
+
+def test_the_evaluation_is_kept_with_the_model_and_dropped_with_it(dev, recorded):
+    """GET /api/model says how good a device-trained model is after the answer is gone; a
+    model sent by a page has none, nor has the device after DELETE."""
+    sids = recorded["sids"]
+    pair = [sids["idle"][1], sids["shaking"][1]]    # 2 sessions: no estimate, with its why
+    st, r = _train(dev, dict(PARAMS, sessions=pair))
+    assert st == 200, r
+    t = _kept(dev, r)
+    assert t["validation"]["estimate"] is False and t["accuracy"] is None and \
+        "session" in t["validation"]["why"], t["validation"]
+    st, r = _train(dev, dict(PARAMS, sessions="all"))   # another training replaces it
+    assert st == 200, r
+    assert _kept(dev, r)["validation"]["estimate"] is True
+    assert _train(dev, {"sessions": "all", "n_trees": 0})[0] == 400   # refused: kept
+    _kept(dev, r)
+    page = M.trained(n_trees=3, seed=2)
+    st, _, _ = dev.request("PUT", "/api/model", page["text"],
+                           {"Authorization": "Bearer " + dev.token,
+                            "Content-Type": "text/csv"}, timeout=20)
+    assert st == 200
+    st, m = dev.json("GET", "/api/model")
+    assert st == 200 and m["hash"] == page["hash"] and "trained_on_device" not in m, m
+    st, r = _train(dev, dict(PARAMS, sessions=pair))
+    assert st == 200, r
+    _kept(dev, r)
+    assert dev.json("DELETE", "/api/model", token=dev.token)[0] == 200
+    assert dev.json("GET", "/api/model")[0] == 404
