@@ -1,6 +1,7 @@
 # HTTP API of recorded sessions (/api/sessions...), installed by api.create_app; writes need
 # the token (@app.guard). Shapes and the on-flash format are in device/SESSIONS.md. Memory: lists and labels are streamed; a
-# range download uses one buffer of at most STREAM_BUF bytes, MAX_DOWNLOADS at a time.
+# range download uses one buffer of at most STREAM_BUF bytes, MAX_DOWNLOADS at a time;
+# session_import (1.2 KB) is loaded for an import and dropped after.
 import gc
 import json
 import time
@@ -10,9 +11,9 @@ from microdot import Response
 import clock
 import httpd as H
 import label_file
-import session_import
 import session_store as sessions
 from httpd import err, json_body
+from model_store import forget
 from recorder import RecordingError, labels, unload_labels
 from shared.limits import MAX_CLASS_LEN
 
@@ -158,12 +159,25 @@ def install(app, dev):
             return err(503, "not enough memory to record")
 
     importing = []
+    import session_import
+    IMPORT = session_import.PATH
+    forget("session_import")
 
-    @app.post(session_import.PATH)
+    @app.post(IMPORT)
     @app.own_body
     @app.guard
     async def import_session(request):
         """A recording made elsewhere (frames of int16 samples) becomes a session."""
+        import sys
+        mine = "session_import" not in sys.modules
+        try:
+            return await upload(request)
+        finally:
+            if mine:
+                forget("session_import")
+
+    async def upload(request):
+        import session_import
         n = request.content_length
         denied = None
         if importing:
@@ -216,7 +230,7 @@ def install(app, dev):
         print("motebook: session %d imported (%s, %d samples)" % (m["id"], name, samples))
         return meta_of(m["id"]), 201
 
-    app.allow_big_body("POST", session_import.PATH)
+    app.allow_big_body("POST", IMPORT)
 
     @app.get("/api/sessions/<sid>/predictions")
     def predictions(request, sid):

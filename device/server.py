@@ -31,6 +31,7 @@ _TICK_MS = 250       # deadline watch period
 _NOTHING = bytearray(0)
 _STEP = 128          # bytes asked of readline() at a time
 _SINK = bytearray(256)   # what is read away before a close lands here
+_VERBS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS")
 
 Request.max_content_length = H.MAX_BODY
 Request.max_body_length = H.MAX_BODY
@@ -75,6 +76,7 @@ class App(Microdot):
         self._own = []                # handlers marked own_body
         self._guarded = {}            # handler -> None (always) or when(request): needs token
         self._big = {}                # (method, path) -> largest body taken as a stream
+        self._verbs = []              # the routes' method tuples, one of each (_methods)
         self.counts = {"timeouts": 0, "evicted": 0, "refused": 0, "accept_errors": 0}
         self.before_request(self._before)
 
@@ -90,9 +92,20 @@ class App(Microdot):
                     p = m[1]
                     break
             m = self.url_map[-1]
-            self.url_map[-1] = (m[0], p or Pattern(url_pattern), m[2], m[3], m[4])
+            self.url_map[-1] = (self._methods(m[0]), p or Pattern(url_pattern), m[2], m[3],
+                                m[4])
             return f
         return decorated
+
+    def _methods(self, ms):
+        # Microdot makes a list of new upper-case strings per route; routes of the same
+        # methods share one tuple of the interned names instead (~100 bytes a route)
+        ms = tuple(_VERBS[_VERBS.index(m)] if m in _VERBS else m for m in ms)
+        for t in self._verbs:
+            if t == ms:
+                return t
+        self._verbs.append(ms)
+        return ms
 
     async def error_response(self, req, status_code, reason=None):
         if status_code == 413 and req and req.content_length > req.max_content_length:

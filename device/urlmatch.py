@@ -1,7 +1,9 @@
 # Route patterns of Microdot's syntax ("/api/sessions/<sid>/labels", "<int:n>", a final
 # "<path:p>") matched by walking the path once, without `re`: MicroPython's regex engine
 # recurses per character and runs out of stack on long paths (at ~900 characters on the
-# unix port, far sooner in an ESP32 task). Memory: a short list of parts per route.
+# unix port, far sooner in an ESP32 task). Memory: a short tuple of parts per route; a
+# literal segment is its place in the pattern's own string (a small int, not a copy: the
+# routes' 34 "api" and a dozen "sessions" would each be a string of their own).
 _KINDS = ("string", "int", "path")
 
 
@@ -10,15 +12,23 @@ class Pattern:
 
     def __init__(self, url_pattern):
         self.url_pattern = url_pattern
-        self.parts = None   # None for a literal path, else literal segments and (kind, name)
+        # None for a literal path, else per segment: a literal one's start << 8 | end in
+        # url_pattern, or (kind, name)
+        self.parts = None
         if "<" not in url_pattern:
             return
-        self.parts = []
+        parts = []
         segs = url_pattern.lstrip("/").split("/")
+        at = len(url_pattern) - len(url_pattern.lstrip("/"))
         for k, seg in enumerate(segs):
+            end = at + len(seg)
             if seg[:1] != "<":
-                self.parts.append(seg)
+                if end > 255:
+                    raise ValueError("URL pattern too long %r" % url_pattern)
+                parts.append(at << 8 | end)
+                at = end + 1
                 continue
+            at = end + 1
             name = seg[1:-1]
             kind = "string"
             if ":" in name:
@@ -26,7 +36,8 @@ class Pattern:
             if seg[-1] != ">" or kind not in _KINDS or not name or (
                     kind == "path" and k != len(segs) - 1):
                 raise ValueError("unsupported URL pattern %r" % url_pattern)
-            self.parts.append((kind, name))
+            parts.append((_KINDS[_KINDS.index(kind)], name))
+        self.parts = tuple(parts)
 
     def match(self, path):
         """The dict of the pattern's arguments when path matches, else None."""
@@ -39,9 +50,10 @@ class Pattern:
         i = 1
         last = len(self.parts) - 1
         for k, p in enumerate(self.parts):
-            if isinstance(p, str):
-                j = i + len(p)
-                if path[i:j] != p:
+            if isinstance(p, int):
+                a, b = p >> 8, p & 255
+                j = i + b - a
+                if j > n or not self.url_pattern.startswith(path[i:j], a):
                     return None
             else:
                 kind, name = p
