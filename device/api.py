@@ -28,7 +28,8 @@ from server import App
 
 
 _PARTS = {"model": "model", "config": "config", "notebooks": "notebooks", "history": "history",
-          "flagged": "history", "integrations": "integrations"}
+          "flagged": "history", "integrations": "integrations",
+          "train": "model"}   # (a training installs its model: open pages read it again)
 
 
 def _faults():
