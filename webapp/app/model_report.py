@@ -3,7 +3,8 @@
 # not see next to the majority-class baseline's, or, with too few sessions, why there is no
 # number (and sessions that gave no window, among the warnings); then the
 # confusion matrix as a table heatmap, per-class precision/recall, per-session accuracy and the
-# model's size and speed. Pure string building, no DOM access, so it is tested on CPython and
+# model's size and speed. The evaluation a device keeps with a model it trained itself (GET
+# /api/model "trained_on_device") is drawn by the same parts (render_device). Pure string building, no DOM access, so it is tested on CPython and
 # MicroPython unix. Memory: one string per render.
 from app.html import esc as _esc, pct as _pct
 
@@ -48,9 +49,11 @@ def _estimate(s):
         out.append('<p class="train-split">sessions per class: %s</p>' % ", ".join(
             "%s %d" % (_esc(c), spc[c]) for c in s["classes"] if c in spc))
     if not s["estimate"]:
-        out.append('<p class="train-noest"><b>No accuracy estimate.</b> %s. The model below '
-                   'was trained on all %d windows and can be sent, but nobody knows yet how '
-                   'good it is.</p>' % (_esc(v["why"]), s["n_windows"]))
+        out.append('<p class="train-noest"><b>No accuracy estimate.</b> %s. The model %s '
+                   'trained on all %d windows%s, but nobody knows yet how good it is.</p>'
+                   % (_esc(v["why"]), "the device runs was" if s.get("on_device") else
+                      "below was", s["n_windows"], "" if s.get("on_device") else
+                      " and can be sent"))
         return out
     b = s["baseline"]
     out.append('<p class="train-acc"><b>%s</b> accuracy on %d windows the model did not see '
@@ -144,4 +147,33 @@ def render(s):
                          "" if s["classify_ms"] is None else
                          ", features + trees ≈ %.1f ms per window" % s["classify_ms"],
                          s["train_ms"] / 1000, s["max_stall_ms"], _esc(s["hash"][:16])))
+    return "".join(out)
+
+
+def device_summary(t):
+    """The parts of a summary() that a device's kept evaluation has (t: GET /api/model's
+    "trained_on_device", POST /api/train's answer): sessions by their ids."""
+    ps = [dict(p, session="#%s" % p["session"]) for p in t.get("per_session") or ()]
+    v = t["validation"]
+    return {"validation": v, "estimate": v.get("estimate"), "classes": t["classes"],
+            "n_windows": t["windows"], "accuracy": t.get("accuracy"),
+            "balanced_accuracy": t.get("balanced_accuracy"), "baseline": t["baseline"],
+            "n_test": sum(p["n"] for p in ps), "per_session": ps, "on_device": True}
+
+
+def render_device(t):
+    """HTML of the evaluation a device keeps with a model it trained: said as such, then the
+    estimate (or why there is none), the baseline and the per-session table, as for a model
+    trained here."""
+    s = device_summary(t)
+    p = t.get("params") or {}
+    out = ['<p class="device-made"><b>trained on the device</b> from %d windows of %d '
+           'sessions (%s trees, depth %s, %s)</p>'
+           % (s["n_windows"], len(t.get("sessions") or ()), p.get("n_trees", "?"),
+              p.get("max_depth", "?"), _esc(p.get("method", "extra")))]
+    out += _estimate(s)
+    for w in s["validation"].get("warnings") or ():
+        out.append('<p class="train-warn">%s</p>' % _esc(w))
+    if s["estimate"]:
+        out += _per_session(s)
     return "".join(out)

@@ -562,7 +562,10 @@ def _deploy(st):
         put("train-device", "device runs model <code>%s</code> (%s; %s trees, %s nodes)%s" % (
             esc(m["hash"][:16]), esc(", ".join(m.get("classes") or ())), m.get("trees"),
             m.get("nodes"), "" if m.get("same") or "same" not in m else
+            " — trained on the device, not here" if m.get("trained_on_device") else
             " — not the model trained here"))
+    t = (m or {}).get("trained_on_device")   # the evaluation a device-trained model keeps
+    put("device-trained", model_report.render_device(t) if t else "")
     _send_state(st)
     _msg("deploy-message", d)
     chosen = (d.get("check") or {}).get("sid")     # the list keeps the session checked

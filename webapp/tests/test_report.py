@@ -46,3 +46,32 @@ def test_worst_sessions_first_and_the_rest_summed_up():
     assert html.index(">b<") < html.index(">c<") and ">a<" not in html
     assert "1 session with every window right" in html
     assert "1 more with errors" in "".join(R._per_session(s, most=1))
+
+
+def _device(n_sessions):
+    """A device's kept evaluation (POST /api/train's answer keys) of a pipeline result."""
+    wins, labels, groups, scales = _sessions(n_sessions)
+    r = P.Pipeline(wins, labels, synth.CLASSES, WIN, groups=groups, scales=scales, n_trees=3,
+                   ).run()
+    m = r["metrics"] or {}
+    return {"hash": r["hash"], "classes": synth.CLASSES, "windows": r["n_windows"],
+            "sessions": list(range(1, n_sessions + 1)), "validation": r["validation"],
+            "accuracy": m.get("accuracy"), "balanced_accuracy": m.get("balanced_accuracy"),
+            "per_session": [dict(p, session=k + 1) for k, p in enumerate(r["per_session"])],
+            "baseline": r["baseline"], "params": {"n_trees": 3, "max_depth": 12,
+                                                  "method": "extra"}, "impl": "c"}
+
+
+def test_a_device_trained_model_by_the_same_parts():
+    t = _device(9)
+    html = R.render_device(t)
+    assert "<b>trained on the device</b> from 54 windows of 9 sessions (3 trees, depth 12" in html
+    assert "accuracy on 54 windows the model did not see (5-fold by session: 9 sessions" in html
+    assert "majority-class baseline (always &ldquo;still&rdquo;)" in html
+    assert "per session, worst first" in html and "sessions per class: still 3" in html
+    assert "<td>#" in html or "with every window right" in html
+    t = _device(4)
+    html = R.render_device(t)
+    assert "<b>No accuracy estimate.</b> too few sessions for an honest estimate" in html
+    assert "the device runs was trained on all 24 windows, but" in html
+    assert "per session" not in html and "can be sent" not in html
