@@ -26,7 +26,7 @@ NEEDS_TOKEN = ("sessions.record", "sessions.stop", "sessions.delete", "sessions.
                "sessions.value_undo",
                "deploy.send", "deploy.switch", "device.config", "device.activity",
                "device.fault", "sound.calibrate",
-               "node.save", "node.label", "node.discard")
+               "node.save", "node.label", "node.discard", "node.value")
 
 
 def auth_why(dev):

@@ -2,8 +2,10 @@
 # on the device and checked here first by shared/node_settings, the device's own validator),
 # its status, the history as a timeline (class bands and an RMS line, 7 days down to 10
 # minutes), counts per class per hour, and the flagged windows to label into the dataset.
-# Actions "node.*" on the "node" part; app/view_node.py draws it. Loaded when first opened.
-# Memory: the last summaries (a few hundred buckets) and the flagged list.
+# With a regression model: the history's estimates (min/mean/max per bucket, the summary's
+# "value" column) and its threshold (GET/PUT /api/value: value_over/value_under to MQTT and
+# webhooks). Actions "node.*" on the "node" part; app/view_node.py draws it. Loaded when first
+# opened. Memory: the last summaries (a few hundred buckets), the flagged list, the threshold.
 
 from pyscript import window
 
@@ -23,7 +25,7 @@ class Node:
     def __init__(self, B):
         self.B = B
         B.part("node", settings=None, status=None, span=86400, end=None, timeline=None,
-               hours=None, flagged=[], notice="", message="")
+               hours=None, flagged=[], value=None, notice="", message="")
 
     @property
     def st(self):
@@ -34,6 +36,44 @@ class Node:
         self.B.update("node", settings=js, status=js.pop("status"))
         await self.history()
         await self.flagged()
+        await self.value_get()
+
+    async def value_get(self, a=None):
+        """GET /api/value: the regression threshold and its state (None: a board without
+        regression models, 404)."""
+        try:
+            js = await _get("/api/value")
+        except net.DeviceError as e:
+            if e.status != 404:
+                raise
+            js = None
+        self.B.update("node", value=js)
+
+    async def value_set(self, a):
+        """The threshold form: "threshold" and "hysteresis" in the running regression
+        model's unit (empty: none / the device's default) -> PUT /api/value (token)."""
+        unit = value_unit(self.B.state)[1] or "the model's unit"
+        body = {}
+        for k in ("threshold", "hysteresis"):
+            text = str(a.get(k) if a.get(k) is not None else "").strip()
+            v = None
+            if text:
+                try:
+                    v = float(text)
+                except ValueError:
+                    v = float("nan")
+                if v != v or abs(v) == float("inf"):
+                    raise ValueError("%s must be a number in %s, got %r" % (k, unit, text[:20]))
+            body[k] = v
+        js = await net.call("PUT", "/api/value", body,
+                            what="the device refused the threshold")
+        if js.get("threshold") is None:
+            note = "no threshold: no value_over / value_under events"
+        else:
+            note = "threshold stored: value_over at %s %s or more, value_under below %s %s" % (
+                num(js["threshold"]), js.get("unit") or "", num(js["threshold"] - js["band"]),
+                js.get("unit") or "")
+        self.B.update("node", value=js, notice=note)
 
     async def history(self, a=None):
         """The timeline over the chosen span (a["span"] seconds, a["shift"] -1/+1 moves it by
@@ -110,6 +150,26 @@ class Node:
         await self.flagged()
 
 
+def num(v):
+    """An estimate or threshold as the page shows it (3 significant digits: the history
+    keeps one byte over the model's range)."""
+    return "%.3g" % v
+
+
+def value_unit(state):
+    """(target, unit) of the running regression model (Deploy's device_model), else of the
+    threshold set, else of the history's values; (None, None) without any."""
+    dm = (state.get("deploy") or {}).get("device_model") or {}
+    if dm.get("kind") == "regress":
+        return dm.get("target"), dm.get("unit")
+    n = state.get("node") or {}
+    for d in (n.get("value"), (n.get("hours") or {}).get("value"),
+              (n.get("timeline") or {}).get("value")):
+        if d and d.get("unit") is not None:
+            return d.get("target"), d.get("unit")
+    return None, None
+
+
 async def _get(path):
     js = await net.call("GET", path, what=path.split("?")[0])
     if not isinstance(js, dict):
@@ -166,4 +226,5 @@ async def install(B, view):
     B.action("node.save", part="node", lock="node")(n.save)
     B.action("node.label", part="node", lock="node")(n.label)
     B.action("node.discard", part="node", lock="node")(n.discard)
+    B.action("node.value", part="node", lock="node")(n.value_set)
     await n.refresh()

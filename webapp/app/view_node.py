@@ -2,11 +2,15 @@
 # form (secrets never shown: a placeholder says whether one is set), the history timeline
 # (stacked windows per class per bucket = class bands, and the mean RMS as a line; range
 # buttons from 7 days to 10 minutes, earlier/later), counts per class per hour and the
-# flagged windows with a class to label each. Loaded with app/node.py.
+# flagged windows with a class to label each. A regression model's history (the summary's
+# "value" column) is drawn as its estimates instead: min/mean/max per bucket on the timeline
+# and per hour in the table, with the unit; and its threshold form (PUT /api/value). Loaded
+# with app/node.py.
 # Memory: the HTML of each region (view.put keeps the last), the plot data as JS arrays.
 from pyscript import document, window
 
 from app.html import esc
+from app.node import num, value_unit
 from shared.palette import colours
 
 SPAN_NAMES = ((604800, "7 days"), (86400, "1 day"), (3600, "1 hour"), (600, "10 min"))
@@ -16,6 +20,7 @@ _SKELETON = """
 <div id="node-timeline" class="plot small"></div>
 <div class="cols"><div id="node-hours" class="scroll" tabindex="0" role="region" aria-label="windows per class per hour"></div>
 <div id="node-flagged" class="scroll" tabindex="0" role="region" aria-label="flagged windows"></div></div>
+<div id="node-value"></div>
 <details id="node-settings"><summary>Settings: history, unsure windows, MQTT, webhooks</summary>
 <form data-form="node" data-act="node.save" id="node-form"></form></details>
 <p id="node-message" class="msg"></p>"""
@@ -37,13 +42,16 @@ def draw(st, view):
         + ' <button type="button" data-act="node.history" data-shift="-1">&larr; earlier'
           '</button> <button type="button" data-act="node.history" data-shift="1">later '
           '&rarr;</button> <button type="button" data-act="node.refresh">refresh</button>')
+    tu = value_unit(st)
     if n.get("timeline"):
-        _timeline(n["timeline"], view)
-    _hours(n.get("hours"), view)
+        _timeline(n["timeline"], view, tu)
+    view.put("node-hours", hours_html(n.get("hours"), _clock, tu))
     _flagged(n.get("flagged") or [], (n.get("timeline") or {}).get("classes") or [], view)
     a = document.activeElement
     if n.get("settings") and (a is None or not a.closest("#node-form")):
         view.put("node-form", _form(n["settings"]))
+    if a is None or not a.closest("#node-value"):
+        view.put("node-value", value_html(n.get("value"), tu))
     view._msg("node-message", n)
 
 
@@ -67,19 +75,24 @@ def _status(view, s):
              esc(" · ".join(parts) or "history, MQTT and webhooks: see the settings"))
 
 
-def _timeline(js, view):
+def _timeline(js, view, tu):
     if not view.has(window, "Plotly"):
         return
     rows, classes = js["rows"], js["classes"]
     x = [r[0] * 1000 for r in rows]
-    traces = []
-    col = colours(classes)
     width = float(js["bucket"]) * 950     # ms: a bar is its bucket (plotly guesses 1 ms for one)
-    for i, c in enumerate(classes):
+    vt = value_trace(js, tu)
+    traces = [] if vt is None else [vt]
+    col = colours(classes)
+    for i, c in enumerate(classes if vt is None else ()):
         traces.append({"type": "bar", "name": c, "x": x, "y": [r[2][i] for r in rows],
                        "width": width, "offset": 0, "marker": {"color": col[c]}})
+    if vt is not None:
+        for t in traces:
+            t["x"] = [v + width / 2 for v in t["x"]]
     if rows and js["channels"]:
-        traces.append({"type": "scatter", "mode": "lines+markers", "name": "RMS",
+        traces.append({"type": "scatter", "mode": "lines+markers",
+                       "name": "RMS" if vt is None else "level",
                        "yaxis": "y2", "marker": {"size": 4},
                        "x": [v + width / 2 for v in x], "y": [sum(r[5]) / len(r[5]) for r in rows],
                        "line": {"color": "#222", "width": 1}})
@@ -90,10 +103,12 @@ def _timeline(js, view):
     layout = {"barmode": "stack", "bargap": 0.05, "margin": {"l": 60, "r": 60, "t": 10, "b": 40},
               "xaxis": {"type": "date", "range": [t0 * 1000, (t1 + b) * 1000],
                         "title": {"text": "time"}, "automargin": True},
-              "yaxis": {"title": {"text": "windows per %s" % bucket_name(b)},
+              "yaxis": {"title": {"text": "windows per %s" % bucket_name(b) if vt is None
+                                  else vt["name"]},
                         "rangemode": "tozero", "automargin": True},
               "yaxis2": {"overlaying": "y", "side": "right", "automargin": True,
-                         "title": {"text": "mean RMS of the channels"},
+                         "title": {"text": "mean %s of the channels" % (
+                             "RMS" if vt is None else "level")},
                          "rangemode": "tozero"},   # (autorange padded it below 0)
               # the legend above the plot: below, it covered the dates
               "showlegend": True, "legend": {"orientation": "h", "x": 0, "y": 1.02,
@@ -114,19 +129,99 @@ def bucket_name(seconds):
     return "%d s" % s
 
 
-def _hours(js, view):
+def _clock(t):
+    return window.Date.new(t * 1000).toLocaleTimeString()
+
+
+def _what(js, tu):
+    """(target, unit) of a summary's values: its "value" header, else the running model's."""
+    v = js.get("value") or {}
+    return v.get("target") or tu[0] or "value", v.get("unit") or tu[1] or ""
+
+
+def value_trace(js, tu):
+    """The timeline's trace of a regression's estimates (mean per bucket, min..max as the
+    bars), or None when the summary has no "value" column."""
+    if "value" not in js.get("columns", ()):
+        return None
+    vi = js["columns"].index("value")
+    target, unit = _what(js, tu)
+    x, y, up, down = [], [], [], []
+    for r in js["rows"]:
+        v = r[vi]
+        if v is None:
+            continue
+        x.append(r[0] * 1000)
+        y.append(v[1])
+        up.append(v[2] - v[1])
+        down.append(v[1] - v[0])
+    return {"type": "scatter", "mode": "lines+markers", "x": x, "y": y,
+            "name": "%s (%s)" % (target, unit) if unit else target,
+            "marker": {"size": 5, "color": "#1f5fa8"}, "line": {"color": "#1f5fa8"},
+            "error_y": {"type": "data", "symmetric": False, "array": up, "arrayminus": down,
+                        "color": "#7da3cf", "thickness": 1}}
+
+
+def hours_html(js, clock, tu=(None, None)):
+    """The table of the last 24 hours' summary: windows per class per hour, or with a
+    regression's values ("value" column) the windows and min / mean / max of the estimates
+    with their unit (and the class counts when the hours hold a classifier's windows too).
+    clock(t seconds) -> the hour's text."""
     if not js or not js["rows"]:
-        view.put("node-hours", "<small>no history in the last 24 hours (it is kept while a "
-                 "model runs)</small>")
-        return
+        return ("<small>no history in the last 24 hours (it is kept while a model runs)"
+                "</small>")
     cls = js["classes"]
-    head = '<tr><th scope="col">hour</th>%s</tr>' % "".join(
-        '<th scope="col" class="num">%s</th>' % esc(c) for c in cls)
-    body = "".join("<tr><td>%s</td>%s</tr>" % (
-        esc(window.Date.new(r[0] * 1000).toLocaleTimeString()),
-        "".join('<td class="num">%d</td>' % v for v in r[2])) for r in js["rows"])
-    view.put("node-hours", '<table class="counts"><caption>windows per class per hour'
-             '</caption>%s%s</table>' % (head, body))
+    if "value" not in js.get("columns", ()):
+        head = '<tr><th scope="col">hour</th>%s</tr>' % "".join(
+            '<th scope="col" class="num">%s</th>' % esc(c) for c in cls)
+        body = "".join("<tr><td>%s</td>%s</tr>" % (
+            esc(clock(r[0])), "".join('<td class="num">%d</td>' % v for v in r[2]))
+            for r in js["rows"])
+        return ('<table class="counts"><caption>windows per class per hour</caption>%s%s'
+                '</table>' % (head, body))
+    vi = js["columns"].index("value")
+    target, unit = _what(js, tu)
+    u = " (%s)" % esc(unit) if unit else ""
+    head = '<tr><th scope="col">hour</th><th scope="col" class="num">windows</th>%s%s</tr>' % (
+        "".join('<th scope="col" class="num">%s</th>' % esc(c) for c in cls),
+        "".join('<th scope="col" class="num">%s%s</th>' % (k, u) for k in ("min", "mean", "max")))
+    rows = []
+    for r in js["rows"]:
+        v = r[vi]
+        cells = ['<td class="num">%s</td>' % ("–" if v is None else esc(num(x)))
+                 for x in (v or (None, None, None))]
+        rows.append('<tr><td>%s</td><td class="num">%d</td>%s%s</tr>' % (
+            esc(clock(r[0])), r[1], "".join('<td class="num">%d</td>' % c for c in r[2]),
+            "".join(cells)))
+    return ('<table class="counts values"><caption>%s%s per hour: min, mean and max of the '
+            'estimates</caption>%s%s</table>' % (esc(target), u, head, "".join(rows)))
+
+
+def value_html(v, tu):
+    """The regression threshold's form (GET /api/value's answer v), shown while a regression
+    model runs (v["band"] is set then); "" otherwise."""
+    if not v or v.get("band") is None:
+        return ""
+    target, unit = tu[0] or v.get("target") or "the value", tu[1] or v.get("unit") or ""
+    thr, hy = v.get("threshold"), v.get("hysteresis")
+    if not v.get("active"):
+        state = ("set for %s in %s, not this model" % (v.get("target"), v.get("unit"))
+                 if thr is not None else "no threshold set")
+    else:
+        state = "now %s the threshold%s" % (
+            "at or over" if v.get("over") else "under",
+            "" if v.get("value") is None else " (last estimate %s %s)" % (num(v["value"]), unit))
+    return ('<form data-form="node-value" data-act="node.value" id="node-value-form" '
+            'class="row"><span>Tell others (MQTT, webhooks: value_over / value_under) when the '
+            '%s goes over</span> <label>threshold <input name="threshold" id="node-threshold" '
+            'inputmode="decimal" size="7" value="%s"> %s</label> <label>hysteresis <input '
+            'name="hysteresis" id="node-hysteresis" inputmode="decimal" size="7" value="%s" '
+            'placeholder="%s"> %s</label> <button type="submit" id="node-value-save" '
+            'data-act="node.value">set threshold</button> <small id="node-value-state">%s'
+            '</small></form>' % (
+                esc(target), "" if thr is None or not v.get("active") else esc(num(thr)),
+                esc(unit), "" if hy is None or not v.get("active") else esc(num(hy)),
+                esc("default %s" % num(v["band"])), esc(unit), esc(state)))
 
 
 def _flagged(rows, classes, view):
