@@ -8,7 +8,6 @@ import asyncio
 import gc
 
 from microdot import Response
-from microdot.websocket import websocket_upgrade
 
 import api_model
 import api_node
@@ -23,13 +22,16 @@ import httpd
 import server
 import wshub
 from hal import sim_accel
-from httpd import err as _err, json_body
+from httpd import err as _err, json_body, lookup
+from model_store import forget
 from server import App
 
 
-_PARTS = {"model": "model", "config": "config", "notebooks": "notebooks", "history": "history",
-          "flagged": "history", "integrations": "integrations",
-          "train": "model"}   # (a training installs its model: open pages read it again)
+# path segment after /api/ -> the part a write there changes (pairs, not a dict: a tuple of
+# constants stays in the frozen firmware, a dict is made on the heap at import: httpd.lookup)
+_PARTS = (("model", "model"), ("config", "config"), ("notebooks", "notebooks"),
+          ("history", "history"), ("flagged", "history"), ("integrations", "integrations"),
+          ("train", "model"))   # (a training installs its model: open pages read it again)
 
 
 def _faults():
@@ -56,7 +58,7 @@ def changed_part(path):
         return ("labels" if p[-1] == "labels" else "sessions"), sid
     if p[2] == "flagged" and p[-1] == "label":   # a flagged window became a session
         return "sessions", None
-    part = _PARTS.get(p[2])
+    part = lookup(_PARTS, p[2])
     return part, (p[3] if part == "notebooks" and len(p) > 3 else None)
 
 
@@ -319,11 +321,19 @@ def create_app(dev):
                         "in the config's \"origins\"" % origin)
         if not dev.hub.reserve():   # the slot is held from here, across the handshake
             return _err(503, "too many WebSocket clients (max %d)" % wshub.MAX_CLIENTS)
+        # Microdot's websocket module only makes the handshake (the hub reads and writes the
+        # frames itself): loaded for it and dropped after, 1.8 KB not kept at rest
+        import sys
+        mine = "microdot.websocket" not in sys.modules
         try:
+            from microdot.websocket import websocket_upgrade
             await websocket_upgrade(request)
         except BaseException:
             dev.hub.unreserve()
             raise
+        finally:
+            if mine:
+                forget("microdot.websocket")
         app.detach(request)
         # the client runs in a task of its own: the HTTP request's frames, headers and
         # Request object are freed now instead of living as long as the client

@@ -6,11 +6,12 @@
 # no preflight is answered, so a browser sends no cross-origin write. The token is asked by
 # the app's guard: every write (any method but GET) under the prefixes in _GUARDED, before
 # the handler module looks at its path. Memory: nothing kept.
-from httpd import err
+from httpd import err, lookup
 
-_MODS = {"history": "api_history", "flagged": "api_flagged",
-         "integrations": "api_integrations", "sessions": "api_pull", "model": "api_pull",
-         "sound": "api_sound", "value": "model_regress"}
+# (pairs, not a dict: constants stay in the frozen firmware; httpd.lookup)
+_MODS = (("history", "api_history"), ("flagged", "api_flagged"),
+         ("integrations", "api_integrations"), ("sessions", "api_pull"), ("model", "api_pull"),
+         ("sound", "api_sound"), ("value", "model_regress"))
 _GUARDED = ("/api/history", "/api/flagged", "/api/integrations", "/api/sound",
             "/api/value")   # writes
 # The routes the handler modules serve (API.md documents each; device/tests/test_api_doc.py
@@ -30,7 +31,7 @@ def install(app, dev):
     @app.route("/api/<path:rest>", methods=["GET", "PUT", "POST", "DELETE"])
     def node_api(request, rest):
         parts = rest.split("/")
-        name = _MODS.get(parts[0])
+        name = lookup(_MODS, parts[0])
         if name is None:
             allowed = _methods_elsewhere(app, request.path, node_api)
             if allowed:

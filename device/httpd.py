@@ -39,6 +39,15 @@ def err(status, msg, **extra):
     return d, status
 
 
+def lookup(pairs, key):
+    """The value of key in a tuple of (key, value) pairs, or None (a table of constants as a
+    tuple stays in the frozen firmware; a dict would be made on the heap at import)."""
+    for k, v in pairs:
+        if k == key:
+            return v
+    return None
+
+
 def json_body(request):
     """The request's JSON object, or None for an empty body; anything that is not one
     complete JSON object (shared.jsonck) ends the request with a JSON 400, a body too big
