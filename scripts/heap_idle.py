@@ -47,7 +47,7 @@ t0 = f()
 import asyncio
 cost["asyncio (package)"] = t0 - f()
 m = f()
-import microdot, microdot.websocket
+import microdot
 cost["microdot (package)"] = m - f()
 builtins.__import__ = hook
 import main
