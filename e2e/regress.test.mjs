@@ -142,6 +142,53 @@ test("a value: train, the promise, send, the live estimate of an unseen concentr
   assert.ok(await page.isDisabled("#check-go"), "the classes check is off for a value model");
   assert.match(await page.textContent("#check-how"), /a value model is checked by its live estimate/);
   assert.deepEqual(await tour.look("regress-live"), { 1280: [], 800: [] });
+
+  // the device's history of the estimates (Deploy -> On its own): per hour the windows and
+  // min / mean / max with the unit, the timeline of the value; a threshold set in the form and
+  // read back from GET /api/value, then crossed by the live estimate
+  await page.click("#node-open");
+  st = await nb.waitState("s.node && s.node.value && s.node.hours && s.node.hours.rows.length > 0", 30000);
+  assert.deepEqual(st.node.hours.value, { target: "concentration", unit: "mmol/L" });
+  assert.match(await page.textContent("#node-hours caption"),
+    /^concentration \(mmol\/L\) per hour \(estimates\)$/);
+  assert.deepEqual(await page.$$eval("#node-hours th", (th) => th.map((x) => x.textContent)),
+    ["hour", "windows", "min", "mean", "max"]);
+  const hours = await page.$$eval("#node-hours tr:has(td)", (trs) => trs.map((tr) =>
+    [...tr.querySelectorAll("td")].slice(1).map((td) => Number(td.textContent))));
+  console.log(`# history per hour [windows, min, mean, max]: ${JSON.stringify(hours)}`);
+  assert.ok(hours.every(([n, lo, m, hi]) => n > 0 && lo <= m && m <= hi), JSON.stringify(hours));
+  // (the estimates of 1.1 mmol/L are in it; those at 4 x speed are stamped a window period
+  // apart, ahead of the clock, so the latest come into the past hours only later)
+  assert.ok(hours.some(([, lo, , hi]) => lo <= 1.1 + 3 * e.mae && hi >= 1.1 - 3 * e.mae),
+    "the unseen value's estimates are in the history");
+  await page.waitForFunction(() => {
+    const gd = document.getElementById("node-timeline");
+    return gd && gd.data && gd.data[0].name === "concentration (mmol/L)" && gd.data[0].y.length > 0;
+  }, null, { timeout: 30000 });
+  await page.fill("#node-threshold", "lots");
+  await nb.clickAction("#node-value-save", "node.value");
+  assert.equal(await page.textContent("#node-message"), "threshold must be a number in mmol/L, got 'lots'");
+  assert.equal((await device.api("GET", "/api/value")).json.threshold, null, "nothing sent");
+  await page.fill("#node-threshold", "0.4");
+  await page.fill("#node-hysteresis", "0.05");
+  await nb.clickAction("#node-value-save", "node.value");
+  assert.equal(await page.textContent("#node-message"),
+    "threshold stored: value_over at 0.4 mmol/L or more, value_under below 0.35 mmol/L");
+  const th = await device.api("GET", "/api/value");
+  assert.deepEqual([th.json.threshold, th.json.hysteresis, th.json.unit, th.json.target, th.json.active],
+    [0.4, 0.05, "mmol/L", "concentration", true], th.text);
+  let over = th.json;       // the live estimate (0.6 mmol/L) is over it from the next window
+  for (const t0 = Date.now(); !over.over && Date.now() - t0 < 30000; await sleep(500)) {
+    over = (await device.api("GET", "/api/value")).json;
+  }
+  assert.ok(over.over, JSON.stringify(over));
+  await page.click('#node-spans button[data-span="600"]');
+  await nb.waitState("s.node.span === 600");
+  await page.focus("#node-hours");          // (the form is redrawn once the focus left it)
+  await nb.act("node.refresh");
+  await page.waitForFunction(() => /now at or over the threshold \(last estimate [\d.]+ mmol\/L\)/.test(
+    document.getElementById("node-value-state").textContent), null, { timeout: 20000 });
+  assert.deepEqual(await tour.look("regress-history"), { 1280: [], 800: [] });
   assert.deepEqual(errors, [], "no console errors");
   assert.deepEqual(browser.offsite, [], "no request left 127.0.0.1");
 

@@ -184,7 +184,7 @@ def hours_html(js, clock, tu=(None, None)):
     u = " (%s)" % esc(unit) if unit else ""
     head = '<tr><th scope="col">hour</th><th scope="col" class="num">windows</th>%s%s</tr>' % (
         "".join('<th scope="col" class="num">%s</th>' % esc(c) for c in cls),
-        "".join('<th scope="col" class="num">%s%s</th>' % (k, u) for k in ("min", "mean", "max")))
+        "".join('<th scope="col" class="num">%s</th>' % k for k in ("min", "mean", "max")))
     rows = []
     for r in js["rows"]:
         v = r[vi]
@@ -193,8 +193,8 @@ def hours_html(js, clock, tu=(None, None)):
         rows.append('<tr><td>%s</td><td class="num">%d</td>%s%s</tr>' % (
             esc(clock(r[0])), r[1], "".join('<td class="num">%d</td>' % c for c in r[2]),
             "".join(cells)))
-    return ('<table class="counts values"><caption>%s%s per hour: min, mean and max of the '
-            'estimates</caption>%s%s</table>' % (esc(target), u, head, "".join(rows)))
+    return ('<table class="counts values"><caption>%s%s per hour (estimates)</caption>%s%s'
+            '</table>' % (esc(target), u, head, "".join(rows)))
 
 
 def value_html(v, tu):

@@ -150,8 +150,8 @@ def _run(c):
 def test_a_value_history_shows_min_mean_max_per_hour_with_the_unit_and_the_value_over_time():
     B, dev, view, plots = _page()
     h = view.html["node-hours"]
-    assert "concentration (mmol/L) per hour: min, mean and max of the estimates" in h
-    assert ">min (mmol/L)<" in h and ">mean (mmol/L)<" in h and ">max (mmol/L)<" in h
+    assert "<caption>concentration (mmol/L) per hour (estimates)</caption>" in h
+    assert ">min</th>" in h and ">mean</th>" in h and ">max</th>" in h
     assert ">windows<" in h and "windows per class" not in h
     assert ('<td class="num">12</td><td class="num">0.58</td><td class="num">0.61</td>'
             '<td class="num">0.625</td>') in h
