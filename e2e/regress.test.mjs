@@ -169,6 +169,7 @@ test("a value: train, the promise, send, the live estimate of an unseen concentr
   await nb.clickAction("#node-value-save", "node.value");
   assert.equal(await page.textContent("#node-message"), "threshold must be a number in mmol/L, got 'lots'");
   assert.equal((await device.api("GET", "/api/value")).json.threshold, null, "nothing sent");
+  assert.deepEqual(await tour.look("regress-threshold-refused"), { 1280: [], 800: [] });
   await page.fill("#node-threshold", "0.4");
   await page.fill("#node-hysteresis", "0.05");
   await nb.clickAction("#node-value-save", "node.value");

@@ -42,7 +42,9 @@ export async function problems(page) {
   const found = await page.evaluate(() => {
     window.scrollTo(0, 0);       // (scrolled, the sticky header lies over the content: by design)
     const out = [];
-    const visible = (e) => e.offsetParent !== null || getComputedStyle(e).position === "fixed";
+    // (a closed <details>' content is laid out but not drawn in Chromium: not visible)
+    const folded = (e) => { const d = e.closest("details:not([open])"); return d !== null && !e.closest("summary"); };
+    const visible = (e) => !folded(e) && (e.offsetParent !== null || getComputedStyle(e).position === "fixed");
     const roots = [document.querySelector("header#top"),
       ...[...document.querySelectorAll("main > section, body > section")].filter(visible)].filter(Boolean);
     const items = [];           // {r, node, ctl}: a line box of a text node, or a control's box
