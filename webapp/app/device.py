@@ -8,6 +8,8 @@ import asyncio
 from pyscript import window
 
 from app import net
+from shared.limits import PERIOD_S, SLOW_SENSORS
+from shared.protocol import period_s as _period_of
 
 TOKEN_KEY = "motebook.token"
 STATUS_S = 5          # status poll period
@@ -58,6 +60,44 @@ def _token_from_link():
                                     window.location.search)
 
 
+def period_field(v):
+    """The form's "one sample every N s" as config period_s: N within limits.PERIOD_S, or 0
+    (off: the rate in Hz) when empty; ValueError naming the limit otherwise."""
+    v = (v or "").strip() if isinstance(v, str) else v
+    if v in (None, "", 0, "0"):
+        return 0
+    try:
+        n = float(v)
+    except ValueError:
+        n = None
+    if n is None or not PERIOD_S[0] <= n <= PERIOD_S[1] or n != int(n):
+        raise ValueError("one sample every N seconds: N must be a whole number %d..%d (%s), "
+                         "or empty for a rate in Hz; got %s"
+                         % (PERIOD_S[0], PERIOD_S[1], duration(PERIOD_S[1]), str(v)[:12]))
+    return int(n)
+
+
+def duration(s):
+    """Seconds said for a person: 640 ms, 1.28 s, 10 min, 2 h (3 digits)."""
+    for unit, k in (("h", 3600), ("min", 60), ("s", 1)):
+        if s >= k:
+            return "%g %s" % (float("%.3g" % (s / k)), unit)
+    return "%g ms" % float("%.3g" % (s * 1000))
+
+
+def rate_said(rate):
+    """A rate (Hz) for a person: '100 Hz', or 'one sample every 60 s' below 1 Hz."""
+    p = _period_of(rate)
+    return "one sample every %d s" % p if p else "%g Hz" % rate
+
+
+def windows_said(window, hop, rate):
+    """Window and hop (samples) at rate Hz as durations: 'window 10 samples = 10 min, a new
+    one every 5 min'."""
+    return "window %d samples = %s, a new one every %s" % (
+        window, duration(window / rate), duration(hop / rate))
+
+
 def install(B, stream):
     _token_from_link()
     dev = B.part("device", conn="idle", conn_text="not connected", token=bool(token()),
@@ -104,7 +144,8 @@ def install(B, stream):
 
     @B.action("device.config", part="config")
     async def config(a):
-        """The device's settings form: sensor, rate, window and hop (samples)."""
+        """The device's settings form: sensor, rate, window and hop (samples); a slow sensor
+        (shared/limits SLOW_SENSORS) also one sample every period_s seconds (empty: off)."""
         body = {}
         for k in ("rate", "window", "hop"):
             v = a.get(k)
@@ -115,9 +156,12 @@ def install(B, stream):
                     raise ValueError("%s must be a whole number" % k)
         if a.get("sensor"):
             body["sensor"] = a["sensor"]
+        if (a.get("sensor") or dev["info"].get("sensor")) in SLOW_SENSORS:
+            body["period_s"] = period_field(a.get("period_s"))
         js = await net.call("PUT", "/api/config", body, what="the device refused the settings")
-        B.update("config", notice="applied: sensor %s, %s Hz, window %s, hop %s" % (
-            js.get("sensor"), js.get("rate"), js.get("window"), js.get("hop")))
+        r = 1 / js["period_s"] if js.get("period_s") else js.get("rate") or 1
+        B.update("config", notice="applied: sensor %s, %s, %s" % (
+            js.get("sensor"), rate_said(r), windows_said(js.get("window", 0), js.get("hop", 0), r)))
         await poll_once()
 
     @B.action("device.status")

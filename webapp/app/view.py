@@ -10,9 +10,11 @@ from pyscript import document, window
 from jsffi import create_proxy
 
 from app import model_report
-from app.device import NEEDS_TOKEN, auth_why
+from app.device import NEEDS_TOKEN, auth_why, period_field, rate_said, windows_said
 from app.html import esc, pct
+from shared.limits import PERIOD_S, SLOW_SENSORS
 from shared.palette import PALETTE, UNLABELLED, colours
+from shared.protocol import period_s as _period_of
 
 B = None                      # the bridge (install)
 _last = {}                    # element id -> the HTML drawn there
@@ -154,8 +156,15 @@ def _change(ev):
 
 def _input(ev):
     """Seconds <-> samples: a field with data-pair fills its partner, at the rate in the
-    field (or element) named by data-rate-of."""
+    field (or element) named by data-rate-of; the device settings said again as typed."""
     t = ev.target
+    _pair(t)
+    f = getattr(t, "form", None)
+    if f and data(f, "form") == "config":
+        _cfg_live(f, t)
+
+
+def _pair(t):
     pair = data(t, "pair")
     if not pair:
         return
@@ -267,8 +276,9 @@ def _header(st):
         pills.append('<span class="pill closed" id="dev-problem" role="status">%s</span>'
                      % esc(d["problem"]))
     if info:
-        pills.append('<span class="pill">%s · %s Hz · %s</span>' % (
-            esc(info.get("sensor")), info.get("rate"), esc(",".join(info.get("channels") or ()))))
+        pills.append('<span class="pill">%s · %s · %s</span>' % (
+            esc(info.get("sensor")), rate_said(info["rate"]) if info.get("rate") else "? Hz",
+            esc(",".join(info.get("channels") or ()))))
         pills.append('<span class="pill">window %s / hop %s</span>' % (
             info.get("window"), info.get("hop")))
     if s.get("storage_budget"):
@@ -315,14 +325,42 @@ def _config_form(st):
     sensors = info.get("sensors") or [info.get("sensor")]
     put("cfg-sensor", "".join('<option%s>%s</option>' % (
         " selected" if s == info.get("sensor") else "", esc(s)) for s in sensors))
+    f = el("cfg-rate").form
     if document.activeElement is None or not document.activeElement.closest("#settings"):
-        for k in ("rate", "window", "hop"):
+        for k in ("window", "hop"):
             el("cfg-" + k).value = str(info.get(k, ""))
         rate = info.get("rate") or 1
-        f = el("cfg-rate").form
+        slow = _period_of(rate)                  # one sample every N s: no rate in Hz
+        el("cfg-rate").value = "" if slow else str(rate)
+        el("cfg-period").value = str(slow or "")
         f.elements.namedItem("window_s").value = "%g" % (info.get("window", 0) / rate)
         f.elements.namedItem("hop_s").value = "%g" % (info.get("hop", 0) / rate)
+    el("cfg-period").placeholder = "%d..%d" % PERIOD_S
     sel.disabled = len(sensors) < 2
+    _cfg_live(f)
+
+
+def _cfg_live(f, typed=None):
+    """The settings form as typed: "one sample every N s" offered for a slow sensor only,
+    the rate it gives (for the seconds <-> samples pairs) and the window and hop said as
+    durations; the seconds fields follow the samples unless being typed in."""
+    slow = el("cfg-sensor").value in SLOW_SENSORS
+    el("cfg-period-l").hidden = not slow
+    try:
+        p = period_field(el("cfg-period").value) if slow else 0   # (out of limits: not said)
+        rate = 1 / p if p else float(el("cfg-rate").value)
+        w, h = int(el("cfg-window").value), int(el("cfg-hop").value)
+    except (ValueError, TypeError, ZeroDivisionError):
+        put("cfg-said", "")
+        return
+    if rate <= 0:
+        return
+    el("cfg-hz").value = repr(rate)
+    for k, n in (("window_s", w), ("hop_s", h)):
+        e = f.elements.namedItem(k)
+        if typed is None or typed.name != k:
+            e.value = "%g" % (n / rate)
+    put("cfg-said", esc("%s: %s" % (rate_said(rate), windows_said(w, h, rate))))
 
 
 def _msg(i, part):
