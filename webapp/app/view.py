@@ -351,9 +351,10 @@ def _cfg_live(f, typed=None):
         rate = 1 / p if p else float(el("cfg-rate").value)
         w, h = int(el("cfg-window").value), int(el("cfg-hop").value)
     except (ValueError, TypeError, ZeroDivisionError):
-        put("cfg-said", "")
-        return
+        rate = 0
+    el("cfg-said").hidden = rate <= 0             # (an empty span would indent the message)
     if rate <= 0:
+        put("cfg-said", "")
         return
     el("cfg-hz").value = repr(rate)
     for k, n in (("window_s", w), ("hop_s", h)):
