@@ -31,7 +31,8 @@ from server import App
 # constants stays in the frozen firmware, a dict is made on the heap at import: httpd.lookup)
 _PARTS = (("model", "model"), ("config", "config"), ("notebooks", "notebooks"),
           ("history", "history"), ("flagged", "history"), ("integrations", "integrations"),
-          ("train", "model"))   # (a training installs its model: open pages read it again)
+          ("train", "model"),   # (a training installs its model: open pages read it again)
+          ("value", "integrations"))   # (a regression's threshold: told like the others)
 
 
 def _faults():

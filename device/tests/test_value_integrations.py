@@ -154,8 +154,13 @@ def test_value_over_and_under_with_hysteresis(tmp_path):
         st, r = dev.put("/api/value", {"over": 1})
         assert st == 400 and "unknown value setting" in r["error"], r
         free0 = _status(dev)["mem_free"]
+        ws = dev.ws()                     # an open page hears of the new threshold
+        ws.recv_json("hello")
         st, r = dev.put("/api/value", {"threshold": 1.0})
         assert st == 200 and r["active"] and r["unit"] == dye.UNIT, r
+        _, d = ws.until(lambda op, d: op == 1 and b'"changed"' in d, limit=5000)
+        assert json.loads(d)["part"] == "integrations", d
+        ws.close()
         assert abs(r["band"] - 0.04) < 1e-6, r          # 2 % of the model's range 0..2
 
         seq = _set(dev, 0.5)
