@@ -4,6 +4,7 @@ import json
 import os
 
 from shared.limits import PERIOD_S
+from shared.limits import SLOW_SENSORS as SLOW   # sensors period_s can pace (the page's too)
 
 DEFAULTS = {"rate": 100, "window": 128, "hop": 64, "sensor": "sim"}
 # Only what cannot work is refused: features need 2 samples, a frame holds at most 4096
@@ -19,8 +20,6 @@ FILE = _FILE           # its name in the data dir (main.py: is a config stored?)
 # second (shared/limits.PERIOD_S; 0 = off); window and hop stay in samples, so a window of
 # 10 at period_s 60 is 10 minutes.
 OPTIONAL = {"storage_budget": (4096, 1 << 26), "period_s": (0, PERIOD_S[1])}
-SLOW = ("spectrometer", "room", "imu")   # sensors period_s can pace ('imu': a board's slow
-                                         # chip; an accelerometer keeps its FIFO's rate)
 # origins: web pages ("http://host:port") besides the device's own allowed to open /ws
 MAX_ORIGINS = 4
 _ORIGIN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-:[]"

@@ -23,8 +23,8 @@ SIM_SPEED = (1, 50)       # the simulator's time scale (PUT /api/sim {"speed"}):
 # seconds (config "period_s": 2 s .. 1 h; a frame's rate field says 0x8000 | seconds)
 RATE_HZ = (1, 1000)
 PERIOD_S = (2, 3600)
-# the sensors period_s can pace (device/config.py SLOW must say the same: webapp/tests/
-# test_slow_settings checks; 'imu': a board's slow chip, an accelerometer keeps its FIFO's rate)
+# the sensors period_s can pace (device/config.py's validator and the page's settings form
+# read this one list; 'imu': a board's slow chip, an accelerometer keeps its FIFO's rate)
 SLOW_SENSORS = ("spectrometer", "room", "imu")
 
 # models
