@@ -2,9 +2,15 @@
 # shared/protocol.py as int16 0.01 dB codes with scale 0.01): one row of named features for a
 # window of n_frames frames x n_mels bands (defaults 31 x 32: 0.99 s at 16 kHz, hop 512), the
 # same on CPython, MicroPython (unix, WASM, the device) and in the page, for the trees.
-# Memory: SoundFeatures holds its scratch once (the previous frame, per-frame level, centroid and
-# group means: n_mels + (2 + n_groups) * n_frames float32, 1.2 KB for the defaults);
-# compute() allocates nothing but boxed floats.
+# Memory: SoundFeatures holds its scratch once (per frame: level and centroid as float32, group
+# sums as int32 for int input or float32: (2 + n_groups) * n_frames * 4 bytes, 1.2 KB for the
+# defaults, made at the first compute()); compute() keeps nothing and allocates nothing but
+# boxed floats: sums of int codes stay exact small ints, the frame-to-frame flux is read from
+# the ring itself, and the power sums take 4 floats a value (exp's argument and result, the
+# running power from the top band down and its sum, which is sum(b p): the centroid's
+# numerator). From int16 codes 144 KB of garbage a window on our 64-bit unix build (32-byte
+# blocks; 72 KB with the ESP32's 16-byte blocks), 398 KB before; 4 floats a value is the floor
+# for float arithmetic in MicroPython, where every float is a heap object.
 #
 # Input: frames, any indexable of float dB values (array('f'), or array('h') codes times scale),
 # frame-major (frame t's bands at t * n_mels ...). A ring of `capacity` frames is read from frame
@@ -46,21 +52,24 @@ def feature_names(n_mels=N_MELS, group=GROUP):
                     "centroid_std", "flatness_mean", "flux_mean", "flux_max", "onsets"]
 
 
-def _mean_std(v, n, start=0, step=1):
-    # mean and population std of v[start + i * step] for i < n, two passes
-    s = 0.0
+def _stats(v, n, start, step):
+    # mean, population std and max of v[start + i * step] for i < n: sums shifted by the
+    # first value (exact ints when v holds ints), floats only at the end
+    x0 = v[start]
+    s = q = 0
+    top = x0
     j = start
     for _ in range(n):
-        s += v[j]
+        x = v[j]
+        d = x - x0
+        s += d
+        q += d * d
+        if x > top:
+            top = x
         j += step
-    m = s / n
-    s = 0.0
-    j = start
-    for _ in range(n):
-        d = v[j] - m
-        s += d * d
-        j += step
-    return m, math.sqrt(s / n)
+    e = s / n
+    var = q / n - e * e
+    return x0 + e, math.sqrt(var) if var > 0.0 else 0.0, top
 
 
 class SoundFeatures:
@@ -77,10 +86,10 @@ class SoundFeatures:
         self.n_groups = (n_mels + group - 1) // group
         self.names = feature_names(n_mels, group)
         self.n_features = len(self.names)
-        self._prev = array("f", bytes(4 * n_mels))
         self._level = array("f", bytes(4 * n_frames))
         self._cen = array("f", bytes(4 * n_frames))
-        self._gm = array("f", bytes(4 * n_frames * self.n_groups))   # frame-major
+        self._gm = None     # frame-major group sums per frame: array('i') for int input, else 'f'
+        self._gm_ints = False
 
     def settings(self):
         """What names this feature set in a model file's window metadata."""
@@ -101,80 +110,84 @@ class SoundFeatures:
                              % (nt, nm, len(frames), cap))
         if len(out) < self.n_features:
             raise ValueError("out holds %d values, need %d" % (len(out), self.n_features))
-        prev = self._prev
+        # Sums of the input values stay in its units (exact ints for int16 codes: no heap);
+        # only the powers are floats, one exp per value (its argument and result boxed).
+        ints = isinstance(frames[0], int)
+        gm = self._gm
+        if gm is None or self._gm_ints != ints:
+            gm = self._gm = array("i" if ints else "f", bytes(4 * nt * self.n_groups))
+            self._gm_ints = ints
         level = self._level
         cen = self._cen
-        gm = self._gm
-        k = _K
-        inv_m = 1.0 / nm
-        flat = flux_sum = flux_max = 0.0
-        flux_prev = 0.0
+        ks = _K * scale
+        exp = math.exp
+        log = math.log
+        thr = self.onset_db * nm / scale     # flux in input units summed over bands
+        if ints:
+            thr = math.ceil(thr - 1e-6)      # 19200, not 19200.000000000004, for 0.01 dB codes
+        total = flux_sum = flux_max = flux_prev = 0
         onsets = 0
-        onset_db = self.onset_db
         f = start % cap
+        poff = -1
         for t in range(nt):
             off = f * nm
-            sum_db = sum_p = sum_pb = flux = 0.0
+            run = cpb = 0.0     # running power from the top band down; sum of the run
+            flux = gs = 0
             gi = t * ng
-            b = 0
-            while b < nm:
-                end = b + g
-                if end > nm:
-                    end = nm
-                gs = 0.0
-                n_in = end - b
-                while b < end:
-                    v = frames[off + b] * scale
-                    gs += v
-                    p = math.exp(v * k)
-                    sum_p += p
-                    sum_pb += p * b
-                    d = v - prev[b]
-                    if d > 0.0:
+            b = nm - 1
+            while b >= 0:
+                v = frames[off + b]
+                gs += v
+                run += exp(v * ks)
+                if b:
+                    cpb += run      # sum over j >= 1 of the power of bands >= j = sum b p
+                if poff >= 0:
+                    d = v - frames[poff + b]
+                    if d > 0:
                         flux += d
-                    prev[b] = v
-                    b += 1
-                gm[gi] = gs / n_in
-                gi += 1
-                sum_db += gs
-            lv = _TEN_LOG10_E * math.log(sum_p * inv_m)
-            level[t] = lv
-            cen[t] = sum_pb / sum_p
-            flat += sum_db * inv_m - lv
-            if t > 0:
-                flux *= inv_m
+                if b % g == 0:      # a group's first band: its sum is complete
+                    gm[gi + b // g] = gs
+                    total += gs
+                    gs = 0
+                b -= 1
+            level[t] = log(run / nm)
+            cen[t] = cpb / run
+            if poff >= 0:
                 flux_sum += flux
                 if flux > flux_max:
                     flux_max = flux
-                if flux >= onset_db and flux_prev < onset_db:
+                if flux >= thr and flux_prev < thr:
                     onsets += 1
                 flux_prev = flux
+            poff = off
             f += 1
             if f == cap:
                 f = 0
         o = 0
         for j in range(ng):
-            m, s = _mean_std(gm, nt, j, ng)
-            top = gm[j]
-            i = j
-            for _ in range(nt):
-                if gm[i] > top:
-                    top = gm[i]
-                i += ng
-            out[o] = m
-            out[o + 1] = s
-            out[o + 2] = top
+            n_in = min(g, nm - j * g)
+            m, s, top = _stats(gm, nt, j, ng)
+            k = scale / n_in
+            out[o] = m * k
+            out[o + 1] = s * k
+            out[o + 2] = top * k
             o += 3
-        m, s = _mean_std(level, nt)
-        out[o] = m
-        out[o + 1] = s
-        out[o + 2] = max(level)
-        out[o + 3] = min(level)
-        m, s = _mean_std(cen, nt)
-        out[o + 4] = m
+        # level[t] holds ln(mean power): dB = 10 / ln 10 times it
+        m, s, top = _stats(level, nt, 0, 1)
+        out[o] = m * _TEN_LOG10_E
+        out[o + 1] = s * _TEN_LOG10_E
+        out[o + 2] = top * _TEN_LOG10_E
+        low = level[0]
+        for t in range(1, nt):
+            if level[t] < low:
+                low = level[t]
+        out[o + 3] = low * _TEN_LOG10_E
+        m2, s, top = _stats(cen, nt, 0, 1)
+        out[o + 4] = m2
         out[o + 5] = s
-        out[o + 6] = flat / nt
-        out[o + 7] = flux_sum / (nt - 1) if nt > 1 else 0.0
-        out[o + 8] = flux_max
+        out[o + 6] = total * scale / (nm * nt) - m * _TEN_LOG10_E
+        k = scale / nm
+        out[o + 7] = flux_sum * k / (nt - 1) if nt > 1 else 0.0
+        out[o + 8] = flux_max * k
         out[o + 9] = onsets
         return out

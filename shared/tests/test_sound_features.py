@@ -206,3 +206,47 @@ def test_trees_tell_unseen_sounds_apart():
     print("sound_features: 3 classes, trained on %d windows, %d unseen: accuracy %.3f"
           % (len(rows), len(test_rows), acc))
     assert acc >= 0.85, acc
+
+
+def _floats_allocated(call):
+    # heap allocated by call() with the collector off, in boxed floats (one 32-byte block on
+    # 64-bit builds, 16 on the 32-bit ESP32 and WASM); None on CPython (no gc.mem_alloc)
+    if not hasattr(gc, "mem_alloc"):
+        return None
+    x = 1.5
+    gc.collect()
+    gc.disable()
+    try:
+        a = gc.mem_alloc()
+        y = x * 3.0
+        b = gc.mem_alloc()
+        call()
+        c = gc.mem_alloc()
+    finally:
+        gc.enable()
+    assert y == 4.5
+    return (c - b) / (b - a)
+
+
+def test_window_allocates_little():
+    # From the device's int16 codes a window costs at most 4 boxed floats a value (the power
+    # sums) and a few per frame; nothing is kept (398 KB a 31 x 32 window before: ~12.5 floats a
+    # value). Asserted where gc.mem_alloc exists (MicroPython: unix, WASM, the device).
+    fe = SF.SoundFeatures(n_frames=8)
+    n = fe.n_frames * fe.n_mels
+    rng = Rng(3)
+    codes = array("h", bytes(2 * n))
+    for i in range(n):
+        codes[i] = rng.randint(-9000, 1000)
+    out = fe.new_output()
+    fe.compute(codes, out, 0.01)         # warm-up: the scratch is made once
+    first = list(out)
+    used = _floats_allocated(lambda: fe.compute(codes, out, 0.01))
+    assert list(out) == first
+    if used is None:
+        print("test_window_allocates_little: no gc.mem_alloc on %s: not measured"
+              % sys.implementation.name)
+        return
+    print("sound_features: %d values, %.0f boxed floats a window from int16 codes (%.2f a value)"
+          % (n, used, used / n))
+    assert used <= 4 * n + 16 * fe.n_frames + 250, used
