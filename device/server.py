@@ -28,6 +28,7 @@ _LINE, _HEAD, _BODY, _APP, _WRITE = 0, 1, 2, 3, 4
 _EAGAIN = 11
 _RETRY_MS = 20       # accept loop pause when no socket or slot is free
 _TICK_MS = 250       # deadline watch period
+_STALL_MS = 1000     # a watch tick this late: the device itself stalled (not its clients)
 _NOTHING = bytearray(0)
 _STEP = 128          # bytes asked of readline() at a time
 _SINK = bytearray(256)   # what is read away before a close lands here
@@ -271,12 +272,27 @@ class App(Microdot):
                 return
 
     async def _watch(self):
+        last = time.ticks_ms()
         while True:
             await asyncio.sleep_ms(_TICK_MS)
+            now = time.ticks_ms()
+            late = time.ticks_diff(now, last) - _TICK_MS
+            last = now
             try:
-                self._check_deadlines()
+                if late > _STALL_MS:
+                    # the device stalled (a long flash write, a debugger, SIGSTOP): its
+                    # clients get that time back, else a request that arrived whole during
+                    # the stall would be answered 408 before it is even read
+                    self._extend_deadlines(late)
+                else:
+                    self._check_deadlines()
             except Exception as e:   # the deadlines must keep being watched
                 sys.print_exception(e)
+
+    def _extend_deadlines(self, ms):
+        for c in self.conns:
+            c.deadline = time.ticks_add(c.deadline, ms)
+            c.t0 = time.ticks_add(c.t0, ms)
 
     def _check_deadlines(self):
         # A plain function, not the loop of _watch: this task lives forever, and a loop

@@ -263,3 +263,37 @@ def test_a_finished_connection_leaves_nothing_alive(dev):
     print("free after status' collection: %d before, %d after the trickled request"
           % (before, after))
     assert after >= before - 2048, (before, after)
+
+
+def _connections(dev):
+    st, h, b = dev.request("GET", "/api/status")
+    return json.loads(b)["http"]["connections"]
+
+
+def test_a_stall_of_the_device_is_not_charged_to_its_clients(dev):
+    """The device itself stalling (a long flash write, a debugger; here SIGSTOP) longer than a
+    client's deadline: a request begun before the stall and finished after it is answered,
+    not 408 (the page saw 408s from a device that had hung: e2e/stream's hung-device test)."""
+    import os
+    import signal
+    s = socket.create_connection(("127.0.0.1", dev.port), timeout=10)
+    try:
+        s.sendall(b"GET /api/status HTTP/1.1\r\n")
+        deadline = time.monotonic() + 10     # the device holds it (ours + this status call)
+        while _connections(dev) < 2:
+            assert time.monotonic() < deadline, "the device never took the connection"
+        pid = dev.pid()
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(LINE_S + 1.5)         # the stall is the scenario: longer than LINE_MS
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        assert status_ok(dev, timeout=5)     # the device runs again, its watch has ticked
+        s.sendall(b"Host: 127.0.0.1\r\n\r\n")
+        st, body = _read_answer(s)
+        assert st == 200 and "windows" in body, (st, body)
+    finally:
+        s.close()
+    # a client slow on its own is still timed out
+    st, body, dt = raw(dev, b"GET /api/status HTTP/1.1\r\n", timeout=LINE_S + HEAD_S + 5)
+    assert st == 408, (st, body)
