@@ -2,6 +2,9 @@
 # samples of each window (the samples new since the previous window) to the recording session
 # as a CRC-checked record, within a storage budget. Memory: one BUF_BYTES buffer made at boot
 # (a one-record buffer at start only when a record is larger); a record costs a few memoryviews.
+# A session of the microphone also keeps its raw audio and mel frames (audio_rec.py: its
+# buffers, 2.7 KB, made at start; the sound task writes them, this stops the session when
+# they no longer fit).
 import binascii
 import gc
 import os
@@ -67,6 +70,7 @@ class Recorder:
         self.meta = None      # its meta dict (RAM copy, small)
         self.error = None     # why the last recording stopped by itself, or None
         self._buf = None
+        self._audio = None    # audio_rec.AudioRec of a microphone session
 
     # -- status
     def budget(self):
@@ -76,9 +80,28 @@ class Recorder:
     def status(self):
         self.check()
         free = self.store.flash_free()
-        return {"storage_used": self.store.used, "storage_budget": self.budget(),
-                "flash_free": free, "flash_full": self.flash_full(free), "recording": self.sid,
-                "recording_error": self.error}
+        st = {"storage_used": self.store.used, "storage_budget": self.budget(),
+              "flash_free": free, "flash_full": self.flash_full(free), "recording": self.sid,
+              "recording_error": self.error}
+        if self.mic() is not None:
+            st["audio_fit_s"] = self.audio_fit_s(free)
+        return st
+
+    def mic(self):
+        s = self.dev.acq.sensor
+        return s if s is not None and s.name == "mic" and hasattr(s, "set_audio") else None
+
+    def audio_fit_s(self, free):
+        """Whole seconds of microphone recording (audio, mel frames, levels) that fit now."""
+        import audio_rec
+        acq = self.dev.acq
+        room = self.budget() - META_SLACK - audio_rec.SLACK - self.store.used
+        if free is not None and free - FLASH_RESERVE < room:
+            room = free - FLASH_RESERVE
+        hop = acq.cfg["hop"]
+        per_s = audio_rec.bytes_per_s(self.mic().fs, sessions.record_size(1, hop),
+                                      acq.rate() / hop)
+        return max(0, int(room / per_s))
 
     @staticmethod
     def flash_full(free):
@@ -98,6 +121,8 @@ class Recorder:
         """The recording session's meta with its current counts."""
         m = dict(self.meta)
         n = self.windows()
+        if self._audio is not None:
+            m["audio"] = self._audio.meta()
         m["windows"] = n
         m["bytes"] = n * m["record_size"]
         m["duration_s"] = n * m["hop"] / m["rate"]
@@ -138,6 +163,7 @@ class Recorder:
             raise RecordingError(507, "flash full (%d bytes free)" % free)
         self._buf = self._pool if rs <= len(self._pool) else bytearray(rs)
         sid = None
+        mic = self.mic()
         try:
             sid = self.store.new_id()
             os.mkdir(self.store.path(sid))
@@ -149,13 +175,22 @@ class Recorder:
                     "recording": True, "error": None, "windows": 0, "bytes": 0,
                     "duration_s": 0, "first_seq": None, "gaps": 0}
             meta["labels"] = label_file.create(self.store, sid, label)
+            if mic is not None:
+                import audio_rec
+                self._audio = audio_rec.AudioRec(self, sid, mic.fs)
+                meta["audio"] = self._audio.meta()
             self.store.write_json(sid, "meta.json", meta)
-        except OSError as e:   # flash full or failing: leave nothing half made
+        except (OSError, MemoryError) as e:   # flash full or failing: leave nothing half made
+            if self._audio is not None:
+                self._audio.close()
+                self._audio = None
             try:
                 if sid is not None:
                     self.store.delete(sid)
             except OSError:
                 pass
+            if isinstance(e, MemoryError):
+                raise RecordingError(503, "not enough memory for the audio buffers: retry")
             raise RecordingError(507, "could not create the session's files (%s)" % e)
         self.sid, self.meta, self.error = sid, meta, None
         self._mv = memoryview(self._buf)
@@ -172,6 +207,8 @@ class Recorder:
         self._flushes = 0
         self._torn = False
         self._free = free
+        if self._audio is not None:
+            mic.set_audio(self._audio)
         self._announce({"type": "recording", "state": "started", "id": sid, "label": label})
         return meta
 
@@ -182,6 +219,12 @@ class Recorder:
             return None
         err = self._flush()
         error = error or err
+        audio = self._audio
+        if audio is not None:       # the sound task writes no more; the WAV's sizes fixed
+            if self._sensor is not None:
+                self._sensor.set_audio(None)
+            audio.close()
+            error = error or audio.error
         self._app.close()
         if self._torn:   # a failed write may have left a torn record: cut it now
             try:
@@ -190,6 +233,7 @@ class Recorder:
                 pass
         pred = self.preds.finish()
         meta = self.live_meta()
+        self._audio = None
         meta["recording"] = False
         meta["error"] = error
         if pred is not None:
@@ -205,6 +249,9 @@ class Recorder:
             self.store.write_json(sid, "meta.json", meta)
         except (OSError, MemoryError) as e:   # boot recovery finishes the session
             print("motebook: session %d: could not write its meta: %r" % (sid, e))
+            if self.store.pending is None:     # served from RAM meanwhile, written once
+                self.store.pending = {}        # there is room (finish_recovery)
+            self.store.pending[sid] = meta
         if error:
             print("motebook: recording of session %d stopped: %s" % (sid, error))
         self._announce({"type": "recording", "state": "stopped", "id": sid, "error": error})
@@ -288,6 +335,9 @@ class Recorder:
         self.check()
         if self.sid is None:
             return
+        if self._audio is not None and self._audio.error is not None:
+            self.stop(self._audio.error)      # the audio no longer fits: what did is kept
+            return
         acq = self.dev.acq
         if self._next_seq is None:
             self._first_seq = seq
@@ -323,6 +373,8 @@ class Recorder:
         """Write buffered records now (before a range read of the recording session)."""
         if self.sid is not None:
             self.preds.flush()
+            if self._audio is not None:
+                self._audio.flush()
             err = self._flush()
             if err:
                 self.stop(err)

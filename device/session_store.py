@@ -36,6 +36,11 @@ def _size(path):
         return -1
 
 
+def file_size(path):
+    """Bytes of the file at path, 0 when there is none."""
+    return max(0, _size(path))
+
+
 def _remove(path):
     try:
         os.remove(path)
@@ -235,6 +240,9 @@ class Store:
             if meta.get("recording") or meta.get("windows") != n:
                 if meta.get("recording"):
                     meta["error"] = "interrupted: the device restarted while recording"
+                    if meta.get("audio"):     # a microphone session: its WAV's sizes
+                        import audio_rec
+                        audio_rec.recover(self, sid, meta)
                 meta["recording"] = False
                 meta["windows"] = n
                 meta["bytes"] = n * meta["record_size"]

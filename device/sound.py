@@ -13,7 +13,8 @@
 # its histogram), the level queue (QN int16); per second one small dict (the meter's) and per
 # minute one; the sound log appends a 20-byte record a minute through one buffer. Log-mel
 # frames (melstream.MelStream, ~16 KB with the C binding) exist only while a WebSocket client
-# asked for them (set_mel, from wshub.py): nothing otherwise.
+# asked for them (set_mel, from wshub.py) or a session records the audio (set_audio: the
+# recorder's audio_rec.AudioRec takes each block and the frames): nothing otherwise.
 import json
 import os
 import struct
@@ -86,6 +87,10 @@ def check(cur, body):
     return new
 
 
+def _nothing():
+    pass
+
+
 class Sound:
     name = "mic"
     channels = ("level",)
@@ -118,6 +123,7 @@ class Sound:
         self.over = False              # the last second's Leq was over threshold_db
         self.error = None
         self.melstream = None          # melstream.MelStream while a client wants mel frames
+        self.audio = None              # audio_rec.AudioRec while a session keeps the audio
         self._task = None
         self._stop = False
 
@@ -133,7 +139,10 @@ class Sound:
 
     def set_mel(self, notify):
         """Mel frames on (notify: fn() called for each frame) or off (None): made once when
-        turned on, dropped with their modules when off. Returns the MelStream or None."""
+        turned on, dropped with their modules when off (kept while a session records the
+        audio). Returns the MelStream or None."""
+        if notify is None and self.audio is not None:
+            notify = _nothing
         if notify is None:
             if self.melstream is not None:
                 self.melstream = None
@@ -145,6 +154,24 @@ class Sound:
             self.melstream = MelStream(self.fs, notify)
         self.melstream.notify = notify
         return self.melstream
+
+    def set_audio(self, ar):
+        """A session keeps the raw audio and its mel frames (ar: audio_rec.AudioRec) or no
+        longer (None). The frames are made for it (a stock MicroPython without the C
+        binding: none, said in ar.mel_error)."""
+        if ar is None:
+            if self.audio is not None:
+                self.audio.sound = None
+            self.audio = None
+            if self.melstream is not None and self.melstream.notify is _nothing:
+                self.set_mel(None)
+            return
+        try:
+            self.set_mel(self.melstream.notify if self.melstream is not None else _nothing)
+        except ValueError as e:
+            ar.mel_error = str(e)
+        ar.sound = self
+        self.audio = ar
 
     @property
     def overflows(self):
@@ -202,7 +229,14 @@ class Sound:
             made = 0
             if ms is not None:          # before the meter, which filters blk in place
                 made = ms.feed(blk, self.block, self.blocks * self.block)
-                ms = None
+            ar = self.audio
+            if ar is not None:          # (the frames just made are still in ms's ring)
+                try:            # (ms not passed: a stale stack slot would keep it alive)
+                    ar.feed(blk, self.block, self.blocks * self.block, made)
+                except Exception as e:  # the recorder stops the session, saying why
+                    ar.error = "audio recording failed: %r" % (e,)
+                ar = None
+            ms = None
             m = self.meter
             done = m.process(blk)
             self.blocks += 1

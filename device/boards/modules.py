@@ -13,7 +13,7 @@ KINDS = {
     # accelerometer and microphone boards have no room for them)
     "slow": ("hal/slow.py", "hal/imu.py", "hal/fifo_accel.py", "hal/bme280.py",
              "hal/bh1750.py", "hal/as7341.py", "model_regress.py"),
-    "mic": ("sound.py", "api_sound.py", "melstream.py", "hal/i2s_mic.py"),
+    "mic": ("sound.py", "api_sound.py", "melstream.py", "hal/i2s_mic.py", "audio_rec.py"),
     # training on the device (POST /api/train; train_run.py imported for a training): boards
     # with PSRAM (it peaks at 85-93 % of the simulator's 192 KB heap with a model running:
     # device/NODE.md; the 4 MB images have no room for its ~9 KB either)
