@@ -127,7 +127,7 @@ def create_app(dev):
             "flash_full": dev.rec.flash_full(flash),
             "recording": dev.rec.sid,
             "recording_error": dev.rec.error,
-            "audio_fit_s": dev.rec.audio_fit_s(flash) if dev.rec.mic() else None,
+            "audio_fit_s": dev.rec.audio_fit_s(flash),
             "clients": len(dev.hub.clients),
             "max_clients": wshub.MAX_CLIENTS,
             "http": dict(app.counts, connections=len(app.conns)),

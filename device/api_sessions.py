@@ -325,7 +325,9 @@ def install(app, dev):
         slots.append(slot)
         return slot, buf
 
-    def audio_file(request, sid, mel):
+    @app.get("/api/sessions/<sid>/audio.wav")
+    @app.get("/api/sessions/<sid>/mel")
+    def audio_file(request, sid):
         """A microphone session's audio.wav (its exact sizes in the header, also while it
         records or after a cut) or mel.bin (whole mel frames), streamed in 1 KB blocks."""
         sid, m, e = find(sid)
@@ -334,60 +336,10 @@ def install(app, dev):
         if sid == rec.sid:
             rec.flush()           # what the sound task buffered becomes readable
             m = meta_of(sid)
-        a = m.get("audio")
-        if not a:
-            return err(404, "session %d has no audio: it is kept when a session of sensor "
-                       "'mic' records" % sid)
+        if not m.get("audio"):
+            return err(404, "session %d has no audio" % sid)
         import audio_rec
-        done = sid != rec.sid     # (then the files are the truth: a meta not yet rewritten)
-        if mel:
-            fsz = a["mel_frame_size"]
-            path = store.path(sid, audio_rec.MEL)
-            k = sessions.file_size(path) // fsz if done else a["mel_frames"]
-            n, head, skip = k * fsz, None, 0
-            hdrs = {"Content-Type": "application/octet-stream", "X-Frame-Size": str(fsz),
-                    "X-Count": str(k)}
-        else:
-            path = store.path(sid, audio_rec.WAV)
-            k = audio_rec.file_samples(path) if done else a["samples"]
-            n, head, skip = 2 * k, audio_rec.header(a["fs"], k), audio_rec.HEAD
-            hdrs = {"Content-Type": "audio/wav", "X-Samples": str(k)}
-        hdrs["Content-Length"] = str(n + (len(head) if head else 0))
-        hdrs["Cache-Control"] = "no-store"
-        if request.method == "HEAD" or not (n or head):
-            return Response(body=head or b"", headers=hdrs)
-        slot, buf = take_slot(sid, 2)
-        if buf is None:
-            return slot
-
-        def gen():
-            try:
-                if head:
-                    yield head
-                mv = memoryview(buf)
-                left = n
-                with open(path, "rb") as f:
-                    f.seek(skip)
-                    while left > 0:
-                        k = f.readinto(mv[:min(left, len(buf))])
-                        if not k:
-                            raise OSError("session %d: %s is shorter than its meta says"
-                                          % (sid, path))
-                        left -= k
-                        slot[0] = time.ticks_ms()
-                        yield mv[:k]
-            finally:
-                if slot in slots:
-                    slots.remove(slot)
-        return Response(body=gen(), headers=hdrs)
-
-    @app.get("/api/sessions/<sid>/audio.wav")
-    def audio_wav(request, sid):
-        return audio_file(request, sid, False)
-
-    @app.get("/api/sessions/<sid>/mel")
-    def audio_mel(request, sid):
-        return audio_file(request, sid, True)
+        return audio_rec.serve(request, store, sid, m, sid != rec.sid, take_slot, slots)
 
     @app.get("/api/sessions/<sid>/windows")
     def windows(request, sid):

@@ -40,18 +40,34 @@ def header(fs, samples):
             struct.pack("<I", nb))
 
 
-def file_samples(path):
-    """Whole samples in the WAV at path (its size; the header may be the streaming one)."""
+def _size(path):
     try:
-        return max(0, os.stat(path)[6] - HEAD) // 2
+        return os.stat(path)[6]
     except OSError:
         return 0
+
+
+def file_samples(path):
+    """Whole samples in the WAV at path (its size; the header may be the streaming one)."""
+    return max(0, _size(path) - HEAD) // 2
 
 
 def bytes_per_s(fs, level_rs=0, level_per_s=0.0):
     """Flash a second of recording takes: the samples, the mel frames, the level records."""
     from melstream import HOP, N_MELS
     return 2 * fs + protocol.mel_size(N_MELS) * fs / HOP + level_rs * level_per_s
+
+
+def fit_s(rec, free):
+    """Whole seconds of microphone recording that fit now in rec's budget and free flash."""
+    from session_store import record_size
+    acq = rec.dev.acq
+    room = rec.budget() - META_SLACK - SLACK - rec.store.used
+    if free is not None and free - FLASH_RESERVE < room:
+        room = free - FLASH_RESERVE
+    hop = acq.cfg["hop"]
+    per_s = bytes_per_s(rec.mic().fs, record_size(1, hop), acq.rate() / hop)
+    return max(0, int(room / per_s))
 
 
 def fix(path, fs):
@@ -72,17 +88,15 @@ def recover(store, sid, meta):
         a["samples"] = fix(p, a["fs"])
     except OSError:
         a["samples"] = file_samples(p)
-    try:
-        a["mel_frames"] = max(0, os.stat(store.path(sid, MEL))[6]) // a["mel_frame_size"]
-    except OSError:
-        a["mel_frames"] = 0
+    a["mel_frames"] = _size(store.path(sid, MEL)) // a["mel_frame_size"]
     if a.get("error") is None:
         a["error"] = "interrupted: the device restarted while recording"
 
 
 class AudioRec:
-    def __init__(self, rec, sid, fs):
-        self.rec, self.store, self.sid, self.fs = rec, rec.store, sid, fs
+    def __init__(self, rec, sid, mic):
+        """Opens the files; mic (sound.Sound) hands its blocks here from now on."""
+        self.rec, self.store, self.sid, self.fs = rec, rec.store, sid, mic.fs
         self._h = array("h", bytes(2 * BUF))
         self._hv = bytes_view(self._h, 2 * BUF)      # (bytes: a view of 'h' counts samples)
         self.mel_size = protocol.mel_size(32)
@@ -98,9 +112,28 @@ class AudioRec:
         self._free = self.store.flash_free()
         self._wf = self._mf = None
         self._wf = open(self.store.path(sid, WAV), "wb")
-        self._wf.write(header(fs, STREAMING // 2))
+        self._wf.write(header(self.fs, STREAMING // 2))
         self.store.used += HEAD
         self._mf = open(self.store.path(sid, MEL), "wb")
+        self._attach(mic)
+
+    def _attach(self, mic):
+        """mic (sound.Sound) hands its blocks and keeps its mel frames on for this recording
+        (a stock MicroPython without the C binding: no frames, said in mel_error)."""
+        from sound import nothing
+        try:
+            mic.set_mel(mic.melstream.notify if mic.melstream is not None else nothing)
+        except ValueError as e:
+            self.mel_error = str(e)
+        self.sound = mic
+        mic.audio = self
+
+    def _detach(self):
+        mic, self.sound = self.sound, None
+        mic.audio = None
+        from sound import nothing
+        if mic.melstream is not None and mic.melstream.notify is nothing:
+            mic.set_mel(None)          # no client wants them: dropped
 
     def meta(self):
         return {"file": WAV, "fs": self.fs, "first_sample": self.first,
@@ -113,6 +146,12 @@ class AudioRec:
     def feed(self, blk, n, sample_no, made):
         if self.error is not None:
             return
+        try:
+            self._feed(blk, n, sample_no, made)
+        except Exception as e:     # never the sound task's: the recorder stops, saying why
+            self.error = "audio recording failed: %r" % (e,)
+
+    def _feed(self, blk, n, sample_no, made):
         if self.first is None:
             self.first = sample_no
         h, k = self._h, self._k
@@ -210,6 +249,8 @@ class AudioRec:
     def close(self):
         """Write what fits of the buffers, fix the WAV's sizes, close; the files' truth wins
         (a failed write may have left part of a block: whole samples count)."""
+        if self.sound is not None:
+            self._detach()                 # the sound task hands no more blocks
         self.flush()
         self._k = self._mk = 0
         for f in (self._wf, self._mf):
@@ -227,3 +268,53 @@ class AudioRec:
             self.samples = file_samples(p)
         self.store.used += 2 * (self.samples - before)
         self._h = self._hv = self._m = None
+
+
+# -- GET /api/sessions/<id>/audio.wav and /mel (api_sessions.py's routes call this)
+def serve(request, store, sid, m, done, take_slot, slots):
+    """The WAV (its exact sizes in the header) or mel.bin (whole frames, for a path ending in
+    /mel) of session sid (meta m), streamed through a download slot's buffer; done: not recording (the files are
+    the truth then: a meta not yet rewritten on a full flash)."""
+    import time
+    from microdot import Response
+    a = m["audio"]
+    if request.path.endswith("/mel"):
+        fsz = a["mel_frame_size"]
+        path = store.path(sid, MEL)
+        k = _size(path) // fsz if done else a["mel_frames"]
+        n, head, skip = k * fsz, None, 0
+        hdrs = {"Content-Type": "application/octet-stream", "X-Frame-Size": str(fsz),
+                "X-Count": str(k)}
+    else:
+        path = store.path(sid, WAV)
+        k = file_samples(path) if done else a["samples"]
+        n, head, skip = 2 * k, header(a["fs"], k), HEAD
+        hdrs = {"Content-Type": "audio/wav", "X-Samples": str(k)}
+    hdrs["Content-Length"] = str(n + (len(head) if head else 0))
+    hdrs["Cache-Control"] = "no-store"
+    if request.method == "HEAD" or not (n or head):
+        return Response(body=head or b"", headers=hdrs)
+    slot, buf = take_slot(sid, 2)
+    if buf is None:
+        return slot
+
+    def gen():
+        try:
+            if head:
+                yield head
+            mv = memoryview(buf)
+            left = n
+            with open(path, "rb") as f:
+                f.seek(skip)
+                while left > 0:
+                    k = f.readinto(mv[:min(left, len(buf))])
+                    if not k:
+                        raise OSError("session %d: %s is shorter than its meta says"
+                                      % (sid, path))
+                    left -= k
+                    slot[0] = time.ticks_ms()
+                    yield mv[:k]
+        finally:
+            if slot in slots:
+                slots.remove(slot)
+    return Response(body=gen(), headers=hdrs)

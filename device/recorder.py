@@ -83,25 +83,28 @@ class Recorder:
         st = {"storage_used": self.store.used, "storage_budget": self.budget(),
               "flash_free": free, "flash_full": self.flash_full(free), "recording": self.sid,
               "recording_error": self.error}
-        if self.mic() is not None:
-            st["audio_fit_s"] = self.audio_fit_s(free)
+        st["audio_fit_s"] = self.audio_fit_s(free)
         return st
 
     def mic(self):
+        """The microphone when this firmware keeps its sessions' audio (audio_rec.py: boards
+        with room for it, boards/modules.py "audio"), else None."""
         s = self.dev.acq.sensor
-        return s if s is not None and s.name == "mic" and hasattr(s, "set_audio") else None
+        if s is None or s.name != "mic":
+            return None
+        try:
+            import audio_rec  # noqa: F401
+        except ImportError:
+            return None
+        return s
 
     def audio_fit_s(self, free):
-        """Whole seconds of microphone recording (audio, mel frames, levels) that fit now."""
+        """Whole seconds of microphone recording (audio, mel frames, levels) that fit now;
+        None without a microphone (or audio_rec)."""
+        if self.mic() is None:
+            return None
         import audio_rec
-        acq = self.dev.acq
-        room = self.budget() - META_SLACK - audio_rec.SLACK - self.store.used
-        if free is not None and free - FLASH_RESERVE < room:
-            room = free - FLASH_RESERVE
-        hop = acq.cfg["hop"]
-        per_s = audio_rec.bytes_per_s(self.mic().fs, sessions.record_size(1, hop),
-                                      acq.rate() / hop)
-        return max(0, int(room / per_s))
+        return audio_rec.fit_s(self, free)
 
     @staticmethod
     def flash_full(free):
@@ -177,7 +180,7 @@ class Recorder:
             meta["labels"] = label_file.create(self.store, sid, label)
             if mic is not None:
                 import audio_rec
-                self._audio = audio_rec.AudioRec(self, sid, mic.fs)
+                self._audio = audio_rec.AudioRec(self, sid, mic)
                 meta["audio"] = self._audio.meta()
             self.store.write_json(sid, "meta.json", meta)
         except (OSError, MemoryError) as e:   # flash full or failing: leave nothing half made
@@ -190,7 +193,7 @@ class Recorder:
             except OSError:
                 pass
             if isinstance(e, MemoryError):
-                raise RecordingError(503, "not enough memory for the audio buffers: retry")
+                raise             # (503 from the API)
             raise RecordingError(507, "could not create the session's files (%s)" % e)
         self.sid, self.meta, self.error = sid, meta, None
         self._mv = memoryview(self._buf)
@@ -207,8 +210,6 @@ class Recorder:
         self._flushes = 0
         self._torn = False
         self._free = free
-        if self._audio is not None:
-            mic.set_audio(self._audio)
         self._announce({"type": "recording", "state": "started", "id": sid, "label": label})
         return meta
 
@@ -221,8 +222,6 @@ class Recorder:
         error = error or err
         audio = self._audio
         if audio is not None:       # the sound task writes no more; the WAV's sizes fixed
-            if self._sensor is not None:
-                self._sensor.set_audio(None)
             audio.close()
             error = error or audio.error
         self._app.close()

@@ -36,11 +36,6 @@ def _size(path):
         return -1
 
 
-def file_size(path):
-    """Bytes of the file at path, 0 when there is none."""
-    return max(0, _size(path))
-
-
 def _remove(path):
     try:
         os.remove(path)

@@ -13,7 +13,7 @@
 # its histogram), the level queue (QN int16); per second one small dict (the meter's) and per
 # minute one; the sound log appends a 20-byte record a minute through one buffer. Log-mel
 # frames (melstream.MelStream, ~16 KB with the C binding) exist only while a WebSocket client
-# asked for them (set_mel, from wshub.py) or a session records the audio (set_audio: the
+# asked for them (set_mel, from wshub.py) or a session records the audio (`audio`: the
 # recorder's audio_rec.AudioRec takes each block and the frames): nothing otherwise.
 import json
 import os
@@ -87,8 +87,8 @@ def check(cur, body):
     return new
 
 
-def _nothing():
-    pass
+def nothing():
+    """The frames' notify while only a recording wants them (audio_rec.py)."""
 
 
 class Sound:
@@ -142,7 +142,7 @@ class Sound:
         turned on, dropped with their modules when off (kept while a session records the
         audio). Returns the MelStream or None."""
         if notify is None and self.audio is not None:
-            notify = _nothing
+            notify = nothing
         if notify is None:
             if self.melstream is not None:
                 self.melstream = None
@@ -154,24 +154,6 @@ class Sound:
             self.melstream = MelStream(self.fs, notify)
         self.melstream.notify = notify
         return self.melstream
-
-    def set_audio(self, ar):
-        """A session keeps the raw audio and its mel frames (ar: audio_rec.AudioRec) or no
-        longer (None). The frames are made for it (a stock MicroPython without the C
-        binding: none, said in ar.mel_error)."""
-        if ar is None:
-            if self.audio is not None:
-                self.audio.sound = None
-            self.audio = None
-            if self.melstream is not None and self.melstream.notify is _nothing:
-                self.set_mel(None)
-            return
-        try:
-            self.set_mel(self.melstream.notify if self.melstream is not None else _nothing)
-        except ValueError as e:
-            ar.mel_error = str(e)
-        ar.sound = self
-        self.audio = ar
 
     @property
     def overflows(self):
@@ -231,10 +213,8 @@ class Sound:
                 made = ms.feed(blk, self.block, self.blocks * self.block)
             ar = self.audio
             if ar is not None:          # (the frames just made are still in ms's ring)
-                try:            # (ms not passed: a stale stack slot would keep it alive)
-                    ar.feed(blk, self.block, self.blocks * self.block, made)
-                except Exception as e:  # the recorder stops the session, saying why
-                    ar.error = "audio recording failed: %r" % (e,)
+                # (ms not passed: a stale stack slot would keep it alive after)
+                ar.feed(blk, self.block, self.blocks * self.block, made)
                 ar = None
             ms = None
             m = self.meter

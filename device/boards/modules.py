@@ -13,7 +13,10 @@ KINDS = {
     # accelerometer and microphone boards have no room for them)
     "slow": ("hal/slow.py", "hal/imu.py", "hal/fifo_accel.py", "hal/bme280.py",
              "hal/bh1750.py", "hal/as7341.py", "model_regress.py"),
-    "mic": ("sound.py", "api_sound.py", "melstream.py", "hal/i2s_mic.py", "audio_rec.py"),
+    "mic": ("sound.py", "api_sound.py", "melstream.py", "hal/i2s_mic.py"),
+    # a microphone session's raw audio: boards with a microphone and >= 1 MiB of storage
+    # budget (30 s of audio; the 4 MB image has neither the room nor the 128 KB budget for it)
+    "audio": ("audio_rec.py",),
     # training on the device (POST /api/train; train_run.py imported for a training): boards
     # with PSRAM (it peaks at 85-93 % of the simulator's 192 KB heap with a model running:
     # device/NODE.md; the 4 MB images have no room for its ~9 KB either)
@@ -39,6 +42,8 @@ def kinds(b):
         out.append("slow")
     if getattr(b, "MIC", None):
         out.append("mic")
+        if getattr(b, "STORAGE_BUDGET", 0) >= 1024 * 1024:
+            out.append("audio")
     if getattr(b, "MODEL_BYTES", 0) >= 256 * 1024:   # PSRAM
         out.append("train")
     return out

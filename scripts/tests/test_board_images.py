@@ -29,6 +29,9 @@ ONLY_WITH = {("api", "api_sound"): "mic",             # GET /api/sim with sensor
              ("node", "sound"): "mic",                # sensor_changed: sensor mic
              ("node", "model_regress"): "slow",       # value_threshold: a regression model
              ("wshub", "melstream"): "mic",           # a mic sensor's mel frames
+             ("recorder", "audio_rec"): "audio",      # a mic session's audio (Recorder.mic)
+             ("api_sessions", "audio_rec"): "audio",  # ... served (a session with audio)
+             ("session_store", "audio_rec"): "audio",   # ... recovered (a session with audio)
              ("api_sound", "hal.sim_mic"): "sim_mic",   # the simulated mic's scene
              ("acquisition", "hal.sim_machine"): "machine"}   # faults: sensor machine
 # board._make_sensor imports each sensor's modules; make_sensor turns a missing one into a
