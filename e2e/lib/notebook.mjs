@@ -229,9 +229,10 @@ export class Notebook {
   /** Clicks the timeline at t seconds (selects the window there; shift adds it). */
   async clickTimeline(t, { shift = false } = {}) {
     const a = await this.timelineXY(t);
-    const done = (await this.pageState())._done;
+    const before = ((await this.pageState())._runs || {})["sessions.click"] || 0;
     await this.page.mouse.click(a.x, a.y, { modifiers: shift ? ["Shift"] : [] });
-    await this.page.waitForFunction((d) => window.motebook.state()._done > d, done, { timeout: 10000 });
+    await this.page.waitForFunction((b) => (window.motebook.state()._runs["sessions.click"] || 0) > b,
+      before, { timeout: 10000 });
     return this.dsWait();
   }
 
@@ -261,10 +262,13 @@ export class Notebook {
   /** Imports a CSV through the file input (Label); resolves when the import answered. */
   async importCsv(name, buffer) {
     await this.step("label");
-    const done = (await this.pageState())._done;
+    // its own action: another one finishing first (the page setting the device's clock after
+    // the restart) once let a full run read the state before the import had started
+    const before = ((await this.pageState())._runs || {})["sessions.import_csv"] || 0;
     await this.page.setInputFiles("#import-csv", { name, mimeType: "text/csv", buffer });
-    await this.page.waitForFunction((d) => { const s = window.motebook.state();
-      return s._busy === 0 && s._done > d; }, done, { timeout: 60000, polling: 100 });
+    await this.page.waitForFunction((b) => { const s = window.motebook.state();
+      return s._busy === 0 && (s._runs["sessions.import_csv"] || 0) > b; }, before,
+    { timeout: 60000, polling: 100 });
     return this.dsState();
   }
 }
