@@ -7,6 +7,7 @@
 # text() is the one way the page writes a session's value (Label's and Train's lists).
 # Memory: the open session's value label (a small dict, at most MAX_SEGMENTS segments).
 from app import net
+from shared import dataset as D
 from shared import values as V
 
 
@@ -30,24 +31,6 @@ def names(metas):
             k = (v["name"], v.get("unit") or "")
             seen[k] = seen.get(k, 0) + 1
     return [list(k) for k in sorted(seen, key=lambda k: -seen[k])]
-
-
-def put_segment(segs, s, e, v):
-    """segs [(start, end, value)] with [s, e) given value v (None: cleared); the parts of
-    segments outside it are kept."""
-    out = []
-    for a, b, x in segs:
-        if b <= s or a >= e:
-            out.append((a, b, x))
-            continue
-        if a < s:
-            out.append((a, s, x))
-        if b > e:
-            out.append((e, b, x))
-    if v is not None:
-        out.append((s, e, v))
-    out.sort()
-    return out
 
 
 def number(a, sid):
@@ -156,7 +139,8 @@ class Values:
         if v is None and not lab:
             raise ValueError("type the stretch's number (e.g. 0.25)")
         name, unit = self._form(a, sid)
-        segs = put_segment([tuple(x) for x in lab.get("segments") or ()], sel[0], sel[1], v)
+        segs = D.assign([tuple(x) for x in lab.get("segments") or ()], sel[0], sel[1], v,
+                        n_samples)   # (the one segment cutter: class labels use it too)
         return await self.put(sid, n_samples, {"name": name, "value": lab.get("value"),
                                                "unit": unit, "segments": segs})
 

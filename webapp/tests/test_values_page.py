@@ -206,5 +206,3 @@ def test_the_one_formatter():
     assert VP.text({"name": "lux", "value": 3, "unit": ""}) == "3"
     assert VP.text({"name": "c", "value": None, "unit": "u", "segments": 2}) == \
         "c in segments"
-    assert VP.put_segment([(0, 10, 1.0), (20, 30, 2.0)], 5, 25, None) == \
-        [(0, 5, 1.0), (25, 30, 2.0)]
